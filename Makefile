@@ -1,0 +1,66 @@
+# Switchboard: the developer entry points. `make help` lists the targets.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.ONESHELL: # a recipe is one bash script: its lines share variables and stop at the first failure
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+CARGO ?= cargo
+TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
+
+# Every service and test finds the pinned nats-server here (STACK.md: Debian's is too
+# old). Set on make's command line to use another.
+NATS_SERVER_BIN := $(CURDIR)/.tools/nats/bin/nats-server
+export NATS_SERVER_BIN
+
+.PHONY: help run test test-tools build-tests test-rust test-browser lint fmt bench clean-data
+
+help: ## List the targets
+	@echo 'Usage: make TARGET'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-13s %s\n", $$1, $$2}'
+
+run: export SWITCHBOARD_DEMO ?= 1
+run: ## Build and start nats-server, every service and the demo tenant (Ctrl-C stops)
+	scripts/ensure-tools.sh
+	$(CARGO) build --workspace --bins
+	exec $(TARGET_DIR)/debug/switchboard-devstack
+
+# The two suites, as commands, so that `test` can run both and report either failure.
+RUST_TESTS = SWITCHBOARD_REQUIRE_POSTGRES=1 \
+  scripts/with-postgres.sh $(CARGO) nextest run --workspace --no-fail-fast
+# Skipped while there are no test files: `node --test` on none reports "tests 0".
+BROWSER_TESTS = if [[ -n $$(find tests/browser -name node_modules -prune -o -type f -name '*test*.*js' -print) ]]; \
+  then SWITCHBOARD_BIN_DIR=$(TARGET_DIR)/debug node --test tests/browser/; \
+  else echo 'test-browser: no browser tests yet'; fi
+
+test: build-tests ## Run every test: unit, service, cross-service (SQLite and PostgreSQL), browser
+	status=0
+	$(RUST_TESTS) || status=$$?
+	$(BROWSER_TESTS) || status=$$?
+	exit $$status
+
+test-rust: build-tests ## Run the Rust tests with nextest, beside a throwaway PostgreSQL
+	$(RUST_TESTS)
+
+test-browser: build-tests ## Run the browser tests (node --test, playwright-core, Debian's chromium)
+	$(BROWSER_TESTS)
+
+test-tools:
+	scripts/ensure-tools.sh --postgres --browser --nextest
+
+build-tests: test-tools # the binaries too: cross-service and browser tests start them
+	$(CARGO) build --workspace --bins --tests
+
+lint: ## Check formatting and run clippy with warnings as errors
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt: ## Format the Rust code
+	$(CARGO) fmt --all
+
+bench: ## Run the benchmark harness (release build)
+	scripts/ensure-tools.sh
+	$(CARGO) run --release -p switchboard-loadgen -- all
+
+clean-data: ## Delete the local data dir (.data: JetStream store, SQLite files)
+	rm -rf .data

@@ -1,0 +1,210 @@
+//! The configuration bucket and a live cache of it.
+//!
+//! Records are protobuf values under typed keys (`tenant.{id}`,
+//! `experience.{id}`, ...). Every service keeps a [`ConfigCache`] fed by a
+//! watch on the whole bucket, so an admin's change reaches every instance
+//! without a restart. The writer (the gateway) also applies its own writes
+//! to its cache at once, so an admin reads what they just wrote.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use async_nats::jetstream::kv::{self, Operation};
+use bytes::Bytes;
+use futures::StreamExt;
+use prost::Message;
+use switchboard_contracts::streams;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::Bus;
+use crate::error::{BusError, ErrorKind};
+
+/// Key builders, one per record type.
+pub mod keys {
+    use std::fmt::Display;
+
+    pub fn tenant(id: impl Display) -> String {
+        format!("tenant.{id}")
+    }
+    pub fn ai_agent(id: impl Display) -> String {
+        format!("ai_agent.{id}")
+    }
+    pub fn experience(id: impl Display) -> String {
+        format!("experience.{id}")
+    }
+    pub fn widget(id: impl Display) -> String {
+        format!("widget.{id}")
+    }
+    pub fn space(id: impl Display) -> String {
+        format!("space.{id}")
+    }
+    pub fn agent(id: impl Display) -> String {
+        format!("agent.{id}")
+    }
+    /// `sha256` is the hex SHA-256 of a bearer token.
+    pub fn token(sha256: &str) -> String {
+        format!("token.{sha256}")
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Cached {
+    revision: u64,
+    value: Bytes,
+}
+
+/// A watched, in-memory copy of the configuration bucket.
+#[derive(Debug, Clone)]
+pub struct ConfigCache {
+    store: kv::Store,
+    entries: Arc<RwLock<HashMap<String, Cached>>>,
+    ready: watch::Receiver<bool>,
+}
+
+impl ConfigCache {
+    /// Opens the bucket and starts watching it; [`ConfigCache::ready`]
+    /// resolves once the current contents are loaded.
+    pub async fn start(bus: &Bus, shutdown: CancellationToken) -> Result<Self, BusError> {
+        let store = bus
+            .js
+            .get_key_value(streams::CONFIG_BUCKET)
+            .await
+            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
+        let (ready_tx, ready) = watch::channel(false);
+        let cache = Self {
+            store,
+            entries: Arc::default(),
+            ready,
+        };
+        let task = cache.clone();
+        tokio::spawn(async move { task.watch_loop(ready_tx, shutdown).await });
+        Ok(cache)
+    }
+
+    async fn watch_loop(self, ready: watch::Sender<bool>, shutdown: CancellationToken) {
+        let mut last_revision = 0u64;
+        while !shutdown.is_cancelled() {
+            if self.store.status().await.map(|s| s.values() == 0).unwrap_or(false) {
+                let _ = ready.send(true);
+            }
+            let watch = if last_revision == 0 {
+                self.store.watch_with_history(">").await
+            } else {
+                self.store.watch_all_from_revision(last_revision + 1).await
+            };
+            let mut watch = match watch {
+                Ok(watch) => watch,
+                Err(error) => {
+                    tracing::warn!(%error, "config watch failed; retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    continue;
+                }
+            };
+            loop {
+                let entry = tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    entry = watch.next() => entry,
+                };
+                match entry {
+                    Some(Ok(entry)) => {
+                        last_revision = last_revision.max(entry.revision);
+                        let value = match entry.operation {
+                            Operation::Put => Some(entry.value),
+                            Operation::Delete | Operation::Purge => None,
+                        };
+                        self.apply(&entry.key, entry.revision, value);
+                        if entry.seen_current || entry.delta == 0 {
+                            let _ = ready.send(true);
+                        }
+                    }
+                    Some(Err(error)) => {
+                        tracing::warn!(%error, "config watch error; resubscribing");
+                        break;
+                    }
+                    None => break,
+                }
+            }
+        }
+    }
+
+    fn apply(&self, key: &str, revision: u64, value: Option<Bytes>) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.get(key).is_some_and(|c| c.revision >= revision) {
+            return;
+        }
+        match value {
+            Some(value) => {
+                entries.insert(key.to_owned(), Cached { revision, value });
+            }
+            None => {
+                entries.insert(
+                    key.to_owned(),
+                    Cached {
+                        revision,
+                        value: Bytes::new(),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Waits until the bucket's current contents are loaded.
+    pub async fn ready(&self) {
+        let mut ready = self.ready.clone();
+        let _ = ready.wait_for(|r| *r).await;
+    }
+
+    /// A record from the cache (decoded on each read; records are small).
+    pub fn get<T: Message + Default>(&self, key: &str) -> Option<T> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        let cached = entries.get(key)?;
+        if cached.value.is_empty() {
+            return None;
+        }
+        T::decode(cached.value.clone()).ok()
+    }
+
+    /// Every record whose key starts with `prefix`.
+    pub fn list<T: Message + Default>(&self, prefix: &str) -> Vec<T> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries
+            .iter()
+            .filter(|(k, c)| k.starts_with(prefix) && !c.value.is_empty())
+            .filter_map(|(_, c)| T::decode(c.value.clone()).ok())
+            .collect()
+    }
+
+    /// Reads through to the bucket (for a record another instance may have
+    /// just written).
+    pub async fn fetch<T: Message + Default>(&self, key: &str) -> Result<Option<T>, BusError> {
+        match self.store.entry(key).await {
+            Ok(Some(entry)) if entry.operation == Operation::Put => {
+                self.apply(key, entry.revision, Some(entry.value.clone()));
+                Ok(Some(T::decode(entry.value)?))
+            }
+            Ok(_) => Ok(None),
+            Err(e) => Err(BusError::new(ErrorKind::Unavailable, e)),
+        }
+    }
+
+    /// From the cache, or from the bucket when the cache has not seen it yet.
+    pub async fn get_or_fetch<T: Message + Default>(&self, key: &str) -> Result<Option<T>, BusError> {
+        match self.get(key) {
+            Some(value) => Ok(Some(value)),
+            None => self.fetch(key).await,
+        }
+    }
+
+    /// Writes a record and applies it to this cache at once.
+    pub async fn put<T: Message>(&self, key: &str, value: &T) -> Result<u64, BusError> {
+        let bytes = Bytes::from(value.encode_to_vec());
+        let revision = self
+            .store
+            .put(key, bytes.clone())
+            .await
+            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
+        self.apply(key, revision, Some(bytes));
+        Ok(revision)
+    }
+}

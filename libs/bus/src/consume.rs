@@ -1,0 +1,247 @@
+//! The one consumer pipeline every service uses.
+//!
+//! A durable pull consumer with explicit acks feeds a fixed number of lanes.
+//! Messages are spread over lanes by subject, so one conversation's messages
+//! are handled in order while different conversations run concurrently. The
+//! handler decides, the pipeline acks:
+//!
+//! - [`Outcome::Ack`]: done.
+//! - [`Outcome::Retry`]: nak with a delay; after `max_deliver` attempts the
+//!   message is parked.
+//! - [`Outcome::Park`]: poison (undecodable, impossible): copied to
+//!   `sb.parked.{stream}.{consumer}` with the reason, where an operator can
+//!   inspect it, then terminated so it stops blocking.
+//!
+//! A handler that never returns (crash) leaves the message unacked: the
+//! server redelivers it after `ack_wait`. Handlers must be idempotent.
+
+use std::future::Future;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use async_nats::jetstream::{self, AckKind, consumer::pull};
+use bytes::Bytes;
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::Bus;
+use crate::error::{BusError, ErrorKind};
+use crate::propagation;
+use crate::setup::PARKED_PREFIX;
+
+/// What a handler decided about one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Ack,
+    Retry(Duration),
+    Park(String),
+}
+
+/// One delivered message, as a handler sees it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub subject: String,
+    pub payload: Bytes,
+    pub headers: Option<HeaderMap>,
+    /// 1 on first delivery.
+    pub attempt: i64,
+}
+
+/// A durable consumer and how to run it.
+#[derive(Debug, Clone)]
+pub struct ConsumerSpec {
+    pub stream: &'static str,
+    pub durable: String,
+    pub filter_subjects: Vec<String>,
+    /// Redelivery delay when a handler neither acks nor naks (crash, hang).
+    pub ack_wait: Duration,
+    /// Attempts before a retried message is parked.
+    pub max_deliver: i64,
+    /// Messages handled concurrently; one conversation always uses one lane.
+    pub lanes: usize,
+}
+
+impl ConsumerSpec {
+    pub fn new(stream: &'static str, durable: impl Into<String>, filter: impl Into<String>) -> Self {
+        Self {
+            stream,
+            durable: durable.into(),
+            filter_subjects: vec![filter.into()],
+            ack_wait: Duration::from_secs(30),
+            max_deliver: 20,
+            lanes: 16,
+        }
+    }
+
+    pub fn lanes(mut self, lanes: usize) -> Self {
+        self.lanes = lanes.max(1);
+        self
+    }
+
+    pub fn ack_wait(mut self, ack_wait: Duration) -> Self {
+        self.ack_wait = ack_wait;
+        self
+    }
+
+    fn pull_config(&self) -> pull::Config {
+        pull::Config {
+            durable_name: Some(self.durable.clone()),
+            filter_subjects: self.filter_subjects.clone(),
+            ack_policy: jetstream::consumer::AckPolicy::Explicit,
+            ack_wait: self.ack_wait,
+            max_deliver: self.max_deliver + 1,
+            max_ack_pending: (self.lanes as i64 * 64).max(256),
+            ..Default::default()
+        }
+    }
+}
+
+/// Runs the consumer until `shutdown`, then lets the lanes finish what they
+/// hold. Reconnects (with backoff) when the stream or consumer goes away.
+pub async fn run<H, F>(bus: Bus, spec: ConsumerSpec, handler: H, shutdown: CancellationToken)
+where
+    H: Fn(Delivery) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Outcome> + Send + 'static,
+{
+    let mut backoff = Duration::from_millis(100);
+    while !shutdown.is_cancelled() {
+        match pump(&bus, &spec, handler.clone(), &shutdown).await {
+            Ok(()) => break,
+            Err(error) => {
+                tracing::warn!(%error, durable = %spec.durable, "consumer interrupted; restarting");
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+async fn pump<H, F>(
+    bus: &Bus,
+    spec: &ConsumerSpec,
+    handler: H,
+    shutdown: &CancellationToken,
+) -> Result<(), BusError>
+where
+    H: Fn(Delivery) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Outcome> + Send + 'static,
+{
+    let unavailable = |e: &dyn std::fmt::Display| BusError::new(ErrorKind::Unavailable, e.to_string());
+    let stream = bus.js.get_stream(spec.stream).await.map_err(|e| unavailable(&e))?;
+    let consumer: jetstream::consumer::Consumer<pull::Config> = stream
+        .create_consumer(spec.pull_config())
+        .await
+        .map_err(|e| unavailable(&e))?;
+    let mut messages = consumer
+        .stream()
+        .heartbeat(Duration::from_secs(5))
+        .messages()
+        .await
+        .map_err(|e| unavailable(&e))?;
+
+    let mut lanes = Vec::with_capacity(spec.lanes);
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..spec.lanes {
+        let (tx, rx) = mpsc::channel::<jetstream::Message>(32);
+        lanes.push(tx);
+        workers.spawn(lane(bus.clone(), spec.clone(), rx, handler.clone()));
+    }
+
+    let result = loop {
+        let next = tokio::select! {
+            () = shutdown.cancelled() => break Ok(()),
+            next = messages.next() => next,
+        };
+        match next {
+            None => break Err(BusError::new(ErrorKind::Unavailable, "message stream ended")),
+            Some(Err(error)) => {
+                tracing::debug!(%error, "consumer stream hiccup");
+            }
+            Some(Ok(message)) => {
+                let lane = lane_of(&message.subject, lanes.len());
+                if lanes[lane].send(message).await.is_err() {
+                    break Err(BusError::new(ErrorKind::Unavailable, "lane stopped"));
+                }
+            }
+        }
+    };
+    drop(lanes);
+    while workers.join_next().await.is_some() {}
+    result
+}
+
+fn lane_of(subject: &str, lanes: usize) -> usize {
+    let mut hasher = DefaultHasher::new();
+    subject.hash(&mut hasher);
+    (hasher.finish() % lanes as u64) as usize
+}
+
+async fn lane<H, F>(bus: Bus, spec: ConsumerSpec, mut rx: mpsc::Receiver<jetstream::Message>, handler: H)
+where
+    H: Fn(Delivery) -> F,
+    F: Future<Output = Outcome>,
+{
+    while let Some(message) = rx.recv().await {
+        let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
+        let span = tracing::info_span!(
+            "consume",
+            subject = %message.subject,
+            stream = spec.stream,
+            consumer = %spec.durable,
+            attempt,
+        );
+        propagation::set_parent_from(&span, message.headers.as_ref());
+        let delivery = Delivery {
+            subject: message.subject.to_string(),
+            payload: message.payload.clone(),
+            headers: message.headers.clone(),
+            attempt,
+        };
+        let outcome = handler(delivery).instrument(span.clone()).await;
+        let outcome = match outcome {
+            Outcome::Retry(_) if attempt >= spec.max_deliver => {
+                Outcome::Park(format!("gave up after {attempt} attempts"))
+            }
+            other => other,
+        };
+        let acked = match &outcome {
+            Outcome::Ack => message.ack().await,
+            Outcome::Retry(delay) => message.ack_with(AckKind::Nak(Some(*delay))).await,
+            Outcome::Park(reason) => {
+                let _enter = span.enter();
+                tracing::error!(%reason, "parking a message that cannot be handled");
+                park(&bus, &spec, &message, reason).await;
+                message.ack_with(AckKind::Term).await
+            }
+        };
+        if let Err(error) = acked {
+            // The server will redeliver after ack_wait; handlers are idempotent.
+            tracing::warn!(%error, "ack failed");
+        }
+    }
+}
+
+async fn park(bus: &Bus, spec: &ConsumerSpec, message: &jetstream::Message, reason: &str) {
+    let mut headers = message.headers.clone().unwrap_or_default();
+    headers.insert("Switchboard-Parked-Reason", reason);
+    headers.insert("Switchboard-Original-Subject", message.subject.as_str());
+    let subject = format!("{PARKED_PREFIX}.{}.{}", spec.stream, spec.durable);
+    match bus
+        .js
+        .publish_with_headers(subject, headers, message.payload.clone())
+        .await
+    {
+        Ok(ack) => {
+            if let Err(error) = ack.await {
+                tracing::error!(%error, "could not park message");
+            }
+        }
+        Err(error) => tracing::error!(%error, "could not park message"),
+    }
+}

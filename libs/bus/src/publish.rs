@@ -1,0 +1,79 @@
+//! Durable publishing: every JetStream publish carries a `Nats-Msg-Id` (so a
+//! retried publish is stored once) and the trace context, and waits for the
+//! stream's ack before returning.
+
+use async_nats::HeaderMap;
+use async_nats::jetstream::message::PublishMessage;
+use bytes::Bytes;
+use prost::Message;
+
+use crate::Bus;
+use crate::error::{BusError, ErrorKind};
+use crate::propagation;
+
+/// What the stream said about a publish.
+#[derive(Debug, Clone, Copy)]
+pub struct Stored {
+    pub sequence: u64,
+    /// True when the stream already had this message id.
+    pub duplicate: bool,
+}
+
+impl Bus {
+    /// Publishes `message` to a JetStream subject and waits for the ack.
+    pub async fn publish_durable(
+        &self,
+        subject: String,
+        msg_id: &str,
+        message: &impl Message,
+    ) -> Result<Stored, BusError> {
+        let mut headers = HeaderMap::new();
+        propagation::inject_current(&mut headers);
+        let publish = PublishMessage::build()
+            .payload(Bytes::from(message.encode_to_vec()))
+            .headers(headers)
+            .message_id(msg_id);
+        let ack = self
+            .js
+            .send_publish(subject, publish)
+            .await
+            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?
+            .await
+            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
+        Ok(Stored {
+            sequence: ack.sequence,
+            duplicate: ack.duplicate,
+        })
+    }
+
+    /// Publishes on core NATS (ephemeral: typing indicators, live fan-out).
+    pub async fn publish_core(&self, subject: String, message: &impl Message) -> Result<(), BusError> {
+        let mut headers = HeaderMap::new();
+        propagation::inject_current(&mut headers);
+        self.client
+            .publish_with_headers(subject, headers, Bytes::from(message.encode_to_vec()))
+            .await
+            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))
+    }
+
+    /// Core request/reply with a protobuf answer.
+    pub async fn request<R: Message + Default>(
+        &self,
+        subject: String,
+        message: &impl Message,
+        timeout: std::time::Duration,
+    ) -> Result<R, BusError> {
+        let mut headers = HeaderMap::new();
+        propagation::inject_current(&mut headers);
+        let request = async_nats::Request::new()
+            .payload(Bytes::from(message.encode_to_vec()))
+            .headers(headers)
+            .timeout(Some(timeout));
+        let reply = self
+            .client
+            .send_request(subject, request)
+            .await
+            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
+        Ok(R::decode(reply.payload)?)
+    }
+}

@@ -1,0 +1,67 @@
+//! Stream and bucket definitions. Created or updated at every service start,
+//! so the topology is code and a fresh NATS needs no manual setup.
+//!
+//! Durability: file storage everywhere. Each stream keeps the server's default
+//! sync interval (fsync every two minutes): a crashed *process* (NATS or ours)
+//! loses nothing because the kernel still holds the pages, and the default
+//! keeps ~30x the throughput of `sync_interval: always`. Surviving a machine
+//! crash is done by replication (three NATS nodes, `SWITCHBOARD_STREAM_REPLICAS=3`),
+//! not by per-message fsync — see docs/operations.md.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, kv, stream};
+use switchboard_contracts::streams;
+use switchboard_contracts::subjects::filter;
+
+use crate::error::{BusError, ErrorKind};
+
+/// How long the server remembers a `Nats-Msg-Id` to drop a duplicate publish.
+pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(10 * 60);
+/// Parked (poison) messages: subject prefix and stream.
+pub const PARKED_STREAM: &str = "SB_PARKED";
+pub const PARKED_PREFIX: &str = "sb.parked";
+
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+pub fn stream_configs() -> Vec<stream::Config> {
+    let base = |name: &str, subject: &str, max_age: Duration| stream::Config {
+        name: name.to_owned(),
+        subjects: vec![subject.to_owned()],
+        storage: stream::StorageType::File,
+        retention: stream::RetentionPolicy::Limits,
+        max_age,
+        duplicate_window: DUPLICATE_WINDOW,
+        num_replicas: 1,
+        ..Default::default()
+    };
+    vec![
+        base(streams::COMMANDS, filter::ALL_COMMANDS, 7 * DAY),
+        base(streams::EVENTS, filter::ALL_EVENTS, 7 * DAY),
+        base(streams::AI, filter::ALL_AI, DAY),
+        base(PARKED_STREAM, "sb.parked.>", 30 * DAY),
+    ]
+}
+
+pub fn config_bucket() -> kv::Config {
+    kv::Config {
+        bucket: streams::CONFIG_BUCKET.to_owned(),
+        history: 5,
+        storage: stream::StorageType::File,
+        num_replicas: 1,
+        ..Default::default()
+    }
+}
+
+pub async fn ensure(js: &jetstream::Context) -> Result<(), BusError> {
+    for config in stream_configs() {
+        let name = config.name.clone();
+        js.create_or_update_stream(config)
+            .await
+            .map_err(|e| BusError::new(ErrorKind::Unavailable, format!("stream {name}: {e}")))?;
+    }
+    js.create_or_update_key_value(config_bucket())
+        .await
+        .map_err(|e| BusError::new(ErrorKind::Unavailable, format!("config bucket: {e}")))?;
+    Ok(())
+}

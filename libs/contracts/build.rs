@@ -1,0 +1,19 @@
+//! Compiles `proto/` into Rust with a pure-Rust protobuf compiler, so a fresh
+//! machine needs no system `protoc`.
+
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
+    let files = ["common", "conversation", "ai", "config"]
+        .map(|name| root.join(format!("switchboard/v1/{name}.proto")));
+    for file in &files {
+        println!("cargo:rerun-if-changed={}", file.display());
+    }
+    let descriptors = protox::compile(&files, [&root])?;
+    let mut config = prost_build::Config::new();
+    // Tenant holds secrets; its Debug is written by hand to redact them.
+    config.skip_debug(["switchboard.v1.Tenant"]);
+    config.compile_fds(descriptors)?;
+    Ok(())
+}

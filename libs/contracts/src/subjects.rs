@@ -1,0 +1,83 @@
+//! Subject builders. Typed ids in, subject out: nobody formats a subject by hand.
+//!
+//! | subject | kind | carries |
+//! |---|---|---|
+//! | `sb.cmd.{tenant}.{conversation}` | JetStream `SB_COMMANDS` | `ConversationCommand` |
+//! | `sb.evt.{tenant}.{conversation}` | JetStream `SB_EVENTS` | `ConversationEvent` |
+//! | `sb.typing.{tenant}.{conversation}` | core NATS | `TypingEvent` |
+//! | `sb.rpc.transcript.{tenant}` | core request/reply | `TranscriptQuery` → `TranscriptPage` |
+//! | `switchboard.ai.request.{tenant}.{ai_agent}` | JetStream `SB_AI` | `AiRequest` |
+//! | `switchboard.ai.reply.{tenant}` | JetStream `SB_AI` | `AiReply` |
+//! | `switchboard.ai.handoff.{tenant}` | JetStream `SB_AI` | `HandoffRequest` |
+
+use crate::ids::{AiAgentId, ConversationId, TenantId};
+
+pub fn command(tenant: TenantId, conversation: ConversationId) -> String {
+    format!("sb.cmd.{tenant}.{conversation}")
+}
+
+pub fn event(tenant: TenantId, conversation: ConversationId) -> String {
+    format!("sb.evt.{tenant}.{conversation}")
+}
+
+pub fn typing(tenant: TenantId, conversation: ConversationId) -> String {
+    format!("sb.typing.{tenant}.{conversation}")
+}
+
+pub fn transcript_rpc(tenant: TenantId) -> String {
+    format!("sb.rpc.transcript.{tenant}")
+}
+
+pub fn ai_request(tenant: TenantId, ai_agent: AiAgentId) -> String {
+    format!("switchboard.ai.request.{tenant}.{ai_agent}")
+}
+
+pub fn ai_reply(tenant: TenantId) -> String {
+    format!("switchboard.ai.reply.{tenant}")
+}
+
+pub fn ai_handoff(tenant: TenantId) -> String {
+    format!("switchboard.ai.handoff.{tenant}")
+}
+
+/// Filters, for consumers and subscriptions.
+pub mod filter {
+    pub const ALL_COMMANDS: &str = "sb.cmd.>";
+    pub const ALL_EVENTS: &str = "sb.evt.>";
+    pub const ALL_TRANSCRIPT_RPC: &str = "sb.rpc.transcript.*";
+    pub const ALL_AI: &str = "switchboard.ai.>";
+    pub const ALL_AI_REQUESTS: &str = "switchboard.ai.request.>";
+    pub const ALL_AI_REPLIES: &str = "switchboard.ai.reply.*";
+    pub const ALL_AI_HANDOFFS: &str = "switchboard.ai.handoff.*";
+}
+
+/// The tenant token of a subject built here (its third token for `sb.*`
+/// subjects, fourth for `switchboard.ai.*`).
+pub fn tenant_of(subject: &str) -> Option<TenantId> {
+    let mut tokens = subject.split('.');
+    let position = if subject.starts_with("switchboard.") { 3 } else { 2 };
+    tokens.nth(position)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_have_their_documented_shape() {
+        let t: TenantId = "0190a0b0-0000-7000-8000-000000000001".parse().unwrap();
+        let c: ConversationId = "0190a0b0-0000-7000-8000-000000000002".parse().unwrap();
+        let a: AiAgentId = "0190a0b0-0000-7000-8000-000000000003".parse().unwrap();
+        assert_eq!(
+            command(t, c),
+            "sb.cmd.0190a0b0-0000-7000-8000-000000000001.0190a0b0-0000-7000-8000-000000000002"
+        );
+        assert_eq!(
+            ai_request(t, a),
+            "switchboard.ai.request.0190a0b0-0000-7000-8000-000000000001.0190a0b0-0000-7000-8000-000000000003"
+        );
+        assert_eq!(tenant_of(&event(t, c)), Some(t));
+        assert_eq!(tenant_of(&ai_reply(t)), Some(t));
+        assert_eq!(tenant_of(&ai_request(t, a)), Some(t));
+    }
+}

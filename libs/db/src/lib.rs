@@ -1,0 +1,146 @@
+//! # Switchboard database
+//!
+//! One sqlx code path for SQLite (the embedded default) and PostgreSQL (the
+//! production database) through `sqlx::Any`: queries use `$1` placeholders,
+//! columns are plain scalars (integers, text), booleans are 0/1 integers and
+//! times are epoch milliseconds, so the same SQL and migrations run on both.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+pub use sqlx::{Any, AnyPool, Row};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("DATABASE_URL `{0}` must start with sqlite:// or postgres://")]
+    UnsupportedUrl(String),
+    #[error("cannot create the database directory {path}: {source}")]
+    Directory {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Which backend a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl FromStr for Backend {
+    type Err = DbError;
+
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(DbError::UnsupportedUrl(redact(url)))
+        }
+    }
+}
+
+const SQLITE_PRAGMAS: &[&str] = &[
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=10000",
+];
+
+/// Connects, creating the SQLite file (and its directory) when missing, and
+/// runs `migrator`.
+pub async fn connect(url: &str, migrator: &Migrator) -> Result<AnyPool, DbError> {
+    install_default_drivers();
+    let backend: Backend = url.parse()?;
+    let (url, max_connections) = match backend {
+        Backend::Sqlite => (sqlite_url(url)?, 8),
+        Backend::Postgres => (url.to_owned(), 16),
+    };
+    let pool = AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers run beside the writer; NORMAL sync is
+                    // durable across process crashes (the WAL is fsynced at
+                    // checkpoints), and busy_timeout queues writers instead
+                    // of failing them.
+                    for pragma in SQLITE_PRAGMAS {
+                        sqlx::Executor::execute(&mut *conn, *pragma).await?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await?;
+    migrator.run(&pool).await?;
+    Ok(pool)
+}
+
+/// Adds `mode=rwc` and creates the parent directory of a file database.
+fn sqlite_url(url: &str) -> Result<String, DbError> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if !path.is_empty() && path != ":memory:" {
+        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| DbError::Directory {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+    }
+    if url.contains('?') {
+        Ok(url.to_owned())
+    } else {
+        Ok(format!("{url}?mode=rwc"))
+    }
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or_default();
+            format!("{}://{user}:***{}", &url[..scheme], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://app:secret@db:5432/sb"),
+            "postgres://app:***@db:5432/sb"
+        );
+        let err = "mysql://u:pw@h/db".parse::<Backend>().unwrap_err().to_string();
+        assert!(!err.contains("pw"));
+    }
+}

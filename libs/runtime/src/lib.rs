@@ -1,0 +1,17 @@
+//! # Switchboard service runtime
+//!
+//! What every service needs around its own logic, written once.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`config`] | typed settings read from an explicit variable source, durations like `20m` |
+//! | [`shutdown`] | cancellation token + task tracker; waits for Ctrl-C / SIGTERM |
+//! | [`health`] | `/healthz`, `/readyz` and `/metrics` on the service's own port |
+//! | [`metrics`] | a small counter registry rendered in the Prometheus text format |
+//! | [`telemetry`] | tracing subscriber and the OpenTelemetry layer, set up once |
+
+pub mod config;
+pub mod health;
+pub mod metrics;
+pub mod shutdown;
+pub mod telemetry;

@@ -85,7 +85,13 @@ impl ConfigCache {
     async fn watch_loop(self, ready: watch::Sender<bool>, shutdown: CancellationToken) {
         let mut last_revision = 0u64;
         while !shutdown.is_cancelled() {
-            if self.store.status().await.map(|s| s.values() == 0).unwrap_or(false) {
+            if self
+                .store
+                .status()
+                .await
+                .map(|s| s.values() == 0)
+                .unwrap_or(false)
+            {
                 let _ = ready.send(true);
             }
             let watch = if last_revision == 0 {
@@ -189,7 +195,10 @@ impl ConfigCache {
     }
 
     /// From the cache, or from the bucket when the cache has not seen it yet.
-    pub async fn get_or_fetch<T: Message + Default>(&self, key: &str) -> Result<Option<T>, BusError> {
+    pub async fn get_or_fetch<T: Message + Default>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, BusError> {
         match self.get(key) {
             Some(value) => Ok(Some(value)),
             None => self.fetch(key).await,

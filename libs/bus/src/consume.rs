@@ -5,10 +5,10 @@
 //! are handled in order while different conversations run concurrently. The
 //! handler decides, the pipeline acks:
 //!
-//! - [`Outcome::Ack`]: done.
-//! - [`Outcome::Retry`]: nak with a delay; after `max_deliver` attempts the
+//! - [`Outcome::Ack`] means done.
+//! - [`Outcome::Retry`] naks with a delay; after `max_deliver` attempts the
 //!   message is parked.
-//! - [`Outcome::Park`]: poison (undecodable, impossible): copied to
+//! - [`Outcome::Park`] is for poison (undecodable, impossible): it is copied to
 //!   `sb.parked.{stream}.{consumer}` with the reason, where an operator can
 //!   inspect it, then terminated so it stops blocking.
 //!
@@ -48,6 +48,9 @@ pub struct Delivery {
     pub headers: Option<HeaderMap>,
     /// 1 on first delivery.
     pub attempt: i64,
+    /// The message's sequence in its stream: the same on every redelivery, so
+    /// it can serve as an idempotency key for a message that carries none.
+    pub stream_sequence: u64,
 }
 
 /// A durable consumer and how to run it.
@@ -65,7 +68,11 @@ pub struct ConsumerSpec {
 }
 
 impl ConsumerSpec {
-    pub fn new(stream: &'static str, durable: impl Into<String>, filter: impl Into<String>) -> Self {
+    pub fn new(
+        stream: &'static str,
+        durable: impl Into<String>,
+        filter: impl Into<String>,
+    ) -> Self {
         Self {
             stream,
             durable: durable.into(),
@@ -132,8 +139,13 @@ where
     H: Fn(Delivery) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Outcome> + Send + 'static,
 {
-    let unavailable = |e: &dyn std::fmt::Display| BusError::new(ErrorKind::Unavailable, e.to_string());
-    let stream = bus.js.get_stream(spec.stream).await.map_err(|e| unavailable(&e))?;
+    let unavailable =
+        |e: &dyn std::fmt::Display| BusError::new(ErrorKind::Unavailable, e.to_string());
+    let stream = bus
+        .js
+        .get_stream(spec.stream)
+        .await
+        .map_err(|e| unavailable(&e))?;
     let consumer: jetstream::consumer::Consumer<pull::Config> = stream
         .create_consumer(spec.pull_config())
         .await
@@ -159,7 +171,12 @@ where
             next = messages.next() => next,
         };
         match next {
-            None => break Err(BusError::new(ErrorKind::Unavailable, "message stream ended")),
+            None => {
+                break Err(BusError::new(
+                    ErrorKind::Unavailable,
+                    "message stream ended",
+                ));
+            }
             Some(Err(error)) => {
                 tracing::debug!(%error, "consumer stream hiccup");
             }
@@ -182,13 +199,20 @@ fn lane_of(subject: &str, lanes: usize) -> usize {
     (hasher.finish() % lanes as u64) as usize
 }
 
-async fn lane<H, F>(bus: Bus, spec: ConsumerSpec, mut rx: mpsc::Receiver<jetstream::Message>, handler: H)
-where
+async fn lane<H, F>(
+    bus: Bus,
+    spec: ConsumerSpec,
+    mut rx: mpsc::Receiver<jetstream::Message>,
+    handler: H,
+) where
     H: Fn(Delivery) -> F,
     F: Future<Output = Outcome>,
 {
     while let Some(message) = rx.recv().await {
-        let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
+        let (attempt, stream_sequence) = message
+            .info()
+            .map(|i| (i.delivered, i.stream_sequence))
+            .unwrap_or((1, 0));
         let span = tracing::info_span!(
             "consume",
             subject = %message.subject,
@@ -202,6 +226,7 @@ where
             payload: message.payload.clone(),
             headers: message.headers.clone(),
             attempt,
+            stream_sequence,
         };
         let outcome = handler(delivery).instrument(span.clone()).await;
         let outcome = match outcome {

@@ -27,7 +27,10 @@ pub struct BusError {
 }
 
 impl BusError {
-    pub fn new(kind: ErrorKind, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+    pub fn new(
+        kind: ErrorKind,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
         Self {
             kind,
             source: source.into(),

@@ -13,6 +13,7 @@
 //! | [`consume`] | the consumer pipeline: per-key lanes, ack / retry / park |
 //! | [`config`] | the configuration bucket with a live, watched cache |
 //! | [`propagation`] | trace context into and out of NATS headers |
+//! | [`timers`] | durable timers: schedule, re-arm, cancel (the timer service fires them) |
 
 pub mod config;
 pub mod consume;
@@ -20,6 +21,7 @@ pub mod error;
 pub mod propagation;
 pub mod publish;
 pub mod setup;
+pub mod timers;
 
 pub use error::{BusError, ErrorKind};
 

@@ -47,7 +47,11 @@ impl Bus {
     }
 
     /// Publishes on core NATS (ephemeral: typing indicators, live fan-out).
-    pub async fn publish_core(&self, subject: String, message: &impl Message) -> Result<(), BusError> {
+    pub async fn publish_core(
+        &self,
+        subject: String,
+        message: &impl Message,
+    ) -> Result<(), BusError> {
         let mut headers = HeaderMap::new();
         propagation::inject_current(&mut headers);
         self.client

@@ -61,9 +61,15 @@ mod tests {
     #[test]
     fn names_round_trip() {
         for name in SupportMode::wire_names() {
-            assert_eq!(SupportMode::from_wire_name(name).unwrap().wire_name(), *name);
+            assert_eq!(
+                SupportMode::from_wire_name(name).unwrap().wire_name(),
+                *name
+            );
         }
-        assert_eq!(EndReason::from_wire_name("inactivity"), Some(EndReason::Inactivity));
+        assert_eq!(
+            EndReason::from_wire_name("inactivity"),
+            Some(EndReason::Inactivity)
+        );
         assert_eq!(Edition::from_wire_name("gold"), None);
     }
 }

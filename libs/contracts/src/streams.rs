@@ -1,6 +1,6 @@
-//! JetStream names: streams, durable consumers and key-value buckets. The
-//! settings themselves live in `switchboard-bus`, next to the code that
-//! creates them.
+//! JetStream names: streams, durable consumers and key-value buckets, and the
+//! key layout of the timers bucket. The settings themselves live in
+//! `switchboard-bus`, next to the code that creates them.
 
 /// Conversation commands, consumed by the transcript service.
 pub const COMMANDS: &str = "SB_COMMANDS";
@@ -10,6 +10,10 @@ pub const EVENTS: &str = "SB_EVENTS";
 pub const AI: &str = "SB_AI";
 /// Configuration records (tenants, AI agents, experiences, widgets, ...).
 pub const CONFIG_BUCKET: &str = "SB_CONFIG";
+/// Pending durable timers (`Timer` records), keyed by [`timer_keys::key`].
+pub const TIMERS_BUCKET: &str = "SB_TIMERS";
+/// The timer service's partition leases and instance heartbeats.
+pub const TIMER_LEASES_BUCKET: &str = "SB_TIMER_LEASES";
 
 /// Durable consumer names.
 pub mod consumers {
@@ -22,4 +26,105 @@ pub mod consumers {
 /// Queue groups for core request/reply.
 pub mod queues {
     pub const TRANSCRIPT_RPC: &str = "transcript";
+}
+
+/// Keys of the [`TIMERS_BUCKET`], written out so any language can compute
+/// them: a timer `id` lives under `p{NN}.{id}`, where `NN` is
+/// [`partition`]`(id)` with two digits. The partition count is part of the
+/// contract (every writer must agree on it), hence a constant, not a setting.
+pub mod timer_keys {
+    /// How many partitions the timers are spread over; each is owned by one
+    /// timer service instance at a time, so this caps the useful instances.
+    pub const PARTITIONS: u16 = 16;
+    /// The longest timer id.
+    pub const MAX_ID_LEN: usize = 200;
+
+    /// FNV-1a, 32-bit, over the id's UTF-8 bytes.
+    pub fn fnv1a32(bytes: &[u8]) -> u32 {
+        let mut hash: u32 = 0x811c_9dc5;
+        for &byte in bytes {
+            hash ^= u32::from(byte);
+            hash = hash.wrapping_mul(0x0100_0193);
+        }
+        hash
+    }
+
+    /// The partition of a timer id: `fnv1a32(id) % PARTITIONS`.
+    pub fn partition(id: &str) -> u16 {
+        (fnv1a32(id.as_bytes()) % u32::from(PARTITIONS)) as u16
+    }
+
+    /// The bucket key of a timer id.
+    pub fn key(id: &str) -> String {
+        format!("p{:02}.{id}", partition(id))
+    }
+
+    /// The key filter that covers one partition, for a watch.
+    pub fn partition_filter(partition: u16) -> String {
+        format!("p{partition:02}.>")
+    }
+
+    /// The partition and id of a bucket key, when it is one of ours.
+    pub fn parse_key(key: &str) -> Option<(u16, &str)> {
+        let (prefix, id) = key.split_once('.')?;
+        let digits = prefix.strip_prefix('p').filter(|d| d.len() == 2)?;
+        let partition: u16 = digits.parse().ok()?;
+        (partition < PARTITIONS && !id.is_empty()).then_some((partition, id))
+    }
+
+    /// Whether `id` is usable as a timer id: 1 to [`MAX_ID_LEN`] characters of
+    /// `[A-Za-z0-9_=/.-]`, no leading or trailing `.` and no `..` (the key is
+    /// also a NATS subject, whose `.`-separated tokens must not be empty).
+    pub fn is_valid_id(id: &str) -> bool {
+        !id.is_empty()
+            && id.len() <= MAX_ID_LEN
+            && !id.starts_with('.')
+            && !id.ends_with('.')
+            && !id.contains("..")
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'=' | b'/' | b'.' | b'-'))
+    }
+
+    /// Lease bucket key of a partition.
+    pub fn lease_key(partition: u16) -> String {
+        format!("partition.{partition}")
+    }
+
+    /// Lease bucket key of an instance's heartbeat.
+    pub fn instance_key(instance: &str) -> String {
+        format!("instance.{instance}")
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn the_hash_matches_the_published_fnv1a_vectors() {
+            assert_eq!(fnv1a32(b""), 0x811c_9dc5);
+            assert_eq!(fnv1a32(b"a"), 0xe40c_292c);
+            assert_eq!(fnv1a32(b"foobar"), 0xbf9c_f968);
+        }
+
+        #[test]
+        fn keys_carry_a_two_digit_partition_that_parses_back() {
+            let id = "inactivity.0190a0b0-0000-7000-8000-000000000002";
+            let key = key(id);
+            assert_eq!(key, format!("p{:02}.{id}", fnv1a32(id.as_bytes()) % 16));
+            assert_eq!(parse_key(&key), Some((partition(id), id)));
+            assert_eq!(parse_key("partition.3"), None);
+            assert_eq!(parse_key("p16.x"), None);
+        }
+
+        #[test]
+        fn ids_that_would_break_a_key_or_subject_are_refused() {
+            assert!(is_valid_id("offer.abc-DEF_1=/x"));
+            for bad in ["", ".a", "a.", "a..b", "a b", "a*", "a>", "ä"] {
+                assert!(!is_valid_id(bad), "{bad:?}");
+            }
+            assert!(is_valid_id(&"x".repeat(MAX_ID_LEN)));
+            assert!(!is_valid_id(&"x".repeat(MAX_ID_LEN + 1)));
+        }
+    }
 }

@@ -9,6 +9,7 @@
 //! | `switchboard.ai.request.{tenant}.{ai_agent}` | JetStream `SB_AI` | `AiRequest` |
 //! | `switchboard.ai.reply.{tenant}` | JetStream `SB_AI` | `AiReply` |
 //! | `switchboard.ai.handoff.{tenant}` | JetStream `SB_AI` | `HandoffRequest` |
+//! | `$KV.SB_TIMERS.p{NN}.{timer}` | JetStream KV `SB_TIMERS` | `Timer` (see [`crate::streams::timer_keys`]) |
 
 use crate::ids::{AiAgentId, ConversationId, TenantId};
 
@@ -40,6 +41,23 @@ pub fn ai_handoff(tenant: TenantId) -> String {
     format!("switchboard.ai.handoff.{tenant}")
 }
 
+/// The subject a timers-bucket record is stored under (`key` from
+/// [`crate::streams::timer_keys::key`]).
+pub fn timer_record(key: &str) -> String {
+    format!("{TIMER_RECORD_PREFIX}{key}")
+}
+
+/// Every timer record of one partition, for the service's watch.
+pub fn timer_partition_records(partition: u16) -> String {
+    format!(
+        "{TIMER_RECORD_PREFIX}{}",
+        crate::streams::timer_keys::partition_filter(partition)
+    )
+}
+
+/// What precedes the key in a timer record's subject.
+pub const TIMER_RECORD_PREFIX: &str = "$KV.SB_TIMERS.";
+
 /// Filters, for consumers and subscriptions.
 pub mod filter {
     pub const ALL_COMMANDS: &str = "sb.cmd.>";
@@ -52,10 +70,14 @@ pub mod filter {
 }
 
 /// The tenant token of a subject built here (its third token for `sb.*`
-/// subjects, fourth for `switchboard.ai.*`).
+/// subjects, fourth for `sb.rpc.*` and `switchboard.ai.*`).
 pub fn tenant_of(subject: &str) -> Option<TenantId> {
     let mut tokens = subject.split('.');
-    let position = if subject.starts_with("switchboard.") { 3 } else { 2 };
+    let position = if subject.starts_with("switchboard.") || subject.starts_with("sb.rpc.") {
+        3
+    } else {
+        2
+    };
     tokens.nth(position)?.parse().ok()
 }
 
@@ -79,5 +101,6 @@ mod tests {
         assert_eq!(tenant_of(&event(t, c)), Some(t));
         assert_eq!(tenant_of(&ai_reply(t)), Some(t));
         assert_eq!(tenant_of(&ai_request(t, a)), Some(t));
+        assert_eq!(tenant_of(&transcript_rpc(t)), Some(t));
     }
 }

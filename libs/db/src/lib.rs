@@ -95,13 +95,14 @@ fn sqlite_url(url: &str) -> Result<String, DbError> {
         .split('?')
         .next()
         .unwrap_or_default();
-    if !path.is_empty() && path != ":memory:" {
-        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| DbError::Directory {
-                path: parent.display().to_string(),
-                source,
-            })?;
-        }
+    let parent = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent.filter(|_| path != ":memory:") {
+        std::fs::create_dir_all(parent).map_err(|source| DbError::Directory {
+            path: parent.display().to_string(),
+            source,
+        })?;
     }
     if url.contains('?') {
         Ok(url.to_owned())
@@ -140,7 +141,10 @@ mod tests {
             redact("postgres://app:secret@db:5432/sb"),
             "postgres://app:***@db:5432/sb"
         );
-        let err = "mysql://u:pw@h/db".parse::<Backend>().unwrap_err().to_string();
+        let err = "mysql://u:pw@h/db"
+            .parse::<Backend>()
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("pw"));
     }
 }

@@ -94,15 +94,21 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let mut total = Duration::ZERO;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
-            return Err(format!("`{raw}` is not a duration like 20m, 120s or 1500ms"));
+            return Err(format!(
+                "`{raw}` is not a duration like 20m, 120s or 1500ms"
+            ));
         }
         let value: u64 = rest[..digits]
             .parse()
             .map_err(|_| format!("`{raw}` is out of range"))?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
         let part = match unit {
@@ -110,7 +116,11 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
             "s" => Duration::from_secs(value),
             "m" => Duration::from_secs(value * 60),
             "h" => Duration::from_secs(value * 3600),
-            _ => return Err(format!("`{raw}` has an unknown unit `{unit}` (use ms, s, m or h)")),
+            _ => {
+                return Err(format!(
+                    "`{raw}` has an unknown unit `{unit}` (use ms, s, m or h)"
+                ));
+            }
         };
         total += part;
     }
@@ -132,9 +142,10 @@ impl CommonConfig {
     /// `health_default` differs per service so they can share a machine.
     pub fn load(vars: &Vars, health_default: &str) -> Result<Self, ConfigError> {
         let data_dir = PathBuf::from(vars.string("SWITCHBOARD_DATA_DIR", "./.data"));
-        let database_url = vars.get("DATABASE_URL").map(str::to_owned).unwrap_or_else(|| {
-            format!("sqlite://{}/switchboard.db", data_dir.display())
-        });
+        let database_url = vars
+            .get("DATABASE_URL")
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("sqlite://{}/switchboard.db", data_dir.display()));
         Ok(Self {
             nats_url: vars.string("NATS_URL", "nats://127.0.0.1:4222"),
             data_dir,
@@ -167,7 +178,9 @@ mod tests {
     #[test]
     fn a_bad_variable_names_its_key() {
         let vars = Vars::from_pairs([("SWITCHBOARD_OFFER_TIMEOUT", "later")]);
-        let err = vars.duration("SWITCHBOARD_OFFER_TIMEOUT", "120s").unwrap_err();
+        let err = vars
+            .duration("SWITCHBOARD_OFFER_TIMEOUT", "120s")
+            .unwrap_err();
         assert!(err.to_string().starts_with("SWITCHBOARD_OFFER_TIMEOUT"));
     }
 }

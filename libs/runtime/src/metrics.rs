@@ -68,7 +68,10 @@ impl Metrics {
         let mut out = String::new();
         for (name, entry) in map.iter() {
             let base = name.split('{').next().unwrap_or(name);
-            out.push_str(&format!("# HELP {base} {}\n# TYPE {base} {}\n", entry.help, entry.kind));
+            out.push_str(&format!(
+                "# HELP {base} {}\n# TYPE {base} {}\n",
+                entry.help, entry.kind
+            ));
             out.push_str(&format!("{name} {}\n", entry.value.load(Ordering::Relaxed)));
         }
         out

@@ -18,7 +18,9 @@ pub struct NatsServer {
 
 impl std::fmt::Debug for NatsServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NatsServer").field("port", &self.port).finish()
+        f.debug_struct("NatsServer")
+            .field("port", &self.port)
+            .finish()
     }
 }
 
@@ -81,7 +83,10 @@ impl NatsServer {
                     return;
                 }
             }
-            assert!(tokio::time::Instant::now() < deadline, "nats-server did not start");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "nats-server did not start"
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
@@ -101,6 +106,8 @@ impl NatsServer {
     }
 
     pub async fn client(&self) -> async_nats::Client {
-        async_nats::connect(self.url()).await.expect("connect to nats-server")
+        async_nats::connect(self.url())
+            .await
+            .expect("connect to nats-server")
     }
 }

@@ -1,0 +1,81 @@
+//! Reading conversations. The transcript service owns them; the gateway asks
+//! it over the bus (`sb.rpc.transcript.{tenant}`) and renders the answer.
+//! When nobody answers within [`RPC_TIMEOUT`] the caller gets 503
+//! `unavailable` and may retry.
+
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
+use switchboard_contracts::ids::{ConversationId, TenantId};
+use switchboard_contracts::subjects;
+use switchboard_contracts::v1::{TranscriptPage, TranscriptQuery};
+
+use crate::api::extract::{TenantAdmin, path_id};
+use crate::api::render::{conversation_json, message_json};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub const RPC_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub async fn show(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Path((_, id)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Value>> {
+    let id: ConversationId = path_id(&id, "conversation")?;
+    // Only the conversation's info is needed: ask for its last message.
+    let page = query(&state, admin.id, id, 1).await?;
+    let info = page.info.unwrap_or_default();
+    Ok(axum::Json(conversation_json(&info)))
+}
+
+pub async fn transcript(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Path((_, id)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Value>> {
+    let id: ConversationId = path_id(&id, "conversation")?;
+    let page = query(&state, admin.id, id, 0).await?;
+    let messages: Vec<Value> = page.messages.iter().map(message_json).collect();
+    Ok(axum::Json(
+        json!({"conversation": id.to_string(), "messages": messages}),
+    ))
+}
+
+/// The last `limit` messages (0 = all) and the conversation's info; 404 when
+/// the tenant has no such conversation.
+async fn query(
+    state: &AppState,
+    tenant: TenantId,
+    conversation: ConversationId,
+    limit: u32,
+) -> ApiResult<TranscriptPage> {
+    let query = TranscriptQuery {
+        tenant: tenant.to_string(),
+        conversation: conversation.to_string(),
+        after_seq: 0,
+        limit,
+        tail: limit > 0,
+    };
+    let page: TranscriptPage = state
+        .bus
+        .request(subjects::transcript_rpc(tenant), &query, RPC_TIMEOUT)
+        .await?;
+    match page.error.as_str() {
+        "" => {}
+        "not_found" => return Err(ApiError::not_found("conversation")),
+        code => {
+            tracing::warn!(%conversation, code, "transcript query failed");
+            return Err(ApiError::Unavailable(
+                "the conversation could not be read; retry shortly".into(),
+            ));
+        }
+    }
+    // The tenant is in the subject, so another tenant's conversation never
+    // answers; the check keeps that true whatever the other side does.
+    match &page.info {
+        Some(info) if info.tenant.is_empty() || info.tenant == tenant.to_string() => Ok(page),
+        _ => Err(ApiError::not_found("conversation")),
+    }
+}

@@ -1,0 +1,256 @@
+//! Customer experiences: a support mode, the AI agent and routed space it
+//! uses, a fallback message, an access rule and its widgets.
+//!
+//! A body is read as JSON first, then its `support_mode` is checked against
+//! the tenant's edition, and only then is the rest parsed and validated, so
+//! `edition_required` comes before any other complaint about the request.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Value, json};
+use switchboard_bus::config::keys;
+use switchboard_contracts::ids::{AiAgentId, ExperienceId, SpaceId, TenantId};
+use switchboard_contracts::v1::{Access, AiAgent, Experience, Space, Widget};
+
+use crate::api::experience_rules::{self, edition_gate, requested_mode};
+use crate::api::extract::{ApiJson, TenantAdmin, from_value, path_id};
+use crate::api::render::{experience_json, widget_json};
+use crate::api::validate::{self, clip};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateExperience {
+    name: String,
+    support_mode: String,
+    #[serde(default)]
+    ai_agent: Option<String>,
+    #[serde(default)]
+    routed_space: Option<String>,
+    #[serde(default)]
+    fallback_message: Option<String>,
+    #[serde(default)]
+    access: Option<String>,
+}
+
+/// In a PATCH, `null` clears an optional setting and a missing field keeps it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateExperience {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    support_mode: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    ai_agent: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    routed_space: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    fallback_message: Option<Option<String>>,
+    #[serde(default)]
+    access: Option<String>,
+}
+
+/// Tells a present `null` (Some(None)) from a missing field (None).
+fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<impl IntoResponse> {
+    require_object(&body)?;
+    if let Some(mode) = requested_mode(&body) {
+        edition_gate(mode, admin.tenant.edition())?;
+    }
+    let body: CreateExperience = from_value(body)?;
+    let mut experience = Experience {
+        id: ExperienceId::new().to_string(),
+        tenant: admin.id.to_string(),
+        name: validate::name("name", &body.name)?,
+        ai_agent: reference::<AiAgentId>("ai_agent", body.ai_agent.as_deref())?,
+        routed_space: reference::<SpaceId>("routed_space", body.routed_space.as_deref())?,
+        fallback_message: fallback(body.fallback_message.as_deref())?,
+        ..Experience::default()
+    };
+    experience.set_support_mode(validate::wire("support_mode", &body.support_mode)?);
+    let access = body
+        .access
+        .as_deref()
+        .map(|a| validate::wire("access", a))
+        .transpose()?;
+    experience.set_access(access.unwrap_or(Access::Open));
+    check_references(&state, admin.id, &experience).await?;
+    state
+        .config_cache
+        .put(&keys::experience(&experience.id), &experience)
+        .await?;
+    tracing::info!(tenant = %admin.id, experience = %experience.id, "experience created");
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(experience_json(&experience, &[])),
+    ))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Path((_, id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<axum::Json<Value>> {
+    let mut experience = load(&state, admin.id, &id).await?;
+    require_object(&body)?;
+    // The edition applies when this request configures live chat: it sets
+    // a team mode or changes the routed space. A tenant downgraded to
+    // standard keeps its settings and may still rename or reword them.
+    let touches_routing = body.get("support_mode").is_some() || body.get("routed_space").is_some();
+    if touches_routing {
+        let mode = requested_mode(&body).unwrap_or_else(|| experience.support_mode());
+        edition_gate(mode, admin.tenant.edition())?;
+    }
+    let body: UpdateExperience = from_value(body)?;
+    if let Some(name) = body.name {
+        experience.name = validate::name("name", &name)?;
+    }
+    if let Some(mode) = body.support_mode {
+        experience.set_support_mode(validate::wire("support_mode", &mode)?);
+    }
+    if let Some(ai_agent) = body.ai_agent {
+        experience.ai_agent = reference::<AiAgentId>("ai_agent", ai_agent.as_deref())?;
+    }
+    if let Some(space) = body.routed_space {
+        experience.routed_space = reference::<SpaceId>("routed_space", space.as_deref())?;
+    }
+    if let Some(message) = body.fallback_message {
+        experience.fallback_message = fallback(message.as_deref())?;
+    }
+    if let Some(access) = body.access {
+        experience.set_access(validate::wire("access", &access)?);
+    }
+    check_references(&state, admin.id, &experience).await?;
+    state
+        .config_cache
+        .put(&keys::experience(&experience.id), &experience)
+        .await?;
+    let widgets = widgets_of(&state, &experience);
+    Ok(axum::Json(experience_json(&experience, &widgets)))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Path((_, id)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Value>> {
+    let experience = load(&state, admin.id, &id).await?;
+    let widgets = widgets_of(&state, &experience);
+    Ok(axum::Json(experience_json(&experience, &widgets)))
+}
+
+pub async fn list(State(state): State<AppState>, admin: TenantAdmin) -> axum::Json<Value> {
+    let mut experiences: Vec<Experience> = state
+        .config_cache
+        .list::<Experience>(&keys::experience(""))
+        .into_iter()
+        .filter(|e| e.tenant == admin.tenant.id)
+        .collect();
+    experiences.sort_by(|a, b| a.id.cmp(&b.id));
+    let experiences: Vec<Value> = experiences
+        .iter()
+        .map(|e| experience_json(e, &widgets_of(&state, e)))
+        .collect();
+    axum::Json(json!({"experiences": experiences}))
+}
+
+/// An experience of this tenant; another tenant's is as unknown as a
+/// missing one.
+pub async fn load(state: &AppState, tenant: TenantId, raw_id: &str) -> ApiResult<Experience> {
+    let id: ExperienceId = path_id(raw_id, "experience")?;
+    state
+        .config_cache
+        .get_or_fetch::<Experience>(&keys::experience(id))
+        .await?
+        .filter(|e| e.tenant == tenant.to_string())
+        .ok_or_else(|| ApiError::not_found("experience"))
+}
+
+/// The rendered widgets of an experience, oldest first.
+pub fn widgets_of(state: &AppState, experience: &Experience) -> Vec<Value> {
+    let mut widgets: Vec<Widget> = state
+        .config_cache
+        .list::<Widget>(&keys::widget(""))
+        .into_iter()
+        .filter(|w| w.experience == experience.id && w.tenant == experience.tenant)
+        .collect();
+    widgets.sort_by(|a, b| a.id.cmp(&b.id));
+    widgets
+        .iter()
+        .map(|w| widget_json(w, &state.public_url))
+        .collect()
+}
+
+fn require_object(body: &Value) -> ApiResult<()> {
+    if body.is_object() {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(
+            "the body must be a JSON object".into(),
+        ))
+    }
+}
+
+/// An optional id field: empty or absent means unset; otherwise it must be
+/// an id (in its canonical lowercase form, as stored).
+fn reference<I: std::str::FromStr + std::fmt::Display>(
+    field: &str,
+    value: Option<&str>,
+) -> ApiResult<String> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(String::new()),
+        Some(raw) => raw
+            .parse::<I>()
+            .map(|id| id.to_string())
+            .map_err(|_| ApiError::invalid(field, format!("`{}` is not a valid id", clip(raw)))),
+    }
+}
+
+fn fallback(text: Option<&str>) -> ApiResult<String> {
+    validate::optional_text(
+        "fallback_message",
+        text.unwrap_or_default(),
+        validate::TEXT_MAX,
+    )
+}
+
+/// Loads what the experience's ids name (within this tenant) and applies
+/// the configuration rules.
+async fn check_references(
+    state: &AppState,
+    tenant: TenantId,
+    experience: &Experience,
+) -> ApiResult<()> {
+    let tenant = tenant.to_string();
+    let ai_agent = if experience.ai_agent.is_empty() {
+        None
+    } else {
+        state
+            .config_cache
+            .get_or_fetch::<AiAgent>(&keys::ai_agent(&experience.ai_agent))
+            .await?
+            .filter(|a| a.tenant == tenant)
+    };
+    let space = if experience.routed_space.is_empty() {
+        None
+    } else {
+        state
+            .config_cache
+            .get_or_fetch::<Space>(&keys::space(&experience.routed_space))
+            .await?
+            .filter(|s| s.tenant == tenant)
+    };
+    experience_rules::check(experience, ai_agent.as_ref(), space.as_ref())
+}

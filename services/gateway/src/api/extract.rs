@@ -1,0 +1,171 @@
+//! Request extractors that turn every way a request can be wrong into the
+//! contract's errors: [`ApiJson`] for bodies (400 naming the field, 413 when
+//! too large) and [`TenantAdmin`] for the tenant admin's bearer token, the
+//! tenant in the path and the tenant's rate limit.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use switchboard_bus::config::keys;
+use switchboard_contracts::ids::TenantId;
+use switchboard_contracts::v1::Tenant;
+
+use crate::api::rate_limit::RateLimiter;
+use crate::auth::{self, ROLE_ADMIN};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A JSON body, parsed strictly: malformed JSON, wrong types and unknown
+/// fields are 400 `invalid` with a message naming the field
+/// (`knowledge[2].answer: invalid type: ...`).
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|v| {
+                let essence = v.split(';').next().unwrap_or_default().trim();
+                essence.eq_ignore_ascii_case("application/json")
+                    || essence.to_ascii_lowercase().ends_with("+json")
+            });
+        if !is_json {
+            return Err(ApiError::BadRequest(
+                "the body must be JSON (Content-Type: application/json)".into(),
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(format!(
+                        "the body is larger than the limit of {} bytes",
+                        super::BODY_LIMIT
+                    ))
+                } else {
+                    ApiError::BadRequest(format!(
+                        "the body could not be read: {}",
+                        rejection.body_text()
+                    ))
+                }
+            })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON text into `T`, naming the field of any problem.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::BadRequest(
+            "the body is empty; send a JSON object".into(),
+        ));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(describe)?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+/// Converts an already parsed JSON value into `T`, naming the field of any
+/// problem (used where a handler must look at one field before the rest).
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(describe)
+}
+
+fn describe(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            ApiError::BadRequest(format!("the body is not valid JSON: {inner}"))
+        }
+        _ if matches!(path.as_str(), "." | "?" | "") => {
+            ApiError::BadRequest(format!("the body is not valid: {inner}"))
+        }
+        _ => ApiError::BadRequest(format!("{path}: {inner}")),
+    }
+}
+
+/// Parses a path segment as a typed id; text that is not an id names
+/// nothing, so it is a 404 like an unknown id.
+pub fn path_id<I: std::str::FromStr>(raw: &str, what: &str) -> Result<I, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found(what))
+}
+
+/// The caller holds the operator token.
+#[derive(Debug, Clone, Copy)]
+pub struct Operator;
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        auth::require_operator(state, &parts.headers)?;
+        Ok(Operator)
+    }
+}
+
+/// The caller is an admin of the tenant named in the path.
+#[derive(Debug, Clone)]
+pub struct TenantAdmin {
+    pub id: TenantId,
+    pub tenant: Tenant,
+}
+
+impl FromRequestParts<AppState> for TenantAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let id = tenant_in_path(parts, state).await?;
+        auth::require_tenant_role(state, &parts.headers, id, &[ROLE_ADMIN]).await?;
+        // Limited after authentication, so strangers cannot spend a
+        // tenant's budget.
+        if let Some(limiter) = parts.extensions.get::<Arc<RateLimiter>>()
+            && !limiter.allow(&id.to_string())
+        {
+            return Err(ApiError::RateLimited(
+                "too many requests for this tenant; slow down and retry shortly".into(),
+            ));
+        }
+        let tenant = load_tenant(state, id).await?;
+        Ok(Self { id, tenant })
+    }
+}
+
+/// The `{tenant}` path parameter as an id (404 when it cannot be one).
+pub async fn tenant_in_path(parts: &mut Parts, state: &AppState) -> Result<TenantId, ApiError> {
+    let params = RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|_| ApiError::not_found("tenant"))?;
+    let raw = params
+        .iter()
+        .find(|(name, _)| *name == "tenant")
+        .map(|(_, value)| value)
+        .ok_or_else(|| ApiError::not_found("tenant"))?;
+    path_id(raw, "tenant")
+}
+
+pub async fn load_tenant(state: &AppState, id: TenantId) -> Result<Tenant, ApiError> {
+    state
+        .config_cache
+        .get_or_fetch::<Tenant>(&keys::tenant(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("tenant"))
+}

@@ -1,0 +1,237 @@
+//! The JSON shapes of the contract (CONTRACT.md §2, §3), rendered from the
+//! protobuf records in one place. The customer and agent WebSockets render
+//! messages with [`message_json`] too, so a message looks the same wherever
+//! it appears.
+
+use serde_json::{Value, json};
+use switchboard_contracts::names::WireName;
+use switchboard_contracts::v1::{
+    AiAgent, ChatMessage, ConversationInfo, ConversationState, EndReason, Experience, Space,
+    Tenant, Widget, WidgetKind,
+};
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+/// Epoch milliseconds as RFC 3339 UTC with milliseconds,
+/// e.g. `2026-11-24T09:30:00.250Z`.
+pub fn rfc3339_ms(epoch_ms: i64) -> String {
+    let format =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(epoch_ms) * 1_000_000)
+        .ok()
+        .and_then(|at| at.format(&format).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_owned())
+}
+
+/// `None` for an empty string, so optional ids render as `null`.
+fn non_empty(text: &str) -> Option<&str> {
+    (!text.is_empty()).then_some(text)
+}
+
+/// A message object: `{id, conversation, seq, author: {role, id?, name},
+/// text, at, client_id?}`.
+pub fn message_json(message: &ChatMessage) -> Value {
+    let author = message.author.clone().unwrap_or_default();
+    let mut author_json = json!({"role": author.role().wire_name(), "name": author.name});
+    if !author.id.is_empty() {
+        author_json["id"] = json!(author.id);
+    }
+    let mut object = json!({
+        "id": message.id,
+        "conversation": message.conversation,
+        "seq": message.seq,
+        "author": author_json,
+        "text": message.text,
+        "at": rfc3339_ms(message.at_ms),
+    });
+    if !message.client_id.is_empty() {
+        object["client_id"] = json!(message.client_id);
+    }
+    object
+}
+
+/// A tenant as admins and the operator see it (no secrets).
+pub fn tenant_json(tenant: &Tenant) -> Value {
+    json!({
+        "id": tenant.id,
+        "name": tenant.name,
+        "edition": tenant.edition().wire_name(),
+        "maximum_conversations": tenant.maximum_conversations,
+        "created_at": rfc3339_ms(tenant.created_at_ms),
+    })
+}
+
+pub fn chat_settings_json(tenant: &Tenant) -> Value {
+    json!({"maximum_conversations": tenant.maximum_conversations})
+}
+
+pub fn space_json(space: &Space) -> Value {
+    json!({"id": space.id, "name": space.name, "live_chat": space.live_chat})
+}
+
+pub fn ai_agent_json(agent: &AiAgent) -> Value {
+    let knowledge: Vec<Value> = agent
+        .knowledge
+        .iter()
+        .map(|k| json!({"question": k.question, "answer": k.answer}))
+        .collect();
+    json!({
+        "id": agent.id,
+        "name": agent.name,
+        "published": agent.published,
+        "knowledge": knowledge,
+        "next_steps": non_empty(&agent.next_steps),
+        "kind": agent.kind().wire_name(),
+    })
+}
+
+/// An experience with its widgets.
+pub fn experience_json(experience: &Experience, widgets: &[Value]) -> Value {
+    json!({
+        "id": experience.id,
+        "name": experience.name,
+        "support_mode": experience.support_mode().wire_name(),
+        "ai_agent": non_empty(&experience.ai_agent),
+        "routed_space": non_empty(&experience.routed_space),
+        "fallback_message": non_empty(&experience.fallback_message),
+        "access": experience.access().wire_name(),
+        "widgets": widgets,
+    })
+}
+
+/// A widget with what a site owner needs to use it: the snippet to paste
+/// and, for a support site, its address.
+pub fn widget_json(widget: &Widget, public_url: &str) -> Value {
+    let (snippet, url) = match widget.kind() {
+        WidgetKind::SupportSite => {
+            let url = support_url(public_url, &widget.id);
+            (support_link(&url), Some(url))
+        }
+        _ => (embed_snippet(public_url, &widget.id), None),
+    };
+    json!({
+        "id": widget.id,
+        "experience": widget.experience,
+        "kind": widget.kind().wire_name(),
+        "allowed_origins": widget.allowed_origins,
+        "snippet": snippet,
+        "url": url,
+    })
+}
+
+pub fn support_url(public_url: &str, widget_id: &str) -> String {
+    format!("{public_url}/support/{widget_id}")
+}
+
+fn support_link(url: &str) -> String {
+    format!(r#"<a href="{url}" target="_blank" rel="noopener">Get support</a>"#)
+}
+
+/// The embed snippet of CONTRACT.md §5. `authenticate` is left as a comment:
+/// the site owner fills it in when their visitors can sign in.
+pub fn embed_snippet(public_url: &str, widget_id: &str) -> String {
+    format!(
+        r#"<script>
+  window.switchboardSettings = {{ widget: "{widget_id}", server: "{public_url}",
+    // authenticate: async () => "<customer JWT from your backend>" /* optional */
+  }};
+</script>
+<script async src="{public_url}/widget.js"></script>
+"#
+    )
+}
+
+/// A conversation as admins see it.
+pub fn conversation_json(info: &ConversationInfo) -> Value {
+    let customer = info.customer.clone().unwrap_or_default();
+    let end_reason = match info.end_reason() {
+        EndReason::Unspecified => None,
+        reason => Some(reason.wire_name()),
+    };
+    let state = match info.state() {
+        ConversationState::Unspecified => None,
+        state => Some(state.wire_name()),
+    };
+    json!({
+        "id": info.id,
+        "state": state,
+        "experience": info.experience,
+        "widget": non_empty(&info.widget),
+        "support_mode": info.support_mode().wire_name(),
+        "customer": {
+            "name": customer.name,
+            "email": non_empty(&customer.email),
+            "signed_in": customer.signed_in,
+        },
+        "assignee": non_empty(&info.assignee),
+        "routed_space": non_empty(&info.routed_space),
+        "end_reason": end_reason,
+        "created_at": rfc3339_ms(info.created_at_ms),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_contracts::v1::{Author, Role};
+
+    use super::*;
+
+    #[test]
+    fn times_are_rfc3339_utc_with_milliseconds() {
+        assert_eq!(rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339_ms(1_764_000_000_250), "2025-11-24T16:00:00.250Z");
+    }
+
+    #[test]
+    fn a_message_renders_as_the_contract_message_object() {
+        let message = ChatMessage {
+            id: "m1".into(),
+            tenant: "t".into(),
+            conversation: "c1".into(),
+            seq: 4,
+            author: Some(Author {
+                role: Role::Customer as i32,
+                id: "anon:1".into(),
+                name: "Ada".into(),
+            }),
+            text: "hello".into(),
+            at_ms: 1_764_000_000_250,
+            client_id: "k1".into(),
+        };
+        assert_eq!(
+            message_json(&message),
+            json!({
+                "id": "m1", "conversation": "c1", "seq": 4,
+                "author": {"role": "customer", "id": "anon:1", "name": "Ada"},
+                "text": "hello", "at": "2025-11-24T16:00:00.250Z", "client_id": "k1",
+            })
+        );
+    }
+
+    #[test]
+    fn a_system_message_has_no_author_id_or_client_id() {
+        let message = ChatMessage {
+            author: Some(Author {
+                role: Role::System as i32,
+                id: String::new(),
+                name: "Switchboard".into(),
+            }),
+            ..ChatMessage::default()
+        };
+        let rendered = message_json(&message);
+        assert_eq!(
+            rendered["author"],
+            json!({"role": "system", "name": "Switchboard"})
+        );
+        assert!(rendered.get("client_id").is_none());
+    }
+
+    #[test]
+    fn the_embed_snippet_names_the_widget_and_the_gateway() {
+        let snippet = embed_snippet("https://chat.example.com", "w-1");
+        assert!(snippet.contains(r#"widget: "w-1", server: "https://chat.example.com""#));
+        assert!(
+            snippet.contains(r#"<script async src="https://chat.example.com/widget.js"></script>"#)
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! Spaces: a support team's home, with live chat on (the default) or off.
+//!
+//! Turning live chat off is allowed while experiences route to the space:
+//! their customers then get the fallback message instead of a person
+//! (SPEC §4), and turning it back on restores routing.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use switchboard_bus::config::keys;
+use switchboard_contracts::ids::{SpaceId, TenantId};
+use switchboard_contracts::v1::Space;
+
+use crate::api::extract::{ApiJson, TenantAdmin, path_id};
+use crate::api::render::space_json;
+use crate::api::validate;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSpace {
+    name: String,
+    #[serde(default)]
+    live_chat: Option<bool>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    ApiJson(body): ApiJson<CreateSpace>,
+) -> ApiResult<impl IntoResponse> {
+    let space = Space {
+        id: SpaceId::new().to_string(),
+        tenant: admin.id.to_string(),
+        name: validate::name("name", &body.name)?,
+        live_chat: body.live_chat.unwrap_or(true),
+    };
+    state
+        .config_cache
+        .put(&keys::space(&space.id), &space)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(space_json(&space))))
+}
+
+pub async fn list(State(state): State<AppState>, admin: TenantAdmin) -> axum::Json<Value> {
+    let mut spaces: Vec<Space> = state
+        .config_cache
+        .list::<Space>(&keys::space(""))
+        .into_iter()
+        .filter(|s| s.tenant == admin.tenant.id)
+        .collect();
+    // Ids are time-ordered, so this lists spaces oldest first.
+    spaces.sort_by(|a, b| a.id.cmp(&b.id));
+    let spaces: Vec<Value> = spaces.iter().map(space_json).collect();
+    axum::Json(json!({"spaces": spaces}))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Path((_, space)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Value>> {
+    let space = load(&state, admin.id, &space).await?;
+    Ok(axum::Json(space_json(&space)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSpace {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    live_chat: Option<bool>,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Path((_, space)): Path<(String, String)>,
+    ApiJson(body): ApiJson<UpdateSpace>,
+) -> ApiResult<axum::Json<Value>> {
+    let mut space = load(&state, admin.id, &space).await?;
+    if let Some(name) = body.name {
+        space.name = validate::name("name", &name)?;
+    }
+    if let Some(live_chat) = body.live_chat {
+        space.live_chat = live_chat;
+    }
+    state
+        .config_cache
+        .put(&keys::space(&space.id), &space)
+        .await?;
+    Ok(axum::Json(space_json(&space)))
+}
+
+/// A space of this tenant; another tenant's space is as unknown as a
+/// missing one.
+pub async fn load(state: &AppState, tenant: TenantId, raw_id: &str) -> ApiResult<Space> {
+    let id: SpaceId = path_id(raw_id, "space")?;
+    state
+        .config_cache
+        .get_or_fetch::<Space>(&keys::space(id))
+        .await?
+        .filter(|s| s.tenant == tenant.to_string())
+        .ok_or_else(|| ApiError::not_found("space"))
+}

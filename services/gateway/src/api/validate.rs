@@ -1,0 +1,162 @@
+//! Field rules shared by the handlers. Each returns 422 `invalid` with a
+//! message that starts with the field's name.
+
+use switchboard_contracts::names::WireName;
+
+use crate::error::ApiError;
+
+/// Names: 1–100 characters after trimming.
+pub const NAME_MAX: usize = 100;
+/// Texts shown to customers (fallback message, next steps): like a message,
+/// at most 4,000 characters.
+pub const TEXT_MAX: usize = 4_000;
+
+/// A trimmed, required text of `1..=max` characters without control
+/// characters other than newlines and tabs.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(ApiError::invalid(field, "must not be empty"));
+    }
+    optional_text(field, trimmed, max)
+}
+
+/// A trimmed text of `0..=max` characters (empty means unset).
+pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let trimmed = value.trim();
+    let length = trimmed.chars().count();
+    if length > max {
+        return Err(ApiError::invalid(
+            field,
+            format!("must be at most {max} characters (got {length})"),
+        ));
+    }
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err(ApiError::invalid(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// A name: required, at most [`NAME_MAX`] characters, on one line.
+pub fn name(field: &str, value: &str) -> Result<String, ApiError> {
+    let name = required_text(field, value, NAME_MAX)?;
+    if name.contains(['\n', '\r', '\t']) {
+        return Err(ApiError::invalid(field, "must be a single line"));
+    }
+    Ok(name)
+}
+
+/// One of an enum's wire names.
+pub fn wire<E: WireName>(field: &str, value: &str) -> Result<E, ApiError> {
+    E::from_wire_name(value).ok_or_else(|| {
+        ApiError::invalid(
+            field,
+            format!(
+                "`{}` is not one of {}",
+                clip(value),
+                E::wire_names().join(", ")
+            ),
+        )
+    })
+}
+
+/// Input echoed into an error message, cut short.
+pub fn clip(value: &str) -> String {
+    let mut clipped: String = value.chars().take(64).collect();
+    if clipped.len() < value.len() {
+        clipped.push('…');
+    }
+    clipped
+}
+
+/// An origin as browsers send it: `scheme://host[:port]`, http or https, no
+/// path, query or credentials. Returned lowercased (origins compare that way).
+pub fn origin(field: &str, value: &str) -> Result<String, ApiError> {
+    let bad =
+        |why: &str| ApiError::invalid(field, format!("`{}` is not an origin: {why}", clip(value)));
+    let lower = value.trim().to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .ok_or_else(|| bad("it must start with http:// or https://"))?;
+    if rest.contains(['/', '?', '#']) {
+        return Err(bad("it must not have a path (write scheme://host[:port])"));
+    }
+    if rest.contains('@') {
+        return Err(bad("it must not carry credentials"));
+    }
+    let (host, port) = match rest.rsplit_once(':') {
+        // An IPv6 literal keeps its colons inside brackets.
+        Some((host, port)) if !port.contains(']') => (host, Some(port)),
+        _ => (rest, None),
+    };
+    if let Some(port) = port
+        && port.parse::<u16>().map_or(true, |p| p == 0)
+    {
+        return Err(bad("the port must be a number from 1 to 65535"));
+    }
+    let host_ok = if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        inner.parse::<std::net::Ipv6Addr>().is_ok()
+    } else {
+        !host.is_empty()
+            && host.len() <= 253
+            && host.split('.').all(|label| {
+                !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+    };
+    if !host_ok {
+        return Err(bad("the host is not valid"));
+    }
+    Ok(lower)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_scheme_host_and_optional_port() {
+        assert_eq!(
+            origin("o", "https://Shop.Example.com").unwrap(),
+            "https://shop.example.com"
+        );
+        assert!(origin("o", "http://localhost:3000").is_ok());
+        assert!(origin("o", "http://[::1]:8080").is_ok());
+        assert!(origin("o", "http://127.0.0.1").is_ok());
+    }
+
+    #[test]
+    fn things_that_are_not_origins_are_refused_naming_the_field() {
+        for bad in [
+            "https://shop.example.com/",
+            "https://shop.example.com/path",
+            "shop.example.com",
+            "ftp://shop.example.com",
+            "https://",
+            "https://a:b@shop.example.com",
+            "https://shop.example.com:99999",
+            "https://shop..example.com",
+            "*",
+        ] {
+            let error = origin("allowed_origins[0]", bad).unwrap_err();
+            assert!(
+                error.message().starts_with("allowed_origins[0]:"),
+                "{bad}: {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(name("name", "  Help desk ").unwrap(), "Help desk");
+        assert!(name("name", "   ").is_err());
+        assert!(name("name", &"x".repeat(101)).is_err());
+        assert!(name("name", "two\nlines").is_err());
+    }
+}

@@ -1,0 +1,25 @@
+//! # Switchboard gateway
+//!
+//! The only service the outside world talks to. Stateless: everything it
+//! knows comes from the configuration bucket and the bus, so several
+//! instances serve side by side behind a load balancer.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`config`] | settings from the environment |
+//! | [`server`] | [`server::Application`]: binds, wires routes, runs until shutdown |
+//! | [`state`] | what every handler shares |
+//! | [`error`] | the contract's error codes, mapped once for HTTP and WebSocket |
+//! | [`auth`] | bearer tokens, customer identity JWTs, resume tokens |
+//! | [`api`] | the HTTP API under `/api/v1` and its OpenAPI document |
+//! | [`ws`] | the customer WebSocket |
+//! | [`web`] | the widget script and the hosted support page |
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod server;
+pub mod state;
+pub mod web;
+pub mod ws;

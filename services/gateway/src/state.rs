@@ -1,0 +1,51 @@
+//! What every handler shares. Cheap to clone.
+
+use std::sync::Arc;
+
+use switchboard_bus::Bus;
+use switchboard_bus::config::ConfigCache;
+use switchboard_runtime::metrics::{Handle, Metrics};
+use switchboard_runtime::shutdown::Shutdown;
+
+use crate::config::GatewayConfig;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub bus: Bus,
+    pub config_cache: ConfigCache,
+    pub settings: Arc<GatewayConfig>,
+    /// Origin used in snippets and links.
+    pub public_url: Arc<str>,
+    pub metrics: Metrics,
+    pub counters: Arc<Counters>,
+    /// The server's shutdown: long-lived tasks (WebSockets) watch its token
+    /// and are tracked so the drain waits for them to close cleanly.
+    pub shutdown: Shutdown,
+}
+
+/// The gateway's own counters.
+#[derive(Debug)]
+pub struct Counters {
+    pub customer_sockets: Handle,
+    pub frames_in: Handle,
+    pub frame_errors: Handle,
+}
+
+impl Counters {
+    pub fn new(metrics: &Metrics) -> Self {
+        Self {
+            customer_sockets: metrics.gauge(
+                "switchboard_gateway_customer_sockets",
+                "Open customer WebSockets",
+            ),
+            frames_in: metrics.counter(
+                "switchboard_gateway_frames_in_total",
+                "WebSocket frames received",
+            ),
+            frame_errors: metrics.counter(
+                "switchboard_gateway_frame_errors_total",
+                "WebSocket frames answered with an error",
+            ),
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The browser-facing files: the widget script (`/widget.js`), each
+//! support-site widget's hosted page (`/support/{widget_id}`) and a small
+//! index page. The files live in the workspace's `web/` folder and are
+//! compiled in, so the gateway binary is all a deployment needs.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use switchboard_bus::config::keys;
+use switchboard_contracts::ids::WidgetId;
+use switchboard_contracts::v1::{Experience, Widget, WidgetKind};
+
+use crate::state::AppState;
+
+const WIDGET_JS: &str = include_str!("../../../../web/widget.js");
+const SUPPORT_HTML: &str = include_str!("../../../../web/support.html");
+
+/// The (method, path) of every page served here.
+pub const PAGES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/widget.js"),
+    ("GET", "/support/{widget}"),
+];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(index))
+        .route("/widget.js", get(widget_js))
+        .route("/support/{widget}", get(support_page))
+}
+
+async fn widget_js() -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/javascript; charset=utf-8",
+            ),
+            // Sites embed the script by a fixed URL, so it must be revalidated
+            // for them to get fixes.
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        WIDGET_JS,
+    )
+}
+
+async fn index() -> impl IntoResponse {
+    html(
+        StatusCode::OK,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>Switchboard</title></head><body>\
+         <h1>Switchboard</h1>\
+         <p>Customer-service chat. The HTTP API is described by its \
+         <a href=\"/api/v1/openapi.json\">OpenAPI document</a>; \
+         the chat widget is <a href=\"/widget.js\">/widget.js</a>.</p>\
+         </body></html>\n"
+            .to_owned(),
+    )
+}
+
+/// The hosted support page of a `support_site` widget.
+async fn support_page(State(state): State<AppState>, Path(widget): Path<String>) -> Response {
+    match support_experience(&state, &widget).await {
+        Some((widget, experience)) => {
+            html(StatusCode::OK, render_support(&widget, &experience.name))
+        }
+        None => html(StatusCode::NOT_FOUND, not_found_page()),
+    }
+}
+
+/// The widget and its experience, when `raw_id` names a support-site widget.
+async fn support_experience(state: &AppState, raw_id: &str) -> Option<(String, Experience)> {
+    let id: WidgetId = raw_id.parse().ok()?;
+    let cache = &state.config_cache;
+    let widget = cache
+        .get_or_fetch::<Widget>(&keys::widget(id))
+        .await
+        .inspect_err(|error| tracing::warn!(%error, "support page: widget lookup failed"))
+        .ok()??;
+    if widget.kind() != WidgetKind::SupportSite {
+        return None;
+    }
+    let experience = cache
+        .get_or_fetch::<Experience>(&keys::experience(&widget.experience))
+        .await
+        .ok()??;
+    (experience.tenant == widget.tenant).then(|| (id.to_string(), experience))
+}
+
+/// Fills the template. The widget id is a canonical UUID, so only the name
+/// needs escaping; it is filled in last so a name containing a placeholder
+/// stays literal text.
+pub fn render_support(widget_id: &str, experience_name: &str) -> String {
+    SUPPORT_HTML
+        .replace("{{WIDGET_ID}}", widget_id)
+        .replace("{{EXPERIENCE_NAME}}", &escape_html(experience_name))
+}
+
+fn not_found_page() -> String {
+    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+     <title>Support page not found</title></head><body>\
+     <h1>Support page not found</h1>\
+     <p>This link does not lead to a support page. Check the address, or \
+     ask the site that gave it to you for a new one.</p></body></html>\n"
+        .to_owned()
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Escapes text for HTML text and quoted attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_special_characters_are_escaped() {
+        assert_eq!(
+            escape_html(r#"<b>"Tom" & 'Jerry'</b>"#),
+            "&lt;b&gt;&quot;Tom&quot; &amp; &#39;Jerry&#39;&lt;/b&gt;"
+        );
+    }
+
+    #[test]
+    fn a_name_that_looks_like_a_placeholder_stays_text() {
+        let page = render_support("w-1", "{{WIDGET_ID}} <script>");
+        assert!(page.contains("{{WIDGET_ID}} &lt;script&gt;"));
+        assert!(!page.contains("{{EXPERIENCE_NAME}}"));
+    }
+}

@@ -1,0 +1,159 @@
+//! What a customer socket needs of its widget's configuration, in a compact
+//! form: every open socket holds one, so it keeps only the few fields the
+//! session uses (never an AI agent's knowledge base).
+
+use std::str::FromStr;
+
+use switchboard_bus::config::{ConfigCache, keys};
+use switchboard_contracts::ids::{ExperienceId, TenantId, WidgetId};
+use switchboard_contracts::v1::{
+    Access, AiAgent, ConversationState, Edition, Experience, SupportMode, Tenant, Widget,
+};
+
+use crate::error::ApiError;
+
+/// The AI agent that answers in the AI modes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AiAgentRef {
+    pub id: String,
+    pub name: String,
+    pub next_steps: String,
+}
+
+/// A widget, its experience and its tenant, as one socket sees them.
+#[derive(Clone)]
+pub struct WidgetContext {
+    pub tenant: TenantId,
+    pub edition: Edition,
+    /// Verifies identity JWTs and signs resume tokens. Never logged.
+    pub identity_secret: String,
+    pub widget: WidgetId,
+    pub experience: ExperienceId,
+    pub support_mode: SupportMode,
+    pub access: Access,
+    pub ai_agent: Option<AiAgentRef>,
+    pub routed_space: String,
+    pub fallback_message: String,
+}
+
+impl std::fmt::Debug for WidgetContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WidgetContext")
+            .field("tenant", &self.tenant)
+            .field("widget", &self.widget)
+            .field("experience", &self.experience)
+            .field("support_mode", &self.support_mode)
+            .field("access", &self.access)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WidgetContext {
+    /// Builds the context from its records; `None` when they do not fit
+    /// together (another tenant's experience, unparsable ids).
+    pub fn from_records(
+        widget: &Widget,
+        experience: &Experience,
+        tenant: &Tenant,
+        ai_agent: Option<&AiAgent>,
+    ) -> Option<Self> {
+        if widget.tenant != tenant.id
+            || experience.tenant != tenant.id
+            || widget.experience != experience.id
+        {
+            return None;
+        }
+        Some(Self {
+            tenant: TenantId::from_str(&tenant.id).ok()?,
+            edition: tenant.edition(),
+            identity_secret: tenant.identity_secret.clone(),
+            widget: WidgetId::from_str(&widget.id).ok()?,
+            experience: ExperienceId::from_str(&experience.id).ok()?,
+            support_mode: experience.support_mode(),
+            access: experience.access(),
+            ai_agent: ai_agent
+                .filter(|a| a.tenant == tenant.id && a.id == experience.ai_agent)
+                .map(|a| AiAgentRef {
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    next_steps: a.next_steps.clone(),
+                }),
+            routed_space: experience.routed_space.clone(),
+            fallback_message: experience.fallback_message.clone(),
+        })
+    }
+
+    /// Loads a widget's context, reading through to the bucket for records
+    /// this instance has not seen yet, with the widget record itself (its
+    /// origins are needed once, before the upgrade, and not kept per socket).
+    /// `NotFound` names what is missing.
+    pub async fn load(cache: &ConfigCache, widget: WidgetId) -> Result<(Self, Widget), ApiError> {
+        let widget: Widget = cache
+            .get_or_fetch(&keys::widget(widget))
+            .await?
+            .ok_or_else(|| ApiError::not_found("widget"))?;
+        let experience: Experience = cache
+            .get_or_fetch(&keys::experience(&widget.experience))
+            .await?
+            .ok_or_else(|| ApiError::not_found("the widget's experience"))?;
+        let tenant: Tenant = cache
+            .get_or_fetch(&keys::tenant(&widget.tenant))
+            .await?
+            .ok_or_else(|| ApiError::not_found("the widget's tenant"))?;
+        let ai_agent: Option<AiAgent> = if experience.ai_agent.is_empty() {
+            None
+        } else {
+            cache
+                .get_or_fetch(&keys::ai_agent(&experience.ai_agent))
+                .await?
+        };
+        let ctx = Self::from_records(&widget, &experience, &tenant, ai_agent.as_ref())
+            .ok_or_else(|| ApiError::not_found("widget"))?;
+        Ok((ctx, widget))
+    }
+
+    /// The same, from this instance's cache only (no I/O): used to pick up
+    /// configuration changes on a long-lived socket. `None` when a record
+    /// is gone, in which case the socket keeps what it had.
+    pub fn reload_cached(&self, cache: &ConfigCache) -> Option<Self> {
+        let widget: Widget = cache.get(&keys::widget(self.widget))?;
+        let experience: Experience = cache.get(&keys::experience(&widget.experience))?;
+        let tenant: Tenant = cache.get(&keys::tenant(&widget.tenant))?;
+        let ai_agent: Option<AiAgent> = if experience.ai_agent.is_empty() {
+            None
+        } else {
+            cache.get(&keys::ai_agent(&experience.ai_agent))
+        };
+        Self::from_records(&widget, &experience, &tenant, ai_agent.as_ref())
+    }
+
+    /// The state a new conversation starts in.
+    pub fn initial_state(&self) -> ConversationState {
+        match self.support_mode {
+            SupportMode::SupportTeam => ConversationState::Queued,
+            _ => ConversationState::Ai,
+        }
+    }
+
+    /// True when the tenant's edition allows live chat with humans.
+    pub fn edition_allows_live_chat(&self) -> bool {
+        matches!(self.edition, Edition::Premium | Edition::Enterprise)
+    }
+
+    /// The experience's fallback message, or a default that gives a next step.
+    pub fn fallback_text(&self) -> String {
+        if self.fallback_message.trim().is_empty() {
+            DEFAULT_FALLBACK.to_owned()
+        } else {
+            self.fallback_message.clone()
+        }
+    }
+}
+
+/// Shown when an experience has no fallback message of its own.
+pub const DEFAULT_FALLBACK: &str = "We can't connect you to a person right now. \
+     Please use the contact options on this site and we'll get back to you.";
+
+/// Sent for a request for a person when the AI agent has no next steps.
+pub const DEFAULT_NEXT_STEPS: &str = "I can't connect you to a person here. \
+     You can reach us through the contact options on this site.";

@@ -1,0 +1,56 @@
+//! # The customer WebSocket (`GET /ws/customer?widget={id}`)
+//!
+//! CONTRACT.md §3. A functional core with an imperative shell: the session's
+//! decisions are plain code returning [`session::Effect`]s, and the socket
+//! loop performs them (bus publishes, subscriptions, transcript reads).
+//! Messages render with [`crate::api::render::message_json`], the same
+//! object the HTTP API returns.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`upgrade`] | the HTTP handler: widget lookup and `Origin` check before the upgrade |
+//! | [`origin`] | `Origin` matching for embed and support-site widgets |
+//! | [`context`] | [`context::WidgetContext`]: what a socket needs of its widget's configuration |
+//! | [`client_frame`] | client → server frames, parsed and validated |
+//! | [`server_frame`] | server → client frames and the socket's error codes |
+//! | [`session`] | [`session::CustomerSession`]: its state and the dispatch of client frames |
+//! | [`session_commands`] | messages, typing, request for a person, end |
+//! | [`session_events`] | decisions on bus events and transcript pages |
+//! | [`session_identity`] | `hello` and `sign_in`: identity and resume tokens |
+//! | [`rate`] | the per-connection token bucket |
+//! | [`socket`] | the async shell, generic over `Sink`/`Stream` |
+//! | [`socket_effects`] | how the shell performs effects |
+
+pub mod client_frame;
+pub mod context;
+pub mod origin;
+pub mod rate;
+pub mod server_frame;
+pub mod session;
+pub mod session_commands;
+pub mod session_events;
+pub mod session_identity;
+pub mod socket;
+pub mod socket_effects;
+pub mod upgrade;
+
+#[cfg(test)]
+mod session_tests;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::state::AppState;
+
+/// Largest text frame the session accepts; larger ones get `error invalid`.
+pub const MAX_FRAME_BYTES: usize = 16 * 1024;
+
+/// Largest message the WebSocket protocol layer reads at all; beyond this the
+/// connection is closed (1009) because the frame cannot be skipped safely.
+/// Kept above [`MAX_FRAME_BYTES`] so a modestly oversized frame gets a named
+/// error instead of a dropped connection.
+pub const MAX_PROTOCOL_MESSAGE_BYTES: usize = 64 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/ws/customer", get(upgrade::customer_socket))
+}

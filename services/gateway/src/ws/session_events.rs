@@ -1,0 +1,222 @@
+//! The customer socket's decisions on what comes back: committed events of
+//! the attached conversation, typing, transcript pages and failed I/O.
+//!
+//! Every message reaches the client exactly once and in `seq` order: a
+//! message at or below `last_seq` is a duplicate (a redelivered event, or one
+//! already in a resumed transcript) and is dropped; one beyond `last_seq + 1`
+//! means events were missed, and the gap is read from the transcript first.
+
+use switchboard_contracts::names::WireName;
+use switchboard_contracts::v1::conversation_event::Event;
+use switchboard_contracts::v1::{
+    ChatMessage, ConversationEvent, ConversationState, Role, TranscriptPage, TypingEvent,
+};
+
+use super::server_frame::{ServerFrame, WsError};
+use super::session::{CustomerSession, Effect, Fetch, FetchPurpose, send};
+use crate::api::render::message_json;
+
+/// The owner's code for a post into an ended conversation.
+const CONVERSATION_ENDED: &str = "conversation_ended";
+
+impl CustomerSession {
+    /// An event from `sb.evt.{tenant}.{conversation}`.
+    pub fn on_event(&mut self, event: ConversationEvent) -> Vec<Effect> {
+        let Some(attached) = &mut self.conversation else {
+            return Vec::new();
+        };
+        if event.conversation != attached.id.to_string()
+            || event.tenant != self.ctx.tenant.to_string()
+        {
+            return Vec::new();
+        }
+        match event.event {
+            Some(Event::Message(added)) => match added.message {
+                Some(message) => self.on_message_added(message),
+                None => Vec::new(),
+            },
+            Some(Event::State(changed)) => {
+                attached.state = changed.to();
+                let mut effects: Vec<Effect> = self
+                    .conversation_frame()
+                    .map(Effect::Send)
+                    .into_iter()
+                    .collect();
+                if changed.to() == ConversationState::Ended {
+                    effects.push(Effect::Send(ServerFrame::Ended {
+                        reason: changed.reason().wire_name(),
+                    }));
+                    effects.extend(self.detach());
+                }
+                effects
+            }
+            Some(Event::Rejected(rejected)) if self.is_own_command(&rejected.command_id) => {
+                let mut effects = send(WsError::Rejected {
+                    code: rejected.code.clone(),
+                    message: rejected.message,
+                });
+                if rejected.code == CONVERSATION_ENDED {
+                    // We missed the end; the client's retry starts anew.
+                    effects.extend(self.detach());
+                }
+                effects
+            }
+            Some(Event::Rejected(_)) | None => Vec::new(),
+        }
+    }
+
+    fn on_message_added(&mut self, message: ChatMessage) -> Vec<Effect> {
+        let Some(attached) = &mut self.conversation else {
+            return Vec::new();
+        };
+        if message.seq <= attached.last_seq {
+            return Vec::new();
+        }
+        if message.seq == attached.last_seq + 1 {
+            attached.last_seq = message.seq;
+            return send(ServerFrame::Message {
+                message: message_json(&message),
+            });
+        }
+        vec![Effect::Fetch(Fetch {
+            conversation: attached.id,
+            after_seq: attached.last_seq,
+            purpose: FetchPurpose::Gap { pending: message },
+        })]
+    }
+
+    /// A typing event from `sb.typing.{tenant}.{conversation}`: the other
+    /// side's typing is shown; the customer's own (other tabs) is not.
+    pub fn on_typing_event(&self, event: TypingEvent) -> Vec<Effect> {
+        let Some(attached) = &self.conversation else {
+            return Vec::new();
+        };
+        let Some(author) = event.author else {
+            return Vec::new();
+        };
+        if event.conversation != attached.id.to_string() || author.role() == Role::Customer {
+            return Vec::new();
+        }
+        send(ServerFrame::Typing {
+            role: author.role().wire_name(),
+            name: author.name,
+            on: event.on,
+        })
+    }
+
+    /// The answer to a [`Fetch`]: the page, or `None` when the read failed.
+    pub fn on_page(&mut self, fetch: Fetch, page: Option<TranscriptPage>) -> Vec<Effect> {
+        let attached_here = self
+            .conversation
+            .as_ref()
+            .is_some_and(|a| a.id == fetch.conversation);
+        match fetch.purpose {
+            FetchPurpose::Transcript => match page {
+                Some(page) => send(ServerFrame::Transcript {
+                    messages: sorted(page.messages).iter().map(message_json).collect(),
+                }),
+                None => send(WsError::unavailable(
+                    "the transcript could not be read; retry shortly",
+                )),
+            },
+            FetchPurpose::Resume if !attached_here => Vec::new(),
+            FetchPurpose::Resume => self.on_resume_page(page),
+            FetchPurpose::Gap { .. } if !attached_here => Vec::new(),
+            FetchPurpose::Gap { pending } => {
+                // If the read failed, show what we have rather than stall the
+                // conversation; `transcript {}` still recovers the gap.
+                let mut messages = page.map(|p| sorted(p.messages)).unwrap_or_default();
+                if messages.last().is_none_or(|m| m.seq < pending.seq) {
+                    messages.push(pending);
+                }
+                let attached = self.conversation.as_mut().expect("checked attached above");
+                let mut effects = Vec::new();
+                for message in &messages {
+                    if message.seq <= attached.last_seq {
+                        continue;
+                    }
+                    attached.last_seq = message.seq;
+                    effects.push(Effect::Send(ServerFrame::Message {
+                        message: message_json(message),
+                    }));
+                }
+                effects
+            }
+        }
+    }
+
+    fn on_resume_page(&mut self, page: Option<TranscriptPage>) -> Vec<Effect> {
+        let Some(page) = page else {
+            let mut effects = self.detach();
+            effects.extend(send(WsError::unavailable(
+                "the conversation could not be resumed right now; the next message starts a new conversation",
+            )));
+            return effects;
+        };
+        let open = page
+            .info
+            .as_ref()
+            .filter(|info| page.error.is_empty() && info.tenant == self.ctx.tenant.to_string());
+        let why = match open.map(|info| info.state()) {
+            None => Some("the conversation was not found"),
+            Some(ConversationState::Ended) => Some("the conversation has ended"),
+            Some(_) => None,
+        };
+        if let Some(why) = why {
+            let mut effects = self.detach();
+            effects.extend(send(WsError::ResumeInvalid(why.into())));
+            return effects;
+        }
+        let messages = sorted(page.messages);
+        let attached = self
+            .conversation
+            .as_mut()
+            .expect("resume pages arrive attached");
+        attached.state = open.map(|info| info.state()).unwrap_or(attached.state);
+        attached.last_seq = messages
+            .last()
+            .map(|m| m.seq)
+            .or_else(|| open.map(|info| info.last_seq))
+            .unwrap_or(0);
+        let mut effects: Vec<Effect> = self
+            .conversation_frame()
+            .map(Effect::Send)
+            .into_iter()
+            .collect();
+        effects.push(Effect::Send(ServerFrame::Transcript {
+            messages: messages.iter().map(message_json).collect(),
+        }));
+        effects
+    }
+
+    /// A publish failed: the client may retry the same frame (same
+    /// `client_id`), which the command's dedupe id makes safe.
+    pub fn on_publish_failed(&self, command_id: &str) -> Vec<Effect> {
+        let what = if command_id.starts_with("end:") {
+            "the conversation could not be ended"
+        } else {
+            "the message could not be sent"
+        };
+        send(WsError::unavailable(format!(
+            "{what}; retry shortly with the same frame"
+        )))
+    }
+
+    /// Subscribing failed: nothing was published; forget the conversation.
+    pub fn on_attach_failed(&mut self) -> Vec<Effect> {
+        self.conversation = None;
+        send(WsError::unavailable(
+            "the service is temporarily unavailable; retry shortly",
+        ))
+    }
+
+    fn detach(&mut self) -> Vec<Effect> {
+        self.conversation = None;
+        vec![Effect::Detach]
+    }
+}
+
+fn sorted(mut messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
+    messages.sort_by_key(|m| m.seq);
+    messages
+}

@@ -1,0 +1,123 @@
+//! Unit tests of the customer session's decisions: no socket, no bus.
+//! Shared builders here; the tests by theme in the submodules.
+
+mod client_frames;
+mod events;
+
+use std::time::Instant;
+
+use switchboard_contracts::ids::{ExperienceId, TenantId, WidgetId};
+use switchboard_contracts::v1::conversation_event::Event;
+use switchboard_contracts::v1::{
+    Access, ChatMessage, ConversationEvent, Edition, MessageAdded, SupportMode,
+};
+
+use super::context::{AiAgentRef, WidgetContext};
+use super::server_frame::ServerFrame;
+use super::session::{CustomerSession, Effect, Now};
+use crate::auth::{IdentityClaims, sign_identity};
+
+pub(super) const SECRET: &str = "identity-secret";
+
+pub(super) fn ctx(mode: SupportMode, access: Access) -> WidgetContext {
+    WidgetContext {
+        tenant: TenantId::new(),
+        edition: Edition::Standard,
+        identity_secret: SECRET.into(),
+        widget: WidgetId::new(),
+        experience: ExperienceId::new(),
+        support_mode: mode,
+        access,
+        ai_agent: Some(AiAgentRef {
+            id: "ai-1".into(),
+            name: "Sam".into(),
+            next_steps: "Email us.".into(),
+        }),
+        routed_space: String::new(),
+        fallback_message: String::new(),
+    }
+}
+
+pub(super) fn now() -> Now {
+    Now {
+        instant: Instant::now(),
+        epoch_ms: 1_700_000_000_000,
+    }
+}
+
+pub(super) fn session(mode: SupportMode, access: Access) -> CustomerSession {
+    CustomerSession::new(ctx(mode, access), 1000, Instant::now())
+}
+
+pub(super) fn greeted() -> CustomerSession {
+    let mut s = session(SupportMode::AiAgent, Access::Open);
+    s.on_client_text(r#"{"type":"hello"}"#, now());
+    s
+}
+
+pub(super) fn identity(sub: &str) -> String {
+    let exp = jsonwebtoken::get_current_timestamp() + 600;
+    sign_identity(
+        SECRET,
+        &IdentityClaims {
+            sub: sub.into(),
+            name: Some("Ada".into()),
+            email: None,
+            exp,
+        },
+    )
+}
+
+pub(super) fn frames(effects: &[Effect]) -> Vec<&ServerFrame> {
+    effects
+        .iter()
+        .filter_map(|e| {
+            if let Effect::Send(f) = e {
+                Some(f)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+pub(super) fn error_code(effects: &[Effect]) -> Option<String> {
+    frames(effects).into_iter().find_map(|f| match f {
+        ServerFrame::Error { code, .. } => Some(code.clone()),
+        _ => None,
+    })
+}
+
+pub(super) fn publishes(effects: &[Effect]) -> usize {
+    effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Publish(_)))
+        .count()
+}
+
+pub(super) fn message_event(s: &CustomerSession, seq: u64) -> ConversationEvent {
+    let attached = s.attached().expect("attached");
+    ConversationEvent {
+        tenant: s.ctx.tenant.to_string(),
+        conversation: attached.id.to_string(),
+        event: Some(Event::Message(MessageAdded {
+            message: Some(ChatMessage {
+                seq,
+                conversation: attached.id.to_string(),
+                text: format!("m{seq}"),
+                ..Default::default()
+            }),
+        })),
+        ..Default::default()
+    }
+}
+
+pub(super) fn sent_seqs(effects: &[Effect]) -> Vec<u64> {
+    frames(effects)
+        .into_iter()
+        .filter_map(|f| match f {
+            ServerFrame::Message { message } => message["seq"].as_u64(),
+            _ => None,
+        })
+        .collect()
+}

@@ -1,0 +1,166 @@
+//! The rules a command must meet before it touches the store: plain
+//! functions, time passed in, so they are tested without a database.
+
+use switchboard_contracts::ids::{ConversationId, TenantId};
+use switchboard_contracts::v1::{ConversationState, EndConversation, EndReason, PostMessage, Role};
+
+use crate::error::Refusal;
+use crate::store::NewMessage;
+
+/// Messages are 1–4,000 characters of text (SPEC §9).
+pub const MAX_TEXT_CHARS: usize = 4000;
+/// Client ids end up in `Nats-Msg-Id` headers and a unique index: keep them short.
+pub const MAX_CLIENT_ID_CHARS: usize = 128;
+
+/// Checks a post and turns it into what the store appends.
+pub fn validate_post(
+    tenant: TenantId,
+    conversation: ConversationId,
+    command_id: &str,
+    post: PostMessage,
+    at_ms: i64,
+) -> Result<NewMessage, Refusal> {
+    let author = post
+        .author
+        .filter(|a| a.role() != Role::Unspecified)
+        .ok_or_else(|| invalid("post.author.role must be customer, ai, agent or system"))?;
+    let chars = post.text.chars().count();
+    if post.text.trim().is_empty() {
+        return Err(invalid("post.text must not be empty"));
+    }
+    if chars > MAX_TEXT_CHARS {
+        return Err(invalid(&format!(
+            "post.text has {chars} characters; at most {MAX_TEXT_CHARS} are allowed"
+        )));
+    }
+    if post.client_id.chars().count() > MAX_CLIENT_ID_CHARS {
+        return Err(invalid(&format!(
+            "post.client_id is longer than {MAX_CLIENT_ID_CHARS} characters"
+        )));
+    }
+    if let Some(start) = &post.start
+        && !matches!(
+            start.initial_state(),
+            ConversationState::Ai | ConversationState::Queued | ConversationState::Live
+        )
+    {
+        return Err(invalid(
+            "post.start.initial_state must be ai, queued or live",
+        ));
+    }
+    Ok(NewMessage {
+        tenant,
+        conversation,
+        author,
+        text: post.text,
+        client_id: Some(post.client_id).filter(|c| !c.is_empty()),
+        command_id: command_id.to_owned(),
+        start: post.start,
+        at_ms,
+    })
+}
+
+/// The reason an end command carries, which must be a real one.
+pub fn end_reason(end: &EndConversation) -> Result<EndReason, Refusal> {
+    match end.reason() {
+        EndReason::Unspecified => Err(invalid(
+            "end.reason must be customer_ended, agent_ended, inactivity, accept_timeout or no_agents_available",
+        )),
+        reason => Ok(reason),
+    }
+}
+
+fn invalid(message: &str) -> Refusal {
+    Refusal::Invalid(message.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_contracts::v1::{Author, ConversationStart};
+
+    use super::*;
+
+    fn post(text: &str) -> PostMessage {
+        PostMessage {
+            author: Some(Author {
+                role: Role::Customer as i32,
+                id: "user:ada".into(),
+                name: "Ada".into(),
+            }),
+            text: text.into(),
+            client_id: "c-1".into(),
+            start: None,
+        }
+    }
+
+    fn check(post: PostMessage) -> Result<NewMessage, Refusal> {
+        validate_post(TenantId::new(), ConversationId::new(), "cmd-1", post, 1_000)
+    }
+
+    #[test]
+    fn a_normal_post_becomes_a_new_message() {
+        let message = check(post("hello")).unwrap();
+        assert_eq!(message.text, "hello");
+        assert_eq!(message.client_id.as_deref(), Some("c-1"));
+        assert_eq!(message.at_ms, 1_000);
+    }
+
+    #[test]
+    fn an_empty_client_id_means_none() {
+        let mut p = post("hi");
+        p.client_id.clear();
+        assert_eq!(check(p).unwrap().client_id, None);
+    }
+
+    #[test]
+    fn blank_and_oversized_text_is_refused_naming_the_field() {
+        assert!(
+            check(post("  \n"))
+                .unwrap_err()
+                .to_string()
+                .contains("post.text")
+        );
+        let long = "é".repeat(MAX_TEXT_CHARS + 1);
+        assert!(check(post(&long)).unwrap_err().to_string().contains("4000"));
+        assert!(check(post(&"é".repeat(MAX_TEXT_CHARS))).is_ok());
+    }
+
+    #[test]
+    fn a_post_without_an_author_role_is_refused() {
+        let mut p = post("hi");
+        p.author = None;
+        assert_eq!(check(p).unwrap_err().code(), "invalid");
+    }
+
+    #[test]
+    fn a_start_must_name_a_live_initial_state() {
+        let mut p = post("hi");
+        p.start = Some(ConversationStart::default());
+        assert!(
+            check(p.clone())
+                .unwrap_err()
+                .to_string()
+                .contains("initial_state")
+        );
+        p.start = Some(ConversationStart {
+            initial_state: ConversationState::Ended as i32,
+            ..Default::default()
+        });
+        assert!(check(p.clone()).is_err());
+        p.start = Some(ConversationStart {
+            initial_state: ConversationState::Queued as i32,
+            ..Default::default()
+        });
+        assert!(check(p).is_ok());
+    }
+
+    #[test]
+    fn an_end_needs_a_reason() {
+        assert!(end_reason(&EndConversation::default()).is_err());
+        let end = EndConversation {
+            reason: EndReason::Inactivity as i32,
+            by: None,
+        };
+        assert_eq!(end_reason(&end), Ok(EndReason::Inactivity));
+    }
+}

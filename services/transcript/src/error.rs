@@ -1,0 +1,85 @@
+//! Errors by layer. A [`Refusal`] is an answer (the sender is told its code),
+//! a [`StoreError`] says whether retrying can help, and a [`StartError`] is
+//! why the service could not start.
+
+use switchboard_bus::BusError;
+
+/// Why a command was refused. Its [`Refusal::code`] goes back to the sender
+/// in a `CommandRejected` event; nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the conversation does not exist")]
+    ConversationNotFound,
+    #[error("the conversation has ended")]
+    ConversationEnded,
+    /// The command is well formed protobuf but breaks a rule; the text names
+    /// the field.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Refusal {
+    /// The snake_case code senders match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::ConversationNotFound => "conversation_not_found",
+            Refusal::ConversationEnded => "conversation_ended",
+            Refusal::Invalid(_) => "invalid",
+        }
+    }
+}
+
+/// What a caller should do about a [`StoreError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreErrorKind {
+    /// The command was refused: tell the sender, do not retry.
+    Refused,
+    /// The database did not answer or a transaction lost a race: retry.
+    Unavailable,
+    /// A stored row does not map to the contract: retrying cannot help.
+    Corrupt,
+    /// The database URL or the migrations are wrong: retrying cannot help.
+    Misconfigured,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("refused: {0}")]
+    Refused(#[from] Refusal),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot open the database: {0}")]
+    Open(#[from] switchboard_db::DbError),
+    #[error("stored row does not match the contract: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    pub fn kind(&self) -> StoreErrorKind {
+        match self {
+            StoreError::Refused(_) => StoreErrorKind::Refused,
+            StoreError::Database(_) | StoreError::Open(switchboard_db::DbError::Sqlx(_)) => {
+                StoreErrorKind::Unavailable
+            }
+            StoreError::Open(_) => StoreErrorKind::Misconfigured,
+            StoreError::Corrupt(_) => StoreErrorKind::Corrupt,
+        }
+    }
+}
+
+/// Why [`crate::server::Service::start`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the bus is unavailable: {0}")]
+    Bus(#[from] BusError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot serve the health endpoints: {0}")]
+    Health(#[source] std::io::Error),
+    #[error("gave up after {seconds}s waiting for {what}: {last_error}")]
+    Timeout {
+        what: &'static str,
+        seconds: u64,
+        last_error: String,
+    },
+}

@@ -1,0 +1,262 @@
+//! The consumer of `SB_COMMANDS` (durable `transcript-commands`): decode,
+//! check the address, store, publish the resulting events, and only then let
+//! the pipeline ack. A crash anywhere before the ack redelivers the command;
+//! the store finds what it already did and the same events are published
+//! again under the same ids, which the stream drops as duplicates.
+//!
+//! | outcome | when |
+//! |---|---|
+//! | ack | stored and published; or refused and the rejection published |
+//! | retry (nak with backoff) | the database or the bus failed |
+//! | park | undecodable, misaddressed, or a stored row that cannot be mapped |
+
+use std::time::Duration;
+
+use prost::Message;
+use switchboard_bus::Bus;
+use switchboard_bus::consume::{ConsumerSpec, Delivery, Outcome};
+use switchboard_contracts::streams::{self, consumers};
+use switchboard_contracts::subjects::{self, filter};
+use switchboard_contracts::v1::conversation_command::Command;
+use switchboard_contracts::v1::{
+    CommandRejected, ConversationCommand, EndConversation, PostMessage,
+};
+use switchboard_db::now_ms;
+
+use super::Counters;
+use super::events::{self, Publication};
+use crate::domain;
+use crate::error::{Refusal, StoreError, StoreErrorKind};
+use crate::store::{Appended, Ended, Store};
+use address::{Address, address, parse_ids};
+
+mod address;
+
+/// The durable consumer this handler runs behind.
+pub fn spec(lanes: usize) -> ConsumerSpec {
+    let mut spec = ConsumerSpec::new(
+        streams::COMMANDS,
+        consumers::TRANSCRIPT_COMMANDS,
+        filter::ALL_COMMANDS,
+    )
+    .lanes(lanes);
+    // Retries here are database or bus outages, not bad input (that is parked
+    // at once): with the 10 s backoff cap, 60 attempts ride out ~9 minutes of
+    // outage before a command is parked.
+    spec.max_deliver = 60;
+    spec
+}
+
+/// What the handler needs; cloned into the pipeline.
+#[derive(Debug, Clone)]
+pub struct CommandHandler {
+    pub store: Store,
+    pub bus: Bus,
+    pub counters: Counters,
+}
+
+/// Why handling stopped short of the ack.
+#[derive(Debug)]
+enum Failure {
+    Refused(Refusal),
+    Retry(String),
+    Park(String),
+}
+
+impl From<Refusal> for Failure {
+    fn from(refusal: Refusal) -> Self {
+        Failure::Refused(refusal)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        match (error.kind(), error) {
+            (_, StoreError::Refused(refusal)) => Failure::Refused(refusal),
+            (StoreErrorKind::Corrupt, error) => Failure::Park(error.to_string()),
+            (_, error) => Failure::Retry(error.to_string()),
+        }
+    }
+}
+
+impl From<switchboard_bus::BusError> for Failure {
+    fn from(error: switchboard_bus::BusError) -> Self {
+        Failure::Retry(error.to_string())
+    }
+}
+
+impl CommandHandler {
+    /// Handles one delivery; the pipeline acks, naks or parks on the outcome.
+    pub async fn handle(&self, delivery: Delivery) -> Outcome {
+        let outcome = self.try_handle(&delivery).await;
+        match outcome {
+            Ok(()) => Outcome::Ack,
+            Err(Failure::Park(reason)) => {
+                self.counters.commands_parked.inc();
+                Outcome::Park(reason)
+            }
+            Err(Failure::Retry(reason)) => {
+                self.counters.commands_retried.inc();
+                tracing::warn!(%reason, attempt = delivery.attempt, "command failed; retrying");
+                Outcome::Retry(backoff(delivery.attempt))
+            }
+            // try_handle answers every refusal itself; should one slip
+            // through, parking it keeps it visible instead of looping.
+            Err(Failure::Refused(refusal)) => {
+                self.counters.commands_parked.inc();
+                Outcome::Park(format!("unanswered refusal: {refusal}"))
+            }
+        }
+    }
+
+    async fn try_handle(&self, delivery: &Delivery) -> Result<(), Failure> {
+        let command = ConversationCommand::decode(delivery.payload.clone())
+            .map_err(|e| Failure::Park(format!("undecodable ConversationCommand: {e}")))?;
+        let address = address(&command, &delivery.subject).map_err(Failure::Park)?;
+        let handled = match &command.command {
+            Some(Command::Post(post)) => self.post(&address, &command, post.clone()).await,
+            Some(Command::End(end)) => self.end(&address, &command, end).await,
+            None => Err(Failure::Park(
+                "the command carries neither post nor end".into(),
+            )),
+        };
+        match handled {
+            Err(Failure::Refused(refusal)) => self.reject(&address, &command, refusal).await,
+            other => other,
+        }
+    }
+
+    async fn post(
+        &self,
+        address: &Address,
+        command: &ConversationCommand,
+        post: PostMessage,
+    ) -> Result<(), Failure> {
+        let initial = post.start.as_ref().map(|s| s.initial_state());
+        let new = domain::validate_post(
+            address.tenant,
+            address.conversation,
+            &command.command_id,
+            post,
+            now_ms(),
+        )?;
+        let appended = self.store.append(&new).await?;
+        let (message, info) = (appended.message(), appended.info());
+        match &appended {
+            Appended::New(..) => self.counters.messages_stored.inc(),
+            Appended::Duplicate(..) => {
+                self.counters.duplicates.inc();
+                tracing::debug!(message = %message.id, "post already stored; republishing its event");
+            }
+        }
+        if appended.opened_conversation() {
+            // The open event goes first so every consumer learns the
+            // conversation's settings before its first message.
+            let initial = initial.unwrap_or_else(|| info.state());
+            self.publish(events::opened(info, initial)).await?;
+            if matches!(appended, Appended::New(..)) {
+                self.counters.conversations_opened.inc();
+                tracing::info!(command = %command.command_id, "conversation opened");
+            }
+        }
+        self.publish(events::message_added(info, message)).await
+    }
+
+    async fn end(
+        &self,
+        address: &Address,
+        command: &ConversationCommand,
+        end: &EndConversation,
+    ) -> Result<(), Failure> {
+        let reason = domain::end_reason(end)?;
+        let at_ms = now_ms();
+        let ended = self
+            .store
+            .end(
+                address.tenant,
+                address.conversation,
+                reason,
+                &command.command_id,
+                at_ms,
+            )
+            .await?;
+        match ended {
+            Ended::Changed(from, info) => {
+                self.counters.conversations_ended.inc();
+                tracing::info!(from = ?from, reason = ?reason, "conversation ended");
+                self.publish(events::ended(&info, from, at_ms)).await
+            }
+            Ended::Repeated(from, info) => self.publish(events::ended(&info, from, at_ms)).await,
+            // Someone else ended it and published that; a second StateChanged
+            // would tell consumers about a change that did not happen.
+            Ended::AlreadyEnded(_) => Ok(()),
+        }
+    }
+
+    async fn reject(
+        &self,
+        address: &Address,
+        command: &ConversationCommand,
+        refusal: Refusal,
+    ) -> Result<(), Failure> {
+        self.counters.commands_rejected.inc();
+        tracing::info!(code = refusal.code(), %refusal, command = %command.command_id, "command refused");
+        let info = self
+            .store
+            .conversation(address.tenant, address.conversation)
+            .await?;
+        let client_id = match &command.command {
+            Some(Command::Post(post)) => post.client_id.clone(),
+            _ => String::new(),
+        };
+        let rejection = CommandRejected {
+            command_id: command.command_id.clone(),
+            client_id,
+            code: refusal.code().to_owned(),
+            message: refusal.to_string(),
+        };
+        self.publish(events::rejected(
+            &command.tenant,
+            &command.conversation,
+            info,
+            rejection,
+            now_ms(),
+        ))
+        .await
+    }
+
+    async fn publish(&self, publication: Publication) -> Result<(), Failure> {
+        let event = &publication.event;
+        let (tenant, conversation) = parse_ids(&event.tenant, &event.conversation)
+            .map_err(|e| Failure::Park(format!("stored ids do not parse: {e}")))?;
+        self.bus
+            .publish_durable(
+                subjects::event(tenant, conversation),
+                &publication.msg_id,
+                event,
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// 200 ms doubling per attempt, at most 10 s: a database restart is ridden
+/// out without hammering it.
+fn backoff(attempt: i64) -> Duration {
+    let exponent = u32::try_from(attempt.max(1) - 1).unwrap_or(u32::MAX).min(6);
+    Duration::from_millis(200 * 2u64.pow(exponent)).min(Duration::from_secs(10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(1), Duration::from_millis(200));
+        assert_eq!(backoff(2), Duration::from_millis(400));
+        assert_eq!(backoff(50), Duration::from_secs(10));
+        assert_eq!(backoff(i64::MAX), Duration::from_secs(10));
+        assert_eq!(backoff(0), Duration::from_millis(200));
+    }
+}

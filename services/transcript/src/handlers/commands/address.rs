@@ -1,0 +1,97 @@
+//! Where a command may act: the tenant and conversation it names, which
+//! must be the ones its subject was built from.
+
+use switchboard_contracts::ids::{ConversationId, TenantId};
+use switchboard_contracts::subjects;
+use switchboard_contracts::v1::ConversationCommand;
+
+/// The address a command claims, checked against the subject it came on.
+#[derive(Debug)]
+pub(super) struct Address {
+    pub tenant: TenantId,
+    pub conversation: ConversationId,
+}
+
+/// The command's ids, which must be the ones its subject was built from: a
+/// command published on another conversation's subject is misrouted (or
+/// forged) and must not act on either conversation.
+pub(super) fn address(command: &ConversationCommand, subject: &str) -> Result<Address, String> {
+    let (tenant, conversation) = parse_ids(&command.tenant, &command.conversation)?;
+    let expected = subjects::command(tenant, conversation);
+    if expected != subject {
+        return Err(format!(
+            "command for tenant {tenant} conversation {conversation} arrived on {subject}"
+        ));
+    }
+    if command.command_id.is_empty() {
+        return Err("the command has no command_id".into());
+    }
+    Ok(Address {
+        tenant,
+        conversation,
+    })
+}
+
+pub(super) fn parse_ids(
+    tenant: &str,
+    conversation: &str,
+) -> Result<(TenantId, ConversationId), String> {
+    let tenant = tenant.parse().map_err(|e| format!("tenant: {e}"))?;
+    let conversation = conversation
+        .parse()
+        .map_err(|e| format!("conversation: {e}"))?;
+    Ok((tenant, conversation))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(tenant: TenantId, conversation: ConversationId) -> ConversationCommand {
+        ConversationCommand {
+            tenant: tenant.to_string(),
+            conversation: conversation.to_string(),
+            command_id: "cmd-1".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_command_on_its_own_subject_is_addressed() {
+        let (t, c) = (TenantId::new(), ConversationId::new());
+        let address = address(&command(t, c), &subjects::command(t, c)).unwrap();
+        assert_eq!((address.tenant, address.conversation), (t, c));
+    }
+
+    #[test]
+    fn a_command_on_another_conversations_subject_is_misaddressed() {
+        let (t, c) = (TenantId::new(), ConversationId::new());
+        let other = subjects::command(TenantId::new(), c);
+        assert!(
+            address(&command(t, c), &other)
+                .unwrap_err()
+                .contains("arrived on")
+        );
+        let other = subjects::command(t, ConversationId::new());
+        assert!(address(&command(t, c), &other).is_err());
+    }
+
+    #[test]
+    fn a_command_without_ids_or_command_id_is_misaddressed() {
+        let (t, c) = (TenantId::new(), ConversationId::new());
+        let mut bad = command(t, c);
+        bad.tenant = "nope".into();
+        assert!(
+            address(&bad, &subjects::command(t, c))
+                .unwrap_err()
+                .contains("tenant")
+        );
+        let mut bad = command(t, c);
+        bad.command_id.clear();
+        assert!(
+            address(&bad, &subjects::command(t, c))
+                .unwrap_err()
+                .contains("command_id")
+        );
+    }
+}

@@ -1,0 +1,70 @@
+//! The service's two entry points on the bus.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`commands`] | the `SB_COMMANDS` consumer: store, publish the event, ack |
+//! | [`events`] | the events published after a commit, with their dedupe ids |
+//! | [`rpc`] | `sb.rpc.transcript.*`: read a thread |
+
+pub mod commands;
+pub mod events;
+pub mod rpc;
+
+use switchboard_runtime::metrics::{Handle, Metrics};
+
+/// The counters the handlers keep, registered once.
+#[derive(Debug, Clone)]
+pub struct Counters {
+    pub messages_stored: Handle,
+    pub duplicates: Handle,
+    pub conversations_opened: Handle,
+    pub conversations_ended: Handle,
+    pub commands_rejected: Handle,
+    pub commands_parked: Handle,
+    pub commands_retried: Handle,
+    pub rpc_requests: Handle,
+    pub rpc_failures: Handle,
+}
+
+impl Counters {
+    pub fn new(metrics: &Metrics) -> Self {
+        Self {
+            messages_stored: metrics.counter(
+                "transcript_messages_stored_total",
+                "Messages stored with a new seq.",
+            ),
+            duplicates: metrics.counter(
+                "transcript_duplicate_posts_total",
+                "Posts that found their message already stored (retries, redeliveries).",
+            ),
+            conversations_opened: metrics.counter(
+                "transcript_conversations_opened_total",
+                "Conversations created.",
+            ),
+            conversations_ended: metrics.counter(
+                "transcript_conversations_ended_total",
+                "Conversations ended.",
+            ),
+            commands_rejected: metrics.counter(
+                "transcript_commands_rejected_total",
+                "Commands refused with a CommandRejected event.",
+            ),
+            commands_parked: metrics.counter(
+                "transcript_commands_parked_total",
+                "Commands that could not be handled and were parked.",
+            ),
+            commands_retried: metrics.counter(
+                "transcript_commands_retried_total",
+                "Command deliveries that failed on the database or the bus and were retried.",
+            ),
+            rpc_requests: metrics.counter(
+                "transcript_rpc_requests_total",
+                "Transcript read requests answered.",
+            ),
+            rpc_failures: metrics.counter(
+                "transcript_rpc_failures_total",
+                "Transcript read requests answered with `unavailable`.",
+            ),
+        }
+    }
+}

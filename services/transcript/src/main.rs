@@ -1,0 +1,19 @@
+//! The transcript process: load config, start telemetry, run until Ctrl-C or
+//! SIGTERM, drain, flush telemetry.
+
+use switchboard_runtime::config::Vars;
+use switchboard_runtime::{shutdown, telemetry};
+use switchboard_transcript::config::TranscriptConfig;
+use switchboard_transcript::server::Service;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let vars = Vars::from_env();
+    let telemetry = telemetry::init("transcript", &vars);
+    let config = TranscriptConfig::load(&vars)?;
+    tracing::info!(?config, "transcript starting");
+    let service = Service::start(config).await?;
+    service.run_until(shutdown::signal()).await;
+    telemetry.shutdown();
+    Ok(())
+}

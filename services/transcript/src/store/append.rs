@@ -1,0 +1,257 @@
+//! Appending a message: one transaction that may open the conversation,
+//! takes the next seq and stores the message, or finds the message a retried
+//! post already stored.
+//!
+//! Why the statements run in this order: the first statement of the
+//! transaction writes (the optional conversation insert, then the seq bump).
+//! On SQLite that takes the database's write lock before anything is read, so
+//! two writers never both hold a read snapshot and then deadlock upgrading it;
+//! on PostgreSQL the bump row-locks the conversation, so concurrent posts to
+//! one conversation queue behind each other. Either way `last_seq + 1` is
+//! computed by one writer at a time: seqs are unique and gap-free.
+
+use sqlx::{Any, Transaction};
+use switchboard_contracts::ids::{ConversationId, MessageId, TenantId};
+use switchboard_contracts::names::WireName;
+use switchboard_contracts::v1::{Author, ChatMessage, ConversationInfo, ConversationStart};
+
+use super::Store;
+use super::rows::{self, nullable, wire_name};
+use crate::error::{Refusal, StoreError};
+
+/// A validated post, ready to store (see `domain::validate_post`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMessage {
+    pub tenant: TenantId,
+    pub conversation: ConversationId,
+    pub author: Author,
+    pub text: String,
+    /// The sender's idempotency key, if it has one.
+    pub client_id: Option<String>,
+    /// The command that posts it: the idempotency key of a post without a
+    /// client id.
+    pub command_id: String,
+    /// Present when this post may open the conversation.
+    pub start: Option<ConversationStart>,
+    /// When the message is stored (epoch ms).
+    pub at_ms: i64,
+}
+
+/// The result of [`Store::append`]: the stored message and the conversation
+/// as it stands after it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Appended {
+    /// Stored now, with a new seq.
+    New(ChatMessage, ConversationInfo),
+    /// Stored earlier by a post with the same client id; nothing changed.
+    Duplicate(ChatMessage, ConversationInfo),
+}
+
+impl Appended {
+    pub fn message(&self) -> &ChatMessage {
+        match self {
+            Appended::New(message, _) | Appended::Duplicate(message, _) => message,
+        }
+    }
+
+    pub fn info(&self) -> &ConversationInfo {
+        match self {
+            Appended::New(_, info) | Appended::Duplicate(_, info) => info,
+        }
+    }
+
+    /// True when this message opened its conversation. A conversation is only
+    /// ever created together with its first message, so seq 1 is the opening
+    /// post — on a duplicate too, which is what lets a redelivered first post
+    /// publish the opening event its crashed first attempt may have missed.
+    pub fn opened_conversation(&self) -> bool {
+        self.message().seq == 1
+    }
+}
+
+impl Store {
+    /// Stores `post` once (see the module comment for the locking order).
+    ///
+    /// Refuses with [`Refusal::ConversationNotFound`] when the conversation
+    /// does not exist for this tenant and the post carries no start, and with
+    /// [`Refusal::ConversationEnded`] when it has ended — unless the post was
+    /// stored before the end, in which case it is a duplicate like any other.
+    pub async fn append(&self, post: &NewMessage) -> Result<Appended, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(start) = &post.start {
+            insert_conversation(&mut tx, post, start).await?;
+        }
+        let bumped = sqlx::query(concat!(
+            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = $3",
+            " WHERE id = $1 AND tenant = $2 AND state <> 'ended' RETURNING ",
+            conversation_columns!()
+        ))
+        .bind(post.conversation.to_string())
+        .bind(post.tenant.to_string())
+        .bind(post.at_ms)
+        .fetch_optional(&mut *tx)
+        .await?;
+
+        let Some(bumped) = bumped else {
+            // Missing, another tenant's, or ended: nothing was written.
+            let stored = stored_duplicate(&mut tx, post).await?;
+            let info = conversation_in(&mut tx, post).await?;
+            tx.rollback().await?;
+            return match (info, stored) {
+                (None, _) => Err(Refusal::ConversationNotFound.into()),
+                (Some(info), Some(message)) => Ok(Appended::Duplicate(message, info)),
+                (Some(_), None) => Err(Refusal::ConversationEnded.into()),
+            };
+        };
+        let mut info = rows::conversation(&bumped)?;
+
+        if let Some(message) = stored_duplicate(&mut tx, post).await? {
+            tx.rollback().await?;
+            // The rollback undid exactly our bump: we held the lock throughout.
+            info.last_seq -= 1;
+            return Ok(Appended::Duplicate(message, info));
+        }
+
+        let message = ChatMessage {
+            id: MessageId::new().to_string(),
+            tenant: post.tenant.to_string(),
+            conversation: post.conversation.to_string(),
+            seq: info.last_seq,
+            author: Some(post.author.clone()),
+            text: post.text.clone(),
+            at_ms: post.at_ms,
+            client_id: post.client_id.clone().unwrap_or_default(),
+        };
+        insert_message(&mut tx, &message, post).await?;
+        tx.commit().await?;
+        Ok(Appended::New(message, info))
+    }
+}
+
+/// Creates the conversation unless it exists. `ON CONFLICT DO NOTHING` keeps
+/// an existing row (of this tenant or, refused later, another's) untouched.
+async fn insert_conversation(
+    tx: &mut Transaction<'static, Any>,
+    post: &NewMessage,
+    start: &ConversationStart,
+) -> Result<(), StoreError> {
+    let customer = start.customer.clone().unwrap_or_default();
+    sqlx::query(
+        "INSERT INTO conversations (id, tenant, experience, widget, customer_key, customer_name, \
+         customer_email, customer_signed_in, state, support_mode, ai_agent, routed_space, \
+         last_seq, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $13) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(post.conversation.to_string())
+    .bind(post.tenant.to_string())
+    .bind(nullable(&start.experience))
+    .bind(nullable(&start.widget))
+    .bind(nullable(&customer.key))
+    .bind(nullable(&customer.name))
+    .bind(nullable(&customer.email))
+    .bind(i64::from(customer.signed_in))
+    .bind(start.initial_state().wire_name())
+    .bind(wire_name(start.support_mode()))
+    .bind(nullable(&start.ai_agent))
+    .bind(nullable(&start.routed_space))
+    .bind(post.at_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_message(
+    tx: &mut Transaction<'static, Any>,
+    message: &ChatMessage,
+    post: &NewMessage,
+) -> Result<(), StoreError> {
+    let author = message.author.clone().unwrap_or_default();
+    let seq = i64::try_from(message.seq)
+        .map_err(|_| StoreError::Corrupt(format!("seq {} overflows", message.seq)))?;
+    sqlx::query(concat!(
+        "INSERT INTO messages (",
+        message_columns!(),
+        ", command_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(message.conversation.clone())
+    .bind(seq)
+    .bind(message.id.clone())
+    .bind(message.tenant.clone())
+    .bind(author.role().wire_name())
+    .bind(nullable(&author.id))
+    .bind(nullable(&author.name))
+    .bind(message.text.clone())
+    .bind(message.at_ms)
+    .bind(nullable(&message.client_id))
+    .bind(match idempotency_key(post) {
+        Some(Key::Command(command_id)) => Some(command_id),
+        _ => None,
+    })
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// What makes a post the same post again: its client id, or for a post
+/// without one (a system notice) the command that carries it.
+enum Key<'a> {
+    Client(&'a str),
+    Command(&'a str),
+}
+
+fn idempotency_key(post: &NewMessage) -> Option<Key<'_>> {
+    match &post.client_id {
+        Some(client_id) => Some(Key::Client(client_id)),
+        None => nullable(&post.command_id).map(Key::Command),
+    }
+}
+
+/// The message an earlier delivery of the same post stored, if any.
+async fn stored_duplicate(
+    tx: &mut Transaction<'static, Any>,
+    post: &NewMessage,
+) -> Result<Option<ChatMessage>, StoreError> {
+    let (sql, key) = match idempotency_key(post) {
+        None => return Ok(None),
+        Some(Key::Client(key)) => (
+            concat!(
+                "SELECT ",
+                message_columns!(),
+                " FROM messages WHERE conversation = $1 AND client_id = $2 AND tenant = $3"
+            ),
+            key,
+        ),
+        Some(Key::Command(key)) => (
+            concat!(
+                "SELECT ",
+                message_columns!(),
+                " FROM messages WHERE conversation = $1 AND command_id = $2 AND tenant = $3"
+            ),
+            key,
+        ),
+    };
+    let row = sqlx::query(sql)
+        .bind(post.conversation.to_string())
+        .bind(key.to_owned())
+        .bind(post.tenant.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(rows::message).transpose()
+}
+
+async fn conversation_in(
+    tx: &mut Transaction<'static, Any>,
+    post: &NewMessage,
+) -> Result<Option<ConversationInfo>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        conversation_columns!(),
+        " FROM conversations WHERE id = $1 AND tenant = $2"
+    ))
+    .bind(post.conversation.to_string())
+    .bind(post.tenant.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(rows::conversation).transpose()
+}

@@ -1,0 +1,137 @@
+//! Appending: seqs, duplicates, concurrency, what a start records.
+
+use std::collections::BTreeSet;
+
+use switchboard_contracts::ids::{ConversationId, TenantId};
+use switchboard_contracts::v1::{Author, EndReason, Role, SupportMode};
+
+use super::{new_message, post, start};
+use crate::store::{Appended, NewMessage, Store};
+
+pub(super) async fn seq_counts_one_two_three_within_each_conversation(store: Store) {
+    let tenant = TenantId::new();
+    let (a, b) = (ConversationId::new(), ConversationId::new());
+    for (expected, client_id) in [(1, "a1"), (2, "a2"), (3, "a3")] {
+        assert_eq!(
+            new_message(&store, &post(tenant, a, client_id)).await.0,
+            expected
+        );
+    }
+    assert_eq!(new_message(&store, &post(tenant, b, "b1")).await.0, 1);
+    let stored = store.messages(tenant, a, 0, 0, false).await.unwrap();
+    let seqs: Vec<u64> = stored.iter().map(|m| m.seq).collect();
+    assert_eq!(seqs, vec![1, 2, 3]);
+    assert_eq!(stored[1].text, "hello from a2");
+    assert_eq!(stored[1].client_id, "a2");
+}
+
+pub(super) async fn a_duplicate_client_id_returns_the_stored_message_and_takes_no_seq(
+    store: Store,
+) {
+    let (tenant, conversation) = (TenantId::new(), ConversationId::new());
+    let (_, first_id) = new_message(&store, &post(tenant, conversation, "c1")).await;
+    let mut retry = post(tenant, conversation, "c1");
+    retry.text = "a retry may even differ".into();
+    retry.at_ms += 5_000;
+    match store.append(&retry).await.unwrap() {
+        Appended::Duplicate(message, info) => {
+            assert_eq!((message.id.as_str(), message.seq), (first_id.as_str(), 1));
+            assert_eq!(message.text, "hello from c1");
+            assert_eq!(info.last_seq, 1);
+        }
+        other => panic!("expected a duplicate, got {other:?}"),
+    }
+    assert_eq!(
+        new_message(&store, &post(tenant, conversation, "c2"))
+            .await
+            .0,
+        2
+    );
+    assert_eq!(
+        store
+            .messages(tenant, conversation, 0, 0, false)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+pub(super) async fn concurrent_appends_to_one_conversation_get_gap_free_unique_seqs(store: Store) {
+    let (tenant, conversation) = (TenantId::new(), ConversationId::new());
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let store = store.clone();
+            // Every post may open the conversation: the creation races too.
+            let post = post(tenant, conversation, &format!("c{i}"));
+            tokio::spawn(async move { store.append(&post).await })
+        })
+        .collect();
+    let mut seqs = BTreeSet::new();
+    for task in tasks {
+        match task.await.expect("task").expect("append") {
+            Appended::New(message, _) => {
+                assert!(seqs.insert(message.seq), "seq {} twice", message.seq)
+            }
+            other => panic!("expected a new message, got {other:?}"),
+        }
+    }
+    assert_eq!(seqs, (1..=50).collect::<BTreeSet<u64>>());
+    let info = store
+        .conversation(tenant, conversation)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(info.last_seq, 50);
+}
+
+pub(super) async fn a_notice_without_a_client_id_is_stored_once_per_command(store: Store) {
+    let (tenant, conversation) = (TenantId::new(), ConversationId::new());
+    new_message(&store, &post(tenant, conversation, "c1")).await;
+    let notice = |command_id: &str| NewMessage {
+        author: Author {
+            role: Role::System as i32,
+            ..Default::default()
+        },
+        client_id: None,
+        command_id: command_id.to_owned(),
+        start: None,
+        ..post(tenant, conversation, "unused")
+    };
+    let (seq, id) = new_message(&store, &notice("notice-1")).await;
+    assert_eq!(seq, 2);
+    match store.append(&notice("notice-1")).await.unwrap() {
+        Appended::Duplicate(message, _) => {
+            assert_eq!((message.id, message.seq), (id, 2));
+            assert_eq!(message.client_id, "");
+        }
+        other => panic!("a redelivered notice must be a duplicate, got {other:?}"),
+    }
+    assert_eq!(new_message(&store, &notice("notice-2")).await.0, 3);
+}
+
+pub(super) async fn the_conversation_keeps_what_its_start_said(store: Store) {
+    let (tenant, conversation) = (TenantId::new(), ConversationId::new());
+    new_message(&store, &post(tenant, conversation, "c1")).await;
+    let info = store
+        .conversation(tenant, conversation)
+        .await
+        .unwrap()
+        .unwrap();
+    let start = start();
+    assert_eq!(info.id, conversation.to_string());
+    assert_eq!(info.tenant, tenant.to_string());
+    assert_eq!(
+        (info.experience.as_str(), info.widget.as_str()),
+        (start.experience.as_str(), start.widget.as_str())
+    );
+    assert_eq!(info.customer, start.customer);
+    assert_eq!(info.support_mode(), SupportMode::AiAndTeam);
+    assert_eq!(info.ai_agent, start.ai_agent);
+    assert_eq!(
+        (info.routed_space.as_str(), info.assignee.as_str()),
+        ("", "")
+    );
+    assert_eq!(info.created_at_ms, 1_700_000_000_000);
+    assert_eq!(info.end_reason(), EndReason::Unspecified);
+}

@@ -1,0 +1,118 @@
+//! Store tests. Each body is generic over the backend and runs twice: on
+//! SQLite in a temp file and on PostgreSQL (a fresh database from the run's
+//! server; skipped without one unless `SWITCHBOARD_REQUIRE_POSTGRES=1`).
+//! Multi-thread runtimes, so concurrent appends really race.
+
+use switchboard_contracts::ids::{ConversationId, TenantId};
+use switchboard_contracts::v1::{
+    Author, ConversationStart, ConversationState, Customer, Role, SupportMode,
+};
+
+use super::{Appended, NewMessage, Store};
+use crate::error::{Refusal, StoreError};
+
+mod append;
+mod lifecycle;
+
+use append::*;
+use lifecycle::*;
+
+async fn sqlite_store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("transcript.db").display());
+    (Store::connect(&url).await.expect("open SQLite"), dir)
+}
+
+async fn postgres_store() -> Option<Store> {
+    let url = switchboard_testkit::postgres_database().await?;
+    Some(Store::connect(&url).await.expect("open PostgreSQL"))
+}
+
+/// Each listed body becomes `sqlite::<name>` and `postgres::<name>`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let (store, _dir) = super::sqlite_store().await;
+                    super::$name(store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some(store) = super::postgres_store().await else { return };
+                    super::$name(store).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    seq_counts_one_two_three_within_each_conversation,
+    a_duplicate_client_id_returns_the_stored_message_and_takes_no_seq,
+    concurrent_appends_to_one_conversation_get_gap_free_unique_seqs,
+    posting_into_an_ended_conversation_is_refused_and_changes_nothing,
+    a_message_stored_before_the_end_is_still_a_duplicate_after_it,
+    a_post_without_start_into_a_missing_conversation_is_refused,
+    another_tenant_can_neither_read_nor_post_to_a_conversation,
+    tail_returns_the_last_n_messages_in_seq_order,
+    ending_twice_tells_a_repeat_from_a_second_end,
+    the_conversation_keeps_what_its_start_said,
+    a_notice_without_a_client_id_is_stored_once_per_command,
+);
+
+pub(super) fn start() -> ConversationStart {
+    ConversationStart {
+        experience: "0190a0b0-0000-7000-8000-0000000000e1".into(),
+        widget: "0190a0b0-0000-7000-8000-0000000000e2".into(),
+        customer: Some(Customer {
+            key: "user:ada".into(),
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            signed_in: true,
+        }),
+        initial_state: ConversationState::Ai as i32,
+        support_mode: SupportMode::AiAndTeam as i32,
+        ai_agent: "0190a0b0-0000-7000-8000-0000000000e3".into(),
+        routed_space: String::new(),
+    }
+}
+
+pub(super) fn post(tenant: TenantId, conversation: ConversationId, client_id: &str) -> NewMessage {
+    NewMessage {
+        tenant,
+        conversation,
+        author: Author {
+            role: Role::Customer as i32,
+            id: "user:ada".into(),
+            name: "Ada".into(),
+        },
+        text: format!("hello from {client_id}"),
+        client_id: Some(client_id.to_owned()),
+        command_id: format!("post:{client_id}"),
+        start: Some(start()),
+        at_ms: 1_700_000_000_000,
+    }
+}
+
+pub(super) async fn new_message(store: &Store, post: &NewMessage) -> (u64, String) {
+    match store.append(post).await.expect("append") {
+        Appended::New(message, info) => {
+            assert_eq!(info.last_seq, message.seq);
+            (message.seq, message.id)
+        }
+        other => panic!("expected a new message, got {other:?}"),
+    }
+}
+
+pub(super) fn refusal(result: Result<impl std::fmt::Debug, StoreError>) -> Refusal {
+    match result {
+        Err(StoreError::Refused(refusal)) => refusal,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}

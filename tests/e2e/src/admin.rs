@@ -1,0 +1,109 @@
+//! Configuring Switchboard the way an operator and a tenant admin do: through
+//! the public HTTP API.
+
+use serde_json::{Value, json};
+
+use crate::system::System;
+
+/// A tenant with a published built-in AI agent, an `ai_agent` experience and
+/// a support-site widget.
+#[derive(Debug, Clone)]
+pub struct AiTenant {
+    pub id: String,
+    pub admin_token: String,
+    pub identity_secret: String,
+    pub ai_agent: String,
+    pub experience: String,
+    pub widget: String,
+}
+
+pub const PASSWORD_ANSWER: &str =
+    "Open the sign-in page, choose Forgot password and follow the emailed link.";
+
+pub async fn call(request: reqwest::RequestBuilder, body: Option<Value>) -> (u16, Value) {
+    let request = match body {
+        Some(body) => request.json(&body),
+        None => request,
+    };
+    let response = request.send().await.expect("HTTP request");
+    let status = response.status().as_u16();
+    let value = response.json().await.unwrap_or(Value::Null);
+    (status, value)
+}
+
+fn field(value: &Value, name: &str) -> String {
+    value[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no `{name}` in {value}"))
+        .to_owned()
+}
+
+pub async fn ai_tenant(system: &System, edition: &str) -> AiTenant {
+    let http = reqwest::Client::new();
+    let api = format!("{}/api/v1", system.gateway_url());
+    let (status, tenant) = call(
+        http.post(format!("{api}/tenants"))
+            .bearer_auth(&system.operator_token),
+        Some(json!({"name": "Acme", "edition": edition})),
+    )
+    .await;
+    assert_eq!(status, 201, "{tenant}");
+    let id = field(&tenant, "id");
+    let admin_token = field(&tenant, "admin_token");
+    let base = format!("{api}/tenants/{id}");
+    let (status, agent) = call(
+        http.post(format!("{base}/ai-agents")).bearer_auth(&admin_token),
+        Some(json!({
+            "name": "Sam",
+            "published": true,
+            "knowledge": [
+                {"question": "How do I reset my password?", "answer": PASSWORD_ANSWER},
+                {"question": "What is your refund policy?", "answer": "Full refunds within 30 days."},
+                {"question": "How long does shipping take?", "answer": "Three to five business days."}
+            ]
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{agent}");
+    let ai_agent = field(&agent, "id");
+    let (status, experience) = call(
+        http.post(format!("{base}/experiences"))
+            .bearer_auth(&admin_token),
+        Some(json!({"name": "Help", "support_mode": "ai_agent", "ai_agent": ai_agent})),
+    )
+    .await;
+    assert_eq!(status, 201, "{experience}");
+    let cx = field(&experience, "id");
+    let (status, widget) = call(
+        http.post(format!("{base}/experiences/{cx}/widgets"))
+            .bearer_auth(&admin_token),
+        Some(json!({"kind": "support_site"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{widget}");
+    AiTenant {
+        id,
+        identity_secret: field(&tenant, "identity_secret"),
+        admin_token,
+        ai_agent,
+        experience: cx,
+        widget: field(&widget, "id"),
+    }
+}
+
+/// The stored transcript of a conversation, read through the admin API.
+pub async fn transcript(system: &System, tenant: &AiTenant, conversation: &str) -> Vec<Value> {
+    let http = reqwest::Client::new();
+    let (status, body) = call(
+        http.get(format!(
+            "{}/api/v1/tenants/{}/conversations/{conversation}/transcript",
+            system.gateway_url(),
+            tenant.id
+        ))
+        .bearer_auth(&tenant.admin_token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["messages"].as_array().cloned().unwrap_or_default()
+}

@@ -1,0 +1,130 @@
+//! A whole Switchboard for one test: a nats-server with its own store, each
+//! service as its own process (the binaries `make test` builds) with its own
+//! health port, and a temp data dir. Any part can be SIGKILLed and restarted.
+
+use std::collections::BTreeMap;
+use std::process::Stdio;
+use std::time::Duration;
+
+use switchboard_testkit::{NatsServer, free_port, service_bin};
+use tokio::process::{Child, Command};
+
+pub const SERVICES: &[&str] = &["transcript", "ai-bridge", "gateway"];
+
+pub struct System {
+    pub nats: NatsServer,
+    pub data_dir: tempfile::TempDir,
+    pub gateway_addr: String,
+    pub operator_token: String,
+    database_url: Option<String>,
+    extra_env: Vec<(String, String)>,
+    children: BTreeMap<String, (Child, String)>,
+}
+
+impl System {
+    /// Everything on SQLite in a temp dir.
+    pub async fn start() -> Self {
+        Self::start_with(None, Vec::new()).await
+    }
+
+    /// `database_url`: `None` for SQLite; `extra_env` reaches every service.
+    pub async fn start_with(
+        database_url: Option<String>,
+        extra_env: Vec<(String, String)>,
+    ) -> Self {
+        let mut system = Self {
+            nats: NatsServer::start().await,
+            data_dir: tempfile::tempdir().expect("temp data dir"),
+            gateway_addr: format!("127.0.0.1:{}", free_port()),
+            operator_token: format!("op-{}", uuid::Uuid::new_v4()),
+            database_url,
+            extra_env,
+            children: BTreeMap::new(),
+        };
+        for service in SERVICES {
+            system.spawn(service).await;
+        }
+        system
+    }
+
+    pub fn gateway_url(&self) -> String {
+        format!("http://{}", self.gateway_addr)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}", self.gateway_addr)
+    }
+
+    async fn spawn(&mut self, service: &str) {
+        let health = if service == "gateway" {
+            self.gateway_addr.clone()
+        } else {
+            match self.children.get(service) {
+                Some((_, addr)) => addr.clone(),
+                None => format!("127.0.0.1:{}", free_port()),
+            }
+        };
+        let mut command = Command::new(service_bin(&format!("switchboard-{service}")));
+        command
+            .env("NATS_URL", self.nats.url())
+            .env("SWITCHBOARD_DATA_DIR", self.data_dir.path())
+            .env("SWITCHBOARD_HTTP_ADDR", &self.gateway_addr)
+            .env("SWITCHBOARD_HEALTH_ADDR", &health)
+            .env("SWITCHBOARD_OPERATOR_TOKEN", &self.operator_token)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        if let Some(url) = &self.database_url {
+            command.env("DATABASE_URL", url);
+        }
+        for (key, value) in &self.extra_env {
+            command.env(key, value);
+        }
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {service}: {e}"));
+        self.children
+            .insert(service.to_owned(), (child, health.clone()));
+        wait_ready(service, &health).await;
+    }
+
+    /// SIGKILL: no drain, no goodbye.
+    pub async fn kill(&mut self, service: &str) {
+        if service == "nats" {
+            self.nats.kill().await;
+            return;
+        }
+        if let Some((child, _)) = self.children.get_mut(service) {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+        }
+    }
+
+    /// Starts a killed service again with the same settings.
+    pub async fn restart(&mut self, service: &str) {
+        if service == "nats" {
+            self.nats.restart().await;
+            return;
+        }
+        self.kill(service).await;
+        self.spawn(service).await;
+    }
+}
+
+async fn wait_ready(service: &str, addr: &str) {
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/readyz");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(response) = client.get(&url).send().await
+            && response.status().is_success()
+        {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{service} did not become ready at {url}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

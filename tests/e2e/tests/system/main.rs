@@ -1,0 +1,6 @@
+//! Cross-service tests: the real service binaries, a real nats-server and a
+//! real database, driven through the public HTTP API and WebSockets only.
+//! One test binary (modules below) keeps link time down.
+
+mod chat;
+mod crash;

@@ -1,0 +1,110 @@
+//! `make run`: the whole system on one machine, in the foreground.
+//!
+//! Starts `nats-server` (unless one already answers at `NATS_URL`), every
+//! service as its own process, waits until each is ready, seeds the demo
+//! tenant (`SWITCHBOARD_DEMO=1`), prints the URLs, and on Ctrl-C / SIGTERM
+//! stops everything in reverse order. If any process dies, it stops the rest
+//! and exits non-zero rather than limp on.
+//!
+//! With `SWITCHBOARD_DEVSTACK_READY_LINE=1` it also prints one line
+//! `SWITCHBOARD_READY {json}` that tests parse.
+
+mod demo;
+mod processes;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use switchboard_runtime::config::Vars;
+
+use crate::processes::Stack;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let vars = Vars::from_env();
+    let data_dir = PathBuf::from(vars.string("SWITCHBOARD_DATA_DIR", "./.data"));
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("create the data dir {}", data_dir.display()))?;
+    let data_dir = data_dir.canonicalize()?;
+    let operator_token = operator_token(&vars, &data_dir)?;
+
+    let mut stack = Stack::new(vars.clone(), data_dir.clone(), operator_token.clone());
+    let started = tokio::select! {
+        result = stack.start() => result,
+        () = switchboard_runtime::shutdown::signal() => Err(anyhow::anyhow!("interrupted while starting")),
+    };
+    if let Err(error) = started {
+        stack.stop().await;
+        return Err(error);
+    }
+
+    let gateway = stack.gateway_url();
+    let demo = if vars.get("SWITCHBOARD_DEMO").unwrap_or("0") == "1" {
+        Some(demo::ensure(&gateway, &operator_token, &data_dir).await?)
+    } else {
+        None
+    };
+    print_banner(&stack, &operator_token, demo.as_ref());
+    if vars.flag("SWITCHBOARD_DEVSTACK_READY_LINE") {
+        let line = serde_json::json!({
+            "gateway": gateway,
+            "nats": stack.nats_url(),
+            "operator_token": operator_token,
+            "demo": demo,
+        });
+        println!("SWITCHBOARD_READY {line}");
+    }
+
+    let outcome = tokio::select! {
+        () = switchboard_runtime::shutdown::signal() => Ok(()),
+        died = stack.wait_for_exit() => Err(anyhow::anyhow!("{died} exited unexpectedly; stopping everything")),
+    };
+    println!("stopping…");
+    stack.stop().await;
+    outcome
+}
+
+/// `SWITCHBOARD_OPERATOR_TOKEN`, or one generated once and kept in the data dir.
+fn operator_token(vars: &Vars, data_dir: &std::path::Path) -> anyhow::Result<String> {
+    if let Some(token) = vars.get("SWITCHBOARD_OPERATOR_TOKEN") {
+        return Ok(token.to_owned());
+    }
+    let path = data_dir.join("operator_token");
+    if let Ok(token) = std::fs::read_to_string(&path)
+        && !token.trim().is_empty()
+    {
+        return Ok(token.trim().to_owned());
+    }
+    let token = switchboard_gateway::auth::new_secret("sb_op_");
+    std::fs::write(&path, &token).with_context(|| format!("write {}", path.display()))?;
+    Ok(token)
+}
+
+fn print_banner(stack: &Stack, operator_token: &str, demo: Option<&demo::Demo>) {
+    let gateway = stack.gateway_url();
+    println!();
+    println!("Switchboard is running.");
+    if let Some(demo) = demo {
+        println!();
+        println!(
+            "  Chat with the demo AI agent:   {gateway}/support/{}",
+            demo.support_widget
+        );
+        println!(
+            "  …as a signed-in customer:     {gateway}/support/{}?token={}",
+            demo.support_widget, demo.customer_token
+        );
+        println!("  Demo tenant id:               {}", demo.tenant);
+        println!("  Demo admin token:             {}", demo.admin_token);
+    }
+    println!();
+    println!("  Gateway (HTTP + WebSocket):   {gateway}");
+    println!("  API description:              {gateway}/api/v1/openapi.json");
+    println!("  Operator token:               {operator_token}");
+    println!("  NATS:                         {}", stack.nats_url());
+    for (name, url) in stack.health_urls() {
+        println!("  {name:<30}{url}/readyz");
+    }
+    println!();
+    println!("Press Ctrl-C to stop.");
+}

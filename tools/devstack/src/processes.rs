@@ -1,0 +1,194 @@
+//! The processes of a local stack: nats-server and the services, started in
+//! dependency order, watched, and stopped with SIGTERM (then SIGKILL).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use switchboard_runtime::config::Vars;
+use tokio::process::{Child, Command};
+
+/// The services, in start order. The gateway goes last: when it answers,
+/// everything behind it is up.
+const SERVICES: &[&str] = &["transcript", "timer", "ai-bridge", "gateway"];
+
+struct Running {
+    name: String,
+    child: Child,
+    health: Option<String>,
+}
+
+pub struct Stack {
+    vars: Vars,
+    data_dir: PathBuf,
+    operator_token: String,
+    nats_url: String,
+    http_addr: String,
+    running: Vec<Running>,
+}
+
+impl Stack {
+    pub fn new(vars: Vars, data_dir: PathBuf, operator_token: String) -> Self {
+        let nats_url = vars.string("NATS_URL", "nats://127.0.0.1:4222");
+        let http_addr = vars.string("SWITCHBOARD_HTTP_ADDR", "127.0.0.1:8080");
+        Self {
+            vars,
+            data_dir,
+            operator_token,
+            nats_url,
+            http_addr,
+            running: Vec::new(),
+        }
+    }
+
+    pub fn gateway_url(&self) -> String {
+        format!("http://{}", self.http_addr)
+    }
+
+    pub fn nats_url(&self) -> &str {
+        &self.nats_url
+    }
+
+    pub fn health_urls(&self) -> Vec<(String, String)> {
+        self.running
+            .iter()
+            .filter_map(|r| r.health.clone().map(|h| (r.name.clone(), h)))
+            .collect()
+    }
+
+    pub async fn start(&mut self) -> anyhow::Result<()> {
+        self.start_nats().await?;
+        let bin_dir = std::env::current_exe()?
+            .parent()
+            .context("the devstack binary has no directory")?
+            .to_path_buf();
+        for service in SERVICES {
+            let bin = bin_dir.join(format!("switchboard-{service}"));
+            if !bin.exists() {
+                if *service == "timer" {
+                    continue; // not every checkout has every service yet
+                }
+                bail!(
+                    "{} is missing; run `cargo build --workspace --bins`",
+                    bin.display()
+                );
+            }
+            let health_addr = if *service == "gateway" {
+                self.http_addr.clone()
+            } else {
+                format!("127.0.0.1:{}", free_port()?)
+            };
+            let mut command = Command::new(&bin);
+            command
+                .env("NATS_URL", &self.nats_url)
+                .env("SWITCHBOARD_DATA_DIR", &self.data_dir)
+                .env("SWITCHBOARD_HTTP_ADDR", &self.http_addr)
+                .env("SWITCHBOARD_HEALTH_ADDR", &health_addr)
+                .env("SWITCHBOARD_OPERATOR_TOKEN", &self.operator_token)
+                .stdin(Stdio::null())
+                .kill_on_drop(true);
+            let child = command
+                .spawn()
+                .with_context(|| format!("start {}", bin.display()))?;
+            let health = format!("http://{health_addr}");
+            self.running.push(Running {
+                name: (*service).to_owned(),
+                child,
+                health: Some(health.clone()),
+            });
+            wait_ready(service, &health).await?;
+        }
+        Ok(())
+    }
+
+    async fn start_nats(&mut self) -> anyhow::Result<()> {
+        let host_port = self
+            .nats_url
+            .trim_start_matches("nats://")
+            .trim_end_matches('/')
+            .to_owned();
+        if tokio::net::TcpStream::connect(&host_port).await.is_ok() {
+            println!("using the nats-server already at {}", self.nats_url);
+            return Ok(());
+        }
+        let (host, port) = host_port
+            .rsplit_once(':')
+            .context("NATS_URL must look like nats://host:port")?;
+        let bin = self.vars.string("NATS_SERVER_BIN", "nats-server");
+        let store = self.data_dir.join("jetstream");
+        let child = Command::new(&bin)
+            .args(["-js", "-a", host, "-p", port, "-sd"])
+            .arg(&store)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("start {bin} (run scripts/ensure-tools.sh)"))?;
+        self.running.push(Running {
+            name: "nats-server".into(),
+            child,
+            health: None,
+        });
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while tokio::net::TcpStream::connect(&host_port).await.is_err() {
+            if tokio::time::Instant::now() > deadline {
+                bail!("nats-server did not start on {host_port}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
+    /// Resolves with the name of the first process that exits.
+    pub async fn wait_for_exit(&mut self) -> String {
+        loop {
+            for running in &mut self.running {
+                if let Ok(Some(status)) = running.child.try_wait() {
+                    return format!("{} ({status})", running.name);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// SIGTERM in reverse start order, SIGKILL after 10 s.
+    pub async fn stop(&mut self) {
+        while let Some(mut running) = self.running.pop() {
+            if let Some(pid) = running.child.id() {
+                let _ = Command::new("kill")
+                    .args(["-TERM", &pid.to_string()])
+                    .status()
+                    .await;
+            }
+            if tokio::time::timeout(Duration::from_secs(10), running.child.wait())
+                .await
+                .is_err()
+            {
+                let _ = running.child.kill().await;
+            }
+        }
+    }
+}
+
+async fn wait_ready(service: &str, health: &str) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(response) = client.get(format!("{health}/readyz")).send().await
+            && response.status().is_success()
+        {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("{service} did not become ready at {health}/readyz");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}

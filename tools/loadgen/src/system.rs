@@ -1,0 +1,120 @@
+//! A whole Switchboard for one benchmark run, started the way
+//! tests/e2e/src/system.rs starts one: a nats-server with its own store, each
+//! service as its own process with its own health port, SQLite in a temp data
+//! dir. The service binaries are the ones built next to the loadgen binary
+//! (`target/release` under `make bench`), so the profile always matches.
+//!
+//! Dropping the [`System`] SIGKILLs every process and deletes the data.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use switchboard_testkit::{NatsServer, free_port};
+use tokio::process::{Child, Command};
+
+pub const SERVICES: &[&str] = &["transcript", "ai-bridge", "gateway"];
+
+/// Customer frames per second per connection for the gateway under test: the
+/// default (10/s) would throttle a closed loop to 5 round trips a second.
+const FRAMES_PER_SECOND: &str = "1000";
+
+const READY_WITHIN: Duration = Duration::from_secs(60);
+
+pub struct System {
+    pub nats: NatsServer,
+    pub gateway_url: String,
+    pub operator_token: String,
+    /// Held for its drop: the SQLite files live here.
+    _data_dir: tempfile::TempDir,
+    /// Held for their drop (`kill_on_drop`).
+    _children: Vec<Child>,
+}
+
+/// `SWITCHBOARD_BIN_DIR`, else the directory of the running loadgen binary.
+fn bin_dir() -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("SWITCHBOARD_BIN_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    let exe = std::env::current_exe().context("locate the loadgen binary")?;
+    exe.parent()
+        .map(PathBuf::from)
+        .context("the loadgen binary has no parent directory")
+}
+
+impl System {
+    pub async fn start() -> anyhow::Result<Self> {
+        let dir = bin_dir()?;
+        let binaries: Vec<PathBuf> = SERVICES
+            .iter()
+            .map(|service| dir.join(format!("switchboard-{service}")))
+            .collect();
+        if let Some(missing) = binaries.iter().find(|path| !path.exists()) {
+            bail!(
+                "{} is not built; build the services with the same profile as the loadgen \
+                 (e.g. `cargo build --release --bins -p switchboard-gateway -p switchboard-transcript \
+                 -p switchboard-ai-bridge -p switchboard-loadgen`), or pass --gateway",
+                missing.display()
+            );
+        }
+        let nats = NatsServer::start().await;
+        let data_dir = tempfile::tempdir().context("temp data dir")?;
+        let gateway_addr = format!("127.0.0.1:{}", free_port());
+        let operator_token = format!("op-{}", uuid::Uuid::new_v4());
+        let mut children = Vec::new();
+        for (service, binary) in SERVICES.iter().zip(&binaries) {
+            let health = if *service == "gateway" {
+                gateway_addr.clone()
+            } else {
+                format!("127.0.0.1:{}", free_port())
+            };
+            let child = Command::new(binary)
+                .env("NATS_URL", nats.url())
+                .env("SWITCHBOARD_DATA_DIR", data_dir.path())
+                .env("SWITCHBOARD_HTTP_ADDR", &gateway_addr)
+                .env("SWITCHBOARD_HEALTH_ADDR", &health)
+                .env("SWITCHBOARD_OPERATOR_TOKEN", &operator_token)
+                .env("SWITCHBOARD_WS_FRAMES_PER_SECOND", FRAMES_PER_SECOND)
+                .env("RUST_LOG", "warn")
+                .env_remove("DATABASE_URL")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .with_context(|| format!("start {}", binary.display()))?;
+            children.push(child);
+            let child = children.last_mut().expect("just pushed");
+            wait_ready(service, &health, child).await?;
+        }
+        Ok(Self {
+            nats,
+            gateway_url: format!("http://{gateway_addr}"),
+            operator_token,
+            _data_dir: data_dir,
+            _children: children,
+        })
+    }
+}
+
+/// Polls `/readyz` until it answers 2xx: readiness is a state behind an HTTP
+/// endpoint, not an event the loadgen could await.
+async fn wait_ready(service: &str, addr: &str, child: &mut Child) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/readyz");
+    let deadline = tokio::time::Instant::now() + READY_WITHIN;
+    loop {
+        if let Ok(response) = client.get(&url).send().await
+            && response.status().is_success()
+        {
+            return Ok(());
+        }
+        if let Some(status) = child.try_wait()? {
+            bail!("{service} exited before it was ready ({status}); its log is above");
+        }
+        if tokio::time::Instant::now() >= deadline {
+            bail!("{service} did not become ready at {url} within {READY_WITHIN:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

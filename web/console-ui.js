@@ -80,7 +80,7 @@ export function renderMessage(m, pending) {
     'data-pending': pending ? 'true' : null,
   });
   if (role !== 'system') {
-    el.append(h('div', { class: 'who' }, pending ? 'You' : (a.name || ROLE_NAMES[role]),
+    el.append(h('div', { class: 'who' }, a.name || ROLE_NAMES[role],
       role === 'ai' ? h('span', { class: 'tag' }, 'AI') : null,
       role === 'customer' ? h('span', { class: 'sr-only' }, ' (customer)') : null));
   }
@@ -124,13 +124,14 @@ export function buildPane(id, on) {
   const endBtn = h('button', { type: 'button', class: 'secondary danger-text', 'data-testid': 'end-conversation', onclick: on.end }, 'End');
   const closeBtn = h('button', { type: 'button', class: 'secondary', 'data-testid': 'close-conversation', hidden: true, onclick: on.close }, 'Close');
   const log = h('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-labelledby': `${domId}-name`, tabindex: '0' });
-  const typing = h('div', { class: 'typing', 'data-testid': 'typing', 'aria-live': 'polite' });
+  const typing = h('div', { class: 'typing', 'data-testid': 'typing' });
   const input = h('textarea', { 'data-testid': 'composer', rows: '2', maxlength: MAX_LEN, id: `${domId}-input`,
-    placeholder: 'Write a reply\u2026 (Enter sends, Shift+Enter for a new line)' });
+    placeholder: 'Write a reply\u2026', title: 'Enter sends, Shift+Enter adds a new line', 'aria-describedby': `${domId}-hint` });
   const label = h('label', { class: 'sr-only', for: `${domId}-input` }, 'Reply');
+  const hint = h('span', { class: 'sr-only', id: `${domId}-hint` }, 'Enter sends, Shift+Enter adds a new line.');
   const sendBtn = h('button', { type: 'submit', class: 'primary', 'data-testid': 'send', disabled: true }, 'Send');
   const counter = h('div', { class: 'counter small', hidden: true, 'aria-live': 'polite' });
-  const form = h('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); on.send(); } }, label, input, sendBtn);
+  const form = h('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); on.send(); } }, label, hint, input, sendBtn);
   const el = h('section', { class: 'pane', id: domId, 'data-testid': 'conversation', 'data-conversation': id,
     'aria-labelledby': `${domId}-name` },
   h('header', { class: 'pane-head' },
@@ -142,6 +143,8 @@ export function buildPane(id, on) {
     counter.hidden = n < COUNTER_AT;
     counter.textContent = `${n} / ${MAX_LEN}`;
     counter.classList.toggle('over', n >= MAX_LEN);
+    input.style.height = 'auto';
+    input.style.height = `${Math.min(input.scrollHeight + 2, 160)}px`;
     on.input();
   });
   input.addEventListener('keydown', (e) => {
@@ -158,9 +161,10 @@ export function buildNavItems(id, domId, select) {
     const nameEl = h('span', { class: 'nav-name' });
     const stateEl = h('span', { class: 'nav-state small muted' });
     const badge = h('span', { class: 'badge', 'data-testid': 'unread', hidden: true });
+    const unreadText = h('span', { class: 'sr-only' }); // "3 unread" for screen readers; the badge shows the number
     const btn = h('button', { type: 'button', class: cls, 'data-testid': testid, 'data-conversation': id,
-      'aria-controls': domId, onclick: select }, nameEl, stateEl, badge);
-    return { btn, nameEl, stateEl, badge };
+      'aria-controls': domId, onclick: select }, nameEl, stateEl, badge, unreadText);
+    return { btn, nameEl, stateEl, badge, unreadText };
   };
   const item = mk('conv-item', 'conversation-item');
   return { li: h('li', null, item.btn), item, tab: mk('tab', 'conversation-tab') };

@@ -181,6 +181,38 @@ impl ConfigCache {
             .collect()
     }
 
+    /// Every record whose key starts with `prefix`, with its key.
+    pub fn entries<T: Message + Default>(&self, prefix: &str) -> Vec<(String, T)> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries
+            .iter()
+            .filter(|(k, c)| k.starts_with(prefix) && !c.value.is_empty())
+            .filter_map(|(k, c)| Some((k.clone(), T::decode(c.value.clone()).ok()?)))
+            .collect()
+    }
+
+    /// Deletes a record (a delete marker in the bucket's history) and drops
+    /// it from this cache at once, so this instance stops serving it before
+    /// the watch reports the delete.
+    pub async fn delete(&self, key: &str) -> Result<(), BusError> {
+        self.store
+            .delete(key)
+            .await
+            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
+        // The marker's revision keeps a late watch event of the old value
+        // from bringing it back into the cache.
+        match self.store.entry(key).await {
+            Ok(Some(entry)) => self.apply(key, entry.revision, None),
+            _ => {
+                let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+                if let Some(cached) = entries.get_mut(key) {
+                    cached.value = Bytes::new();
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Reads through to the bucket (for a record another instance may have
     /// just written).
     pub async fn fetch<T: Message + Default>(&self, key: &str) -> Result<Option<T>, BusError> {

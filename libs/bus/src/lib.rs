@@ -32,6 +32,9 @@ use async_nats::jetstream;
 pub struct Bus {
     pub client: async_nats::Client,
     pub js: jetstream::Context,
+    /// Replicas of every stream and bucket this process creates: 1 on one
+    /// NATS node, 3 on a three-node cluster (`SWITCHBOARD_STREAM_REPLICAS`).
+    pub replicas: usize,
 }
 
 impl Bus {
@@ -46,11 +49,21 @@ impl Bus {
             .await
             .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
         let js = jetstream::new(client.clone());
-        Ok(Self { client, js })
+        Ok(Self {
+            client,
+            js,
+            replicas: 1,
+        })
+    }
+
+    /// Sets the replica count of the streams and buckets (see [`Bus::replicas`]).
+    pub fn with_replicas(mut self, replicas: usize) -> Self {
+        self.replicas = replicas.clamp(1, 5);
+        self
     }
 
     /// Creates or updates every stream and bucket. Idempotent.
     pub async fn ensure_topology(&self) -> Result<(), BusError> {
-        setup::ensure(&self.js).await
+        setup::ensure(&self.js, self.replicas).await
     }
 }

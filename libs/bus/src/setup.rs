@@ -5,7 +5,8 @@
 //! sync interval (fsync every two minutes): a crashed *process* (NATS or ours)
 //! loses nothing because the kernel still holds the pages, and the default
 //! keeps ~30x the throughput of `sync_interval: always`. Surviving a machine
-//! crash is done by replication (three NATS nodes, `SWITCHBOARD_STREAM_REPLICAS=3`),
+//! crash is done by replication (three NATS nodes and `Bus::with_replicas(3)`,
+//! which services take from `SWITCHBOARD_STREAM_REPLICAS`),
 //! not by per-message fsync — see docs/operations.md.
 
 use std::time::Duration;
@@ -24,7 +25,7 @@ pub const PARKED_PREFIX: &str = "sb.parked";
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
-pub fn stream_configs() -> Vec<stream::Config> {
+pub fn stream_configs(replicas: usize) -> Vec<stream::Config> {
     let base = |name: &str, subject: &str, max_age: Duration| stream::Config {
         name: name.to_owned(),
         subjects: vec![subject.to_owned()],
@@ -32,35 +33,37 @@ pub fn stream_configs() -> Vec<stream::Config> {
         retention: stream::RetentionPolicy::Limits,
         max_age,
         duplicate_window: DUPLICATE_WINDOW,
-        num_replicas: 1,
+        num_replicas: replicas,
         ..Default::default()
     };
     vec![
         base(streams::COMMANDS, filter::ALL_COMMANDS, 7 * DAY),
         base(streams::EVENTS, filter::ALL_EVENTS, 7 * DAY),
         base(streams::AI, filter::ALL_AI, DAY),
+        base(streams::ROUTING, filter::ALL_ROUTING, 7 * DAY),
+        base(streams::AUDIT, filter::ALL_DECISIONS, 30 * DAY),
         base(PARKED_STREAM, "sb.parked.>", 30 * DAY),
     ]
 }
 
-pub fn config_bucket() -> kv::Config {
+pub fn config_bucket(replicas: usize) -> kv::Config {
     kv::Config {
         bucket: streams::CONFIG_BUCKET.to_owned(),
         history: 5,
         storage: stream::StorageType::File,
-        num_replicas: 1,
+        num_replicas: replicas,
         ..Default::default()
     }
 }
 
-pub async fn ensure(js: &jetstream::Context) -> Result<(), BusError> {
-    for config in stream_configs() {
+pub async fn ensure(js: &jetstream::Context, replicas: usize) -> Result<(), BusError> {
+    for config in stream_configs(replicas) {
         let name = config.name.clone();
         js.create_or_update_stream(config)
             .await
             .map_err(|e| BusError::new(ErrorKind::Unavailable, format!("stream {name}: {e}")))?;
     }
-    js.create_or_update_key_value(config_bucket())
+    js.create_or_update_key_value(config_bucket(replicas))
         .await
         .map_err(|e| BusError::new(ErrorKind::Unavailable, format!("config bucket: {e}")))?;
     Ok(())

@@ -8,6 +8,12 @@ pub const COMMANDS: &str = "SB_COMMANDS";
 pub const EVENTS: &str = "SB_EVENTS";
 /// The AI platform contract subjects (`switchboard.ai.>`).
 pub const AI: &str = "SB_AI";
+/// Routing inputs, one subject per tenant (`sb.route.{tenant}`).
+pub const ROUTING: &str = "SB_ROUTING";
+/// Routing decisions, kept for people to read (`sb.decision.{tenant}`).
+pub const AUDIT: &str = "SB_AUDIT";
+/// The router's per-tenant state, written with compare-and-set.
+pub const ROUTER_STATE_BUCKET: &str = "SB_ROUTER_STATE";
 /// Configuration records (tenants, AI agents, experiences, widgets, ...).
 pub const CONFIG_BUCKET: &str = "SB_CONFIG";
 /// Pending durable timers (`Timer` records), keyed by [`timer_keys::key`].
@@ -21,11 +27,16 @@ pub mod consumers {
     pub const AI_BRIDGE_EVENTS: &str = "ai-bridge-events";
     pub const AI_BRIDGE_REPLIES: &str = "ai-bridge-replies";
     pub const AI_BRIDGE_HANDOFFS: &str = "ai-bridge-handoffs";
+    pub const ROUTER_INPUTS: &str = "router-inputs";
+    pub const ROUTER_EVENTS: &str = "router-events";
+    pub const WORK_ITEM_EVENTS: &str = "work-item-events";
 }
 
 /// Queue groups for core request/reply.
 pub mod queues {
     pub const TRANSCRIPT_RPC: &str = "transcript";
+    pub const ROUTER_RPC: &str = "router";
+    pub const WORKITEM_RPC: &str = "work-item";
 }
 
 /// Keys of the [`TIMERS_BUCKET`], written out so any language can compute

@@ -9,9 +9,15 @@
 //! | `switchboard.ai.request.{tenant}.{ai_agent}` | JetStream `SB_AI` | `AiRequest` |
 //! | `switchboard.ai.reply.{tenant}` | JetStream `SB_AI` | `AiReply` |
 //! | `switchboard.ai.handoff.{tenant}` | JetStream `SB_AI` | `HandoffRequest` |
+//! | `sb.route.{tenant}` | JetStream `SB_ROUTING` | `RoutingInput` |
+//! | `sb.agent.{tenant}.{agent}` | core NATS | `AgentEvent` |
+//! | `sb.queue.{tenant}.{conversation}` | core NATS | `QueuePosition` |
+//! | `sb.decision.{tenant}` | JetStream `SB_AUDIT` | `RoutingDecision` |
+//! | `sb.rpc.router.{tenant}` | core request/reply | `AgentQuery` → `AgentView` |
+//! | `sb.rpc.workitem.{tenant}` | core request/reply | `WorkItemRequest` → `WorkItemPage` |
 //! | `$KV.SB_TIMERS.p{NN}.{timer}` | JetStream KV `SB_TIMERS` | `Timer` (see [`crate::streams::timer_keys`]) |
 
-use crate::ids::{AiAgentId, ConversationId, TenantId};
+use crate::ids::{AgentId, AiAgentId, ConversationId, TenantId};
 
 pub fn command(tenant: TenantId, conversation: ConversationId) -> String {
     format!("sb.cmd.{tenant}.{conversation}")
@@ -58,6 +64,30 @@ pub fn timer_partition_records(partition: u16) -> String {
 /// What precedes the key in a timer record's subject.
 pub const TIMER_RECORD_PREFIX: &str = "$KV.SB_TIMERS.";
 
+pub fn route(tenant: TenantId) -> String {
+    format!("sb.route.{tenant}")
+}
+
+pub fn agent_events(tenant: TenantId, agent: AgentId) -> String {
+    format!("sb.agent.{tenant}.{agent}")
+}
+
+pub fn queue_position(tenant: TenantId, conversation: ConversationId) -> String {
+    format!("sb.queue.{tenant}.{conversation}")
+}
+
+pub fn decision(tenant: TenantId) -> String {
+    format!("sb.decision.{tenant}")
+}
+
+pub fn router_rpc(tenant: TenantId) -> String {
+    format!("sb.rpc.router.{tenant}")
+}
+
+pub fn workitem_rpc(tenant: TenantId) -> String {
+    format!("sb.rpc.workitem.{tenant}")
+}
+
 /// Filters, for consumers and subscriptions.
 pub mod filter {
     pub const ALL_COMMANDS: &str = "sb.cmd.>";
@@ -67,6 +97,10 @@ pub mod filter {
     pub const ALL_AI_REQUESTS: &str = "switchboard.ai.request.>";
     pub const ALL_AI_REPLIES: &str = "switchboard.ai.reply.*";
     pub const ALL_AI_HANDOFFS: &str = "switchboard.ai.handoff.*";
+    pub const ALL_ROUTING: &str = "sb.route.*";
+    pub const ALL_DECISIONS: &str = "sb.decision.*";
+    pub const ALL_ROUTER_RPC: &str = "sb.rpc.router.*";
+    pub const ALL_WORKITEM_RPC: &str = "sb.rpc.workitem.*";
 }
 
 /// The tenant token of a subject built here (its third token for `sb.*`

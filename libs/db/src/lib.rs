@@ -123,6 +123,31 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Admits writers. SQLite allows one writer at a time and makes the others
+/// wait in its busy handler, which sleeps in growing steps (1, 2, 5, 10 …
+/// 100 ms): under load that sleeping, not the work, dominates latency. So
+/// SQLite writers queue here, in order, for a single permit; PostgreSQL
+/// writers only contend on the rows they touch and pass freely.
+#[derive(Debug, Clone)]
+pub struct WriteGate(Option<std::sync::Arc<tokio::sync::Semaphore>>);
+
+impl WriteGate {
+    pub fn for_url(url: &str) -> Self {
+        match url.parse::<Backend>() {
+            Ok(Backend::Sqlite) => Self(Some(std::sync::Arc::new(tokio::sync::Semaphore::new(1)))),
+            _ => Self(None),
+        }
+    }
+
+    /// Waits for this writer's turn; the turn lasts as long as the guard.
+    pub async fn enter(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        match &self.0 {
+            Some(semaphore) => semaphore.acquire().await.ok(),
+            None => None,
+        }
+    }
+}
+
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

@@ -55,11 +55,17 @@ pub fn require_operator(state: &AppState, headers: &HeaderMap) -> Result<(), Api
         .ok_or_else(|| ApiError::Forbidden("the operator API is disabled".into()))?;
     let given = Sha256::digest(token.as_bytes());
     let wanted = Sha256::digest(expected.as_bytes());
-    let same = given.iter().zip(wanted.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+    let same = given
+        .iter()
+        .zip(wanted.iter())
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+        == 0;
     if same {
         Ok(())
     } else {
-        Err(ApiError::Unauthorized("the bearer token is not valid".into()))
+        Err(ApiError::Unauthorized(
+            "the bearer token is not valid".into(),
+        ))
     }
 }
 
@@ -178,7 +184,12 @@ fn resume_key(identity_secret: &str) -> Vec<u8> {
 }
 
 /// Resume tokens live 30 days.
-pub fn sign_resume(identity_secret: &str, tenant: &str, conversation: &str, customer: &str) -> String {
+pub fn sign_resume(
+    identity_secret: &str,
+    tenant: &str,
+    conversation: &str,
+    customer: &str,
+) -> String {
     let exp = jsonwebtoken::get_current_timestamp() + 30 * 24 * 3600;
     let claims = ResumeClaims {
         aud: RESUME_AUDIENCE.into(),
@@ -232,7 +243,10 @@ mod tests {
     fn a_token_signed_with_another_secret_is_refused() {
         let exp = jsonwebtoken::get_current_timestamp() + 60;
         let token = sign_identity("other", &claims(exp));
-        assert!(matches!(verify_identity("secret", &token), Err(TokenError::Invalid(_))));
+        assert!(matches!(
+            verify_identity("secret", &token),
+            Err(TokenError::Invalid(_))
+        ));
     }
 
     #[test]
@@ -246,7 +260,10 @@ mod tests {
         let resume = sign_resume("secret", "t", "c", "anon:1");
         assert!(verify_identity("secret", &resume).is_err());
         assert_eq!(verify_resume("secret", &resume).unwrap().conversation, "c");
-        let identity = sign_identity("secret", &claims(jsonwebtoken::get_current_timestamp() + 60));
+        let identity = sign_identity(
+            "secret",
+            &claims(jsonwebtoken::get_current_timestamp() + 60),
+        );
         assert!(verify_resume("secret", &identity).is_err());
     }
 }

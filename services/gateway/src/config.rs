@@ -22,7 +22,10 @@ impl std::fmt::Debug for GatewayConfig {
         f.debug_struct("GatewayConfig")
             .field("http_addr", &self.http_addr)
             .field("nats_url", &self.nats_url)
-            .field("operator_token", &self.operator_token.as_ref().map(|_| "***"))
+            .field(
+                "operator_token",
+                &self.operator_token.as_ref().map(|_| "***"),
+            )
             .field("public_url", &self.public_url)
             .finish_non_exhaustive()
     }

@@ -15,6 +15,7 @@
 //! | [`ws`] | the customer WebSocket |
 //! | [`web`] | the widget script and the hosted support page |
 
+pub mod agent_ws;
 pub mod api;
 pub mod auth;
 pub mod config;

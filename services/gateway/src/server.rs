@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::serve::ListenerExt;
 use switchboard_bus::Bus;
 use switchboard_bus::config::ConfigCache;
 use switchboard_runtime::health::{self, Readiness};
@@ -56,6 +57,7 @@ impl Application {
         let router = Router::new()
             .merge(crate::api::routes())
             .merge(crate::ws::routes())
+            .merge(crate::agent_ws::routes())
             .merge(crate::web::routes())
             .with_state(state.clone())
             .merge(health::routes("gateway", ready, metrics));
@@ -91,7 +93,12 @@ impl Application {
                 () = stop.cancelled() => {}
             }
         });
-        let served = axum::serve(self.listener, self.router)
+        // Small frames back to back (typing, then the answer) must not wait
+        // for the client's delayed ACK: turn Nagle's algorithm off.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let served = axum::serve(listener, self.router)
             .with_graceful_shutdown(async move { token.cancelled().await })
             .await;
         if let Err(error) = served {

@@ -7,8 +7,12 @@ mod app;
 mod client;
 #[path = "customer_ws/fake_owner.rs"]
 mod fake_owner;
+#[path = "customer_ws/fake_owner_live.rs"]
+mod fake_owner_live;
 #[path = "customer_ws/guards.rs"]
 mod guards;
+#[path = "customer_ws/live_chat.rs"]
+mod live_chat;
 
 use serde_json::{Value, json};
 use switchboard_contracts::v1::{Access, SupportMode, WidgetKind};

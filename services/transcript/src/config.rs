@@ -21,6 +21,10 @@ pub struct TranscriptConfig {
     pub rpc_concurrency: usize,
     /// How long start-up waits for NATS and the database to answer.
     pub startup_timeout: Duration,
+    /// Silence in `ai` or `live` before both sides are warned (SPEC §4).
+    pub inactivity_warn: Duration,
+    /// Further silence after the warning before the conversation ends.
+    pub inactivity_end: Duration,
 }
 
 impl std::fmt::Debug for TranscriptConfig {
@@ -32,6 +36,8 @@ impl std::fmt::Debug for TranscriptConfig {
             .field("lanes", &self.lanes)
             .field("rpc_concurrency", &self.rpc_concurrency)
             .field("startup_timeout", &self.startup_timeout)
+            .field("inactivity_warn", &self.inactivity_warn)
+            .field("inactivity_end", &self.inactivity_end)
             .finish()
     }
 }
@@ -40,7 +46,8 @@ impl TranscriptConfig {
     /// `NATS_URL`, `DATABASE_URL` (default: SQLite under
     /// `SWITCHBOARD_DATA_DIR`), `SWITCHBOARD_HEALTH_ADDR`,
     /// `SWITCHBOARD_TRANSCRIPT_LANES` [16], `SWITCHBOARD_TRANSCRIPT_RPC_CONCURRENCY` [64],
-    /// `SWITCHBOARD_STARTUP_TIMEOUT` [60s].
+    /// `SWITCHBOARD_STARTUP_TIMEOUT` [60s], `SWITCHBOARD_INACTIVITY_WARN` [20m],
+    /// `SWITCHBOARD_INACTIVITY_END` [10m].
     pub fn load(vars: &Vars) -> Result<Self, ConfigError> {
         let common = CommonConfig::load(vars, HEALTH_DEFAULT)?;
         Ok(Self {
@@ -52,6 +59,8 @@ impl TranscriptConfig {
                 .number("SWITCHBOARD_TRANSCRIPT_RPC_CONCURRENCY", 64usize)?
                 .max(1),
             startup_timeout: vars.duration("SWITCHBOARD_STARTUP_TIMEOUT", "60s")?,
+            inactivity_warn: vars.duration("SWITCHBOARD_INACTIVITY_WARN", "20m")?,
+            inactivity_end: vars.duration("SWITCHBOARD_INACTIVITY_END", "10m")?,
         })
     }
 
@@ -64,6 +73,8 @@ impl TranscriptConfig {
             lanes: 4,
             rpc_concurrency: 16,
             startup_timeout: Duration::from_secs(20),
+            inactivity_warn: Duration::from_secs(20 * 60),
+            inactivity_end: Duration::from_secs(10 * 60),
         }
     }
 }
@@ -80,6 +91,19 @@ mod tests {
         assert_eq!(config.database_url, "sqlite:///tmp/sb/switchboard.db");
         assert_eq!(config.health_addr.to_string(), HEALTH_DEFAULT);
         assert_eq!(config.nats_url, "nats://127.0.0.1:4222");
+        assert_eq!(config.inactivity_warn, Duration::from_secs(20 * 60));
+        assert_eq!(config.inactivity_end, Duration::from_secs(10 * 60));
+    }
+
+    #[test]
+    fn inactivity_durations_come_from_the_environment() {
+        let vars = Vars::from_pairs([
+            ("SWITCHBOARD_INACTIVITY_WARN", "300ms"),
+            ("SWITCHBOARD_INACTIVITY_END", "2s"),
+        ]);
+        let config = TranscriptConfig::load(&vars).unwrap();
+        assert_eq!(config.inactivity_warn, Duration::from_millis(300));
+        assert_eq!(config.inactivity_end, Duration::from_secs(2));
     }
 
     #[test]

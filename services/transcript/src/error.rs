@@ -12,6 +12,10 @@ pub enum Refusal {
     ConversationNotFound,
     #[error("the conversation has ended")]
     ConversationEnded,
+    /// The command lost a race the owner settles: a second agent's accept,
+    /// a return to the AI after an accept, another customer's sign-in.
+    #[error("{0}")]
+    Conflict(String),
     /// The command is well formed protobuf but breaks a rule; the text names
     /// the field.
     #[error("{0}")]
@@ -24,6 +28,7 @@ impl Refusal {
         match self {
             Refusal::ConversationNotFound => "conversation_not_found",
             Refusal::ConversationEnded => "conversation_ended",
+            Refusal::Conflict(_) => "conflict",
             Refusal::Invalid(_) => "invalid",
         }
     }

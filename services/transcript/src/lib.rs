@@ -13,8 +13,9 @@
 //! |---|---|
 //! | [`config`] | [`config::TranscriptConfig`], read once from the environment |
 //! | [`server`] | [`server::Service`]: start everything, run until shutdown, drain |
-//! | [`handlers`] | the command consumer, the events it publishes, the transcript RPC |
-//! | [`domain`] | the rules a command must meet, as plain functions |
+//! | [`handlers`] | the command consumer, the inactivity timer, the transcript RPC |
+//! | [`events`] | the events published after a commit, with their dedupe ids |
+//! | [`domain`] | the rules of a conversation's life, as plain functions |
 //! | [`store`] | [`store::Store`]: conversations and messages in SQL |
 //! | [`error`] | refusals (answered), store errors (retry or not), start errors |
 //!
@@ -23,6 +24,7 @@
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod handlers;
 pub mod server;
 pub mod store;

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use switchboard_bus::consume;
+use switchboard_bus::timers::Timers;
 use switchboard_bus::{Bus, BusError};
 use switchboard_runtime::health::{self, Readiness};
 use switchboard_runtime::metrics::Metrics;
@@ -16,9 +17,11 @@ use switchboard_runtime::shutdown::Shutdown;
 use tokio::time::Instant;
 
 use crate::config::TranscriptConfig;
+use crate::domain::inactivity::Limits;
 use crate::error::{StartError, StoreError, StoreErrorKind};
 use crate::handlers::Counters;
 use crate::handlers::commands::{self, CommandHandler};
+use crate::handlers::inactivity::InactivityTimer;
 use crate::handlers::rpc::{self, RpcHandler};
 use crate::store::Store;
 
@@ -58,6 +61,13 @@ impl Service {
             |e: &StoreError| e.kind() == StoreErrorKind::Unavailable,
         )
         .await?;
+        let timers = until_ready(
+            "the timers bucket",
+            deadline,
+            || Timers::open(&bus),
+            |_: &BusError| true,
+        )
+        .await?;
         let subscriber = until_ready(
             "the transcript rpc subscription",
             deadline,
@@ -84,6 +94,10 @@ impl Service {
             store: store.clone(),
             bus: bus.clone(),
             counters: counters.clone(),
+            inactivity: InactivityTimer::new(
+                timers,
+                Limits::new(config.inactivity_warn, config.inactivity_end),
+            ),
         };
         shutdown.spawn(consume::run(
             bus.clone(),

@@ -2,6 +2,9 @@
 //! it over the bus (`sb.rpc.transcript.{tenant}`) and renders the answer.
 //! When nobody answers within [`RPC_TIMEOUT`] the caller gets 503
 //! `unavailable` and may retry.
+//!
+//! Admins read every conversation of their tenant; an agent reads only the
+//! conversations they accepted (`info.assignee`), and gets 403 for others.
 
 use std::time::Duration;
 
@@ -9,9 +12,9 @@ use axum::extract::{Path, State};
 use serde_json::{Value, json};
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::subjects;
-use switchboard_contracts::v1::{TranscriptPage, TranscriptQuery};
+use switchboard_contracts::v1::{ConversationInfo, TranscriptPage, TranscriptQuery};
 
-use crate::api::extract::{TenantAdmin, path_id};
+use crate::api::extract::{Member, TenantMember, path_id};
 use crate::api::render::{conversation_json, message_json};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -20,27 +23,40 @@ pub const RPC_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub async fn show(
     State(state): State<AppState>,
-    admin: TenantAdmin,
+    member: TenantMember,
     Path((_, id)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Value>> {
     let id: ConversationId = path_id(&id, "conversation")?;
     // Only the conversation's info is needed: ask for its last message.
-    let page = query(&state, admin.id, id, 1).await?;
+    let page = query(&state, member.id, id, 1).await?;
     let info = page.info.unwrap_or_default();
+    may_read(&member, &info)?;
     Ok(axum::Json(conversation_json(&info)))
 }
 
 pub async fn transcript(
     State(state): State<AppState>,
-    admin: TenantAdmin,
+    member: TenantMember,
     Path((_, id)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Value>> {
     let id: ConversationId = path_id(&id, "conversation")?;
-    let page = query(&state, admin.id, id, 0).await?;
+    let page = query(&state, member.id, id, 0).await?;
+    may_read(&member, &page.info.clone().unwrap_or_default())?;
     let messages: Vec<Value> = page.messages.iter().map(message_json).collect();
     Ok(axum::Json(
         json!({"conversation": id.to_string(), "messages": messages}),
     ))
+}
+
+/// CONTRACT §2: "admin, or the agent who accepted it".
+fn may_read(member: &TenantMember, info: &ConversationInfo) -> ApiResult<()> {
+    match &member.member {
+        Member::Admin => Ok(()),
+        Member::Agent(agent) if !info.assignee.is_empty() && info.assignee == agent.id => Ok(()),
+        Member::Agent(_) => Err(ApiError::Forbidden(
+            "only an admin or the agent who accepted this conversation may read it".into(),
+        )),
+    }
 }
 
 /// The last `limit` messages (0 = all) and the conversation's info; 404 when

@@ -1,7 +1,8 @@
 //! Request extractors that turn every way a request can be wrong into the
 //! contract's errors: [`ApiJson`] for bodies (400 naming the field, 413 when
-//! too large) and [`TenantAdmin`] for the tenant admin's bearer token, the
-//! tenant in the path and the tenant's rate limit.
+//! too large), [`TenantAdmin`] for the tenant admin's bearer token, the
+//! tenant in the path and the tenant's rate limit, and [`TenantMember`] for
+//! routes an agent may call too.
 
 use std::sync::Arc;
 
@@ -12,10 +13,10 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use switchboard_bus::config::keys;
 use switchboard_contracts::ids::TenantId;
-use switchboard_contracts::v1::Tenant;
+use switchboard_contracts::v1::{Agent, Tenant};
 
 use crate::api::rate_limit::RateLimiter;
-use crate::auth::{self, ROLE_ADMIN};
+use crate::auth::{self, ROLE_ADMIN, ROLE_AGENT};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -135,17 +136,81 @@ impl FromRequestParts<AppState> for TenantAdmin {
     ) -> Result<Self, Self::Rejection> {
         let id = tenant_in_path(parts, state).await?;
         auth::require_tenant_role(state, &parts.headers, id, &[ROLE_ADMIN]).await?;
-        // Limited after authentication, so strangers cannot spend a
-        // tenant's budget.
-        if let Some(limiter) = parts.extensions.get::<Arc<RateLimiter>>()
-            && !limiter.allow(&id.to_string())
-        {
-            return Err(ApiError::RateLimited(
-                "too many requests for this tenant; slow down and retry shortly".into(),
-            ));
-        }
+        rate_limit(parts, id)?;
         let tenant = load_tenant(state, id).await?;
         Ok(Self { id, tenant })
+    }
+}
+
+/// Limited after authentication, so strangers cannot spend a tenant's budget.
+fn rate_limit(parts: &Parts, tenant: TenantId) -> Result<(), ApiError> {
+    if let Some(limiter) = parts.extensions.get::<Arc<RateLimiter>>()
+        && !limiter.allow(&tenant.to_string())
+    {
+        return Err(ApiError::RateLimited(
+            "too many requests for this tenant; slow down and retry shortly".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Who of a tenant is calling.
+#[derive(Debug, Clone)]
+pub enum Member {
+    Admin,
+    /// A human agent, as their record stands now.
+    Agent(Agent),
+}
+
+/// The caller is an admin or an agent of the tenant named in the path.
+#[derive(Debug, Clone)]
+pub struct TenantMember {
+    pub id: TenantId,
+    pub member: Member,
+}
+
+impl TenantMember {
+    /// The agent's spaces, or `None` for an admin (who sees every space).
+    pub fn spaces(&self) -> Option<&[String]> {
+        match &self.member {
+            Member::Admin => None,
+            Member::Agent(agent) => Some(&agent.spaces),
+        }
+    }
+
+    /// The agent's id; empty for an admin.
+    pub fn agent_id(&self) -> &str {
+        match &self.member {
+            Member::Admin => "",
+            Member::Agent(agent) => &agent.id,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for TenantMember {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let id = tenant_in_path(parts, state).await?;
+        let grant =
+            auth::require_tenant_role(state, &parts.headers, id, &[ROLE_ADMIN, ROLE_AGENT]).await?;
+        rate_limit(parts, id)?;
+        let member = if grant.role == ROLE_AGENT {
+            // A grant whose agent is gone (or belongs elsewhere) proves nothing.
+            let agent = state
+                .config_cache
+                .get_or_fetch::<Agent>(&keys::agent(&grant.subject))
+                .await?
+                .filter(|a| a.tenant == id.to_string())
+                .ok_or_else(|| ApiError::Unauthorized("the bearer token is not valid".into()))?;
+            Member::Agent(agent)
+        } else {
+            Member::Admin
+        };
+        Ok(Self { id, member })
     }
 }
 

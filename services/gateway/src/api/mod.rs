@@ -6,15 +6,18 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`extract`] | strict JSON bodies, the operator and tenant-admin callers |
+//! | [`extract`] | strict JSON bodies, the operator, tenant-admin and tenant-member callers |
 //! | [`validate`] | field rules (names, texts, origins, enum names) |
 //! | [`render`] | the contract's JSON shapes, [`render::message_json`] included |
 //! | [`tenants`] | tenants (operator) and chat settings |
 //! | [`spaces`], [`ai_agents`], [`experiences`], [`widgets`] | a tenant's configuration |
 //! | [`experience_rules`] | support mode, edition, AI agent and space rules |
+//! | [`agents`] | human agents, their spaces and tokens |
 //! | [`conversations`] | conversations and transcripts, read over the bus |
+//! | [`work_items`] | work items, read and moved on over the bus |
 //! | [`rate_limit`] | the per-tenant token bucket |
 
+pub mod agents;
 pub mod ai_agents;
 pub mod conversations;
 pub mod experience_rules;
@@ -26,6 +29,7 @@ pub mod spaces;
 pub mod tenants;
 pub mod validate;
 pub mod widgets;
+pub mod work_items;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -100,6 +104,27 @@ pub fn table() -> Vec<Route> {
             "/api/v1/tenants/{tenant}/spaces/{space}",
             spaces::update,
         ),
+        route(Method::GET, "/api/v1/tenants/{tenant}/agents", agents::list),
+        route(
+            Method::POST,
+            "/api/v1/tenants/{tenant}/agents",
+            agents::create,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/tenants/{tenant}/agents/{agent}",
+            agents::show,
+        ),
+        route(
+            Method::PATCH,
+            "/api/v1/tenants/{tenant}/agents/{agent}",
+            agents::update,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/tenants/{tenant}/agents/{agent}/token",
+            agents::rotate_token,
+        ),
         route(
             Method::GET,
             "/api/v1/tenants/{tenant}/ai-agents",
@@ -164,6 +189,21 @@ pub fn table() -> Vec<Route> {
             Method::GET,
             "/api/v1/tenants/{tenant}/conversations/{conversation}/transcript",
             conversations::transcript,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/tenants/{tenant}/work-items",
+            work_items::list,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/tenants/{tenant}/work-items/{work_item}",
+            work_items::show,
+        ),
+        route(
+            Method::PATCH,
+            "/api/v1/tenants/{tenant}/work-items/{work_item}",
+            work_items::update,
         ),
     ]
 }

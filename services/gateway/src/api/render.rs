@@ -6,8 +6,8 @@
 use serde_json::{Value, json};
 use switchboard_contracts::names::WireName;
 use switchboard_contracts::v1::{
-    AiAgent, ChatMessage, ConversationInfo, ConversationState, EndReason, Experience, Space,
-    Tenant, Widget, WidgetKind,
+    Agent, AiAgent, ChatMessage, ConversationInfo, ConversationState, EndReason, Experience, Space,
+    Tenant, Widget, WidgetKind, WorkItem,
 };
 use time::OffsetDateTime;
 use time::macros::format_description;
@@ -29,7 +29,8 @@ fn non_empty(text: &str) -> Option<&str> {
 }
 
 /// A message object: `{id, conversation, seq, author: {role, id?, name},
-/// text, at, client_id?}`.
+/// text, at, client_id?, notice?}`; `notice` marks a system message that is
+/// also a notice (`fallback`, `agent_joined`, `sign_in_required`).
 pub fn message_json(message: &ChatMessage) -> Value {
     let author = message.author.clone().unwrap_or_default();
     let mut author_json = json!({"role": author.role().wire_name(), "name": author.name});
@@ -46,6 +47,9 @@ pub fn message_json(message: &ChatMessage) -> Value {
     });
     if !message.client_id.is_empty() {
         object["client_id"] = json!(message.client_id);
+    }
+    if !message.notice.is_empty() {
+        object["notice"] = json!(message.notice);
     }
     object
 }
@@ -67,6 +71,40 @@ pub fn chat_settings_json(tenant: &Tenant) -> Value {
 
 pub fn space_json(space: &Space) -> Value {
     json!({"id": space.id, "name": space.name, "live_chat": space.live_chat})
+}
+
+/// A human agent (never their token).
+pub fn agent_json(agent: &Agent) -> Value {
+    json!({
+        "id": agent.id,
+        "name": agent.name,
+        "email": agent.email,
+        "spaces": agent.spaces,
+        "created_at": rfc3339_ms(agent.created_at_ms),
+    })
+}
+
+/// A work item: `{id, space, conversation, status, summary, description,
+/// reporter: {name, email}, assignee: {id, name} | null, transcript,
+/// created_at, updated_at}`.
+pub fn work_item_json(item: &WorkItem) -> Value {
+    let reporter = item.reporter.clone().unwrap_or_default();
+    let assignee =
+        non_empty(&item.assignee).map(|id| json!({"id": id, "name": item.assignee_name}));
+    let transcript: Vec<Value> = item.transcript.iter().map(message_json).collect();
+    json!({
+        "id": item.id,
+        "space": item.space,
+        "conversation": item.conversation,
+        "status": item.status,
+        "summary": item.summary,
+        "description": item.description,
+        "reporter": {"name": reporter.name, "email": non_empty(&reporter.email)},
+        "assignee": assignee,
+        "transcript": transcript,
+        "created_at": rfc3339_ms(item.created_at_ms),
+        "updated_at": rfc3339_ms(item.updated_at_ms),
+    })
 }
 
 pub fn ai_agent_json(agent: &AiAgent) -> Value {
@@ -164,6 +202,7 @@ pub fn conversation_json(info: &ConversationInfo) -> Value {
             "signed_in": customer.signed_in,
         },
         "assignee": non_empty(&info.assignee),
+        "assignee_name": non_empty(&info.assignee_name),
         "routed_space": non_empty(&info.routed_space),
         "end_reason": end_reason,
         "created_at": rfc3339_ms(info.created_at_ms),
@@ -197,6 +236,7 @@ mod tests {
             text: "hello".into(),
             at_ms: 1_764_000_000_250,
             client_id: "k1".into(),
+            notice: String::new(),
         };
         assert_eq!(
             message_json(&message),

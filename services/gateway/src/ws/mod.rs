@@ -14,8 +14,10 @@
 //! | [`client_frame`] | client → server frames, parsed and validated |
 //! | [`server_frame`] | server → client frames and the socket's error codes |
 //! | [`session`] | [`session::CustomerSession`]: its state and the dispatch of client frames |
-//! | [`session_commands`] | messages, typing, request for a person, end |
-//! | [`session_events`] | decisions on bus events and transcript pages |
+//! | [`session_commands`] | messages, typing, end |
+//! | [`session_handoff`] | `request_human`: next steps, fallback or a handoff to the team |
+//! | [`session_events`] | decisions on bus events, queue positions and transcript pages |
+//! | [`session_notices`] | the frames that go with notice messages and inactivity |
 //! | [`session_identity`] | `hello` and `sign_in`: identity and resume tokens |
 //! | [`rate`] | the per-connection token bucket |
 //! | [`socket`] | the async shell, generic over `Sink`/`Stream` |
@@ -29,7 +31,9 @@ pub mod server_frame;
 pub mod session;
 pub mod session_commands;
 pub mod session_events;
+pub mod session_handoff;
 pub mod session_identity;
+pub mod session_notices;
 pub mod socket;
 pub mod socket_effects;
 pub mod upgrade;

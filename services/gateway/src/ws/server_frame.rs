@@ -38,10 +38,28 @@ pub enum ServerFrame {
     Fallback {
         text: String,
     },
+    /// The customer's place in the queue (1 = next to be offered).
+    Queued {
+        position: u32,
+    },
+    AgentJoined {
+        agent: AgentName,
+    },
+    /// Nobody has written for a while; the conversation ends at `ends_at`
+    /// (RFC 3339) unless someone does.
+    Inactive {
+        ends_at: String,
+    },
     Error {
         code: String,
         message: String,
     },
+}
+
+/// `{name}`: how an agent is shown to the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgentName {
+    pub name: String,
 }
 
 impl ServerFrame {
@@ -71,6 +89,8 @@ pub enum WsError {
     ResumeInvalid(String),
     /// The frame needs an open conversation and there is none.
     NotInConversation,
+    /// `request_human` before the first message: there is nothing to hand over.
+    FirstMessageNeeded,
     /// The conversation's owner refused a command of this socket.
     Rejected { code: String, message: String },
 }
@@ -99,7 +119,7 @@ impl WsError {
             WsError::Api(error) => error.code(),
             WsError::HelloRequired => "hello_required",
             WsError::ResumeInvalid(_) => "resume_invalid",
-            WsError::NotInConversation => "not_in_conversation",
+            WsError::NotInConversation | WsError::FirstMessageNeeded => "not_in_conversation",
             WsError::Rejected { code, .. } => code,
         }
     }
@@ -112,6 +132,10 @@ impl WsError {
                 format!("{why}; the next message starts a new conversation")
             }
             WsError::NotInConversation => "there is no open conversation".into(),
+            WsError::FirstMessageNeeded => {
+                "there is no open conversation yet; send a message first, then ask for a person"
+                    .into()
+            }
             WsError::Rejected { message, .. } => message.clone(),
         }
     }
@@ -150,6 +174,16 @@ mod tests {
         assert_eq!(
             json_of(&ServerFrame::SignInRequired {}),
             json!({"type": "sign_in_required"})
+        );
+        assert_eq!(
+            json_of(&ServerFrame::AgentJoined {
+                agent: AgentName { name: "Ada".into() }
+            }),
+            json!({"type": "agent_joined", "agent": {"name": "Ada"}})
+        );
+        assert_eq!(
+            json_of(&ServerFrame::Queued { position: 2 }),
+            json!({"type": "queued", "position": 2})
         );
         assert_eq!(
             json_of(&ServerFrame::Ended {

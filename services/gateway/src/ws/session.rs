@@ -29,6 +29,12 @@ pub enum Effect {
     Attach(ConversationId),
     /// Drop the conversation's subscriptions.
     Detach,
+    /// Also follow the attached conversation's queue position (core
+    /// `sb.queue.{tenant}.{conversation}`), while it is queued. Repeating
+    /// it while already following is harmless.
+    WatchQueue(ConversationId),
+    /// Stop following the queue position (the conversation left the queue).
+    UnwatchQueue,
     /// Publish durably on the conversation's command subject, with the
     /// command id as `Nats-Msg-Id`; a failure goes to `on_publish_failed`.
     Publish(ConversationCommand),
@@ -150,8 +156,8 @@ impl CustomerSession {
                 self.on_message(customer, client_id, text, now)
             }
             ClientFrame::Typing { on } => self.on_typing(customer, on),
-            ClientFrame::RequestHuman => self.on_request_human(customer, now),
-            ClientFrame::SignIn { token } => self.on_sign_in(customer, &token),
+            ClientFrame::RequestHuman => self.on_request_human(now),
+            ClientFrame::SignIn { token } => self.on_sign_in(customer, &token, now),
             ClientFrame::End => self.on_end(customer, now),
             ClientFrame::Transcript => match &self.conversation {
                 Some(attached) => vec![Effect::Fetch(Fetch {

@@ -1,17 +1,17 @@
 //! The customer's commands: posting a message (opening a conversation when
-//! none is attached), typing, asking for a person, and ending. Every command
-//! published carries an id derived from what it is (`post:{conversation}:
-//! {client_id}`, `end:{conversation}`), so a retry is stored once.
+//! none is attached), typing and ending (asking for a person is in
+//! [`super::session_handoff`]). Every command published carries an id derived
+//! from what it is (`post:{conversation}:{client_id}`, `end:{conversation}`),
+//! so a retry is stored once.
 
 use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::v1::conversation_command::Command;
 use switchboard_contracts::v1::{
-    Access, Author, ConversationCommand, ConversationStart, Customer, EndConversation, EndReason,
-    PostMessage, Role, SupportMode, TypingEvent,
+    Access, Author, ConversationCommand, ConversationStart, ConversationState, Customer,
+    EndConversation, EndReason, PostMessage, SupportMode, TypingEvent,
 };
 
 use super::client_frame::{ClientId, MessageText};
-use super::context::DEFAULT_NEXT_STEPS;
 use super::server_frame::{ServerFrame, WsError};
 use super::session::{Attached, CustomerSession, Effect, Now, customer_author, send};
 
@@ -30,17 +30,31 @@ impl CustomerSession {
         if self.ctx.access == Access::SignedIn && !customer.signed_in {
             return send(ServerFrame::SignInRequired {});
         }
+        // SPEC §4: in `support_team` mode the first message already goes to
+        // a person, and only signed-in customers reach one. Nothing is stored:
+        // the widget sends the message again once the customer has signed in.
+        if self.conversation.is_none()
+            && self.ctx.support_mode == SupportMode::SupportTeam
+            && !customer.signed_in
+        {
+            return send(ServerFrame::SignInRequired {});
+        }
         let mut effects = Vec::new();
         let conversation = match &self.conversation {
             Some(attached) => attached.id,
             None => {
                 let id = ConversationId::new();
+                let state = self.ctx.initial_state();
                 self.conversation = Some(Attached {
                     id,
-                    state: self.ctx.initial_state(),
+                    state,
                     last_seq: 0,
                 });
                 effects.push(Effect::Attach(id));
+                if state == ConversationState::Queued {
+                    // Before the post, so no position the router pushes is missed.
+                    effects.push(Effect::WatchQueue(id));
+                }
                 effects.extend(self.conversation_frame().map(Effect::Send));
                 id
             }
@@ -64,66 +78,6 @@ impl CustomerSession {
         })]
     }
 
-    pub(super) fn on_request_human(&mut self, customer: &Customer, now: Now) -> Vec<Effect> {
-        let Some(attached) = &self.conversation else {
-            return send(WsError::NotInConversation);
-        };
-        let conversation = attached.id;
-        if self.ctx.support_mode != SupportMode::AiAgent {
-            return self.request_human_from_team(customer);
-        }
-        // SPEC §3: in `ai_agent` mode nothing is routed; the AI agent answers
-        // with its configured next steps.
-        let (author, text) = match &self.ctx.ai_agent {
-            Some(agent) => (
-                Author {
-                    role: Role::Ai as i32,
-                    id: agent.id.clone(),
-                    name: agent.name.clone(),
-                },
-                agent.next_steps.clone(),
-            ),
-            None => (
-                Author {
-                    role: Role::Ai as i32,
-                    id: String::new(),
-                    name: "Assistant".into(),
-                },
-                String::new(),
-            ),
-        };
-        let text = if text.trim().is_empty() {
-            DEFAULT_NEXT_STEPS.to_owned()
-        } else {
-            text
-        };
-        let client_id = format!("next-steps:{}", uuid::Uuid::new_v4());
-        vec![Effect::Publish(self.post(
-            conversation,
-            author,
-            &text,
-            &client_id,
-            now,
-        ))]
-    }
-
-    /// The seam where live chat plugs in: a request for a person in the team
-    /// modes. Until the router exists, only the outcomes that need no human
-    /// are decided here.
-    fn request_human_from_team(&self, customer: &Customer) -> Vec<Effect> {
-        if !self.ctx.edition_allows_live_chat() {
-            // SPEC §2: a downgraded tenant's customers get the fallback message.
-            return send(ServerFrame::Fallback {
-                text: self.ctx.fallback_text(),
-            });
-        }
-        if !customer.signed_in {
-            // SPEC §4: only signed-in customers reach a human.
-            return send(ServerFrame::SignInRequired {});
-        }
-        send(WsError::unavailable("live chat is not available yet"))
-    }
-
     pub(super) fn on_end(&mut self, customer: &Customer, now: Now) -> Vec<Effect> {
         let Some(attached) = &self.conversation else {
             return send(WsError::NotInConversation);
@@ -141,6 +95,7 @@ impl CustomerSession {
             command: Some(Command::End(EndConversation {
                 reason: EndReason::CustomerEnded as i32,
                 by: Some(customer_author(customer)),
+                ..Default::default()
             })),
         })]
     }
@@ -184,7 +139,7 @@ impl CustomerSession {
         }
     }
 
-    fn remember(&mut self, command_id: String) {
+    pub(super) fn remember(&mut self, command_id: String) {
         if self.own_commands.len() == REMEMBERED_COMMANDS {
             self.own_commands.pop_front();
         }

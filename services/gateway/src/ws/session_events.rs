@@ -1,5 +1,6 @@
 //! The customer socket's decisions on what comes back: committed events of
-//! the attached conversation, typing, transcript pages and failed I/O.
+//! the attached conversation, typing, transcript pages and failed I/O (the
+//! live-chat notices among them are rendered by [`super::session_notices`]).
 //!
 //! Every message reaches the client exactly once and in `seq` order: a
 //! message at or below `last_seq` is a duplicate (a redelivered event, or one
@@ -14,6 +15,7 @@ use switchboard_contracts::v1::{
 
 use super::server_frame::{ServerFrame, WsError};
 use super::session::{CustomerSession, Effect, Fetch, FetchPurpose, send};
+use super::session_notices::{notice_frame, queue_effect};
 use crate::api::render::message_json;
 
 /// The owner's code for a post into an ended conversation.
@@ -30,18 +32,31 @@ impl CustomerSession {
         {
             return Vec::new();
         }
+        let assignee_name = event
+            .info
+            .as_ref()
+            .map(|info| info.assignee_name.clone())
+            .unwrap_or_default();
         match event.event {
             Some(Event::Message(added)) => match added.message {
-                Some(message) => self.on_message_added(message),
+                Some(message) => self.on_message_added(message, &assignee_name),
                 None => Vec::new(),
             },
             Some(Event::State(changed)) => {
-                attached.state = changed.to();
-                let mut effects: Vec<Effect> = self
-                    .conversation_frame()
-                    .map(Effect::Send)
-                    .into_iter()
-                    .collect();
+                let known = std::mem::replace(&mut attached.state, changed.to());
+                // What this socket knew counts too: an event it missed may
+                // have taken the conversation into the queue.
+                let from = match known {
+                    ConversationState::Queued => known,
+                    _ => changed.from(),
+                };
+                // Follow the queue before telling the client it is queued,
+                // so no position pushed after that is missed.
+                let mut effects: Vec<Effect> = match changed.to() {
+                    ConversationState::Ended => Vec::new(),
+                    to => queue_effect(attached.id, from, to).into_iter().collect(),
+                };
+                effects.extend(self.conversation_frame().map(Effect::Send));
                 if changed.to() == ConversationState::Ended {
                     effects.push(Effect::Send(ServerFrame::Ended {
                         reason: changed.reason().wire_name(),
@@ -61,11 +76,14 @@ impl CustomerSession {
                 }
                 effects
             }
-            Some(Event::Rejected(_)) | None => Vec::new(),
+            Some(Event::Inactive(warning)) => self.on_inactivity_warning(warning.ends_at_ms),
+            // The customer's new identity already reached this socket with
+            // its own `sign_in`; other sockets learn it on their next hello.
+            Some(Event::Rejected(_) | Event::Identified(_)) | None => Vec::new(),
         }
     }
 
-    fn on_message_added(&mut self, message: ChatMessage) -> Vec<Effect> {
+    fn on_message_added(&mut self, message: ChatMessage, assignee_name: &str) -> Vec<Effect> {
         let Some(attached) = &mut self.conversation else {
             return Vec::new();
         };
@@ -74,9 +92,7 @@ impl CustomerSession {
         }
         if message.seq == attached.last_seq + 1 {
             attached.last_seq = message.seq;
-            return send(ServerFrame::Message {
-                message: message_json(&message),
-            });
+            return message_frames(&message, assignee_name);
         }
         vec![Effect::Fetch(Fetch {
             conversation: attached.id,
@@ -125,6 +141,11 @@ impl CustomerSession {
             FetchPurpose::Gap { pending } => {
                 // If the read failed, show what we have rather than stall the
                 // conversation; `transcript {}` still recovers the gap.
+                let assignee_name = page
+                    .as_ref()
+                    .and_then(|p| p.info.as_ref())
+                    .map(|info| info.assignee_name.clone())
+                    .unwrap_or_default();
                 let mut messages = page.map(|p| sorted(p.messages)).unwrap_or_default();
                 if messages.last().is_none_or(|m| m.seq < pending.seq) {
                     messages.push(pending);
@@ -136,9 +157,7 @@ impl CustomerSession {
                         continue;
                     }
                     attached.last_seq = message.seq;
-                    effects.push(Effect::Send(ServerFrame::Message {
-                        message: message_json(message),
-                    }));
+                    effects.extend(message_frames(message, &assignee_name));
                 }
                 effects
             }
@@ -173,6 +192,8 @@ impl CustomerSession {
             .as_mut()
             .expect("resume pages arrive attached");
         attached.state = open.map(|info| info.state()).unwrap_or(attached.state);
+        let (attached_id, state) = (attached.id, attached.state);
+        let handoff_pending = open.is_some_and(|info| info.handoff_pending);
         attached.last_seq = messages
             .last()
             .map(|m| m.seq)
@@ -186,16 +207,28 @@ impl CustomerSession {
         effects.push(Effect::Send(ServerFrame::Transcript {
             messages: messages.iter().map(message_json).collect(),
         }));
+        // The transcript holds the notices already; what still needs the
+        // customer is the queue to follow, or a handoff waiting for them to
+        // sign in (a reload between the prompt and signing in).
+        let id = attached_id;
+        if state == ConversationState::Queued {
+            effects.push(Effect::WatchQueue(id));
+        }
+        let anonymous = self.customer.as_ref().is_some_and(|c| !c.signed_in);
+        if handoff_pending && anonymous {
+            effects.push(Effect::Send(ServerFrame::SignInRequired {}));
+        }
         effects
     }
 
     /// A publish failed: the client may retry the same frame (same
     /// `client_id`), which the command's dedupe id makes safe.
     pub fn on_publish_failed(&self, command_id: &str) -> Vec<Effect> {
-        let what = if command_id.starts_with("end:") {
-            "the conversation could not be ended"
-        } else {
-            "the message could not be sent"
+        let what = match command_id.split(':').next() {
+            Some("end") => "the conversation could not be ended",
+            Some("handoff") => "the request for a person could not be sent",
+            Some("identify") => "signing in could not be recorded on the conversation",
+            _ => "the message could not be sent",
         };
         send(WsError::unavailable(format!(
             "{what}; retry shortly with the same frame"
@@ -214,6 +247,15 @@ impl CustomerSession {
         self.conversation = None;
         vec![Effect::Detach]
     }
+}
+
+/// A message's frame and, for a notice, the notice's own frame after it.
+fn message_frames(message: &ChatMessage, assignee_name: &str) -> Vec<Effect> {
+    let mut effects = vec![Effect::Send(ServerFrame::Message {
+        message: message_json(message),
+    })];
+    effects.extend(notice_frame(message, assignee_name).map(Effect::Send));
+    effects
 }
 
 fn sorted(mut messages: Vec<ChatMessage>) -> Vec<ChatMessage> {

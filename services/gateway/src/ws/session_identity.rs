@@ -7,14 +7,22 @@
 //! the one it names. An anonymous socket adopts the token's anonymous key
 //! (a reload of the same visitor), but never a signed-in customer's key:
 //! that would let a copied token stand in for signing in.
+//!
+//! Signing in on an attached socket tells the owner
+//! (`ConversationCommand{identify}`, id `identify:{conversation}:{key}`), so
+//! the thread continues under the customer's name and a handoff that waited
+//! for the sign-in goes ahead (SPEC §4).
 
 use std::str::FromStr;
 
 use switchboard_contracts::ids::ConversationId;
-use switchboard_contracts::v1::{ConversationState, Customer};
+use switchboard_contracts::v1::conversation_command::Command;
+use switchboard_contracts::v1::{
+    ConversationCommand, ConversationState, Customer, IdentifyCustomer,
+};
 
 use super::server_frame::WsError;
-use super::session::{Attached, CustomerSession, Effect, Fetch, FetchPurpose, send};
+use super::session::{Attached, CustomerSession, Effect, Fetch, FetchPurpose, Now, send};
 use crate::auth::{self, TokenError};
 use crate::error::ApiError;
 
@@ -102,7 +110,7 @@ impl CustomerSession {
         Ok(conversation)
     }
 
-    pub(super) fn on_sign_in(&mut self, current: &Customer, token: &str) -> Vec<Effect> {
+    pub(super) fn on_sign_in(&mut self, current: &Customer, token: &str, now: Now) -> Vec<Effect> {
         let customer = match auth::verify_identity(&self.ctx.identity_secret, token) {
             Ok(customer) => customer,
             Err(error) => return send(WsError::unauthorized(token_problem(&error))),
@@ -112,11 +120,30 @@ impl CustomerSession {
                 "already signed in as another customer; end this conversation first".into(),
             )));
         }
-        self.customer = Some(customer);
+        let changed = !current.signed_in || current.key != customer.key;
+        self.customer = Some(customer.clone());
         let mut effects = vec![Effect::Send(self.welcome())];
         // The thread continues under the new identity; a fresh resume token
         // names it, so a reload that signs in again can reattach.
         effects.extend(self.conversation_frame().map(Effect::Send));
+        if let Some(attached) = &self.conversation
+            && changed
+        {
+            // The owner records who the customer is now and, when a request
+            // for a person was waiting for this, carries on with the handoff.
+            let conversation = attached.id;
+            let command_id = format!("identify:{conversation}:{}", customer.key);
+            self.remember(command_id.clone());
+            effects.push(Effect::Publish(ConversationCommand {
+                tenant: self.ctx.tenant.to_string(),
+                conversation: conversation.to_string(),
+                at_ms: now.epoch_ms,
+                command_id,
+                command: Some(Command::Identify(IdentifyCustomer {
+                    customer: Some(customer),
+                })),
+            }));
+        }
         effects
     }
 }

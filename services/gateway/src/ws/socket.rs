@@ -15,7 +15,7 @@ use axum::extract::ws::{CloseFrame, Message};
 use futures::stream::Select;
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use prost::Message as _;
-use switchboard_contracts::v1::{ConversationEvent, TypingEvent};
+use switchboard_contracts::v1::{ConversationEvent, QueuePosition, TypingEvent};
 use tokio::time::Instant;
 
 use super::context::WidgetContext;
@@ -33,10 +33,19 @@ const RELOAD_EVERY: Duration = Duration::from_secs(5);
 /// WebSocket close codes (RFC 6455).
 const GOING_AWAY: u16 = 1001;
 
-/// The attached conversation's two core subscriptions, merged.
+/// The attached conversation's core subscriptions: its events and typing,
+/// merged, and its queue position while it is queued.
 pub(super) struct Subscriptions {
     pub(super) typing_subject: String,
     pub(super) messages: Select<Subscriber, Subscriber>,
+    pub(super) queue: Option<Subscriber>,
+}
+
+/// One message of the attached conversation, by what it carries.
+pub(super) enum Delivery {
+    Event(async_nats::Message),
+    Typing(async_nats::Message),
+    Queue(async_nats::Message),
 }
 
 /// The socket's sink went away: stop.
@@ -130,16 +139,33 @@ where
 
 /// The next message of the attached conversation; pending while unattached.
 /// `None` when the subscriptions ended (the bus connection was lost for good).
-async fn next_delivery(
-    attached: &mut Option<Subscriptions>,
-) -> Option<(bool, async_nats::Message)> {
-    match attached {
-        Some(subscriptions) => {
-            let message = subscriptions.messages.next().await?;
-            let is_typing = message.subject.as_str() == subscriptions.typing_subject;
-            Some((is_typing, message))
+async fn next_delivery(attached: &mut Option<Subscriptions>) -> Option<Delivery> {
+    let Some(Subscriptions {
+        typing_subject,
+        messages,
+        queue,
+    }) = attached
+    else {
+        return std::future::pending().await;
+    };
+    let next_position = async {
+        match queue {
+            Some(queue) => queue.next().await,
+            None => std::future::pending().await,
         }
-        None => std::future::pending().await,
+    };
+    tokio::select! {
+        message = messages.next() => {
+            let message = message?;
+            if message.subject.as_str() == typing_subject.as_str() {
+                Some(Delivery::Typing(message))
+            } else {
+                Some(Delivery::Event(message))
+            }
+        }
+        // A queue subscription that ended only loses positions; the
+        // conversation itself goes on.
+        Some(message) = next_position => Some(Delivery::Queue(message)),
     }
 }
 
@@ -170,23 +196,27 @@ where
         self.perform(effects).await
     }
 
-    async fn on_delivery(
-        &mut self,
-        delivery: Option<(bool, async_nats::Message)>,
-    ) -> Result<(), Closed> {
+    async fn on_delivery(&mut self, delivery: Option<Delivery>) -> Result<(), Closed> {
         let effects = match delivery {
             None => {
                 self.attached = None;
                 self.session.on_attach_failed()
             }
-            Some((true, message)) => match TypingEvent::decode(message.payload) {
+            Some(Delivery::Queue(message)) => match QueuePosition::decode(message.payload) {
+                Ok(position) => self.session.on_queue_position(position),
+                Err(error) => {
+                    tracing::warn!(%error, subject = %message.subject, "undecodable queue position skipped");
+                    Vec::new()
+                }
+            },
+            Some(Delivery::Typing(message)) => match TypingEvent::decode(message.payload) {
                 Ok(event) => self.session.on_typing_event(event),
                 Err(error) => {
                     tracing::warn!(%error, subject = %message.subject, "undecodable typing event skipped");
                     Vec::new()
                 }
             },
-            Some((false, message)) => match ConversationEvent::decode(message.payload) {
+            Some(Delivery::Event(message)) => match ConversationEvent::decode(message.payload) {
                 Ok(event) => self.session.on_event(event),
                 Err(error) => {
                     tracing::warn!(%error, subject = %message.subject, "undecodable conversation event skipped");

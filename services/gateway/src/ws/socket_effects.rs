@@ -1,6 +1,6 @@
 //! How the socket shell performs the session's effects: sends, the
-//! conversation's subscriptions, durable command publishes, typing on core
-//! NATS and transcript reads. Effects that produce an answer feed it back to
+//! conversation's subscriptions (its queue position included), durable
+//! command publishes, typing on core NATS and transcript reads. Effects that produce an answer feed it back to
 //! the session at once, before the rest of the queue.
 
 use std::collections::VecDeque;
@@ -50,6 +50,16 @@ where
                 },
                 Effect::Detach => {
                     self.attached = None;
+                    Vec::new()
+                }
+                Effect::WatchQueue(conversation) => {
+                    self.watch_queue(conversation).await;
+                    Vec::new()
+                }
+                Effect::UnwatchQueue => {
+                    if let Some(subscriptions) = &mut self.attached {
+                        subscriptions.queue = None;
+                    }
                     Vec::new()
                 }
                 Effect::Publish(command) => {
@@ -119,7 +129,24 @@ where
         Ok(Subscriptions {
             typing_subject,
             messages: select(events, typing),
+            queue: None,
         })
+    }
+
+    /// Follows the attached conversation's queue position. Positions are a
+    /// courtesy: if subscribing fails the conversation still waits its turn.
+    async fn watch_queue(&mut self, conversation: ConversationId) {
+        let subject = subjects::queue_position(self.session.ctx.tenant, conversation);
+        let Some(subscriptions) = &mut self.attached else {
+            return;
+        };
+        if subscriptions.queue.is_some() {
+            return;
+        }
+        match self.state.bus.client.subscribe(subject).await {
+            Ok(queue) => subscriptions.queue = Some(queue),
+            Err(error) => tracing::warn!(%error, "following the queue position failed"),
+        }
     }
 
     async fn fetch(&self, fetch: &Fetch) -> Option<TranscriptPage> {

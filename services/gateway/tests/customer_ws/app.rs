@@ -75,13 +75,31 @@ impl TestApp {
         format!("ws://{}/ws/customer?widget={widget}", self.addr)
     }
 
-    /// Writes a tenant, a published AI agent, an experience and a widget.
+    /// Writes a premium tenant, a published AI agent, an experience and a widget.
     pub async fn seed(
         &self,
         mode: SupportMode,
         access: Access,
         kind: WidgetKind,
         origins: &[&str],
+    ) -> Site {
+        self.seed_edition(mode, access, kind, origins, Edition::Premium)
+            .await
+    }
+
+    /// An open support-site widget of a `mode` experience on `edition`.
+    pub async fn seed_team(&self, mode: SupportMode, edition: Edition) -> Site {
+        self.seed_edition(mode, Access::Open, WidgetKind::SupportSite, &[], edition)
+            .await
+    }
+
+    async fn seed_edition(
+        &self,
+        mode: SupportMode,
+        access: Access,
+        kind: WidgetKind,
+        origins: &[&str],
+        edition: Edition,
     ) -> Site {
         let cache = &self.state.config_cache;
         let tenant = TenantId::new();
@@ -96,7 +114,7 @@ impl TestApp {
                     &Tenant {
                         id: tenant.to_string(),
                         name: "Acme".into(),
-                        edition: Edition::Premium as i32,
+                        edition: edition as i32,
                         identity_secret: identity_secret.clone(),
                         maximum_conversations: 3,
                         ..Default::default()

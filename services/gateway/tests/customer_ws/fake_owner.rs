@@ -3,7 +3,8 @@
 //! `SB_COMMANDS` through a durable JetStream consumer, keeps conversations in
 //! memory with gap-free `seq`, publishes the events a real owner would
 //! (including the same event again for a redelivered post), and answers
-//! transcript reads on `sb.rpc.transcript.*`.
+//! transcript reads on `sb.rpc.transcript.*`. The live-chat commands are in
+//! [`super::fake_owner_live`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,13 +22,30 @@ use switchboard_contracts::v1::{
     ConversationState, MessageAdded, StateChanged, TranscriptPage, TranscriptQuery,
 };
 
+use super::fake_owner_live;
+
 #[derive(Default)]
-struct Conversation {
-    info: ConversationInfo,
-    messages: Vec<ChatMessage>,
+pub struct Conversation {
+    pub info: ConversationInfo,
+    pub messages: Vec<ChatMessage>,
 }
 
 type Store = Arc<Mutex<HashMap<String, Conversation>>>;
+
+/// An event of `command`'s conversation as it stands.
+pub fn event_of(
+    command: &ConversationCommand,
+    info: &ConversationInfo,
+    event: Event,
+) -> ConversationEvent {
+    ConversationEvent {
+        tenant: command.tenant.clone(),
+        conversation: command.conversation.clone(),
+        at_ms: command.at_ms,
+        info: Some(info.clone()),
+        event: Some(event),
+    }
+}
 
 /// Starts the consumer and the RPC responder; they run until the bus closes.
 pub async fn start(bus: Bus) {
@@ -109,13 +127,7 @@ fn read(store: &Store, query: &TranscriptQuery) -> TranscriptPage {
 /// Applies one command; returns the events to publish with their ids.
 fn apply(store: &Store, command: ConversationCommand) -> Vec<(String, ConversationEvent)> {
     let mut store = store.lock().unwrap();
-    let event = |info: &ConversationInfo, event: Event| ConversationEvent {
-        tenant: command.tenant.clone(),
-        conversation: command.conversation.clone(),
-        at_ms: command.at_ms,
-        info: Some(info.clone()),
-        event: Some(event),
-    };
+    let event = |info: &ConversationInfo, event: Event| event_of(&command, info, event);
     let reject = |code: &str, client_id: &str| {
         let info = ConversationInfo::default();
         vec![(
@@ -179,6 +191,7 @@ fn apply(store: &Store, command: ConversationCommand) -> Vec<(String, Conversati
                     text: post.text,
                     at_ms: command.at_ms,
                     client_id: post.client_id,
+                    notice: String::new(),
                 };
                 conversation.messages.push(message.clone());
                 message
@@ -211,6 +224,10 @@ fn apply(store: &Store, command: ConversationCommand) -> Vec<(String, Conversati
                 event(&conversation.info, Event::State(changed)),
             )]
         }
+        Some(other) => match store.get_mut(&command.conversation) {
+            Some(conversation) => fake_owner_live::apply(conversation, &command, other),
+            None => reject("not_found", ""),
+        },
         None => Vec::new(),
     }
 }

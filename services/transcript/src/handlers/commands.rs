@@ -4,6 +4,8 @@
 //! the store finds what it already did and the same events are published
 //! again under the same ids, which the stream drops as duplicates.
 //!
+//! Posts are handled here; every other command in [`transitions`].
+//!
 //! | outcome | when |
 //! |---|---|
 //! | ack | stored and published; or refused and the rejection published |
@@ -18,19 +20,19 @@ use switchboard_bus::consume::{ConsumerSpec, Delivery, Outcome};
 use switchboard_contracts::streams::{self, consumers};
 use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::conversation_command::Command;
-use switchboard_contracts::v1::{
-    CommandRejected, ConversationCommand, EndConversation, PostMessage,
-};
+use switchboard_contracts::v1::{CommandRejected, ConversationCommand, PostMessage};
 use switchboard_db::now_ms;
 
 use super::Counters;
-use super::events::{self, Publication};
-use crate::domain;
+use super::inactivity::InactivityTimer;
+use crate::domain::{self, Record};
 use crate::error::{Refusal, StoreError, StoreErrorKind};
-use crate::store::{Appended, Ended, Store};
+use crate::events::{self, Publication};
+use crate::store::{Appended, Store};
 use address::{Address, address, parse_ids};
 
 mod address;
+mod transitions;
 
 /// The durable consumer this handler runs behind.
 pub fn spec(lanes: usize) -> ConsumerSpec {
@@ -53,6 +55,7 @@ pub struct CommandHandler {
     pub store: Store,
     pub bus: Bus,
     pub counters: Counters,
+    pub inactivity: InactivityTimer,
 }
 
 /// Why handling stopped short of the ack.
@@ -116,9 +119,15 @@ impl CommandHandler {
         let handled = match &command.command {
             Some(Command::Post(post)) => self.post(&address, &command, post.clone()).await,
             Some(Command::End(end)) => self.end(&address, &command, end).await,
-            None => Err(Failure::Park(
-                "the command carries neither post nor end".into(),
-            )),
+            Some(Command::Handoff(request)) => self.handoff(&address, &command, request).await,
+            Some(Command::Identify(identify)) => {
+                self.identify(&address, &command, identify).await
+            }
+            Some(Command::Assign(assign)) => self.assign(&address, &command, assign).await,
+            Some(Command::ReturnToAi(back)) => self.return_to_ai(&address, &command, back).await,
+            Some(Command::Notice(notice)) => self.notice(&address, &command, notice).await,
+            Some(Command::CheckInactivity(_)) => self.check_inactivity(&address, &command).await,
+            None => Err(Failure::Park("the command carries no command".into())),
         };
         match handled {
             Err(Failure::Refused(refusal)) => self.reject(&address, &command, refusal).await,
@@ -159,38 +168,20 @@ impl CommandHandler {
                 tracing::info!(command = %command.command_id, "conversation opened");
             }
         }
-        self.publish(events::message_added(info, message)).await
-    }
-
-    async fn end(
-        &self,
-        address: &Address,
-        command: &ConversationCommand,
-        end: &EndConversation,
-    ) -> Result<(), Failure> {
-        let reason = domain::end_reason(end)?;
-        let at_ms = now_ms();
-        let ended = self
-            .store
-            .end(
-                address.tenant,
-                address.conversation,
-                reason,
-                &command.command_id,
-                at_ms,
-            )
-            .await?;
-        match ended {
-            Ended::Changed(from, info) => {
-                self.counters.conversations_ended.inc();
-                tracing::info!(from = ?from, reason = ?reason, "conversation ended");
-                self.publish(events::ended(&info, from, at_ms)).await
-            }
-            Ended::Repeated(from, info) => self.publish(events::ended(&info, from, at_ms)).await,
-            // Someone else ended it and published that; a second StateChanged
-            // would tell consumers about a change that did not happen.
-            Ended::AlreadyEnded(_) => Ok(()),
+        self.publish(events::message_added(info, message)).await?;
+        if appended.opened_conversation() {
+            // Opening in `ai` or `live` starts the inactivity clock. Later
+            // messages only move `last_activity`: no timer call.
+            let record = Record {
+                info: info.clone(),
+                active_since: info.created_at_ms,
+                ..Default::default()
+            };
+            self.inactivity
+                .follow(address.tenant, address.conversation, &record, None)
+                .await?;
         }
+        Ok(())
     }
 
     async fn reject(

@@ -2,12 +2,12 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`commands`] | the `SB_COMMANDS` consumer: store, publish the event, ack |
-//! | [`events`] | the events published after a commit, with their dedupe ids |
+//! | [`commands`] | the `SB_COMMANDS` consumer: store, publish the events, ack |
+//! | [`inactivity`] | the `inactivity.{conversation}` timer: schedule, re-arm, cancel |
 //! | [`rpc`] | `sb.rpc.transcript.*`: read a thread |
 
 pub mod commands;
-pub mod events;
+pub mod inactivity;
 pub mod rpc;
 
 use switchboard_runtime::metrics::{Handle, Metrics};
@@ -19,6 +19,9 @@ pub struct Counters {
     pub duplicates: Handle,
     pub conversations_opened: Handle,
     pub conversations_ended: Handle,
+    pub handoffs: Handle,
+    pub assignments: Handle,
+    pub inactivity_warnings: Handle,
     pub commands_rejected: Handle,
     pub commands_parked: Handle,
     pub commands_retried: Handle,
@@ -35,7 +38,7 @@ impl Counters {
             ),
             duplicates: metrics.counter(
                 "transcript_duplicate_posts_total",
-                "Posts that found their message already stored (retries, redeliveries).",
+                "Posts and other commands found already applied (retries, redeliveries); their events are republished.",
             ),
             conversations_opened: metrics.counter(
                 "transcript_conversations_opened_total",
@@ -44,6 +47,18 @@ impl Counters {
             conversations_ended: metrics.counter(
                 "transcript_conversations_ended_total",
                 "Conversations ended.",
+            ),
+            handoffs: metrics.counter(
+                "transcript_handoffs_total",
+                "Conversations handed to the support team (ai -> queued).",
+            ),
+            assignments: metrics.counter(
+                "transcript_assignments_total",
+                "Conversations an agent accepted (queued -> live).",
+            ),
+            inactivity_warnings: metrics.counter(
+                "transcript_inactivity_warnings_total",
+                "Inactivity warnings sent.",
             ),
             commands_rejected: metrics.counter(
                 "transcript_commands_rejected_total",

@@ -13,11 +13,17 @@
 use sqlx::{Any, Transaction};
 use switchboard_contracts::ids::{ConversationId, MessageId, TenantId};
 use switchboard_contracts::names::WireName;
-use switchboard_contracts::v1::{Author, ChatMessage, ConversationInfo, ConversationStart};
+use switchboard_contracts::v1::{
+    Author, ChatMessage, ConversationInfo, ConversationStart, ConversationState, Role,
+};
 
 use super::Store;
 use super::rows::{self, nullable, wire_name};
+use crate::domain::inactivity;
 use crate::error::{Refusal, StoreError};
+
+/// The handoff reason of a conversation that opens in the team's queue.
+pub const SUPPORT_TEAM_REASON: &str = "support_team";
 
 /// A validated post, ready to store (see `domain::validate_post`).
 #[derive(Debug, Clone, PartialEq)]
@@ -77,18 +83,24 @@ impl Store {
     /// [`Refusal::ConversationEnded`] when it has ended — unless the post was
     /// stored before the end, in which case it is a duplicate like any other.
     pub async fn append(&self, post: &NewMessage) -> Result<Appended, StoreError> {
+        let _turn = self.writes.enter().await;
         let mut tx = self.pool.begin().await?;
         if let Some(start) = &post.start {
             insert_conversation(&mut tx, post, start).await?;
         }
+        // A message from the customer, the AI or an agent is activity; a
+        // system message is not (SPEC §4: only the two sides' messages).
+        let activity = i64::from(post.author.role() != Role::System);
         let bumped = sqlx::query(concat!(
-            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = $3",
+            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = $3,",
+            " last_activity = CASE WHEN $4 = 1 THEN $3 ELSE last_activity END",
             " WHERE id = $1 AND tenant = $2 AND state <> 'ended' RETURNING ",
             conversation_columns!()
         ))
         .bind(post.conversation.to_string())
         .bind(post.tenant.to_string())
         .bind(post.at_ms)
+        .bind(activity)
         .fetch_optional(&mut *tx)
         .await?;
 
@@ -121,8 +133,13 @@ impl Store {
             text: post.text.clone(),
             at_ms: post.at_ms,
             client_id: post.client_id.clone().unwrap_or_default(),
+            notice: String::new(),
         };
-        insert_message(&mut tx, &message, post).await?;
+        let command_key = match idempotency_key(post) {
+            Some(Key::Command(command_id)) => Some(command_id),
+            _ => None,
+        };
+        insert_message(&mut tx, &message, command_key).await?;
         tx.commit().await?;
         Ok(Appended::New(message, info))
     }
@@ -130,17 +147,27 @@ impl Store {
 
 /// Creates the conversation unless it exists. `ON CONFLICT DO NOTHING` keeps
 /// an existing row (of this tenant or, refused later, another's) untouched.
+/// A conversation that opens `queued` (support_team) is handed to the team by
+/// its first message: that message is its summary.
 async fn insert_conversation(
     tx: &mut Transaction<'static, Any>,
     post: &NewMessage,
     start: &ConversationStart,
 ) -> Result<(), StoreError> {
     let customer = start.customer.clone().unwrap_or_default();
+    let state = start.initial_state();
+    let (summary, handoff_reason) = if state == ConversationState::Queued {
+        (Some(post.text.trim()), Some(SUPPORT_TEAM_REASON))
+    } else {
+        (None, None)
+    };
+    let active_since = inactivity::watched(state).then_some(post.at_ms);
     sqlx::query(
         "INSERT INTO conversations (id, tenant, experience, widget, customer_key, customer_name, \
          customer_email, customer_signed_in, state, support_mode, ai_agent, routed_space, \
-         last_seq, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $13) \
+         last_seq, created_at, updated_at, summary, handoff_reason, active_since, transitions, \
+         handoff_pending) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $13, $14, $15, $16, 0, 0) \
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(post.conversation.to_string())
@@ -151,20 +178,25 @@ async fn insert_conversation(
     .bind(nullable(&customer.name))
     .bind(nullable(&customer.email))
     .bind(i64::from(customer.signed_in))
-    .bind(start.initial_state().wire_name())
+    .bind(state.wire_name())
     .bind(wire_name(start.support_mode()))
     .bind(nullable(&start.ai_agent))
     .bind(nullable(&start.routed_space))
     .bind(post.at_ms)
+    .bind(summary)
+    .bind(handoff_reason)
+    .bind(active_since)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-async fn insert_message(
+/// Inserts a stored message. `command_key` is the command that posted a
+/// message without a client id, when that is its idempotency key.
+pub(super) async fn insert_message(
     tx: &mut Transaction<'static, Any>,
     message: &ChatMessage,
-    post: &NewMessage,
+    command_key: Option<&str>,
 ) -> Result<(), StoreError> {
     let author = message.author.clone().unwrap_or_default();
     let seq = i64::try_from(message.seq)
@@ -172,7 +204,7 @@ async fn insert_message(
     sqlx::query(concat!(
         "INSERT INTO messages (",
         message_columns!(),
-        ", command_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        ", command_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     ))
     .bind(message.conversation.clone())
     .bind(seq)
@@ -184,10 +216,8 @@ async fn insert_message(
     .bind(message.text.clone())
     .bind(message.at_ms)
     .bind(nullable(&message.client_id))
-    .bind(match idempotency_key(post) {
-        Some(Key::Command(command_id)) => Some(command_id),
-        _ => None,
-    })
+    .bind(nullable(&message.notice))
+    .bind(command_key)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -2,18 +2,22 @@
 //! path for SQLite and PostgreSQL (`sqlx::Any`, `$n` placeholders, portable
 //! migrations in `migrations/`).
 //!
-//! Every read is tenant-checked: a conversation of another tenant is
-//! indistinguishable from one that does not exist.
+//! Posts go through [`Store::append`]; every other command through
+//! [`Store::apply`], which applies a `domain::Plan` and keeps the command's
+//! outcome so a redelivery republishes it. Every read is tenant-checked: a
+//! conversation of another tenant is indistinguishable from one that does
+//! not exist.
 
 #[macro_use]
 mod rows;
 mod append;
-mod end;
+mod apply;
+mod outcomes;
 #[cfg(test)]
 mod tests;
 
-pub use append::{Appended, NewMessage};
-pub use end::Ended;
+pub use append::{Appended, NewMessage, SUPPORT_TEAM_REASON};
+pub use apply::{Applied, Facts, Target};
 
 use sqlx::AnyPool;
 use switchboard_contracts::ids::{ConversationId, TenantId};
@@ -29,6 +33,8 @@ pub const MAX_READ: u32 = 1000;
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Serialises writers on SQLite (see `switchboard_db::WriteGate`).
+    writes: switchboard_db::WriteGate,
 }
 
 impl Store {
@@ -40,12 +46,18 @@ impl Store {
         // are not ours to judge, so versions we do not know are ignored.
         migrator.set_ignore_missing(true);
         let pool = switchboard_db::connect(url, &migrator).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            writes: switchboard_db::WriteGate::for_url(url),
+        })
     }
 
-    /// A store over an already migrated pool.
-    pub fn new(pool: AnyPool) -> Self {
-        Self { pool }
+    /// A store over an already migrated pool at `url`.
+    pub fn new(pool: AnyPool, url: &str) -> Self {
+        Self {
+            pool,
+            writes: switchboard_db::WriteGate::for_url(url),
+        }
     }
 
     /// Waits for connections in use to be returned, then closes them.

@@ -9,6 +9,7 @@ use switchboard_contracts::v1::{
     SupportMode,
 };
 
+use crate::domain::Record;
 use crate::error::StoreError;
 
 /// The `conversations` columns every query reads, in [`conversation`]'s
@@ -17,14 +18,15 @@ macro_rules! conversation_columns {
     () => {
         "id, tenant, experience, widget, customer_key, customer_name, customer_email, \
          customer_signed_in, state, end_reason, support_mode, ai_agent, routed_space, \
-         assignee, last_seq, created_at, end_command, ended_from"
+         assignee, last_seq, created_at, end_command, ended_from, handoff_pending, last_activity, \
+         active_since, inactivity_warned_at, summary, handoff_reason, assignee_name, transitions"
     };
 }
 
 /// The `messages` columns every query reads, in [`message`]'s order.
 macro_rules! message_columns {
     () => {
-        "conversation, seq, id, tenant, role, author_id, author_name, text, at, client_id"
+        "conversation, seq, id, tenant, role, author_id, author_name, text, at, client_id, notice"
     };
 }
 
@@ -82,17 +84,35 @@ pub(super) fn conversation(row: &AnyRow) -> Result<ConversationInfo, StoreError>
         last_seq: unsigned(row, "last_seq")?,
         assignee: text(row, "assignee")?,
         routed_space: text(row, "routed_space")?,
+        handoff_pending: number(row, "handoff_pending")? != 0,
+        last_activity_ms: number(row, "last_activity")?,
+        summary: text(row, "summary")?,
+        handoff_reason: text(row, "handoff_reason")?,
+        assignee_name: text(row, "assignee_name")?,
+    })
+}
+
+/// The conversation with the owner's bookkeeping (see [`Record`]).
+pub(super) fn record(row: &AnyRow) -> Result<Record, StoreError> {
+    let end = end_record(row)?;
+    Ok(Record {
+        info: conversation(row)?,
+        warned_at: number(row, "inactivity_warned_at")?,
+        active_since: number(row, "active_since")?,
+        transitions: unsigned(row, "transitions")?,
+        end_command: end.command,
+        ended_from: end.from,
     })
 }
 
 /// How a conversation ended, beyond what [`ConversationInfo`] carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct EndRecord {
+struct EndRecord {
     pub command: String,
     pub from: ConversationState,
 }
 
-pub(super) fn end_record(row: &AnyRow) -> Result<EndRecord, StoreError> {
+fn end_record(row: &AnyRow) -> Result<EndRecord, StoreError> {
     Ok(EndRecord {
         command: text(row, "end_command")?,
         from: wire(row, "ended_from")?,
@@ -114,6 +134,7 @@ pub(super) fn message(row: &AnyRow) -> Result<ChatMessage, StoreError> {
         text: text(row, "text")?,
         at_ms: number(row, "at")?,
         client_id: text(row, "client_id")?,
+        notice: text(row, "notice")?,
     })
 }
 

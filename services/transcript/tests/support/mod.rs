@@ -237,7 +237,7 @@ pub fn end(
         command_id: format!("end:{conversation}"),
         command: Some(Command::End(EndConversation {
             reason: reason as i32,
-            by: None,
+            ..Default::default()
         })),
     }
 }

@@ -81,20 +81,6 @@ fn the_first_message_subscribes_announces_the_conversation_and_then_posts() {
 }
 
 #[test]
-fn a_support_team_conversation_starts_queued() {
-    let mut s = session(SupportMode::SupportTeam, Access::Open);
-    s.on_client_text(r#"{"type":"hello"}"#, now());
-    let effects = s.on_client_text(r#"{"type":"message","client_id":"c1","text":"hi"}"#, now());
-    assert!(matches!(
-        &effects[1],
-        Effect::Send(ServerFrame::Conversation {
-            state: "queued",
-            ..
-        })
-    ));
-}
-
-#[test]
 fn bad_frames_are_named_and_change_nothing() {
     let mut s = greeted();
     for frame in [

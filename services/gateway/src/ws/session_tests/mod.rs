@@ -3,13 +3,16 @@
 
 mod client_frames;
 mod events;
+mod live_chat;
+mod notices;
 
 use std::time::Instant;
 
 use switchboard_contracts::ids::{ExperienceId, TenantId, WidgetId};
 use switchboard_contracts::v1::conversation_event::Event;
 use switchboard_contracts::v1::{
-    Access, ChatMessage, ConversationEvent, Edition, MessageAdded, SupportMode,
+    Access, Author, ChatMessage, ConversationEvent, ConversationInfo, ConversationState, Edition,
+    MessageAdded, Role, StateChanged, SupportMode,
 };
 
 use super::context::{AiAgentRef, WidgetContext};
@@ -120,4 +123,74 @@ pub(super) fn sent_seqs(effects: &[Effect]) -> Vec<u64> {
             _ => None,
         })
         .collect()
+}
+
+pub(super) const HI: &str = r#"{"type":"message","client_id":"c1","text":"hi"}"#;
+pub(super) const REQUEST_HUMAN: &str = r#"{"type":"request_human"}"#;
+
+/// A greeted session of a premium tenant's experience in `mode`.
+pub(super) fn premium(mode: SupportMode, token: Option<&str>) -> CustomerSession {
+    let mut s = session(mode, Access::Open);
+    s.ctx.edition = Edition::Premium;
+    let hello = match token {
+        Some(token) => format!(r#"{{"type":"hello","token":"{token}"}}"#),
+        None => r#"{"type":"hello"}"#.to_owned(),
+    };
+    s.on_client_text(&hello, now());
+    s
+}
+
+pub(super) fn event(
+    s: &CustomerSession,
+    info: ConversationInfo,
+    event: Event,
+) -> ConversationEvent {
+    ConversationEvent {
+        tenant: s.ctx.tenant.to_string(),
+        conversation: s.attached().expect("attached").id.to_string(),
+        info: Some(info),
+        event: Some(event),
+        ..Default::default()
+    }
+}
+
+pub(super) fn state_changed(
+    s: &CustomerSession,
+    from: ConversationState,
+    to: ConversationState,
+) -> ConversationEvent {
+    let changed = StateChanged {
+        from: from as i32,
+        to: to as i32,
+        reason: 0,
+    };
+    event(s, ConversationInfo::default(), Event::State(changed))
+}
+
+pub(super) fn notice(
+    s: &CustomerSession,
+    seq: u64,
+    kind: &str,
+    text: &str,
+    assignee_name: &str,
+) -> ConversationEvent {
+    let message = ChatMessage {
+        seq,
+        text: text.into(),
+        notice: kind.into(),
+        author: Some(Author {
+            role: Role::System as i32,
+            id: String::new(),
+            name: "Switchboard".into(),
+        }),
+        ..Default::default()
+    };
+    let info = ConversationInfo {
+        assignee_name: assignee_name.into(),
+        ..Default::default()
+    };
+    let added = MessageAdded {
+        message: Some(message),
+    };
+    event(s, info, Event::Message(added))
 }

@@ -3,27 +3,27 @@
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::v1::{ChatMessage, ConversationState, EndReason};
 
-use super::{new_message, post, refusal};
-use crate::store::{Appended, Ended, Store};
+use super::{change, end, new_message, post, refusal};
+use crate::store::{Appended, Store};
 
 pub(super) async fn posting_into_an_ended_conversation_is_refused_and_changes_nothing(
     store: Store,
 ) {
     let (tenant, conversation) = (TenantId::new(), ConversationId::new());
     new_message(&store, &post(tenant, conversation, "c1")).await;
-    let ended = store
-        .end(
-            tenant,
-            conversation,
-            EndReason::CustomerEnded,
-            "end-1",
-            2_000,
-        )
-        .await
-        .unwrap();
-    assert!(
-        matches!(ended, Ended::Changed(ConversationState::Ai, _)),
-        "{ended:?}"
+    let ended = end(
+        &store,
+        tenant,
+        conversation,
+        EndReason::CustomerEnded,
+        "end-1",
+        2_000,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        change(&ended),
+        Some((ConversationState::Ai, ConversationState::Ended))
     );
     let before = store
         .conversation(tenant, conversation)
@@ -54,10 +54,16 @@ pub(super) async fn posting_into_an_ended_conversation_is_refused_and_changes_no
 pub(super) async fn a_message_stored_before_the_end_is_still_a_duplicate_after_it(store: Store) {
     let (tenant, conversation) = (TenantId::new(), ConversationId::new());
     let (_, id) = new_message(&store, &post(tenant, conversation, "c1")).await;
-    store
-        .end(tenant, conversation, EndReason::Inactivity, "end-1", 2_000)
-        .await
-        .unwrap();
+    end(
+        &store,
+        tenant,
+        conversation,
+        EndReason::Inactivity,
+        "end-1",
+        2_000,
+    )
+    .await
+    .unwrap();
     match store
         .append(&post(tenant, conversation, "c1"))
         .await
@@ -83,10 +89,8 @@ pub(super) async fn a_post_without_start_into_a_missing_conversation_is_refused(
         store.conversation(tenant, conversation).await.unwrap(),
         None
     );
-    let end = store
-        .end(tenant, conversation, EndReason::AgentEnded, "e", 1)
-        .await;
-    assert_eq!(refusal(end).code(), "conversation_not_found");
+    let ended = end(&store, tenant, conversation, EndReason::AgentEnded, "e", 1).await;
+    assert_eq!(refusal(ended).code(), "conversation_not_found");
 }
 
 pub(super) async fn another_tenant_can_neither_read_nor_post_to_a_conversation(store: Store) {
@@ -113,11 +117,7 @@ pub(super) async fn another_tenant_can_neither_read_nor_post_to_a_conversation(s
     // Even a post that carries a start cannot take the conversation over.
     let refused = refusal(store.append(&post(intruder, conversation, "x1")).await);
     assert_eq!(refused.code(), "conversation_not_found");
-    let refused = refusal(
-        store
-            .end(intruder, conversation, EndReason::AgentEnded, "e", 1)
-            .await,
-    );
+    let refused = refusal(end(&store, intruder, conversation, EndReason::AgentEnded, "e", 1).await);
     assert_eq!(refused.code(), "conversation_not_found");
     let info = store
         .conversation(owner, conversation)
@@ -160,28 +160,22 @@ pub(super) async fn tail_returns_the_last_n_messages_in_seq_order(store: Store) 
 pub(super) async fn ending_twice_tells_a_repeat_from_a_second_end(store: Store) {
     let (tenant, conversation) = (TenantId::new(), ConversationId::new());
     new_message(&store, &post(tenant, conversation, "c1")).await;
-    let first = store
-        .end(tenant, conversation, EndReason::AgentEnded, "end-1", 2_000)
-        .await;
-    assert!(
-        matches!(first, Ok(Ended::Changed(ConversationState::Ai, _))),
-        "{first:?}"
+    let first = end(&store, tenant, conversation, EndReason::AgentEnded, "end-1", 2_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        change(&first),
+        Some((ConversationState::Ai, ConversationState::Ended))
     );
-    let repeat = store
-        .end(tenant, conversation, EndReason::AgentEnded, "end-1", 3_000)
-        .await;
-    match repeat.unwrap() {
-        Ended::Repeated(from, info) => {
-            assert_eq!(from, ConversationState::Ai);
-            assert_eq!(info.end_reason(), EndReason::AgentEnded);
-        }
-        other => panic!("expected a repeat, got {other:?}"),
-    }
-    let second = store
-        .end(tenant, conversation, EndReason::Inactivity, "end-2", 4_000)
-        .await;
-    match second.unwrap() {
-        Ended::AlreadyEnded(info) => assert_eq!(info.end_reason(), EndReason::AgentEnded),
-        other => panic!("expected already ended, got {other:?}"),
-    }
+    assert_eq!(first.publications[0].msg_id, format!("end:{conversation}"));
+    let repeat = end(&store, tenant, conversation, EndReason::AgentEnded, "end-1", 3_000)
+        .await
+        .unwrap();
+    assert!(repeat.replayed);
+    assert_eq!(repeat.publications, first.publications, "the identical event again");
+    let second = end(&store, tenant, conversation, EndReason::Inactivity, "end-2", 4_000)
+        .await
+        .unwrap();
+    assert!(second.publications.is_empty(), "{second:?}");
+    assert_eq!(second.record.info.end_reason(), EndReason::AgentEnded);
 }

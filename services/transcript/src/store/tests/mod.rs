@@ -4,18 +4,26 @@
 //! Multi-thread runtimes, so concurrent appends really race.
 
 use switchboard_contracts::ids::{ConversationId, TenantId};
+use switchboard_contracts::v1::conversation_event::Event;
 use switchboard_contracts::v1::{
-    Author, ConversationStart, ConversationState, Customer, Role, SupportMode,
+    Author, ConversationStart, ConversationState, Customer, EndConversation, EndReason, Role,
+    SupportMode,
 };
 
-use super::{Appended, NewMessage, Store};
+use super::{Applied, Appended, NewMessage, Store, Target};
 use crate::error::{Refusal, StoreError};
 
 mod append;
+mod handoff;
+mod inactivity;
 mod lifecycle;
+mod team;
 
 use append::*;
+use handoff::*;
+use inactivity::*;
 use lifecycle::*;
+use team::*;
 
 async fn sqlite_store() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -64,6 +72,18 @@ on_both_backends!(
     ending_twice_tells_a_repeat_from_a_second_end,
     the_conversation_keeps_what_its_start_said,
     a_notice_without_a_client_id_is_stored_once_per_command,
+    posts_move_the_activity_clock_and_system_messages_do_not,
+    a_support_team_conversation_opens_queued_with_its_first_message_as_summary,
+    an_anonymous_handoff_waits_for_sign_in_and_identify_carries_it_on,
+    a_signed_in_handoff_queues_with_the_first_customer_message,
+    a_redelivered_command_republishes_what_it_published_the_first_time,
+    an_accept_makes_it_live_once_and_a_second_agent_conflicts,
+    a_return_to_the_ai_stores_the_fallback_then_changes_state,
+    an_end_with_fallback_text_stores_the_notice_then_ends,
+    a_notice_is_a_system_message_that_does_not_count_as_activity,
+    a_second_handoff_after_a_return_gets_a_new_event_id,
+    silence_warns_once_then_ends_with_reason_inactivity,
+    commands_race_with_posts_without_breaking_the_seq,
 );
 
 pub(super) fn start() -> ConversationStart {
@@ -108,6 +128,65 @@ pub(super) async fn new_message(store: &Store, post: &NewMessage) -> (u64, Strin
         }
         other => panic!("expected a new message, got {other:?}"),
     }
+}
+
+/// The command `command_id` acting on a conversation at `at_ms`.
+pub(super) fn target(
+    tenant: TenantId,
+    conversation: ConversationId,
+    command_id: &str,
+    at_ms: i64,
+) -> Target<'_> {
+    Target {
+        tenant,
+        conversation,
+        command_id,
+        at_ms,
+    }
+}
+
+/// Applies an end command as the handler does.
+pub(super) async fn end(
+    store: &Store,
+    tenant: TenantId,
+    conversation: ConversationId,
+    reason: EndReason,
+    command_id: &str,
+    at_ms: i64,
+) -> Result<Applied, StoreError> {
+    let command = EndConversation {
+        reason: reason as i32,
+        ..Default::default()
+    };
+    store
+        .apply(target(tenant, conversation, command_id, at_ms), false, |record, _| {
+            crate::domain::lifecycle::end(record, &command, command_id, at_ms)
+        })
+        .await
+}
+
+/// The (from, to) of the last StateChanged an applied command publishes.
+pub(super) fn change(applied: &Applied) -> Option<(ConversationState, ConversationState)> {
+    applied
+        .publications
+        .iter()
+        .rev()
+        .find_map(|p| match &p.event.event {
+            Some(Event::State(change)) => Some((change.from(), change.to())),
+            _ => None,
+        })
+}
+
+/// The notice kinds of the messages an applied command publishes, in order.
+pub(super) fn notices(applied: &Applied) -> Vec<String> {
+    applied
+        .publications
+        .iter()
+        .filter_map(|p| match &p.event.event {
+            Some(Event::Message(added)) => added.message.as_ref().map(|m| m.notice.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 pub(super) fn refusal(result: Result<impl std::fmt::Debug, StoreError>) -> Refusal {

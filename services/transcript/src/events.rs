@@ -6,7 +6,7 @@
 use switchboard_contracts::v1::conversation_event::Event;
 use switchboard_contracts::v1::{
     ChatMessage, CommandRejected, ConversationEvent, ConversationInfo, ConversationState,
-    EndReason, MessageAdded, StateChanged,
+    CustomerIdentified, EndReason, InactivityWarning, MessageAdded, StateChanged,
 };
 
 /// One event and its dedupe id.
@@ -62,19 +62,46 @@ pub fn message_added(info: &ConversationInfo, message: &ChatMessage) -> Publicat
     }
 }
 
-/// The conversation ended.
-pub fn ended(info: &ConversationInfo, from: ConversationState, at_ms: i64) -> Publication {
+/// The conversation moved from `from` to the state `info` is in.
+pub fn state_changed(
+    info: &ConversationInfo,
+    from: ConversationState,
+    reason: EndReason,
+    msg_id: String,
+    at_ms: i64,
+) -> Publication {
     Publication {
-        msg_id: format!("end:{}", info.id),
+        msg_id,
         event: event(
             info,
             at_ms,
             Event::State(StateChanged {
                 from: from as i32,
-                to: ConversationState::Ended as i32,
-                reason: info.end_reason,
+                to: info.state,
+                reason: reason as i32,
             }),
         ),
+    }
+}
+
+/// The customer signed in; `info` says who.
+pub fn identified(info: &ConversationInfo, msg_id: String, at_ms: i64) -> Publication {
+    Publication {
+        msg_id,
+        event: event(info, at_ms, Event::Identified(CustomerIdentified {})),
+    }
+}
+
+/// Nobody wrote for the warning time; the conversation ends at `ends_at_ms`.
+pub fn inactive(
+    info: &ConversationInfo,
+    ends_at_ms: i64,
+    msg_id: String,
+    at_ms: i64,
+) -> Publication {
+    Publication {
+        msg_id,
+        event: event(info, at_ms, Event::Inactive(InactivityWarning { ends_at_ms })),
     }
 }
 

@@ -1,16 +1,11 @@
-//! The rules a command must meet before it touches the store: plain
-//! functions, time passed in, so they are tested without a database.
+//! The rules a post must meet before it is appended.
 
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::v1::{ConversationState, EndConversation, EndReason, PostMessage, Role};
 
+use super::{MAX_CLIENT_ID_CHARS, MAX_TEXT_CHARS, invalid};
 use crate::error::Refusal;
 use crate::store::NewMessage;
-
-/// Messages are 1–4,000 characters of text (SPEC §9).
-pub const MAX_TEXT_CHARS: usize = 4000;
-/// Client ids end up in `Nats-Msg-Id` headers and a unique index: keep them short.
-pub const MAX_CLIENT_ID_CHARS: usize = 128;
 
 /// Checks a post and turns it into what the store appends.
 pub fn validate_post(
@@ -68,10 +63,6 @@ pub fn end_reason(end: &EndConversation) -> Result<EndReason, Refusal> {
         )),
         reason => Ok(reason),
     }
-}
-
-fn invalid(message: &str) -> Refusal {
-    Refusal::Invalid(message.to_owned())
 }
 
 #[cfg(test)]
@@ -159,7 +150,7 @@ mod tests {
         assert!(end_reason(&EndConversation::default()).is_err());
         let end = EndConversation {
             reason: EndReason::Inactivity as i32,
-            by: None,
+            ..Default::default()
         };
         assert_eq!(end_reason(&end), Ok(EndReason::Inactivity));
     }

@@ -1,0 +1,210 @@
+//! Client → server frames of the agent socket, parsed and validated in one
+//! step: an [`AgentClientFrame`] only exists when every field is well formed,
+//! and a [`FrameError`] names the field that is not. The message text and
+//! client id rules are the customer socket's, shared through its types.
+//! Unknown extra fields are ignored so newer consoles keep working.
+
+use serde_json::{Map, Value};
+use switchboard_contracts::ids::{ConversationId, SpaceId};
+use switchboard_contracts::v1::Availability;
+
+pub use crate::ws::client_frame::{ClientId, FrameError, MessageText};
+
+/// The agent's bearer token. Never logged: `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(***)")
+    }
+}
+
+/// An offer id as the router made it. Opaque here (the router checks it);
+/// only its size and characters are bounded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferRef(String);
+
+impl OfferRef {
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn parse(text: &str) -> Result<Self, FrameError> {
+        let chars = text.chars().count();
+        if chars == 0 || chars > Self::MAX_CHARS {
+            return Err(FrameError::field("offer_id", "must be 1-200 characters"));
+        }
+        if text.chars().any(char::is_control) {
+            return Err(FrameError::field(
+                "offer_id",
+                "must not contain control characters",
+            ));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A frame the agent console sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentClientFrame {
+    Hello {
+        token: Option<Token>,
+    },
+    /// `space: None` means every space of the agent.
+    SetStatus {
+        status: Availability,
+        space: Option<SpaceId>,
+    },
+    Accept {
+        offer_id: OfferRef,
+    },
+    Decline {
+        offer_id: OfferRef,
+    },
+    Message {
+        conversation: ConversationId,
+        client_id: ClientId,
+        text: MessageText,
+    },
+    Typing {
+        conversation: ConversationId,
+        on: bool,
+    },
+    End {
+        conversation: ConversationId,
+    },
+    Transcript {
+        conversation: ConversationId,
+    },
+}
+
+/// Longest bearer token accepted.
+const MAX_TOKEN_BYTES: usize = 1024;
+
+pub const AGENT_FRAME_TYPES: &[&str] = &[
+    "hello",
+    "set_status",
+    "accept",
+    "decline",
+    "message",
+    "typing",
+    "end",
+    "transcript",
+];
+
+impl AgentClientFrame {
+    /// Parses one text frame.
+    pub fn parse(text: &str) -> Result<Self, FrameError> {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| FrameError(format!("the frame is not valid JSON ({e})")))?;
+        let Value::Object(fields) = value else {
+            return Err(FrameError("the frame must be a JSON object".into()));
+        };
+        let kind = match fields.get("type") {
+            Some(Value::String(kind)) => kind.as_str(),
+            Some(_) => return Err(FrameError::field("type", "must be a string")),
+            None => return Err(FrameError::field("type", "is required")),
+        };
+        let f = &fields;
+        match kind {
+            "hello" => Ok(Self::Hello { token: token(f)? }),
+            "set_status" => Ok(Self::SetStatus {
+                status: status(f)?,
+                space: space(f)?,
+            }),
+            "accept" => Ok(Self::Accept {
+                offer_id: OfferRef::parse(required_str(f, "offer_id")?)?,
+            }),
+            "decline" => Ok(Self::Decline {
+                offer_id: OfferRef::parse(required_str(f, "offer_id")?)?,
+            }),
+            "message" => Ok(Self::Message {
+                conversation: conversation(f)?,
+                client_id: ClientId::parse(required_str(f, "client_id")?)?,
+                text: MessageText::parse(required_str(f, "text")?)?,
+            }),
+            "typing" => Ok(Self::Typing {
+                conversation: conversation(f)?,
+                on: match f.get("on") {
+                    Some(Value::Bool(on)) => *on,
+                    Some(_) => return Err(FrameError::field("on", "must be true or false")),
+                    None => return Err(FrameError::field("on", "is required")),
+                },
+            }),
+            "end" => Ok(Self::End {
+                conversation: conversation(f)?,
+            }),
+            "transcript" => Ok(Self::Transcript {
+                conversation: conversation(f)?,
+            }),
+            other => Err(FrameError::field(
+                "type",
+                format!(
+                    "unknown frame type `{}`; expected one of {}",
+                    other.chars().take(40).collect::<String>(),
+                    AGENT_FRAME_TYPES.join(", ")
+                ),
+            )),
+        }
+    }
+}
+
+fn required_str<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<&'a str, FrameError> {
+    match fields.get(name) {
+        Some(Value::String(s)) => Ok(s),
+        Some(Value::Null) | None => Err(FrameError::field(name, "is required")),
+        Some(_) => Err(FrameError::field(name, "must be a string")),
+    }
+}
+
+fn conversation(fields: &Map<String, Value>) -> Result<ConversationId, FrameError> {
+    required_str(fields, "conversation")?
+        .parse()
+        .map_err(|_| FrameError::field("conversation", "is not a conversation id"))
+}
+
+/// Absent, `null` and `""` all mean no token; the session answers that
+/// with `unauthorized`, like a wrong one.
+fn token(fields: &Map<String, Value>) -> Result<Option<Token>, FrameError> {
+    match fields.get("token") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) if s.len() > MAX_TOKEN_BYTES => {
+            Err(FrameError::field("token", "is too long"))
+        }
+        Some(Value::String(s)) => Ok(Some(Token(s.trim().to_owned()))),
+        Some(_) => Err(FrameError::field("token", "must be a string")),
+    }
+}
+
+fn status(fields: &Map<String, Value>) -> Result<Availability, FrameError> {
+    match required_str(fields, "status")? {
+        "available" => Ok(Availability::Available),
+        "unavailable" => Ok(Availability::Unavailable),
+        _ => Err(FrameError::field(
+            "status",
+            "must be `available` or `unavailable`",
+        )),
+    }
+}
+
+/// An absent or `null` space means all of the agent's spaces.
+fn space(fields: &Map<String, Value>) -> Result<Option<SpaceId>, FrameError> {
+    match fields.get("space") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| FrameError::field("space", "is not a space id")),
+        Some(_) => Err(FrameError::field("space", "must be a string")),
+    }
+}

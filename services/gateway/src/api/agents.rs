@@ -1,0 +1,290 @@
+//! Human agents (the tenant admin's API): members of one or more spaces, each
+//! with a bearer token for the agent console and the work-item API.
+//!
+//! The token is shown once, when the agent is created or the token rotated;
+//! only its hash is stored (`token.{sha256}` → `TokenGrant{role: "agent",
+//! subject: agent id}`). Rotating deletes every earlier grant of the agent,
+//! so a leaked token stops working at once.
+//!
+//! Agents can be created on every edition: live chat is what the edition
+//! gates (an experience in a team mode, SPEC §2), and a tenant that upgrades
+//! should find its team already set up. On `standard` they simply get no
+//! chats. An email address names one agent per tenant (409 otherwise).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use switchboard_bus::config::keys;
+use switchboard_contracts::ids::{AgentId, SpaceId, TenantId};
+use switchboard_contracts::v1::{Agent, Space, TokenGrant};
+
+use crate::api::extract::{ApiJson, TenantAdmin, path_id};
+use crate::api::render::agent_json;
+use crate::api::tenants::now_ms;
+use crate::api::validate;
+use crate::auth::{self, ROLE_AGENT};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// The longest email address accepted (RFC 5321's path limit, generously).
+pub const EMAIL_MAX: usize = 320;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAgent {
+    name: String,
+    email: String,
+    spaces: Vec<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    ApiJson(body): ApiJson<CreateAgent>,
+) -> ApiResult<impl IntoResponse> {
+    let name = validate::name("name", &body.name)?;
+    let email = email("email", &body.email)?;
+    let spaces = member_spaces(&state, admin.id, &body.spaces).await?;
+    ensure_email_free(&state, admin.id, &email, None)?;
+    let agent = Agent {
+        id: AgentId::new().to_string(),
+        tenant: admin.id.to_string(),
+        name,
+        email,
+        spaces,
+        created_at_ms: now_ms(),
+    };
+    // The record before its grant: a grant without its agent is refused
+    // (see `TenantMember`), so a failure in between leaves nothing usable.
+    state
+        .config_cache
+        .put(&keys::agent(&agent.id), &agent)
+        .await?;
+    let token = grant_token(&state, &agent).await?;
+    tracing::info!(tenant = %admin.id, agent = %agent.id, "agent created");
+    let mut body = agent_json(&agent);
+    body["token"] = json!(token);
+    Ok((StatusCode::CREATED, axum::Json(body)))
+}
+
+pub async fn list(State(state): State<AppState>, admin: TenantAdmin) -> axum::Json<Value> {
+    let mut agents: Vec<Agent> = state
+        .config_cache
+        .list::<Agent>(&keys::agent(""))
+        .into_iter()
+        .filter(|a| a.tenant == admin.tenant.id)
+        .collect();
+    // Ids are time-ordered: oldest first.
+    agents.sort_by(|a, b| a.id.cmp(&b.id));
+    let agents: Vec<Value> = agents.iter().map(agent_json).collect();
+    axum::Json(json!({"agents": agents}))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Path((_, agent)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Value>> {
+    let agent = load(&state, admin.id, &agent).await?;
+    Ok(axum::Json(agent_json(&agent)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAgent {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    spaces: Option<Vec<String>>,
+}
+
+/// Changes an agent; every field is checked before anything is written.
+/// Leaving a space withdraws nothing already offered or accepted there.
+pub async fn update(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Path((_, agent)): Path<(String, String)>,
+    ApiJson(body): ApiJson<UpdateAgent>,
+) -> ApiResult<axum::Json<Value>> {
+    let mut agent = load(&state, admin.id, &agent).await?;
+    let name = body
+        .name
+        .as_deref()
+        .map(|n| validate::name("name", n))
+        .transpose()?;
+    let email = body
+        .email
+        .as_deref()
+        .map(|e| email("email", e))
+        .transpose()?;
+    let spaces = match &body.spaces {
+        Some(spaces) => Some(member_spaces(&state, admin.id, spaces).await?),
+        None => None,
+    };
+    if let Some(email) = &email {
+        ensure_email_free(&state, admin.id, email, Some(&agent.id))?;
+    }
+    agent.name = name.unwrap_or(agent.name);
+    agent.email = email.unwrap_or(agent.email);
+    agent.spaces = spaces.unwrap_or(agent.spaces);
+    state
+        .config_cache
+        .put(&keys::agent(&agent.id), &agent)
+        .await?;
+    Ok(axum::Json(agent_json(&agent)))
+}
+
+/// Gives the agent a new token and revokes every earlier one.
+pub async fn rotate_token(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Path((_, agent)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Value>> {
+    let agent = load(&state, admin.id, &agent).await?;
+    let token = grant_token(&state, &agent).await?;
+    let current = keys::token(&auth::hash_token(&token));
+    let earlier: Vec<String> = state
+        .config_cache
+        .entries::<TokenGrant>(&keys::token(""))
+        .into_iter()
+        .filter(|(key, grant)| {
+            *key != current
+                && grant.role == ROLE_AGENT
+                && grant.subject == agent.id
+                && grant.tenant == agent.tenant
+        })
+        .map(|(key, _)| key)
+        .collect();
+    for key in earlier {
+        state.config_cache.delete(&key).await?;
+    }
+    tracing::info!(tenant = %admin.id, agent = %agent.id, "agent token rotated");
+    let mut body = agent_json(&agent);
+    body["token"] = json!(token);
+    Ok(axum::Json(body))
+}
+
+/// Mints a token for the agent and stores its grant; returns the token.
+async fn grant_token(state: &AppState, agent: &Agent) -> ApiResult<String> {
+    let token = auth::new_secret("sb_agent_");
+    let grant = TokenGrant {
+        tenant: agent.tenant.clone(),
+        role: ROLE_AGENT.to_owned(),
+        subject: agent.id.clone(),
+    };
+    state
+        .config_cache
+        .put(&keys::token(&auth::hash_token(&token)), &grant)
+        .await?;
+    Ok(token)
+}
+
+/// An agent of this tenant; another tenant's agent is as unknown as a
+/// missing one.
+pub async fn load(state: &AppState, tenant: TenantId, raw_id: &str) -> ApiResult<Agent> {
+    let id: AgentId = path_id(raw_id, "agent")?;
+    state
+        .config_cache
+        .get_or_fetch::<Agent>(&keys::agent(id))
+        .await?
+        .filter(|a| a.tenant == tenant.to_string())
+        .ok_or_else(|| ApiError::not_found("agent"))
+}
+
+/// An email address, loosely: one `@` with text either side, no spaces,
+/// at most [`EMAIL_MAX`] characters. Delivery is the only real check.
+pub fn email(field: &str, value: &str) -> ApiResult<String> {
+    let email = validate::required_text(field, value, EMAIL_MAX)?;
+    let well_formed = email
+        .split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
+        && !email.chars().any(char::is_whitespace);
+    if !well_formed {
+        return Err(ApiError::invalid(
+            field,
+            format!("`{}` is not an email address", validate::clip(&email)),
+        ));
+    }
+    Ok(email)
+}
+
+/// The spaces an agent joins: at least one, each a space of this tenant
+/// (the error names `spaces[i]`), duplicates dropped, order kept.
+async fn member_spaces(
+    state: &AppState,
+    tenant: TenantId,
+    raw: &[String],
+) -> ApiResult<Vec<String>> {
+    if raw.is_empty() {
+        return Err(ApiError::invalid("spaces", "must name at least one space"));
+    }
+    let mut spaces: Vec<String> = Vec::with_capacity(raw.len());
+    for (i, raw_id) in raw.iter().enumerate() {
+        let field = format!("spaces[{i}]");
+        let unknown = || {
+            ApiError::invalid(
+                &field,
+                format!("`{}` is not a space of this tenant", validate::clip(raw_id)),
+            )
+        };
+        let id: SpaceId = raw_id.parse().map_err(|_| unknown())?;
+        let space = state
+            .config_cache
+            .get_or_fetch::<Space>(&keys::space(id))
+            .await?
+            .filter(|s| s.tenant == tenant.to_string())
+            .ok_or_else(unknown)?;
+        if !spaces.contains(&space.id) {
+            spaces.push(space.id);
+        }
+    }
+    Ok(spaces)
+}
+
+/// 409 when another agent of the tenant has this email address.
+fn ensure_email_free(
+    state: &AppState,
+    tenant: TenantId,
+    email: &str,
+    except: Option<&str>,
+) -> ApiResult<()> {
+    let taken = state
+        .config_cache
+        .list::<Agent>(&keys::agent(""))
+        .iter()
+        .any(|a| {
+            a.tenant == tenant.to_string()
+                && Some(a.id.as_str()) != except
+                && a.email.eq_ignore_ascii_case(email)
+        });
+    if taken {
+        return Err(ApiError::Conflict(format!(
+            "email: another agent already uses `{}`",
+            validate::clip(email)
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_email_needs_text_on_both_sides_of_an_at_and_no_spaces() {
+        assert_eq!(
+            email("email", " ada@example.com ").unwrap(),
+            "ada@example.com"
+        );
+        for bad in ["ada", "@example.com", "ada@", "a da@example.com", ""] {
+            let error = email("email", bad).unwrap_err();
+            assert!(error.message().starts_with("email:"), "{bad}: {error:?}");
+        }
+        let long = format!("{}@example.com", "a".repeat(320));
+        assert!(email("email", &long).is_err());
+    }
+}

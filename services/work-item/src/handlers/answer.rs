@@ -1,0 +1,221 @@
+//! What a `WorkItemRequest` gets back: a `WorkItemPage` with the items, or
+//! with `error` (`not_found`, `invalid`, `conflict`, `unavailable`) and a
+//! message naming the problem. Nothing changes on an error.
+//!
+//! An update is decided on the status read, then applied with
+//! compare-and-set on that status; if another update won in between, it is
+//! read and decided again, so two agents racing cannot make a move the table
+//! in [`crate::domain::status`] forbids.
+
+use bytes::Bytes;
+use prost::Message;
+use switchboard_contracts::ids::{SpaceId, TenantId};
+use switchboard_contracts::v1::{WorkItem, WorkItemPage, WorkItemRequest};
+use switchboard_db::now_ms;
+use uuid::Uuid;
+
+use super::Counters;
+use crate::domain::request::{self, ListFilter, Request};
+use crate::domain::{Move, Status, check_move};
+use crate::error::{Refusal, StoreError};
+use crate::store::Store;
+
+/// Reads and decisions an update makes before it gives up with `conflict`.
+const UPDATE_ATTEMPTS: usize = 5;
+
+#[derive(Debug, Clone)]
+pub struct Answerer {
+    pub store: Store,
+    pub counters: Counters,
+}
+
+/// Why a request was not answered with items.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Answerer {
+    /// The page for a request that arrived on `subject`; `budget` is the most
+    /// encoded bytes the reply may take.
+    pub async fn answer(&self, subject: &str, payload: Bytes, budget: usize) -> WorkItemPage {
+        let result = match WorkItemRequest::decode(payload) {
+            Err(_) => Err(Refusal::Invalid("the request is not a WorkItemRequest".into()).into()),
+            Ok(request) => match request::parse(subject, request) {
+                Err(refusal) => Err(refusal.into()),
+                Ok(request) => self.perform(request).await,
+            },
+        };
+        match result {
+            Ok((items, single)) => WorkItemPage {
+                items: fit(items, budget, single),
+                ..Default::default()
+            },
+            Err(Failure::Refused(refusal)) => refused(&refusal),
+            Err(Failure::Store(error)) => {
+                tracing::warn!(%error, "work-item request failed on the store");
+                self.counters.rpc_failures.inc();
+                WorkItemPage {
+                    items: Vec::new(),
+                    error: "unavailable".into(),
+                    message: "the work-item store is unavailable; try again".into(),
+                }
+            }
+        }
+    }
+
+    /// The items to answer with, and whether the request asked for one.
+    async fn perform(&self, request: Request) -> Result<(Vec<WorkItem>, bool), Failure> {
+        match request {
+            Request::Get { tenant, id, spaces } => {
+                Ok((vec![self.visible(tenant, id, &spaces).await?], true))
+            }
+            Request::List { tenant, filter } => {
+                Ok((self.store.list(tenant, &filter).await?, false))
+            }
+            Request::Update {
+                tenant,
+                id,
+                to,
+                by,
+                spaces,
+            } => {
+                let item = self.update(tenant, id, to, &by, &spaces).await?;
+                Ok((vec![item], true))
+            }
+        }
+    }
+
+    async fn visible(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        spaces: &[SpaceId],
+    ) -> Result<WorkItem, Failure> {
+        self.store
+            .get(tenant, id)
+            .await?
+            .filter(|item| ListFilter::visible(spaces, &item.space))
+            .ok_or(Failure::Refused(Refusal::NotFound))
+    }
+
+    async fn update(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        to: Status,
+        by: &str,
+        spaces: &[SpaceId],
+    ) -> Result<WorkItem, Failure> {
+        for _ in 0..UPDATE_ATTEMPTS {
+            let item = self.visible(tenant, id, spaces).await?;
+            let from = Status::parse("status", &item.status).map_err(|_| {
+                StoreError::Corrupt(format!("item {} has status `{}`", item.id, item.status))
+            })?;
+            if check_move(from, to)? == Move::Stay {
+                return Ok(item);
+            }
+            if self
+                .store
+                .set_status(tenant, id, from, to, by, now_ms())
+                .await?
+            {
+                self.counters.status_changes.inc();
+                tracing::info!(item = %item.id, %from, %to, %by, "work item moved");
+                return self.visible(tenant, id, spaces).await;
+            }
+        }
+        Err(
+            Refusal::Conflict("the work item kept changing under the update; try again".into())
+                .into(),
+        )
+    }
+}
+
+fn refused(refusal: &Refusal) -> WorkItemPage {
+    WorkItemPage {
+        items: Vec::new(),
+        error: refusal.code().to_owned(),
+        message: refusal.to_string(),
+    }
+}
+
+/// The items, made to fit in `budget` encoded bytes. A list first leaves
+/// out the attached transcripts (a get by id has them), then its oldest
+/// items; a single item keeps the start of its transcript.
+fn fit(mut items: Vec<WorkItem>, budget: usize, single: bool) -> Vec<WorkItem> {
+    let size = |items: &[WorkItem]| {
+        WorkItemPage {
+            items: items.to_vec(),
+            ..Default::default()
+        }
+        .encoded_len()
+    };
+    if size(&items) <= budget {
+        return items;
+    }
+    if single {
+        for item in &mut items {
+            while !item.transcript.is_empty() && size(std::slice::from_ref(item)) > budget {
+                let keep = item.transcript.len() * 9 / 10;
+                item.transcript.truncate(keep);
+            }
+        }
+        return items;
+    }
+    for item in &mut items {
+        item.transcript.clear();
+    }
+    while !items.is_empty() && size(&items) > budget {
+        let keep = items.len() * 9 / 10;
+        items.truncate(keep);
+    }
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_contracts::v1::ChatMessage;
+
+    fn item(messages: usize) -> WorkItem {
+        WorkItem {
+            id: Uuid::now_v7().to_string(),
+            transcript: (0..messages)
+                .map(|seq| ChatMessage {
+                    seq: seq as u64,
+                    text: "x".repeat(100),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_page_that_fits_is_answered_whole() {
+        let items = vec![item(3), item(3)];
+        assert_eq!(fit(items.clone(), 100_000, false), items);
+    }
+
+    #[test]
+    fn a_list_too_big_for_one_reply_leaves_out_transcripts_first() {
+        let items = vec![item(50), item(50)];
+        let fitted = fit(items.clone(), 2_000, false);
+        assert_eq!(fitted.len(), 2);
+        assert!(fitted.iter().all(|i| i.transcript.is_empty()));
+        let few = fit(items, 60, false);
+        assert_eq!(few.len(), 1, "then the oldest items");
+    }
+
+    #[test]
+    fn a_single_item_too_big_keeps_the_start_of_its_transcript() {
+        let fitted = fit(vec![item(100)], 3_000, true);
+        let kept = &fitted[0].transcript;
+        assert!(!kept.is_empty() && kept.len() < 100);
+        assert_eq!(kept[0].seq, 0);
+    }
+}

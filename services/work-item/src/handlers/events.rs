@@ -1,0 +1,252 @@
+//! The consumer of `SB_EVENTS` (durable `work-item-events`): decode, decide
+//! ([`crate::domain::decide`]), perform, and only then let the pipeline ack.
+//! Every step is safe to repeat, so a redelivery (crash, nak, a second
+//! instance) changes nothing twice:
+//!
+//! | step | does |
+//! |---|---|
+//! | open | unless the conversation has an item: read the thread, compose, insert (one per conversation) |
+//! | assign | open if missing, then record `info.assignee` / `info.assignee_name` |
+//! | close | open if missing (ended while with the team), then attach the full thread; never touches the status |
+//!
+//! A conversation handed off a second time (after it went back to the AI)
+//! keeps its first item as it was: summary, description and status.
+//!
+//! | outcome | when |
+//! |---|---|
+//! | ack | done, or nothing to do |
+//! | retry (nak with backoff) | the database or the transcript service failed |
+//! | park | undecodable, misaddressed, no routed space, a row that cannot be mapped |
+
+use std::time::Duration;
+
+use prost::Message;
+use switchboard_bus::Bus;
+use switchboard_bus::consume::{ConsumerSpec, Delivery, Outcome};
+use switchboard_contracts::ids::{ConversationId, TenantId};
+use switchboard_contracts::streams::{self, consumers};
+use switchboard_contracts::subjects::{self, filter};
+use switchboard_contracts::v1::ConversationEvent;
+use switchboard_db::now_ms;
+
+use super::Counters;
+use super::thread::{ThreadError, read_thread};
+use crate::domain::{Step, compose, decide};
+use crate::error::{StoreError, StoreErrorKind};
+use crate::store::Store;
+
+/// The durable consumer this handler runs behind.
+pub fn spec(lanes: usize) -> ConsumerSpec {
+    let mut spec = ConsumerSpec::new(
+        streams::EVENTS,
+        consumers::WORK_ITEM_EVENTS,
+        filter::ALL_EVENTS,
+    )
+    .lanes(lanes);
+    // Retries are database or transcript outages, not bad input (parked at
+    // once): with the 10 s backoff cap, ~9 minutes of outage are ridden out.
+    spec.max_deliver = 60;
+    spec
+}
+
+/// What the handler needs; cloned into the pipeline.
+#[derive(Debug, Clone)]
+pub struct EventHandler {
+    pub store: Store,
+    pub bus: Bus,
+    pub counters: Counters,
+    /// How long one transcript read may take.
+    pub transcript_timeout: Duration,
+}
+
+/// Why handling stopped short of the ack.
+#[derive(Debug)]
+enum Failure {
+    Retry(String),
+    Park(String),
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        match error.kind() {
+            StoreErrorKind::Corrupt => Failure::Park(error.to_string()),
+            _ => Failure::Retry(error.to_string()),
+        }
+    }
+}
+
+impl From<ThreadError> for Failure {
+    fn from(error: ThreadError) -> Self {
+        // Not found is retried too: the transcript commits before it
+        // publishes, so it is a lagging replica or a restore, not poison;
+        // max_deliver parks it if it lasts.
+        Failure::Retry(error.to_string())
+    }
+}
+
+impl EventHandler {
+    /// Handles one delivery; the pipeline acks, naks or parks on the outcome.
+    pub async fn handle(&self, delivery: Delivery) -> Outcome {
+        let outcome = match self.try_handle(&delivery).await {
+            Ok(()) => Outcome::Ack,
+            Err(Failure::Park(reason)) => {
+                self.counters.events_parked.inc();
+                Outcome::Park(reason)
+            }
+            Err(Failure::Retry(reason)) => {
+                self.counters.events_retried.inc();
+                tracing::warn!(%reason, attempt = delivery.attempt, "event failed; retrying");
+                return Outcome::Retry(backoff(delivery.attempt));
+            }
+        };
+        self.counters.events_handled.inc();
+        outcome
+    }
+
+    async fn try_handle(&self, delivery: &Delivery) -> Result<(), Failure> {
+        let event = ConversationEvent::decode(delivery.payload.clone())
+            .map_err(|e| Failure::Park(format!("undecodable ConversationEvent: {e}")))?;
+        let Some(step) = decide(&event) else {
+            return Ok(());
+        };
+        let (tenant, conversation) = address(&event, &delivery.subject).map_err(Failure::Park)?;
+        match step {
+            Step::Open { straight_to_team } => {
+                // The AI part ends where the handoff happened: the thread
+                // as the →queued event saw it.
+                let handoff_seq = if straight_to_team {
+                    0
+                } else {
+                    event.info.as_ref().map_or(0, |i| i.last_seq)
+                };
+                self.ensure(tenant, conversation, &event, handoff_seq).await
+            }
+            Step::Assign => {
+                self.ensure(tenant, conversation, &event, u64::MAX).await?;
+                let info = event.info.clone().unwrap_or_default();
+                self.store
+                    .assign(
+                        tenant,
+                        conversation,
+                        &info.assignee,
+                        &info.assignee_name,
+                        now_ms(),
+                    )
+                    .await?;
+                self.counters.items_assigned.inc();
+                tracing::info!(assignee = %info.assignee, "work item assigned");
+                Ok(())
+            }
+            Step::Close { reached_team } => {
+                if reached_team {
+                    self.ensure(tenant, conversation, &event, u64::MAX).await?;
+                } else if self
+                    .store
+                    .by_conversation(tenant, conversation)
+                    .await?
+                    .is_none()
+                {
+                    // Stayed with the AI all along: not the team's business.
+                    return Ok(());
+                }
+                let thread =
+                    read_thread(&self.bus, tenant, conversation, self.transcript_timeout).await?;
+                if self
+                    .store
+                    .attach(tenant, conversation, &thread, now_ms())
+                    .await?
+                {
+                    self.counters.transcripts_attached.inc();
+                    tracing::info!(messages = thread.len(), "transcript attached");
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Creates the conversation's item unless it has one. `handoff_seq`
+    /// bounds the AI part of the description.
+    async fn ensure(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        event: &ConversationEvent,
+        handoff_seq: u64,
+    ) -> Result<(), Failure> {
+        if self
+            .store
+            .by_conversation(tenant, conversation)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let thread = read_thread(&self.bus, tenant, conversation, self.transcript_timeout).await?;
+        let at_ms = if event.at_ms > 0 {
+            event.at_ms
+        } else {
+            now_ms()
+        };
+        let new = compose(
+            tenant,
+            conversation,
+            event.info.as_ref(),
+            &thread,
+            handoff_seq,
+            at_ms,
+        )
+        .map_err(|e| Failure::Park(e.to_string()))?;
+        let created = self.store.create(&new).await?;
+        if created.new {
+            self.counters.items_created.inc();
+            tracing::info!(item = %created.item.id, space = %new.space, "work item created");
+        }
+        Ok(())
+    }
+}
+
+/// The event's ids, when they are the subject's.
+fn address(event: &ConversationEvent, subject: &str) -> Result<(TenantId, ConversationId), String> {
+    let tenant: TenantId = event.tenant.parse().map_err(|e| format!("tenant: {e}"))?;
+    let conversation: ConversationId = event
+        .conversation
+        .parse()
+        .map_err(|e| format!("conversation: {e}"))?;
+    if subjects::event(tenant, conversation) != subject {
+        return Err(format!(
+            "an event for {tenant}/{conversation} arrived on {subject}"
+        ));
+    }
+    Ok((tenant, conversation))
+}
+
+/// 200 ms doubling per attempt, at most 10 s.
+fn backoff(attempt: i64) -> Duration {
+    let exponent = u32::try_from(attempt.max(1) - 1).unwrap_or(u32::MAX).min(6);
+    Duration::from_millis(200 * 2u64.pow(exponent)).min(Duration::from_secs(10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(1), Duration::from_millis(200));
+        assert_eq!(backoff(3), Duration::from_millis(800));
+        assert_eq!(backoff(i64::MAX), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn an_event_must_arrive_on_its_own_subject() {
+        let (t, c) = (TenantId::new(), ConversationId::new());
+        let event = ConversationEvent {
+            tenant: t.to_string(),
+            conversation: c.to_string(),
+            ..Default::default()
+        };
+        assert_eq!(address(&event, &subjects::event(t, c)), Ok((t, c)));
+        let elsewhere = subjects::event(TenantId::new(), c);
+        assert!(address(&event, &elsewhere).is_err());
+    }
+}

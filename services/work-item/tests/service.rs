@@ -1,0 +1,11 @@
+//! The work-item service end to end on a real nats-server and SQLite: the
+//! test plays the transcript service (state changes into `SB_EVENTS`,
+//! answers to transcript reads) and the gateway (requests on
+//! `sb.rpc.workitem.{tenant}`). One test binary; the modules group cases.
+
+mod support;
+
+#[path = "service/lifecycle.rs"]
+mod lifecycle;
+#[path = "service/requests.rs"]
+mod requests;

@@ -4,9 +4,11 @@
 //! perform the [`Decision`].
 //!
 //! This composes the retrieval and intent rules of [`crate::domain`] with the
-//! support mode (SPEC §3, §4 (b)). Handoff is only *decided* here: performing it
-//! (queueing, routing, the sign-in rule) belongs to the live-chat work, and until
-//! then the events handler answers a `Handoff` with the no-answer text.
+//! support mode (SPEC §3, §4 (b)). Handoff is only *decided* here: the events
+//! handler performs it by telling the customer ([`HANDOFF_TEXT`]) and asking
+//! the transcript service, which owns the conversation, to hand it over (it
+//! applies the sign-in rule and takes the customer's first message as the
+//! summary the team sees).
 
 use switchboard_contracts::v1::{ChatMessage, Role, SupportMode};
 
@@ -16,6 +18,9 @@ use crate::domain::{Answer, Index, NO_ANSWER_TEXT, asks_for_human, should_hand_o
 /// "next steps" message configured.
 pub const DEFAULT_NEXT_STEPS: &str = "I can't connect you to a person here, but you can reach \
                                       the team through the contact options on this site.";
+
+/// What the AI agent says as it hands the conversation to the team.
+pub const HANDOFF_TEXT: &str = "Let me connect you with a person from our team.";
 
 /// Everything [`decide`] looks at besides the knowledge base.
 #[derive(Debug, Clone, Copy)]
@@ -57,10 +62,7 @@ pub enum Decision {
     /// `ai_agent` mode and the customer asked for a person (SPEC §3).
     NextSteps(String),
     /// `ai_and_team` mode: hand the conversation to the support team.
-    Handoff {
-        reason: HandoffReason,
-        summary: String,
-    },
+    Handoff { reason: HandoffReason },
 }
 
 /// Decides the reply to one customer message.
@@ -69,13 +71,17 @@ pub fn decide(turn: &Turn<'_>, index: &Index) -> Decision {
     match turn.mode {
         SupportMode::AiAndTeam => {
             if wants_person {
-                return handoff(HandoffReason::CustomerAsked, turn);
+                return Decision::Handoff {
+                    reason: HandoffReason::CustomerAsked,
+                };
             }
             let answer = index.best(turn.message);
             let confident = matches!(answer, Answer::Confident { .. });
             let (_, hand_off) = should_hand_off(turn.previous_misses, confident);
             if hand_off {
-                handoff(HandoffReason::NoConfidentAnswer, turn)
+                Decision::Handoff {
+                    reason: HandoffReason::NoConfidentAnswer,
+                }
             } else {
                 Decision::Answer(answer_text(answer))
             }
@@ -101,13 +107,6 @@ pub fn next_steps_text(configured: &str) -> String {
         text
     }
     .to_owned()
-}
-
-fn handoff(reason: HandoffReason, turn: &Turn<'_>) -> Decision {
-    Decision::Handoff {
-        reason,
-        summary: turn.message.trim().to_owned(),
-    }
 }
 
 fn answer_text(answer: Answer) -> String {
@@ -224,7 +223,6 @@ mod tests {
             decision,
             Decision::Handoff {
                 reason: HandoffReason::CustomerAsked,
-                summary: "let me talk to a human".into()
             }
         );
     }
@@ -240,13 +238,12 @@ mod tests {
             &turn(SupportMode::AiAndTeam, "what are your prices", 1),
             &index(),
         );
-        assert!(matches!(
+        assert_eq!(
             second,
             Decision::Handoff {
                 reason: HandoffReason::NoConfidentAnswer,
-                ..
             }
-        ));
+        );
         let ai_only = decide(
             &turn(SupportMode::AiAgent, "what are your prices", 1),
             &index(),

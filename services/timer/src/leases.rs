@@ -55,8 +55,8 @@ pub struct LeaseView {
 }
 
 impl LeaseView {
-    /// Starts watching `store` until `cancel`.
-    pub fn start(store: kv::Store, cancel: CancellationToken) -> Self {
+    /// Starts watching `store` until `cancel`, afresh after each reconnect.
+    pub fn start(store: kv::Store, reconnects: watch::Receiver<u64>, cancel: CancellationToken) -> Self {
         let (loaded_tx, loaded) = watch::channel(false);
         let view = Self {
             entries: Arc::default(),
@@ -66,7 +66,7 @@ impl LeaseView {
         tokio::spawn(async move {
             tokio::select! {
                 () = cancel.cancelled() => {}
-                () = task.watch_loop(store, loaded_tx) => {}
+                () = task.watch_loop(store, reconnects, loaded_tx) => {}
             }
         });
         view
@@ -78,7 +78,13 @@ impl LeaseView {
         let _ = loaded.wait_for(|l| *l).await;
     }
 
-    async fn watch_loop(&self, store: kv::Store, loaded: watch::Sender<bool>) {
+    async fn watch_loop(
+        &self,
+        store: kv::Store,
+        mut reconnects: watch::Receiver<u64>,
+        loaded: watch::Sender<bool>,
+    ) {
+        reconnects.mark_unchanged();
         loop {
             let empty = store.status().await.map(|s| s.values() == 0);
             let mut watch = match (empty, store.watch_with_history(">").await) {
@@ -93,7 +99,12 @@ impl LeaseView {
                     continue;
                 }
             };
-            while let Some(entry) = watch.next().await {
+            loop {
+                let entry = tokio::select! {
+                    entry = watch.next() => entry,
+                    Ok(()) = reconnects.changed() => break,
+                };
+                let Some(entry) = entry else { break };
                 match entry {
                     Ok(entry) => {
                         let value = (entry.operation == Operation::Put).then_some(entry.value);
@@ -105,7 +116,7 @@ impl LeaseView {
                     Err(error) => tracing::debug!(%error, "lease watch hiccup"),
                 }
             }
-            tracing::debug!("lease watch ended; watching again");
+            tracing::debug!("lease watch ended or NATS reconnected; watching again");
         }
     }
 

@@ -3,8 +3,8 @@
 //! load), then every put and delete as it happens, into the timer table.
 //!
 //! The partition counts as loaded once the consumer reports nothing pending.
-//! A consumer that ends is recreated from the last revision seen, so no
-//! change is missed; async-nats already recreates it across reconnects.
+//! A consumer that ends, or any consumer when NATS reconnects, is recreated
+//! from the last revision seen, so no change is missed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +15,6 @@ use futures::StreamExt;
 use prost::Message as _;
 use switchboard_contracts::streams::timer_keys;
 use switchboard_contracts::subjects;
-use switchboard_contracts::v1::Timer;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::FollowError;
@@ -24,19 +23,30 @@ use crate::shared::Shared;
 /// Records applied to the table under one lock.
 const CHUNK: usize = 512;
 
-/// One record of the partition, decoded.
+/// One record of the partition, decoded; borrows the message's key.
 #[derive(Debug)]
-enum Change {
+enum Change<'a> {
     Put {
-        key: String,
+        key: &'a str,
         revision: u64,
         due_ms: u64,
         record: Box<[u8]>,
     },
     Delete {
-        key: String,
+        key: &'a str,
         revision: u64,
     },
+}
+
+/// The fields of a `Timer` record that loading needs. Decoding only these
+/// skips the subject, payload and headers without allocating them, which
+/// roughly halves the cost of loading a partition.
+#[derive(Clone, PartialEq, prost::Message)]
+struct TimerHead {
+    #[prost(string, tag = "1")]
+    id: String,
+    #[prost(uint64, tag = "2")]
+    due_ms: u64,
 }
 
 /// Follows `partition` until `cancel` (the partition was released or lost).
@@ -48,10 +58,17 @@ pub async fn follow(
 ) {
     let mut last_revision = 0u64;
     let mut backoff = Duration::from_millis(50);
+    let mut reconnects = shared.reconnects.clone();
+    reconnects.mark_unchanged();
     loop {
         let error = tokio::select! {
             () = cancel.cancelled() => return,
             error = follow_from(&shared, partition, generation, &mut last_revision) => error,
+            Ok(()) = reconnects.changed() => {
+                tracing::debug!(partition, "NATS reconnected; restarting the partition watch");
+                backoff = Duration::from_millis(50);
+                continue;
+            }
         };
         tracing::warn!(partition, %error, "partition watch interrupted; resuming");
         tokio::select! {
@@ -101,20 +118,22 @@ async fn follow_from(
     };
     let mut chunks = messages.ready_chunks(CHUNK);
     while let Some(chunk) = chunks.next().await {
-        let mut changes = Vec::with_capacity(chunk.len());
-        let mut caught_up = false;
+        let mut messages = Vec::with_capacity(chunk.len());
         for item in chunk {
             match item {
-                Ok(message) => {
-                    let Ok(info) = message.info() else { continue };
-                    *last_revision = (*last_revision).max(info.stream_sequence);
-                    caught_up |= info.pending == 0;
-                    if let Some(change) = decode(&message, info.stream_sequence, partition) {
-                        changes.push(change);
-                    }
-                }
+                Ok(message) => messages.push(message),
                 // Heartbeat gaps and recreations; the stream carries on.
                 Err(error) => tracing::debug!(partition, %error, "partition watch hiccup"),
+            }
+        }
+        let mut changes = Vec::with_capacity(messages.len());
+        let mut caught_up = false;
+        for message in &messages {
+            let Ok(info) = message.info() else { continue };
+            *last_revision = (*last_revision).max(info.stream_sequence);
+            caught_up |= info.pending == 0;
+            if let Some(change) = decode(message, info.stream_sequence, partition) {
+                changes.push(change);
             }
         }
         apply(shared, partition, generation, changes);
@@ -138,9 +157,9 @@ fn apply(shared: &Shared, partition: u16, generation: u64, changes: Vec<Change>)
                     revision,
                     due_ms,
                     record,
-                } => wake |= table.put(partition, generation, &key, revision, due_ms, record),
+                } => wake |= table.put(partition, generation, key, revision, due_ms, record),
                 Change::Delete { key, revision } => {
-                    table.delete(partition, generation, &key, revision);
+                    table.delete(partition, generation, key, revision);
                 }
             }
         }
@@ -161,11 +180,8 @@ fn loaded(shared: &Shared, partition: u16, generation: u64) {
     }
 }
 
-fn decode(message: &jetstream::Message, revision: u64, partition: u16) -> Option<Change> {
-    let key = message
-        .subject
-        .strip_prefix(subjects::TIMER_RECORD_PREFIX)?
-        .to_owned();
+fn decode(message: &jetstream::Message, revision: u64, partition: u16) -> Option<Change<'_>> {
+    let key = message.subject.strip_prefix(subjects::TIMER_RECORD_PREFIX)?;
     let operation = message
         .headers
         .as_ref()
@@ -174,21 +190,21 @@ fn decode(message: &jetstream::Message, revision: u64, partition: u16) -> Option
     if matches!(operation, Some("DEL" | "PURGE")) {
         return Some(Change::Delete { key, revision });
     }
-    match Timer::decode(&message.payload[..]) {
-        Ok(timer)
-            if timer_keys::key(&timer.id) == key
-                && timer_keys::parse_key(&key).map(|(p, _)| p) == Some(partition) =>
+    let head = TimerHead::decode(&message.payload[..]);
+    match (head, timer_keys::parse_key(key)) {
+        (Ok(head), Some((in_key, id)))
+            if id == head.id && in_key == partition && timer_keys::partition(id) == partition =>
         {
             Some(Change::Put {
                 key,
                 revision,
-                due_ms: timer.due_ms,
+                due_ms: head.due_ms,
                 record: Box::from(&message.payload[..]),
             })
         }
         // Not written by the client (which validates): never fireable, so
         // it is reported and left alone rather than guessed at.
-        Ok(_) | Err(_) => {
+        _ => {
             tracing::error!(%key, revision, "timer record is not a valid Timer under its own key; ignored");
             None
         }

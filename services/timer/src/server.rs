@@ -16,7 +16,7 @@ use switchboard_contracts::streams::timer_keys::PARTITIONS;
 use switchboard_runtime::health::{self, Readiness};
 use switchboard_runtime::metrics::Metrics;
 use switchboard_runtime::shutdown::Shutdown;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -50,7 +50,8 @@ impl Service {
     pub async fn start(config: TimerConfig) -> Result<Self, StartError> {
         let shutdown = Shutdown::new();
         let changed = Arc::new(Notify::new());
-        let bus = connect(&config.nats_url, changed.clone()).await?;
+        let (reconnected, reconnects) = watch::channel(0u64);
+        let bus = connect(&config.nats_url, changed.clone(), reconnected).await?;
         let timers = Timers::open(&bus).await?;
         let lease_store = bus
             .js
@@ -66,8 +67,9 @@ impl Service {
 
         let table = TimerTable::new(PARTITIONS, now_ms());
         let counters = Counters::new(&metrics);
-        let shared = Arc::new(Shared::new(table, bus, timers.store().clone(), counters, changed));
-        let view = LeaseView::start(lease_store.clone(), shutdown.token());
+        let view = LeaseView::start(lease_store.clone(), reconnects.clone(), shutdown.token());
+        let store = timers.store().clone();
+        let shared = Arc::new(Shared::new(table, bus, store, counters, changed, reconnects));
 
         let stop_firing = CancellationToken::new();
         let fires = TaskTracker::new();
@@ -140,20 +142,27 @@ impl Service {
     }
 }
 
-/// Like `Bus::connect`, with two differences that serve "overdue timers fire
+/// Like `Bus::connect`, with differences that serve "overdue timers fire
 /// within a second of NATS coming back": the reconnect delay is capped at
-/// 250 ms (the default grows to 4 s), and a reconnect wakes the coordinator
-/// so it takes its leases back without waiting for the next round.
-async fn connect(url: &str, changed: Arc<Notify>) -> Result<Bus, BusError> {
+/// 250 ms (the default grows to 4 s), a reconnect wakes the coordinator so
+/// it renews its leases at once, and it is counted on `reconnected` so the
+/// watches restart at once.
+async fn connect(
+    url: &str,
+    changed: Arc<Notify>,
+    reconnected: watch::Sender<u64>,
+) -> Result<Bus, BusError> {
+    let reconnected = Arc::new(reconnected);
     let client = async_nats::ConnectOptions::new()
         .name("timer")
         .retry_on_initial_connect()
         .connection_timeout(Duration::from_secs(5))
         .reconnect_delay_callback(|attempts| Duration::from_millis(50 * attempts.min(5) as u64))
         .event_callback(move |event| {
-            let changed = changed.clone();
+            let (changed, reconnected) = (changed.clone(), reconnected.clone());
             async move {
                 if matches!(event, async_nats::Event::Connected) {
+                    reconnected.send_modify(|n| *n += 1);
                     changed.notify_one();
                 }
             }

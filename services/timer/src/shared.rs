@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_nats::jetstream::kv;
 use switchboard_bus::Bus;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 use crate::counters::Counters;
 use crate::domain::TimerTable;
@@ -18,6 +18,10 @@ pub struct Shared {
     pub wake: Notify,
     /// Wakes the coordinator: a partition finished loading, or NATS came back.
     pub changed: Arc<Notify>,
+    /// Counts reconnections to NATS. Watches restart on each from the last
+    /// revision they saw, rather than wait on async-nats's own recreation
+    /// of their consumer, which backs off for seconds when it first fails.
+    pub reconnects: watch::Receiver<u64>,
     pub bus: Bus,
     /// The `SB_TIMERS` bucket.
     pub timers: kv::Store,
@@ -31,11 +35,13 @@ impl Shared {
         timers: kv::Store,
         counters: Counters,
         changed: Arc<Notify>,
+        reconnects: watch::Receiver<u64>,
     ) -> Self {
         Self {
             table: Mutex::new(table),
             wake: Notify::new(),
             changed,
+            reconnects,
             bus,
             timers,
             counters,

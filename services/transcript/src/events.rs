@@ -101,7 +101,11 @@ pub fn inactive(
 ) -> Publication {
     Publication {
         msg_id,
-        event: event(info, at_ms, Event::Inactive(InactivityWarning { ends_at_ms })),
+        event: event(
+            info,
+            at_ms,
+            Event::Inactive(InactivityWarning { ends_at_ms }),
+        ),
     }
 }
 

@@ -107,3 +107,92 @@ pub async fn transcript(system: &System, tenant: &AiTenant, conversation: &str) 
     assert_eq!(status, 200, "{body}");
     body["messages"].as_array().cloned().unwrap_or_default()
 }
+
+/// A premium tenant set up for live chat: a space with live chat on, agents
+/// who are members of it, and an `ai_and_team` experience (or `mode`) routed
+/// to it, with a support-site widget.
+#[derive(Debug, Clone)]
+pub struct TeamTenant {
+    pub ai: AiTenant,
+    pub space: String,
+    /// (agent id, agent token, name)
+    pub agents: Vec<(String, String, String)>,
+}
+
+pub const FALLBACK: &str =
+    "Nobody is free right now. Email help@example.com and we will reply today.";
+
+pub async fn team_tenant(system: &System, mode: &str, agents: &[&str]) -> TeamTenant {
+    let http = reqwest::Client::new();
+    let api = format!("{}/api/v1", system.gateway_url());
+    let ai = ai_tenant(system, "premium").await;
+    let base = format!("{api}/tenants/{}", ai.id);
+    let (status, space) = call(
+        http.post(format!("{base}/spaces"))
+            .bearer_auth(&ai.admin_token),
+        Some(json!({"name": "Support", "live_chat": true})),
+    )
+    .await;
+    assert_eq!(status, 201, "{space}");
+    let space = field(&space, "id");
+    let mut team = Vec::new();
+    for name in agents {
+        let (status, agent) = call(
+            http.post(format!("{base}/agents")).bearer_auth(&ai.admin_token),
+            Some(json!({"name": name, "email": format!("{}@example.com", name.to_lowercase()), "spaces": [space]})),
+        )
+        .await;
+        assert_eq!(status, 201, "{agent}");
+        team.push((
+            field(&agent, "id"),
+            field(&agent, "token"),
+            (*name).to_owned(),
+        ));
+    }
+    let (status, experience) = call(
+        http.post(format!("{base}/experiences"))
+            .bearer_auth(&ai.admin_token),
+        Some(json!({
+            "name": "Help",
+            "support_mode": mode,
+            "ai_agent": ai.ai_agent,
+            "routed_space": space,
+            "fallback_message": FALLBACK,
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{experience}");
+    let cx = field(&experience, "id");
+    let (status, widget) = call(
+        http.post(format!("{base}/experiences/{cx}/widgets"))
+            .bearer_auth(&ai.admin_token),
+        Some(json!({"kind": "support_site"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{widget}");
+    TeamTenant {
+        ai: AiTenant {
+            experience: cx,
+            widget: field(&widget, "id"),
+            ..ai
+        },
+        space,
+        agents: team,
+    }
+}
+
+/// A customer identity token signed the way a tenant's own site would.
+pub fn customer_token(tenant: &AiTenant, sub: &str, name: &str) -> String {
+    use jsonwebtoken::{EncodingKey, Header, encode};
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    encode(
+        &Header::default(),
+        &json!({"sub": sub, "name": name, "email": format!("{sub}@example.com"), "exp": exp}),
+        &EncodingKey::from_secret(tenant.identity_secret.as_bytes()),
+    )
+    .expect("sign a customer token")
+}

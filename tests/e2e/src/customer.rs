@@ -26,8 +26,22 @@ impl Customer {
 
     /// Connects, or says why not (the gateway may be down in crash tests).
     pub async fn try_connect(ws_base: &str, widget: &str) -> Result<Self, String> {
-        let url = format!("{ws_base}/ws/customer?widget={widget}");
-        let (socket, _) = tokio_tungstenite::connect_async(&url)
+        Self::open(&format!("{ws_base}/ws/customer?widget={widget}")).await
+    }
+
+    /// An agent console's socket (`/ws/agent`), after `hello` and `welcome`.
+    pub async fn agent(ws_base: &str, token: &str) -> (Self, Value) {
+        let mut agent = Self::open(&format!("{ws_base}/ws/agent"))
+            .await
+            .expect("connect to the agent socket");
+        agent.send(json!({"type": "hello", "token": token})).await;
+        let welcome = agent.expect("welcome").await;
+        (agent, welcome)
+    }
+
+    /// Any socket of the gateway.
+    pub async fn open(url: &str) -> Result<Self, String> {
+        let (socket, _) = tokio_tungstenite::connect_async(url)
             .await
             .map_err(|e| format!("{url}: {e}"))?;
         Ok(Self {

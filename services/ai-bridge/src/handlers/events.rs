@@ -1,9 +1,10 @@
 //! Customer messages in state `ai`, from `SB_EVENTS`: the built-in AI agent
 //! answers them here; for an external AI agent they go out as an `AiRequest`.
 //!
-//! Every answer is posted with `client_id = ai:{customer message id}`, so a
+//! Every answer is posted with `client_id = ai:{customer message id}` and a
+//! handoff asked for with `command_id = handoff:{customer message id}`, so a
 //! redelivered event (a crash before the ack, a republished event) answers
-//! once. Anything that is not a customer message in state `ai` is acked and
+//! and hands off once. Anything that is not a customer message in state `ai` is acked and
 //! skipped.
 
 use std::sync::Arc;
@@ -17,9 +18,9 @@ use switchboard_contracts::v1::{
     ConversationState, MessageAdded, Role, SupportMode, conversation_event,
 };
 
-use super::perform::{ai_author, post_as_ai, read_conversation, typing};
+use super::perform::{ai_author, post_as_ai, read_conversation, request_handoff, typing};
 use super::{Assignment, Context, assignment};
-use crate::decision::{Decision, Turn, decide, previous_misses};
+use crate::decision::{Decision, HANDOFF_TEXT, Turn, decide, previous_misses};
 use crate::domain::NO_ANSWER_TEXT;
 use crate::error::HandlerError;
 
@@ -131,6 +132,7 @@ async fn answer(
         },
         &index,
     );
+    let client_id = format!("ai:{}", turn.message.id);
     let text = match decision {
         Decision::Answer(text) => {
             if text == NO_ANSWER_TEXT {
@@ -144,21 +146,24 @@ async fn answer(
             ctx.counters.next_steps.inc();
             text
         }
-        Decision::Handoff { reason, summary } => {
-            // Seam for the live-chat work: the router that would queue this
-            // conversation does not exist yet, so the customer gets the
-            // no-answer text and the decision is logged.
-            ctx.counters.handoffs_deferred.inc();
-            tracing::info!(
-                %conversation,
-                reason = reason.as_str(),
-                summary_chars = summary.chars().count(),
-                "handoff decided; routing is not available yet"
-            );
-            NO_ANSWER_TEXT.to_owned()
+        Decision::Handoff { reason } => {
+            // Tell the customer first, then ask for the handoff: both go to
+            // the conversation's command subject, handled in this order. The
+            // transcript applies the sign-in rule and the summary.
+            post_as_ai(
+                ctx,
+                tenant,
+                conversation,
+                author.clone(),
+                HANDOFF_TEXT,
+                client_id,
+            )
+            .await?;
+            let command_id = format!("handoff:{}", turn.message.id);
+            request_handoff(ctx, tenant, conversation, reason.as_str(), "", command_id).await?;
+            return typing(ctx, tenant, conversation, &author, false).await;
         }
     };
-    let client_id = format!("ai:{}", turn.message.id);
     post_as_ai(ctx, tenant, conversation, author.clone(), &text, client_id).await?;
     typing(ctx, tenant, conversation, &author, false).await
 }

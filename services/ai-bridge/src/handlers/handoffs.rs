@@ -1,7 +1,9 @@
 //! Handoff requests from external AI platforms (`switchboard.ai.handoff.{t}`
 //! on `SB_AI`). In `ai_agent` mode nobody is routed (SPEC §3): the customer
-//! gets the AI agent's next-steps message. In the team modes the request is
-//! where live-chat routing will start; until the router exists it is logged.
+//! gets the AI agent's next-steps message. In the team modes the request
+//! becomes `ConversationCommand{handoff}` for the transcript service, which
+//! applies the sign-in rule; the platform's summary is what the team sees
+//! (the customer's first message when it gives none).
 
 use std::sync::Arc;
 
@@ -11,7 +13,7 @@ use switchboard_contracts::v1::{HandoffRequest, SupportMode};
 
 use super::Context;
 use super::inbound::{conversation_id, external_ai_turn, platform_tenant};
-use super::perform::{MAX_TEXT_CHARS, ai_author, post_as_ai, typing};
+use super::perform::{MAX_TEXT_CHARS, ai_author, post_as_ai, request_handoff, typing};
 use crate::decision::next_steps_text;
 use crate::error::HandlerError;
 
@@ -28,7 +30,7 @@ async fn process(ctx: &Context, delivery: &Delivery) -> Result<(), HandlerError>
         .map_err(|e| HandlerError::poison(format!("undecodable HandoffRequest: {e}")))?;
     let tenant = platform_tenant(&delivery.subject, &request.tenant)?;
     let conversation = conversation_id(&request.conversation)?;
-    // The summary becomes the work item's summary once handoff is performed.
+    // The summary becomes the work item's summary.
     let summary_chars = request.summary.chars().count();
     if summary_chars > MAX_TEXT_CHARS {
         return Err(HandlerError::poison(format!(
@@ -40,15 +42,25 @@ async fn process(ctx: &Context, delivery: &Delivery) -> Result<(), HandlerError>
     };
     match assignment.mode {
         SupportMode::AiAndTeam | SupportMode::SupportTeam => {
-            // Seam for the live-chat work: route the conversation here.
-            ctx.counters.handoffs_deferred.inc();
-            tracing::info!(
-                %conversation,
-                reason = %request.reason.chars().take(200).collect::<String>(),
-                summary_chars,
-                "platform handoff requested; routing is not available yet"
-            );
-            Ok(())
+            // Keyed by the request's stream sequence: a redelivery asks once.
+            let command_id = format!("handoff:aihandoff:{}", delivery.stream_sequence);
+            request_handoff(
+                ctx,
+                tenant,
+                conversation,
+                &request.reason,
+                &request.summary,
+                command_id,
+            )
+            .await?;
+            typing(
+                ctx,
+                tenant,
+                conversation,
+                &ai_author(&assignment.agent),
+                false,
+            )
+            .await
         }
         SupportMode::AiAgent | SupportMode::Unspecified => {
             let author = ai_author(&assignment.agent);

@@ -8,7 +8,7 @@
 //! | [`replies`] | `SB_AI` `switchboard.ai.reply.*`: an external platform's answers |
 //! | [`handoffs`] | `SB_AI` `switchboard.ai.handoff.*`: an external platform's handoff requests |
 //! | [`inbound`] | the checks on what platforms publish: tenant, conversation, text |
-//! | [`perform`] | the publishes: AI posts, typing, transcript reads |
+//! | [`perform`] | the publishes: AI posts, handoff requests, typing, transcript reads |
 
 pub mod events;
 pub mod handoffs;
@@ -44,7 +44,7 @@ pub struct Counters {
     pub answered: Handle,
     pub not_confident: Handle,
     pub next_steps: Handle,
-    pub handoffs_deferred: Handle,
+    pub handoffs: Handle,
     pub ai_requests: Handle,
     pub ai_replies: Handle,
     pub index_builds: Handle,
@@ -65,9 +65,9 @@ impl Counters {
                 "ai_bridge_next_steps_total",
                 "Requests for a person answered with the next-steps message.",
             ),
-            handoffs_deferred: metrics.counter(
-                "ai_bridge_handoffs_deferred_total",
-                "Handoffs decided but not yet performed (live chat is not wired yet).",
+            handoffs: metrics.counter(
+                "ai_bridge_handoffs_total",
+                "Handoffs to the support team requested from the transcript service.",
             ),
             ai_requests: metrics.counter(
                 "ai_bridge_ai_requests_total",

@@ -1,13 +1,14 @@
-//! The effects the handlers perform: posting as the AI agent (a command to the
-//! transcript service), typing indicators, and reading a conversation back.
+//! The effects the handlers perform: posting as the AI agent and asking for
+//! a handoff (commands to the transcript service), typing indicators, and
+//! reading a conversation back.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::subjects;
 use switchboard_contracts::v1::{
-    AiAgent, Author, ConversationCommand, PostMessage, Role, TranscriptPage, TranscriptQuery,
-    TypingEvent, conversation_command,
+    AiAgent, Author, ConversationCommand, PostMessage, RequestHandoff, Role, TranscriptPage,
+    TranscriptQuery, TypingEvent, conversation_command,
 };
 
 use super::Context;
@@ -15,6 +16,9 @@ use crate::error::HandlerError;
 
 /// The longest message the transcript accepts (SPEC §9), in characters.
 pub const MAX_TEXT_CHARS: usize = 4000;
+
+/// The longest handoff reason the transcript accepts, in characters.
+pub const MAX_REASON_CHARS: usize = 200;
 
 /// Shown as the author when an AI agent has no name.
 const DEFAULT_AI_NAME: &str = "AI agent";
@@ -70,6 +74,42 @@ pub async fn post_as_ai(
     if stored.duplicate {
         tracing::debug!(%command_id, "AI post was already published");
     }
+    Ok(())
+}
+
+/// Asks the transcript service to hand the conversation to the support team.
+/// It owns the rules: only from state `ai`, an anonymous customer is asked to
+/// sign in first, and an empty `summary` becomes the customer's first
+/// message. `command_id` is the command's idempotency key (and its
+/// `Nats-Msg-Id`), so a redelivery asks once.
+pub async fn request_handoff(
+    ctx: &Context,
+    tenant: TenantId,
+    conversation: ConversationId,
+    reason: &str,
+    summary: &str,
+    command_id: String,
+) -> Result<(), HandlerError> {
+    let command = ConversationCommand {
+        tenant: tenant.to_string(),
+        conversation: conversation.to_string(),
+        at_ms: now_ms(),
+        command_id: command_id.clone(),
+        command: Some(conversation_command::Command::Handoff(RequestHandoff {
+            reason: reason.chars().take(MAX_REASON_CHARS).collect(),
+            summary: fit(summary.trim()),
+            requested_by: Role::Ai as i32,
+        })),
+    };
+    ctx.bus
+        .publish_durable(
+            subjects::command(tenant, conversation),
+            &command_id,
+            &command,
+        )
+        .await?;
+    ctx.counters.handoffs.inc();
+    tracing::info!(%conversation, reason, "handoff requested");
     Ok(())
 }
 

@@ -1,15 +1,18 @@
 //! The built-in AI agent: knowledge answers, the no-answer text, next steps,
 //! typing, idempotency, and what it ignores or parks.
 
+use switchboard_ai_bridge::decision::HANDOFF_TEXT;
 use switchboard_ai_bridge::domain::NO_ANSWER_TEXT;
 use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::streams;
 use switchboard_contracts::subjects;
-use switchboard_contracts::v1::{AiKind, ConversationState, Role, SupportMode, TypingEvent};
+use switchboard_contracts::v1::{
+    AiKind, ConversationState, Role, SupportMode, TypingEvent, conversation_command,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::harness::{Bridge, NEXT_STEPS, PASSWORD_ANSWER};
-use crate::observe::Seen;
+use crate::observe::{Seen, handoffs};
 
 #[tokio::test]
 async fn a_known_question_gets_the_knowledge_answer_as_the_ai_agent() {
@@ -95,18 +98,64 @@ async fn a_request_for_a_person_in_ai_agent_mode_gets_the_next_steps() {
 }
 
 #[tokio::test]
-async fn a_request_for_a_person_in_ai_and_team_mode_waits_at_the_handoff_seam() {
+async fn a_request_for_a_person_in_ai_and_team_mode_is_handed_off_after_saying_so() {
     let bridge = Bridge::start(AiKind::Builtin, SupportMode::AiAndTeam).await;
     let conversation = bridge.conversation();
     let message = bridge
         .customer_says(conversation, "I want to talk to a human")
         .await;
 
-    // Until live chat routes it, the decided handoff is answered plainly.
     let (_, post) = bridge
         .post_with(conversation, &format!("ai:{}", message.id))
         .await;
-    assert_eq!(post.text, NO_ANSWER_TEXT);
+    assert_eq!(post.text, HANDOFF_TEXT);
+    let (command, handoff) = bridge
+        .wait_for("the handoff command", |seen| {
+            handoffs(seen, conversation).into_iter().next()
+        })
+        .await;
+    assert_eq!(command.command_id, format!("handoff:{}", message.id));
+    assert_eq!(handoff.reason, "customer_asked");
+    assert_eq!(handoff.requested_by(), Role::Ai);
+    assert_eq!(
+        handoff.summary, "",
+        "the transcript takes the customer's first message"
+    );
+    // The customer is told before the conversation moves.
+    let order: Vec<bool> = bridge
+        .seen()
+        .iter()
+        .filter_map(|s| match s {
+            Seen::Command(c) => Some(matches!(
+                c.command,
+                Some(conversation_command::Command::Handoff(_))
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(order, [false, true]);
+}
+
+#[tokio::test]
+async fn the_second_unconfident_answer_in_a_row_hands_off_in_ai_and_team_mode() {
+    let bridge = Bridge::start(AiKind::Builtin, SupportMode::AiAndTeam).await;
+    let conversation = bridge.conversation();
+    bridge.add_message(conversation, Role::Customer, "Do you sell boats?");
+    bridge.add_message(conversation, Role::Ai, NO_ANSWER_TEXT);
+    let message = bridge
+        .customer_says(conversation, "Do you sell canoes?")
+        .await;
+
+    let (command, handoff) = bridge
+        .wait_for("the handoff command", |seen| {
+            handoffs(seen, conversation).into_iter().next()
+        })
+        .await;
+    assert_eq!(command.command_id, format!("handoff:{}", message.id));
+    assert_eq!(handoff.reason, "no_confident_answer");
+    let posts = bridge.posts(conversation);
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0].1.text, HANDOFF_TEXT);
 }
 
 #[tokio::test]

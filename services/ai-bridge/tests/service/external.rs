@@ -8,7 +8,7 @@ use switchboard_contracts::v1::{
 };
 
 use crate::harness::{Bridge, NEXT_STEPS};
-use crate::observe::Seen;
+use crate::observe::{Seen, handoffs};
 
 #[tokio::test]
 async fn an_external_agent_gets_the_request_and_its_reply_is_posted() {
@@ -181,5 +181,41 @@ async fn a_platform_handoff_in_ai_agent_mode_gets_the_next_steps() {
         post.client_id.starts_with("aihandoff:"),
         "{}",
         post.client_id
+    );
+}
+
+#[tokio::test]
+async fn a_platform_handoff_in_ai_and_team_mode_asks_the_transcript_to_hand_off() {
+    let bridge = Bridge::start(AiKind::External, SupportMode::AiAndTeam).await;
+    let conversation = bridge.conversation();
+    let request = HandoffRequest {
+        tenant: bridge.tenant.to_string(),
+        conversation: conversation.to_string(),
+        reason: "billing_dispute".into(),
+        summary: "Wants a refund for order 42".into(),
+    };
+    let stored = bridge
+        .bus
+        .publish_durable(subjects::ai_handoff(bridge.tenant), "handoff-1", &request)
+        .await
+        .unwrap();
+
+    let (command, handoff) = bridge
+        .wait_for("the handoff command", |seen| {
+            handoffs(seen, conversation).into_iter().next()
+        })
+        .await;
+    assert_eq!(
+        command.command_id,
+        format!("handoff:aihandoff:{}", stored.sequence)
+    );
+    assert_eq!(
+        (handoff.reason.as_str(), handoff.summary.as_str()),
+        ("billing_dispute", "Wants a refund for order 42")
+    );
+    assert_eq!(handoff.requested_by(), Role::Ai);
+    assert!(
+        bridge.posts(conversation).is_empty(),
+        "the platform speaks for itself"
     );
 }

@@ -5,7 +5,10 @@ use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use prost::Message;
-use switchboard_contracts::v1::{AiRequest, ConversationCommand, TypingEvent};
+use switchboard_contracts::ids::ConversationId;
+use switchboard_contracts::v1::{
+    AiRequest, ConversationCommand, RequestHandoff, TypingEvent, conversation_command,
+};
 use switchboard_testkit::NatsServer;
 use tokio_util::sync::CancellationToken;
 
@@ -72,4 +75,24 @@ fn classify(message: &async_nats::Message) -> Option<Seen> {
     } else {
         None
     }
+}
+
+/// The handoff commands seen for `conversation`, in order.
+pub fn handoffs(
+    seen: &[Seen],
+    conversation: ConversationId,
+) -> Vec<(ConversationCommand, RequestHandoff)> {
+    seen.iter()
+        .filter_map(|s| match s {
+            Seen::Command(command) if command.conversation == conversation.to_string() => {
+                match &command.command {
+                    Some(conversation_command::Command::Handoff(handoff)) => {
+                        Some((command.clone(), handoff.clone()))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect()
 }

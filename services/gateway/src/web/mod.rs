@@ -1,7 +1,10 @@
 //! The browser-facing files: the widget script (`/widget.js`), each
-//! support-site widget's hosted page (`/support/{widget_id}`) and a small
-//! index page. The files live in the workspace's `web/` folder and are
-//! compiled in, so the gateway binary is all a deployment needs.
+//! support-site widget's hosted page (`/support/{widget_id}`), the agent
+//! console ([`console`]) and a small index page. The files live in the
+//! workspace's `web/` folder and are compiled in, so the gateway binary is
+//! all a deployment needs.
+
+pub mod console;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -22,6 +25,13 @@ pub const PAGES: &[(&str, &str)] = &[
     ("GET", "/"),
     ("GET", "/widget.js"),
     ("GET", "/support/{widget}"),
+    ("GET", "/console"),
+    ("GET", "/console.css"),
+    ("GET", "/console.js"),
+    ("GET", "/console-ui.js"),
+    ("GET", "/console-ws.js"),
+    ("GET", "/console-convs.js"),
+    ("GET", "/favicon.ico"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -29,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(index))
         .route("/widget.js", get(widget_js))
         .route("/support/{widget}", get(support_page))
+        .merge(console::routes())
 }
 
 async fn widget_js() -> impl IntoResponse {
@@ -54,7 +65,8 @@ async fn index() -> impl IntoResponse {
          <h1>Switchboard</h1>\
          <p>Customer-service chat. The HTTP API is described by its \
          <a href=\"/api/v1/openapi.json\">OpenAPI document</a>; \
-         the chat widget is <a href=\"/widget.js\">/widget.js</a>.</p>\
+         the chat widget is <a href=\"/widget.js\">/widget.js</a>; \
+         agents work in the <a href=\"/console\">agent console</a>.</p>\
          </body></html>\n"
             .to_owned(),
     )

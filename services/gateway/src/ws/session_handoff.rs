@@ -8,6 +8,7 @@
 //! | `standard` edition | `fallback {text}`; nothing changes (SPEC §2) |
 //! | otherwise | `ConversationCommand{handoff}`; the owner applies the sign-in rule (an anonymous customer gets a stored `sign_in_required` notice) |
 
+use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::v1::conversation_command::Command;
 use switchboard_contracts::v1::{
     Author, ConversationCommand, ConversationState, RequestHandoff, Role, SupportMode,
@@ -27,7 +28,7 @@ impl CustomerSession {
         };
         let (conversation, state) = (attached.id, attached.state);
         if self.ctx.support_mode == SupportMode::AiAgent {
-            return self.next_steps(now);
+            return self.next_steps(conversation, now);
         }
         if matches!(state, ConversationState::Queued | ConversationState::Live) {
             return send(WsError::invalid(
@@ -57,11 +58,7 @@ impl CustomerSession {
 
     /// SPEC §3: in `ai_agent` mode nothing is routed; the AI agent answers
     /// with its configured next steps.
-    fn next_steps(&mut self, now: Now) -> Vec<Effect> {
-        let Some(attached) = &self.conversation else {
-            return send(WsError::FirstMessageNeeded);
-        };
-        let conversation = attached.id;
+    fn next_steps(&mut self, conversation: ConversationId, now: Now) -> Vec<Effect> {
         let (author, text) = match &self.ctx.ai_agent {
             Some(agent) => (
                 Author {

@@ -56,7 +56,9 @@ fn a_signed_in_customer_is_queued_with_the_first_message_as_summary() {
     assert_eq!(after.state(), ConversationState::Queued);
     assert_eq!(after.info.summary, "My order is late");
     assert_eq!(after.info.handoff_reason, "customer_asked");
-    assert!(matches!(&plan.steps[0].effect, Effect::State { from: ConversationState::Ai, msg_id } if msg_id == "handoff:c1:1"));
+    assert!(
+        matches!(&plan.steps[0].effect, Effect::State { from: ConversationState::Ai, msg_id } if msg_id == "handoff:c1:1")
+    );
     let given = handoff(
         &record(true, ConversationState::Ai),
         &request("Refund for order 42"),
@@ -69,13 +71,7 @@ fn a_signed_in_customer_is_queued_with_the_first_message_as_summary() {
 
 #[test]
 fn an_anonymous_customer_is_asked_to_sign_in_and_stays_with_the_ai() {
-    let plan = handoff(
-        &record(false, ConversationState::Ai),
-        &request(""),
-        None,
-        7,
-    )
-    .unwrap();
+    let plan = handoff(&record(false, ConversationState::Ai), &request(""), None, 7).unwrap();
     assert_eq!(plan.steps.len(), 1);
     assert_eq!(
         plan.steps[0].effect,
@@ -92,15 +88,10 @@ fn an_anonymous_customer_is_asked_to_sign_in_and_stays_with_the_ai() {
 
 #[test]
 fn signing_in_carries_a_pending_handoff_on() {
-    let pending = handoff(
-        &record(false, ConversationState::Ai),
-        &request(""),
-        None,
-        7,
-    )
-    .unwrap()
-    .current()
-    .clone();
+    let pending = handoff(&record(false, ConversationState::Ai), &request(""), None, 7)
+        .unwrap()
+        .current()
+        .clone();
     let plan = identify(&pending, &ada(), Some("Where is my parcel?"), 9).unwrap();
     assert_eq!(plan.steps.len(), 2);
     assert!(matches!(plan.steps[0].effect, Effect::Identified { .. }));

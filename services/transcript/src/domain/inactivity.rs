@@ -136,9 +136,14 @@ mod tests {
         assert_eq!(next_check(&quiet, LIMITS), Some(11_000));
 
         let warned = check(&quiet, LIMITS, 11_000, "k");
-        assert!(matches!(&warned.steps[0].effect, Effect::Inactive { ends_at_ms: 11_500, msg_id } if msg_id == "inactive:c1:10000"));
+        assert!(
+            matches!(&warned.steps[0].effect, Effect::Inactive { ends_at_ms: 11_500, msg_id } if msg_id == "inactive:c1:10000")
+        );
         let warned = warned.current().clone();
-        assert!(check(&warned, LIMITS, 11_200, "k").is_empty(), "warned once");
+        assert!(
+            check(&warned, LIMITS, 11_200, "k").is_empty(),
+            "warned once"
+        );
         assert_eq!(next_check(&warned, LIMITS), Some(11_500));
 
         let ended = check(&warned, LIMITS, 11_500, "k");

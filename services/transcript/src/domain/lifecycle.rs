@@ -100,12 +100,20 @@ mod tests {
         let after = plan.current();
         assert_eq!(after.state(), ConversationState::Ended);
         assert_eq!(after.info.end_reason(), EndReason::AcceptTimeout);
-        assert_eq!((after.end_command.as_str(), after.ended_from), ("end-1", ConversationState::Queued));
         assert_eq!(
-            end(&record(ConversationState::Ai), &ending(EndReason::CustomerEnded, ""), "e", 3)
-                .unwrap()
-                .steps
-                .len(),
+            (after.end_command.as_str(), after.ended_from),
+            ("end-1", ConversationState::Queued)
+        );
+        assert_eq!(
+            end(
+                &record(ConversationState::Ai),
+                &ending(EndReason::CustomerEnded, ""),
+                "e",
+                3
+            )
+            .unwrap()
+            .steps
+            .len(),
             1
         );
     }
@@ -116,10 +124,22 @@ mod tests {
         ended.end_command = "end-1".into();
         ended.ended_from = ConversationState::Live;
         let repeat = end(&ended, &ending(EndReason::AgentEnded, ""), "end-1", 4).unwrap();
-        assert!(matches!(repeat.steps[0].effect, Effect::State { from: ConversationState::Live, .. }));
-        assert!(end(&ended, &ending(EndReason::AgentEnded, ""), "end-2", 4).unwrap().is_empty());
+        assert!(matches!(
+            repeat.steps[0].effect,
+            Effect::State {
+                from: ConversationState::Live,
+                ..
+            }
+        ));
+        assert!(
+            end(&ended, &ending(EndReason::AgentEnded, ""), "end-2", 4)
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(
-            end(&ended, &EndConversation::default(), "end-3", 4).unwrap_err().code(),
+            end(&ended, &EndConversation::default(), "end-3", 4)
+                .unwrap_err()
+                .code(),
             "invalid"
         );
     }
@@ -130,19 +150,32 @@ mod tests {
             kind: "fallback".into(),
             text: "Try again later.".into(),
         };
-        assert_eq!(notice(&record(ConversationState::Ai), &good, 1).unwrap().steps.len(), 1);
+        assert_eq!(
+            notice(&record(ConversationState::Ai), &good, 1)
+                .unwrap()
+                .steps
+                .len(),
+            1
+        );
         let bad_kind = PostNotice {
             kind: "Fall Back".into(),
             ..good.clone()
         };
-        assert_eq!(notice(&record(ConversationState::Ai), &bad_kind, 1).unwrap_err().code(), "invalid");
+        assert_eq!(
+            notice(&record(ConversationState::Ai), &bad_kind, 1)
+                .unwrap_err()
+                .code(),
+            "invalid"
+        );
         let blank = PostNotice {
             text: " ".into(),
             ..good.clone()
         };
         assert!(notice(&record(ConversationState::Ai), &blank, 1).is_err());
         assert_eq!(
-            notice(&record(ConversationState::Ended), &good, 1).unwrap_err().code(),
+            notice(&record(ConversationState::Ended), &good, 1)
+                .unwrap_err()
+                .code(),
             "conversation_ended"
         );
     }

@@ -214,11 +214,15 @@ mod tests {
 
     #[test]
     fn the_end_has_one_event_id_and_queueing_keeps_the_activity_clock() {
-        let plan = Plan::new(&record(), 5_000).change_state(ConversationState::Ended, "end", |_| {});
-        assert!(matches!(&plan.steps[0].effect, Effect::State { msg_id, .. } if msg_id == "end:c1"));
+        let plan =
+            Plan::new(&record(), 5_000).change_state(ConversationState::Ended, "end", |_| {});
+        assert!(
+            matches!(&plan.steps[0].effect, Effect::State { msg_id, .. } if msg_id == "end:c1")
+        );
         let mut ai = record();
         ai.info.state = ConversationState::Ai as i32;
-        let queued = Plan::new(&ai, 9_000).change_state(ConversationState::Queued, "handoff", |_| {});
+        let queued =
+            Plan::new(&ai, 9_000).change_state(ConversationState::Queued, "handoff", |_| {});
         assert_eq!(queued.current().active_since, 0);
     }
 }

@@ -54,7 +54,11 @@ pub fn assign(record: &Record, assign: &AssignAgent, at_ms: i64) -> Result<Plan,
 /// reason stay, for the work item and for a later handoff.
 pub fn return_to_ai(record: &Record, back: &ReturnToAi, at_ms: i64) -> Result<Plan, Refusal> {
     check_length("return_to_ai.reason", &back.reason, MAX_LABEL_CHARS)?;
-    check_length("return_to_ai.fallback_text", &back.fallback_text, MAX_TEXT_CHARS)?;
+    check_length(
+        "return_to_ai.fallback_text",
+        &back.fallback_text,
+        MAX_TEXT_CHARS,
+    )?;
     let plan = Plan::new(record, at_ms);
     match record.state() {
         ConversationState::Queued => {}
@@ -121,7 +125,13 @@ mod tests {
         );
         let after = plan.current();
         assert_eq!(after.state(), ConversationState::Live);
-        assert_eq!((after.info.assignee.as_str(), after.info.assignee_name.as_str()), ("a1", "Grace"));
+        assert_eq!(
+            (
+                after.info.assignee.as_str(),
+                after.info.assignee_name.as_str()
+            ),
+            ("a1", "Grace")
+        );
         assert_eq!(after.active_since, 50);
     }
 
@@ -129,12 +139,24 @@ mod tests {
     fn a_second_accept_conflicts_and_the_same_one_again_changes_nothing() {
         let live = record(ConversationState::Live, "a1");
         assert!(assign(&live, &accept("a1"), 1).unwrap().is_empty());
-        assert_eq!(assign(&live, &accept("a2"), 1).unwrap_err().code(), "conflict");
+        assert_eq!(
+            assign(&live, &accept("a2"), 1).unwrap_err().code(),
+            "conflict"
+        );
         let back_with_ai = record(ConversationState::Ai, "");
-        assert_eq!(assign(&back_with_ai, &accept("a2"), 1).unwrap_err().code(), "conflict");
+        assert_eq!(
+            assign(&back_with_ai, &accept("a2"), 1).unwrap_err().code(),
+            "conflict"
+        );
         let ended = record(ConversationState::Ended, "");
-        assert_eq!(assign(&ended, &accept("a2"), 1).unwrap_err().code(), "conversation_ended");
-        assert_eq!(assign(&live, &accept(" "), 1).unwrap_err().code(), "invalid");
+        assert_eq!(
+            assign(&ended, &accept("a2"), 1).unwrap_err().code(),
+            "conversation_ended"
+        );
+        assert_eq!(
+            assign(&live, &accept(" "), 1).unwrap_err().code(),
+            "invalid"
+        );
     }
 
     #[test]
@@ -144,11 +166,20 @@ mod tests {
             fallback_text: "Email us at help@example.com.".into(),
         };
         let plan = return_to_ai(&record(ConversationState::Queued, ""), &back, 8).unwrap();
-        assert!(matches!(&plan.steps[0].effect, Effect::Notice { kind, text } if kind == "fallback" && text == "Email us at help@example.com."));
+        assert!(
+            matches!(&plan.steps[0].effect, Effect::Notice { kind, text } if kind == "fallback" && text == "Email us at help@example.com.")
+        );
         assert_eq!(plan.current().state(), ConversationState::Ai);
-        assert!(return_to_ai(&record(ConversationState::Ai, ""), &back, 8).unwrap().is_empty());
+        assert!(
+            return_to_ai(&record(ConversationState::Ai, ""), &back, 8)
+                .unwrap()
+                .is_empty()
+        );
         let live = record(ConversationState::Live, "a1");
-        assert_eq!(return_to_ai(&live, &back, 8).unwrap_err().code(), "conflict");
+        assert_eq!(
+            return_to_ai(&live, &back, 8).unwrap_err().code(),
+            "conflict"
+        );
         assert_eq!(fallback_text("  "), DEFAULT_FALLBACK_TEXT);
     }
 }

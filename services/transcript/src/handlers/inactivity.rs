@@ -137,6 +137,9 @@ mod tests {
         assert_eq!(command.at_ms, 1_234);
         assert!(matches!(command.command, Some(Command::CheckInactivity(_))));
         let id = timer_id(c);
-        assert!(switchboard_contracts::streams::timer_keys::is_valid_id(&id), "{id}");
+        assert!(
+            switchboard_contracts::streams::timer_keys::is_valid_id(&id),
+            "{id}"
+        );
     }
 }

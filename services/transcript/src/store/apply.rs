@@ -81,7 +81,9 @@ impl Store {
         };
         let record = rows::record(&locked)?;
         let conversation = target.conversation.to_string();
-        if let Some(publications) = outcomes::find(&mut tx, &conversation, target.command_id).await? {
+        if let Some(publications) =
+            outcomes::find(&mut tx, &conversation, target.command_id).await?
+        {
             tx.rollback().await?;
             return Ok(Applied {
                 publications,

@@ -67,7 +67,9 @@ fn decode(text: &str) -> Result<Vec<Publication>, StoreError> {
     let corrupt = |why: &str| StoreError::Corrupt(format!("command outcome: {why}"));
     text.lines()
         .map(|line| {
-            let (msg_id, hex) = line.split_once(' ').ok_or_else(|| corrupt("no message id"))?;
+            let (msg_id, hex) = line
+                .split_once(' ')
+                .ok_or_else(|| corrupt("no message id"))?;
             let bytes = unhex(hex).ok_or_else(|| corrupt("bad hex"))?;
             let event = ConversationEvent::decode(bytes.as_slice())
                 .map_err(|e| corrupt(&format!("undecodable event: {e}")))?;
@@ -80,7 +82,7 @@ fn decode(text: &str) -> Result<Vec<Publication>, StoreError> {
 }
 
 fn unhex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     (0..hex.len())

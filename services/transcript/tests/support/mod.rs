@@ -1,6 +1,10 @@
 //! What the service tests share: a transcript service started in-process on
-//! its own nats-server and SQLite file, a bus client to drive it, and
-//! command builders.
+//! its own nats-server and SQLite file (optionally beside a real timer
+//! service), a bus client to drive it, and command builders.
+
+#![allow(dead_code)] // each test binary uses its own part of the kit
+
+pub mod commands;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -33,17 +37,36 @@ pub struct Harness {
     pub health_addr: SocketAddr,
     shutdown: Shutdown,
     running: tokio::task::JoinHandle<()>,
+    timer: Option<Shutdown>,
     _data: tempfile::TempDir,
 }
 
 impl Harness {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}, false).await
+    }
+
+    /// A harness whose config `configure` adjusts; with `timer`, the real
+    /// timer service runs beside the transcript and fires its timers.
+    pub async fn start_with(configure: impl FnOnce(&mut TranscriptConfig), timer: bool) -> Self {
         let nats = NatsServer::start().await;
         let data = tempfile::tempdir().expect("temp dir");
         let database_url = format!("sqlite://{}", data.path().join("transcript.db").display());
-        let service = Service::start(TranscriptConfig::for_tests(&nats.url(), &database_url))
+        let mut config = TranscriptConfig::for_tests(&nats.url(), &database_url);
+        configure(&mut config);
+        let service = Service::start(config).await.expect("transcript starts");
+        let timer = if timer {
+            let timers = switchboard_timer::server::Service::start(
+                switchboard_timer::config::TimerConfig::for_tests(&nats.url()),
+            )
             .await
-            .expect("transcript starts");
+            .expect("timer service starts");
+            let handle = timers.shutdown_handle();
+            tokio::spawn(timers.run_until(std::future::pending()));
+            Some(handle)
+        } else {
+            None
+        };
         let health_addr = service.health_addr();
         let shutdown = service.shutdown_handle();
         let running = tokio::spawn(service.run_until(std::future::pending()));
@@ -56,12 +79,16 @@ impl Harness {
             health_addr,
             shutdown,
             running,
+            timer,
             _data: data,
         }
     }
 
     /// Triggers shutdown and checks the service drains in time.
     pub async fn stop(self) {
+        if let Some(timer) = &self.timer {
+            timer.trigger();
+        }
         self.shutdown.trigger();
         tokio::time::timeout(Duration::from_secs(20), self.running)
             .await
@@ -230,16 +257,15 @@ pub fn end(
     conversation: ConversationId,
     reason: EndReason,
 ) -> ConversationCommand {
-    ConversationCommand {
-        tenant: tenant.to_string(),
-        conversation: conversation.to_string(),
-        at_ms: 1,
-        command_id: format!("end:{conversation}"),
-        command: Some(Command::End(EndConversation {
+    commands::command(
+        tenant,
+        conversation,
+        &format!("end:{conversation}"),
+        Command::End(EndConversation {
             reason: reason as i32,
             ..Default::default()
-        })),
-    }
+        }),
+    )
 }
 
 pub fn query(tenant: TenantId, conversation: ConversationId) -> TranscriptQuery {

@@ -4,3 +4,5 @@
 
 mod chat;
 mod crash;
+mod inactivity;
+mod live;

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use switchboard_contracts::ids::{ConversationId, TenantId};
-use switchboard_contracts::v1::{Author, EndReason, Role, SupportMode};
+use switchboard_contracts::v1::{Author, ConversationState, EndReason, Role, SupportMode};
 
 use super::{new_message, post, start};
 use crate::store::{Appended, NewMessage, Store};
@@ -134,4 +134,56 @@ pub(super) async fn the_conversation_keeps_what_its_start_said(store: Store) {
     );
     assert_eq!(info.created_at_ms, 1_700_000_000_000);
     assert_eq!(info.end_reason(), EndReason::Unspecified);
+}
+
+pub(super) async fn posts_move_the_activity_clock_and_system_messages_do_not(store: Store) {
+    let (tenant, conversation) = (TenantId::new(), ConversationId::new());
+    let opening = post(tenant, conversation, "c1");
+    let t0 = opening.at_ms;
+    new_message(&store, &opening).await;
+    let activity = |store: Store| async move {
+        let info = store.conversation(tenant, conversation).await.unwrap();
+        info.unwrap().last_activity_ms
+    };
+    assert_eq!(activity(store.clone()).await, t0);
+    let mut reply = post(tenant, conversation, "c2");
+    reply.author.role = Role::Ai as i32;
+    reply.at_ms = t0 + 10;
+    new_message(&store, &reply).await;
+    assert_eq!(activity(store.clone()).await, t0 + 10);
+    let system = NewMessage {
+        author: Author {
+            role: Role::System as i32,
+            ..Default::default()
+        },
+        at_ms: t0 + 20,
+        ..post(tenant, conversation, "c3")
+    };
+    new_message(&store, &system).await;
+    assert_eq!(
+        activity(store.clone()).await,
+        t0 + 10,
+        "system messages are not activity"
+    );
+}
+
+pub(super) async fn a_support_team_conversation_opens_queued_with_its_first_message_as_summary(
+    store: Store,
+) {
+    let (tenant, conversation) = (TenantId::new(), ConversationId::new());
+    let mut opening = post(tenant, conversation, "c1");
+    let start = opening.start.as_mut().unwrap();
+    start.initial_state = ConversationState::Queued as i32;
+    start.support_mode = SupportMode::SupportTeam as i32;
+    opening.text = "  My invoice is wrong ".into();
+    new_message(&store, &opening).await;
+    let info = store
+        .conversation(tenant, conversation)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(info.state(), ConversationState::Queued);
+    assert_eq!(info.summary, "My invoice is wrong");
+    assert_eq!(info.handoff_reason, "support_team");
+    assert!(!info.handoff_pending);
 }

@@ -117,7 +117,17 @@ pub(super) async fn another_tenant_can_neither_read_nor_post_to_a_conversation(s
     // Even a post that carries a start cannot take the conversation over.
     let refused = refusal(store.append(&post(intruder, conversation, "x1")).await);
     assert_eq!(refused.code(), "conversation_not_found");
-    let refused = refusal(end(&store, intruder, conversation, EndReason::AgentEnded, "e", 1).await);
+    let refused = refusal(
+        end(
+            &store,
+            intruder,
+            conversation,
+            EndReason::AgentEnded,
+            "e",
+            1,
+        )
+        .await,
+    );
     assert_eq!(refused.code(), "conversation_not_found");
     let info = store
         .conversation(owner, conversation)
@@ -160,22 +170,46 @@ pub(super) async fn tail_returns_the_last_n_messages_in_seq_order(store: Store) 
 pub(super) async fn ending_twice_tells_a_repeat_from_a_second_end(store: Store) {
     let (tenant, conversation) = (TenantId::new(), ConversationId::new());
     new_message(&store, &post(tenant, conversation, "c1")).await;
-    let first = end(&store, tenant, conversation, EndReason::AgentEnded, "end-1", 2_000)
-        .await
-        .unwrap();
+    let first = end(
+        &store,
+        tenant,
+        conversation,
+        EndReason::AgentEnded,
+        "end-1",
+        2_000,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         change(&first),
         Some((ConversationState::Ai, ConversationState::Ended))
     );
     assert_eq!(first.publications[0].msg_id, format!("end:{conversation}"));
-    let repeat = end(&store, tenant, conversation, EndReason::AgentEnded, "end-1", 3_000)
-        .await
-        .unwrap();
+    let repeat = end(
+        &store,
+        tenant,
+        conversation,
+        EndReason::AgentEnded,
+        "end-1",
+        3_000,
+    )
+    .await
+    .unwrap();
     assert!(repeat.replayed);
-    assert_eq!(repeat.publications, first.publications, "the identical event again");
-    let second = end(&store, tenant, conversation, EndReason::Inactivity, "end-2", 4_000)
-        .await
-        .unwrap();
+    assert_eq!(
+        repeat.publications, first.publications,
+        "the identical event again"
+    );
+    let second = end(
+        &store,
+        tenant,
+        conversation,
+        EndReason::Inactivity,
+        "end-2",
+        4_000,
+    )
+    .await
+    .unwrap();
     assert!(second.publications.is_empty(), "{second:?}");
     assert_eq!(second.record.info.end_reason(), EndReason::AgentEnded);
 }

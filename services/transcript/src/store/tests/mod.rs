@@ -10,10 +10,11 @@ use switchboard_contracts::v1::{
     SupportMode,
 };
 
-use super::{Applied, Appended, NewMessage, Store, Target};
+use super::{Appended, Applied, NewMessage, Store, Target};
 use crate::error::{Refusal, StoreError};
 
 mod append;
+mod commands;
 mod handoff;
 mod inactivity;
 mod lifecycle;
@@ -159,9 +160,11 @@ pub(super) async fn end(
         ..Default::default()
     };
     store
-        .apply(target(tenant, conversation, command_id, at_ms), false, |record, _| {
-            crate::domain::lifecycle::end(record, &command, command_id, at_ms)
-        })
+        .apply(
+            target(tenant, conversation, command_id, at_ms),
+            false,
+            |record, _| crate::domain::lifecycle::end(record, &command, command_id, at_ms),
+        )
         .await
 }
 

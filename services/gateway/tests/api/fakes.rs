@@ -1,0 +1,163 @@
+//! Stand-ins for the services the gateway asks over the bus, so the API is
+//! tested against the bus contract alone: a work-item service on
+//! `sb.rpc.workitem.*` (items in memory, the status moves of SPEC §4, and
+//! every request recorded) and a transcript service on
+//! `sb.rpc.transcript.*` answering from fixed conversations.
+
+use std::sync::{Arc, Mutex};
+
+use futures::StreamExt;
+use prost::Message;
+use switchboard_bus::Bus;
+use switchboard_contracts::subjects::filter;
+use switchboard_contracts::v1::work_item_request::Request;
+use switchboard_contracts::v1::{
+    ChatMessage, ConversationInfo, TranscriptPage, TranscriptQuery, WorkItem, WorkItemPage,
+    WorkItemRequest,
+};
+
+#[derive(Clone, Default)]
+pub struct FakeWorkItems {
+    items: Arc<Mutex<Vec<WorkItem>>>,
+    requests: Arc<Mutex<Vec<WorkItemRequest>>>,
+    refusal: Arc<Mutex<Option<(String, String)>>>,
+}
+
+impl FakeWorkItems {
+    /// Subscribes before returning: requests sent afterwards are answered.
+    pub async fn start(bus: &Bus) -> Self {
+        let fake = Self::default();
+        let mut requests = bus
+            .client
+            .subscribe(filter::ALL_WORKITEM_RPC)
+            .await
+            .expect("work-item rpc subscription");
+        let (client, answering) = (bus.client.clone(), fake.clone());
+        tokio::spawn(async move {
+            while let Some(request) = requests.next().await {
+                let Some(reply) = request.reply else { continue };
+                let page = match WorkItemRequest::decode(request.payload) {
+                    Ok(request) => answering.answer(request),
+                    Err(_) => refused("invalid", "not a WorkItemRequest"),
+                };
+                let _ = client.publish(reply, page.encode_to_vec().into()).await;
+            }
+        });
+        fake
+    }
+
+    pub fn add(&self, item: WorkItem) {
+        self.items.lock().unwrap().push(item);
+    }
+
+    /// The next request is refused with `code` (how the service says
+    /// `conflict` or `unavailable`).
+    pub fn refuse_next(&self, code: &str, message: &str) {
+        *self.refusal.lock().unwrap() = Some((code.into(), message.into()));
+    }
+
+    pub fn requests(&self) -> Vec<WorkItemRequest> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    fn answer(&self, request: WorkItemRequest) -> WorkItemPage {
+        self.requests.lock().unwrap().push(request.clone());
+        if let Some((code, message)) = self.refusal.lock().unwrap().take() {
+            return refused(&code, &message);
+        }
+        let mut items = self.items.lock().unwrap();
+        let visible =
+            |spaces: &[String], item: &WorkItem| spaces.is_empty() || spaces.contains(&item.space);
+        match request.request {
+            Some(Request::Query(query)) if !query.id.is_empty() => items
+                .iter()
+                .find(|i| i.id == query.id && i.tenant == query.tenant && visible(&query.spaces, i))
+                .map(|item| page(vec![item.clone()]))
+                .unwrap_or_else(|| refused("not_found", "no such work item")),
+            Some(Request::Query(query)) => page(
+                items
+                    .iter()
+                    .filter(|i| i.tenant == query.tenant && visible(&query.spaces, i))
+                    .filter(|i| query.space.is_empty() || i.space == query.space)
+                    .filter(|i| query.status.is_empty() || i.status == query.status)
+                    .filter(|i| query.assignee.is_empty() || i.assignee == query.assignee)
+                    .cloned()
+                    .collect(),
+            ),
+            Some(Request::Update(update)) => {
+                let Some(item) = items.iter_mut().find(|i| {
+                    i.id == update.id && i.tenant == update.tenant && visible(&update.spaces, i)
+                }) else {
+                    return refused("not_found", "no such work item");
+                };
+                let allowed = matches!(
+                    (item.status.as_str(), update.status.as_str()),
+                    ("open", "in_progress")
+                        | ("open" | "in_progress", "resolved")
+                        | ("resolved", "open")
+                ) || item.status == update.status;
+                if !allowed {
+                    let why = format!(
+                        "status cannot move from {} to {}",
+                        item.status, update.status
+                    );
+                    return refused("invalid", &why);
+                }
+                item.status = update.status;
+                item.updated_at_ms += 1;
+                page(vec![item.clone()])
+            }
+            None => refused("invalid", "empty request"),
+        }
+    }
+}
+
+fn page(items: Vec<WorkItem>) -> WorkItemPage {
+    WorkItemPage {
+        items,
+        ..Default::default()
+    }
+}
+
+fn refused(code: &str, message: &str) -> WorkItemPage {
+    WorkItemPage {
+        items: Vec::new(),
+        error: code.into(),
+        message: message.into(),
+    }
+}
+
+/// Answers transcript reads from `conversations` until the bus closes.
+pub async fn serve_transcripts(
+    bus: &Bus,
+    conversations: Vec<(ConversationInfo, Vec<ChatMessage>)>,
+) {
+    let mut requests = bus
+        .client
+        .subscribe(filter::ALL_TRANSCRIPT_RPC)
+        .await
+        .expect("transcript rpc subscription");
+    let client = bus.client.clone();
+    tokio::spawn(async move {
+        while let Some(request) = requests.next().await {
+            let Some(reply) = request.reply else { continue };
+            let page = TranscriptQuery::decode(request.payload)
+                .ok()
+                .and_then(|query| {
+                    conversations.iter().find(|(info, _)| {
+                        info.id == query.conversation && info.tenant == query.tenant
+                    })
+                })
+                .map(|(info, messages)| TranscriptPage {
+                    info: Some(info.clone()),
+                    messages: messages.clone(),
+                    error: String::new(),
+                })
+                .unwrap_or_else(|| TranscriptPage {
+                    error: "not_found".into(),
+                    ..Default::default()
+                });
+            let _ = client.publish(reply, page.encode_to_vec().into()).await;
+        }
+    });
+}

@@ -1,0 +1,79 @@
+//! Tenants (the operator) and chat settings (the tenant admin).
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use super::helpers::*;
+
+#[tokio::test]
+async fn an_operator_creates_a_tenant_and_gets_its_tokens() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .send(
+            "POST",
+            "/api/v1/tenants",
+            Some(OPERATOR),
+            Some(json!({"name": "Acme", "edition": "premium"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["edition"], "premium");
+    assert_eq!(body["maximum_conversations"], 3);
+    assert!(
+        body["admin_token"]
+            .as_str()
+            .unwrap()
+            .starts_with("sb_admin_")
+    );
+    assert!(
+        body["identity_secret"]
+            .as_str()
+            .unwrap()
+            .starts_with("sb_idsec_")
+    );
+    let tenant = Tenant {
+        id: body["id"].as_str().unwrap().to_owned(),
+        admin: body["admin_token"].as_str().unwrap().to_owned(),
+    };
+    let (status, shown) = app.admin(&tenant, "GET", "", Value::Null).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(shown["name"], "Acme");
+    assert!(shown.get("admin_token").is_none() && shown.get("identity_secret").is_none());
+}
+
+#[tokio::test]
+async fn maximum_conversations_outside_1_to_20_is_invalid() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("premium").await;
+    for bad in [0, 21, -1] {
+        let (status, body) = app
+            .admin(
+                &tenant,
+                "PATCH",
+                "/chat-settings",
+                json!({"maximum_conversations": bad}),
+            )
+            .await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+        );
+        assert!(
+            message(&body).starts_with("maximum_conversations:"),
+            "{body}"
+        );
+    }
+    let (status, _) = app
+        .admin(
+            &tenant,
+            "PATCH",
+            "/chat-settings",
+            json!({"maximum_conversations": 20}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, settings) = app
+        .admin(&tenant, "GET", "/chat-settings", Value::Null)
+        .await;
+    assert_eq!(settings, json!({"maximum_conversations": 20}));
+}

@@ -21,6 +21,9 @@ pub struct Demo {
     /// signed-in features without a site of your own.
     #[serde(default)]
     pub customer_token: String,
+    /// The demo support agent's console token.
+    #[serde(default)]
+    pub agent_token: String,
 }
 
 const KNOWLEDGE: &[(&str, &str)] = &[
@@ -65,6 +68,7 @@ pub async fn ensure(gateway: &str, operator_token: &str, data_dir: &Path) -> any
     let client = reqwest::Client::new();
     if let Ok(saved) = std::fs::read_to_string(&path)
         && let Ok(demo) = serde_json::from_str::<Demo>(&saved)
+        && !demo.agent_token.is_empty()
     {
         let check = client
             .get(format!(
@@ -115,17 +119,24 @@ async fn create(
         }),
     )
     .await?;
-    call(
+    let space = call(
         client.post(format!("{base}/spaces")).bearer_auth(&admin),
         json!({"name": "Support", "live_chat": true}),
+    )
+    .await?;
+    let space = text(&space, "id")?;
+    let agent = call(
+        client.post(format!("{base}/agents")).bearer_auth(&admin),
+        json!({"name": "Alex", "email": "alex@example.com", "spaces": [space]}),
     )
     .await?;
     let experience = call(
         client.post(format!("{base}/experiences")).bearer_auth(&admin),
         json!({
             "name": "Demo Co Help Center",
-            "support_mode": "ai_agent",
+            "support_mode": "ai_and_team",
             "ai_agent": text(&ai_agent, "id")?,
+            "routed_space": space,
             "fallback_message": "Nobody can take your chat right now. Write to support@example.com or call us weekdays 8:00-18:00 CET.",
         }),
     )
@@ -162,6 +173,7 @@ async fn create(
         support_widget: text(&support, "id")?,
         embed_widget: text(&embed, "id")?,
         customer_token,
+        agent_token: text(&agent, "token")?,
     })
 }
 

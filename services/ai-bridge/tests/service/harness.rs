@@ -188,6 +188,7 @@ impl Bridge {
             text: text.into(),
             at_ms: 1,
             client_id: format!("c{}", thread.info.last_seq),
+            notice: String::new(),
         };
         thread.messages.push(message.clone());
         ConversationEvent {

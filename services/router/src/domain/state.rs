@@ -134,6 +134,20 @@ impl State {
         self.config
     }
 
+    /// Replaces the timing configuration: a stored state is loaded under the
+    /// process's current settings (SWITCHBOARD_OFFER_TIMEOUT and
+    /// SWITCHBOARD_ACCEPT_WINDOW may change between restarts). Only effects
+    /// made from now on use it.
+    pub fn set_config(&mut self, config: Config) {
+        self.config = config;
+    }
+
+    /// Every agent the router knows, by id (removed agents included while
+    /// their live conversations last).
+    pub fn agents(&self) -> impl Iterator<Item = (AgentId, &Agent)> + '_ {
+        self.agents.iter().map(|(id, agent)| (*id, agent))
+    }
+
     pub fn limit(&self) -> Limit {
         self.limit
     }

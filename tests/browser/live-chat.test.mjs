@@ -1,0 +1,168 @@
+// Browser test of live chat with a human (SPEC.md §4-§7, CONTRACT.md §3): a signed-in customer on the hosted support
+// page and an agent in the console (/console), in two browser contexts against the whole system started by the
+// devstack launcher. The demo tenant is premium; the test gives it its own space, agent and routing through the
+// HTTP API, so it does not depend on how the demo tenant is seeded.
+// Run from the repository root: SWITCHBOARD_BIN_DIR=$PWD/target/debug node --test tests/browser/
+// Screenshots of both pages after the accept and at the end go to tests/browser/artifacts/ (also on failure).
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { startStack } from './support/stack.mjs';
+import { api, customerToken } from './support/api.mjs';
+import { ARTIFACTS, launchChromium, watchedPage } from './support/pages.mjs';
+
+const STEP = 15_000; // each step crosses the bus and one or more services; generous for a loaded CI machine
+
+let stack;
+let browser;
+
+before(async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  stack = await startStack({ timeoutMs: 90_000 });
+  browser = await launchChromium();
+}, { timeout: 120_000 });
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+}, { timeout: 30_000 });
+
+/** A space routed to by the demo experience, with one agent, Alice; and a signed-in customer, Casey. */
+async function setUpLiveChat() {
+  const { gateway, demo } = stack.info;
+  const tenant = `/tenants/${demo.tenant}`;
+  const space = await api(gateway, demo.admin_token, 'POST', `${tenant}/spaces`, { name: 'Billing', live_chat: true });
+  const agent = await api(gateway, demo.admin_token, 'POST', `${tenant}/agents`,
+    { name: 'Alice', email: 'alice@example.com', spaces: [space.id] });
+  assert.ok(agent.token, 'a new agent comes with a console token');
+  await api(gateway, demo.admin_token, 'PATCH', `${tenant}/experiences/${demo.experience}`,
+    { support_mode: 'ai_and_team', routed_space: space.id });
+  const customer = customerToken(demo.identity_secret, { sub: 'casey-1', name: 'Casey', email: 'casey@example.com' });
+  return { space: space.id, agentToken: agent.token, customerToken: customer };
+}
+
+/** Server-confirmed (not optimistic) bubbles of `role` inside `scope`, optionally only those containing `text`. */
+function bubbles(scope, role, text) {
+  const all = scope.locator(`[data-testid=message][data-role=${role}][data-seq]`);
+  return text ? all.filter({ hasText: text }) : all;
+}
+
+test('a customer asks for a person, an agent accepts in the console, they exchange messages and see each other typing, and the agent ends the chat', { timeout: 180_000 }, async () => {
+  const { gateway, demo } = stack.info;
+  const setup = await setUpLiveChat();
+  const agent = await watchedPage(browser, 'live-chat-agent', { timeout: STEP });
+  const customer = await watchedPage(browser, 'live-chat-customer', { timeout: STEP });
+  let step = 'start';
+  try {
+    // The agent signs in and turns on availability in the space; only the server's status frame flips the switch.
+    step = 'the agent signs in and becomes available';
+    const desk = agent.page;
+    await desk.goto(`${gateway}/console`);
+    await desk.getByTestId('token-input').fill(setup.agentToken);
+    await desk.getByTestId('sign-in').click();
+    await desk.getByTestId('agent-name').filter({ hasText: 'Alice' }).waitFor();
+    const toggle = desk.locator(`[data-testid=status-toggle][data-space="${setup.space}"]`);
+    await toggle.waitFor();
+    assert.equal(await toggle.getAttribute('data-status'), 'unavailable', 'a new agent starts unavailable');
+    await toggle.click();
+    await desk.locator(`[data-testid=status-toggle][data-space="${setup.space}"][data-status=available]`).waitFor();
+
+    // The customer, signed in, talks to the AI first and then asks for a person.
+    step = 'the customer gets an AI answer';
+    const widget = customer.page;
+    await widget.goto(`${gateway}/support/${demo.support_widget}?token=${encodeURIComponent(setup.customerToken)}`);
+    const question = 'How do I reset my password?';
+    await widget.getByTestId('composer').fill(question);
+    await widget.getByTestId('send').click();
+    await bubbles(widget, 'customer', question).waitFor();
+    await bubbles(widget, 'ai', 'Forgot password').waitFor();
+
+    step = 'the customer asks for a person and is queued';
+    await widget.getByTestId('talk-to-person').click();
+    await widget.locator('[data-testid=notice][data-kind=queued]').waitFor();
+
+    // The offer reaches Alice with the customer's name and a running countdown; she accepts.
+    step = 'the agent gets an offer and accepts it';
+    const offer = desk.getByTestId('offer');
+    await offer.waitFor();
+    assert.match(await offer.innerText(), /Casey/, 'the offer names the customer');
+    const countdown = offer.getByTestId('countdown');
+    await desk.waitForFunction((el) => /^\d+:\d\d$/.test(el.textContent.trim()), await countdown.elementHandle(), { timeout: STEP });
+    const conversationId = await offer.getAttribute('data-conversation');
+    assert.ok(conversationId, 'the offer names its conversation');
+    await offer.getByTestId('accept').click();
+
+    step = 'the agent sees the whole transcript, the AI part included';
+    const pane = desk.locator(`[data-testid=conversation][data-conversation="${conversationId}"]`);
+    await pane.waitFor();
+    await bubbles(pane, 'customer', question).waitFor();
+    await bubbles(pane, 'ai', 'Forgot password').waitFor();
+    await offer.waitFor({ state: 'detached' });
+
+    step = 'the customer sees that Alice joined';
+    await widget.locator('[data-testid=notice][data-kind=agent_joined]').filter({ hasText: 'Alice' }).waitFor();
+    await agent.shot('accepted');
+    await customer.shot('accepted');
+
+    // Typing, both ways, before anyone sends anything. The console keeps room for its typing line (it never
+    // jumps), so "visible" there means the line says who is typing; the widget hides its line when nobody is.
+    step = 'the agent sees the customer typing';
+    await widget.getByTestId('composer').fill('My invoice');
+    await pane.getByTestId('typing').filter({ hasText: /Casey is typing/ }).waitFor();
+
+    step = 'the customer sees the agent typing';
+    await pane.getByTestId('composer').fill('Let me');
+    const customerTyping = widget.getByTestId('typing');
+    await customerTyping.filter({ hasText: /Alice is typing/ }).waitFor({ state: 'visible' });
+
+    // Messages, both ways; each appears once, server-confirmed, on the other side.
+    step = 'the customer\'s message reaches the agent';
+    const complaint = 'My invoice is wrong';
+    await widget.getByTestId('composer').fill(complaint);
+    await widget.getByTestId('send').click();
+    await bubbles(pane, 'customer', complaint).waitFor();
+    await bubbles(widget, 'customer', complaint).waitFor();
+
+    step = 'the agent\'s reply reaches the customer';
+    const reply = 'Let me check that for you.';
+    await pane.getByTestId('composer').fill(reply);
+    await pane.getByTestId('send').click();
+    const replied = bubbles(widget, 'agent', reply);
+    await replied.waitFor();
+    await bubbles(pane, 'agent', reply).waitFor();
+    assert.match(await replied.innerText(), /Alice/, 'the customer sees who answered');
+
+    step = 'both sides show the same thread in the same order';
+    const thread = (scope) => scope.locator('[data-testid=message][data-seq]').evaluateAll(
+      (els) => els.map((el) => `${el.dataset.seq}:${el.dataset.role}`));
+    const agentThread = await thread(pane);
+    const customerThread = await thread(widget);
+    assert.deepEqual(agentThread, customerThread, 'the agent and the customer see one thread');
+    const seqs = agentThread.map((entry) => Number(entry.split(':')[0]));
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'the thread is in seq order');
+    assert.equal(new Set(seqs).size, seqs.length, 'no message is shown twice');
+
+    // Alice ends the chat through the confirm dialog.
+    step = 'the agent ends the chat';
+    await pane.getByTestId('end-conversation').click();
+    await desk.getByTestId('confirm-end').click();
+    await widget.locator('[data-testid=notice][data-kind=ended]').waitFor();
+    await pane.locator('[data-testid=notice][data-kind=ended]').waitFor();
+    assert.equal(await pane.getByTestId('composer').isDisabled(), true, 'an ended conversation takes no more replies');
+    await widget.getByTestId('end-chat').waitFor({ state: 'hidden' });
+    await agent.shot('ended');
+    await customer.shot('ended');
+
+    assert.deepEqual([...agent.uncaught(), ...customer.uncaught()], [], 'neither page threw an uncaught error');
+  } catch (error) {
+    await agent.shot('failed');
+    await customer.shot('failed');
+    const died = stack.exited() ? `\nthe devstack exited: ${JSON.stringify(stack.exited())}` : '';
+    error.message = `failed at "${step}": ${error.message}${died}\n${await agent.report()}\n${await customer.report()}`
+      + `\n--- stack output ---\n${stack.logs() || '(nothing)'}`;
+    throw error;
+  } finally {
+    await agent.close();
+    await customer.close();
+  }
+});

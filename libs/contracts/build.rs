@@ -5,8 +5,16 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
-    let files = ["common", "conversation", "ai", "config", "timer", "routing", "workitem"]
-        .map(|name| root.join(format!("switchboard/v1/{name}.proto")));
+    let files = [
+        "common",
+        "conversation",
+        "ai",
+        "config",
+        "timer",
+        "routing",
+        "workitem",
+    ]
+    .map(|name| root.join(format!("switchboard/v1/{name}.proto")));
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
     }

@@ -32,6 +32,9 @@ use crate::error::{BusError, ErrorKind};
 use crate::propagation;
 use crate::setup::PARKED_PREFIX;
 
+/// Messages waiting per lane behind the one being handled.
+const LANE_DEPTH: usize = 4;
+
 /// What a handler decided about one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -77,7 +80,7 @@ impl ConsumerSpec {
             stream,
             durable: durable.into(),
             filter_subjects: vec![filter.into()],
-            ack_wait: Duration::from_secs(30),
+            ack_wait: Duration::from_secs(5),
             max_deliver: 20,
             lanes: 16,
         }
@@ -100,7 +103,8 @@ impl ConsumerSpec {
             ack_policy: jetstream::consumer::AckPolicy::Explicit,
             ack_wait: self.ack_wait,
             max_deliver: self.max_deliver + 1,
-            max_ack_pending: (self.lanes as i64 * 64).max(256),
+            // Bounded so a message never waits in a lane longer than ack_wait.
+            max_ack_pending: (self.lanes as i64 * (LANE_DEPTH as i64 + 1)).max(64),
             ..Default::default()
         }
     }
@@ -160,7 +164,7 @@ where
     let mut lanes = Vec::with_capacity(spec.lanes);
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..spec.lanes {
-        let (tx, rx) = mpsc::channel::<jetstream::Message>(32);
+        let (tx, rx) = mpsc::channel::<jetstream::Message>(LANE_DEPTH);
         lanes.push(tx);
         workers.spawn(lane(bus.clone(), spec.clone(), rx, handler.clone()));
     }
@@ -228,7 +232,19 @@ async fn lane<H, F>(
             attempt,
             stream_sequence,
         };
-        let outcome = handler(delivery).instrument(span.clone()).await;
+        // While the handler works, tell the server so (a progress ack every
+        // third of ack_wait): a short ack_wait then only ever means "the
+        // handler's process died", and its messages come back within seconds.
+        let keep_alive = async {
+            loop {
+                tokio::time::sleep(spec.ack_wait / 3).await;
+                let _ = message.ack_with(AckKind::Progress).await;
+            }
+        };
+        let outcome = tokio::select! {
+            outcome = handler(delivery).instrument(span.clone()) => outcome,
+            () = keep_alive => unreachable!("the keep-alive loop never ends"),
+        };
         let outcome = match outcome {
             Outcome::Retry(_) if attempt >= spec.max_deliver => {
                 Outcome::Park(format!("gave up after {attempt} attempts"))

@@ -52,6 +52,7 @@ pub const MAX_PAYLOAD: usize = 64 * 1024;
 pub const TOMBSTONE_TTL: Duration = Duration::from_secs(15 * 60);
 const MAX_SUBJECT_LEN: usize = 512;
 const MAX_MSG_ID_LEN: usize = 256;
+const MAX_HEADERS_LEN: usize = 4 * 1024;
 
 /// What is wrong with a timer; each names the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,6 +71,8 @@ pub enum InvalidTimer {
     MsgId,
     #[error("header `{0}` is not a valid NATS header")]
     Header(String),
+    #[error("headers are larger than 4 KiB")]
+    Headers,
 }
 
 /// Checks everything the service and the bucket rely on.
@@ -88,6 +91,10 @@ pub fn validate(timer: &Timer) -> Result<(), InvalidTimer> {
     }
     if timer.msg_id.len() > MAX_MSG_ID_LEN || !timer.msg_id.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(InvalidTimer::MsgId);
+    }
+    let headers_len: usize = timer.headers.iter().map(|(n, v)| n.len() + v.len()).sum();
+    if headers_len > MAX_HEADERS_LEN {
+        return Err(InvalidTimer::Headers);
     }
     for (name, value) in &timer.headers {
         let name_ok = !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && b != b':');
@@ -170,7 +177,10 @@ impl Timers {
     pub async fn schedule(&self, timer: &Timer) -> Result<u64, BusError> {
         validate(timer).map_err(|e| BusError::new(ErrorKind::Rejected, e))?;
         self.store
-            .put(timer_keys::key(&timer.id), Bytes::from(timer.encode_to_vec()))
+            .put(
+                timer_keys::key(&timer.id),
+                Bytes::from(timer.encode_to_vec()),
+            )
             .await
             .map_err(|e| BusError::new(ErrorKind::Unavailable, e))
     }
@@ -265,15 +275,31 @@ mod tests {
         };
         assert_eq!(with(|t| t.id = "a..b".into()), Err(InvalidTimer::Id));
         assert_eq!(with(|t| t.due_ms = 0), Err(InvalidTimer::Due));
-        assert_eq!(with(|t| t.subject = "sb.*.x".into()), Err(InvalidTimer::Subject));
-        assert_eq!(with(|t| t.subject = "sb..x".into()), Err(InvalidTimer::Subject));
-        assert_eq!(with(|t| t.subject = "sb.a b".into()), Err(InvalidTimer::Subject));
-        assert_eq!(with(|t| t.payload = vec![0; MAX_PAYLOAD + 1]), Err(InvalidTimer::Payload));
+        assert_eq!(
+            with(|t| t.subject = "sb.*.x".into()),
+            Err(InvalidTimer::Subject)
+        );
+        assert_eq!(
+            with(|t| t.subject = "sb..x".into()),
+            Err(InvalidTimer::Subject)
+        );
+        assert_eq!(
+            with(|t| t.subject = "sb.a b".into()),
+            Err(InvalidTimer::Subject)
+        );
+        assert_eq!(
+            with(|t| t.payload = vec![0; MAX_PAYLOAD + 1]),
+            Err(InvalidTimer::Payload)
+        );
         assert_eq!(with(|t| t.msg_id = "a b".into()), Err(InvalidTimer::MsgId));
         let header = with(|t| {
             t.headers.insert("x".into(), "a\r\nb".into());
         });
         assert_eq!(header, Err(InvalidTimer::Header("x".into())));
+        let big = with(|t| {
+            t.headers.insert("x".into(), "y".repeat(5_000));
+        });
+        assert_eq!(big, Err(InvalidTimer::Headers));
     }
 
     #[test]

@@ -94,7 +94,10 @@ fn print_banner(stack: &Stack, operator_token: &str, demo: Option<&demo::Demo>) 
             "  …as a signed-in customer:     {gateway}/support/{}?token={}",
             demo.support_widget, demo.customer_token
         );
-        println!("  Agent console (Alex):         {gateway}/console?token={}", demo.agent_token);
+        println!(
+            "  Agent console (Alex):         {gateway}/console?token={}",
+            demo.agent_token
+        );
         println!("  Demo tenant id:               {}", demo.tenant);
         println!("  Demo admin token:             {}", demo.admin_token);
     }

@@ -15,58 +15,105 @@ pub struct Tenant {
     pub widget: String,
 }
 
-struct Api {
+/// The HTTP API of one gateway.
+pub struct Api {
     http: reqwest::Client,
     base: String,
 }
 
+/// Setting up hundreds of agents outruns the per-tenant HTTP rate limit
+/// (50/s): a 429 waits this long and tries again, this many times.
+const RATE_LIMITED_BACKOFF: std::time::Duration = std::time::Duration::from_millis(250);
+const RATE_LIMITED_TRIES: u32 = 40;
+
 impl Api {
-    /// POSTs `body` and returns the 201 response's JSON.
-    async fn create(&self, path: &str, token: &str, body: Value) -> anyhow::Result<Value> {
-        let url = format!("{}{path}", self.base);
-        let response = self
-            .http
-            .post(&url)
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .with_context(|| format!("POST {url}"))?;
-        let status = response.status();
-        let value: Value = response.json().await.unwrap_or(Value::Null);
-        if status.as_u16() != 201 {
-            bail!("POST {url} answered {status}: {value}");
+    pub fn new(gateway_url: &str) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: format!("{}/api/v1", gateway_url.trim_end_matches('/')),
         }
-        Ok(value)
+    }
+
+    /// POSTs `body` and returns the 201 response's JSON.
+    pub async fn create(&self, path: &str, token: &str, body: Value) -> anyhow::Result<Value> {
+        self.call(reqwest::Method::POST, path, token, body, 201)
+            .await
+    }
+
+    /// PATCHes `body` and returns the 200 response's JSON.
+    pub async fn update(&self, path: &str, token: &str, body: Value) -> anyhow::Result<Value> {
+        self.call(reqwest::Method::PATCH, path, token, body, 200)
+            .await
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Value,
+        expected: u16,
+    ) -> anyhow::Result<Value> {
+        let url = format!("{}{path}", self.base);
+        for _ in 0..RATE_LIMITED_TRIES {
+            let response = self
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .with_context(|| format!("{method} {url}"))?;
+            let status = response.status();
+            let value: Value = response.json().await.unwrap_or(Value::Null);
+            if status.as_u16() == 429 {
+                // No event announces a refilled token bucket: wait and retry.
+                tokio::time::sleep(RATE_LIMITED_BACKOFF).await;
+                continue;
+            }
+            if status.as_u16() != expected {
+                bail!("{method} {url} answered {status}: {value}");
+            }
+            return Ok(value);
+        }
+        bail!("{method} {url} was still rate limited after {RATE_LIMITED_TRIES} tries")
     }
 }
 
-fn field(value: &Value, name: &str) -> anyhow::Result<String> {
+pub fn field(value: &Value, name: &str) -> anyhow::Result<String> {
     value[name]
         .as_str()
         .map(str::to_owned)
         .with_context(|| format!("no `{name}` in {value}"))
 }
 
-pub async fn create(gateway_url: &str, operator_token: &str) -> anyhow::Result<Tenant> {
-    let api = Api {
-        http: reqwest::Client::new(),
-        base: format!("{}/api/v1", gateway_url.trim_end_matches('/')),
-    };
+/// A new tenant of `edition`: its id and admin token, and the JSON answer
+/// (for `identity_secret`).
+pub async fn new_tenant(
+    api: &Api,
+    operator_token: &str,
+    edition: &str,
+) -> anyhow::Result<(String, String, Value)> {
     let tenant = api
         .create(
             "/tenants",
             operator_token,
-            json!({"name": "Loadgen", "edition": "standard"}),
+            json!({"name": "Loadgen", "edition": edition}),
         )
         .await?;
-    let id = field(&tenant, "id")?;
-    let admin = field(&tenant, "admin_token")?;
-    let base = format!("/tenants/{id}");
+    Ok((
+        field(&tenant, "id")?,
+        field(&tenant, "admin_token")?,
+        tenant,
+    ))
+}
+
+/// A published built-in AI agent that knows the answer to [`QUESTION`]; its id.
+pub async fn ai_agent(api: &Api, tenant: &str, admin: &str) -> anyhow::Result<String> {
     let agent = api
         .create(
-            &format!("{base}/ai-agents"),
-            &admin,
+            &format!("/tenants/{tenant}/ai-agents"),
+            admin,
             json!({
                 "name": "Sam",
                 "published": true,
@@ -79,22 +126,32 @@ pub async fn create(gateway_url: &str, operator_token: &str) -> anyhow::Result<T
             }),
         )
         .await?;
-    let experience = api
-        .create(
-            &format!("{base}/experiences"),
-            &admin,
-            json!({"name": "Help", "support_mode": "ai_agent", "ai_agent": field(&agent, "id")?}),
-        )
-        .await?;
+    field(&agent, "id")
+}
+
+/// A support-site widget of experience `cx`; its id.
+pub async fn widget(api: &Api, tenant: &str, admin: &str, cx: &str) -> anyhow::Result<String> {
     let widget = api
         .create(
-            &format!("{base}/experiences/{}/widgets", field(&experience, "id")?),
-            &admin,
+            &format!("/tenants/{tenant}/experiences/{cx}/widgets"),
+            admin,
             json!({"kind": "support_site"}),
         )
         .await?;
-    Ok(Tenant {
-        id,
-        widget: field(&widget, "id")?,
-    })
+    field(&widget, "id")
+}
+
+pub async fn create(gateway_url: &str, operator_token: &str) -> anyhow::Result<Tenant> {
+    let api = Api::new(gateway_url);
+    let (id, admin, _) = new_tenant(&api, operator_token, "standard").await?;
+    let ai_agent = ai_agent(&api, &id, &admin).await?;
+    let experience = api
+        .create(
+            &format!("/tenants/{id}/experiences"),
+            &admin,
+            json!({"name": "Help", "support_mode": "ai_agent", "ai_agent": ai_agent}),
+        )
+        .await?;
+    let widget = widget(&api, &id, &admin, &field(&experience, "id")?).await?;
+    Ok(Tenant { id, widget })
 }

@@ -204,6 +204,12 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 140px; padding: 
 
   function renderMsg(m, pending) {
     const role = (m.author && m.author.role) || 'system';
+    // A stored notice (a system message with `notice` set: agent joined, fallback, sign in) looks like the notice
+    // it is, also when it comes back in a transcript after a reload.
+    if (role === 'system' && m.notice) {
+      return h('div', { class: 'notice', 'data-testid': 'notice', 'data-kind': String(m.notice), 'data-seq': m.seq, 'data-id': m.id },
+        linkify(String(m.text || '')));
+    }
     const el = h('div', { class: `msg ${role}${pending ? ' pending' : ''}`, 'data-testid': 'message', 'data-role': role,
       'data-seq': pending ? null : m.seq, 'data-id': m.id, 'data-pending': pending ? 'true' : null });
     if (role === 'ai' || role === 'agent') el.append(h('div', { class: 'who' }, (m.author && m.author.name) || (role === 'ai' ? 'AI assistant' : 'Agent')));
@@ -236,6 +242,14 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 140px; padding: 
     if (stick) scrollDown();
     return el;
   }
+  // The socket sends a stored notice's `message` and then its own frame (agent_joined, fallback, sign_in_required):
+  // the frame shows a notice only when the newest message is not already that notice.
+  function noticeShown(kind) {
+    const s = st.sections[st.sections.length - 1];
+    let newest = null;
+    if (s) for (const el of s.msgs.values()) if (!newest || Number(el.dataset.seq) > Number(newest.dataset.seq)) newest = el;
+    return !!newest && newest.dataset.kind === kind;
+  }
   function showError(text, code) {
     const el = h('div', { class: 'notice', 'data-testid': 'notice', 'data-kind': 'error', 'data-code': code, role: 'alert' }, text);
     errors.append(el);
@@ -263,7 +277,9 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 140px; padding: 
   function updateControls() {
     const had = root.activeElement;
     endBtn.hidden = !st.convState || st.convState === 'ended';
-    humanBtn.hidden = st.mode !== 'ai_and_team' || st.convState === 'queued' || st.convState === 'live';
+    // Only a conversation with the AI can be handed over: before the first message (or after an end) the server
+    // answers "send a message first", and a queued or live one is with the team already.
+    humanBtn.hidden = st.mode !== 'ai_and_team' || st.convState !== 'ai';
     actions.hidden = humanBtn.hidden;
     if (had && had.hidden) input.focus(); // never strand keyboard focus on a control that just disappeared
     setStatus();
@@ -272,6 +288,9 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 140px; padding: 
     if (state === st.convState) return;
     st.convState = state;
     if (state !== 'queued') st.queuedEl = null;
+    // Waiting starts with the state change; a `queued {position}` frame (which may come later, or first) fills
+    // in the position. Without this the customer sees nothing happen between the handoff and the position.
+    else if (!st.queuedEl || !st.queuedEl.isConnected) st.queuedEl = notice('queued', 'Waiting for an agent\u2026');
     if (state === 'ended') st.agentName = null;
     updateControls();
     emit('state', state);
@@ -324,17 +343,17 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 140px; padding: 
       }
       case 'agent_joined':
         st.agentName = (f.agent && f.agent.name) || 'An agent';
-        notice('agent_joined', `${st.agentName} joined the chat`);
+        if (!noticeShown('agent_joined')) notice('agent_joined', `${st.agentName} joined the chat`);
         setConvState('live');
         return setStatus();
       case 'sign_in_required':
-        notice('sign_in_required', 'Please sign in so we can connect you with a person.');
+        if (!noticeShown('sign_in_required')) notice('sign_in_required', 'Please sign in so we can connect you with a person.');
         signinText.textContent = S.authenticate ? 'Sign in to continue this chat with our team.'
           : 'Please sign in on this website, then come back: your chat will continue here.';
         signinBtn.hidden = typeof S.authenticate !== 'function';
         signin.hidden = false;
         return;
-      case 'fallback': return void notice('fallback', linkify(String(f.text || '')));
+      case 'fallback': return void (noticeShown('fallback') || notice('fallback', linkify(String(f.text || ''))));
       case 'inactive':
         if (st.inactiveEl) st.inactiveEl.remove();
         st.inactiveEl = notice('inactive', `This chat is inactive and will end at ${hhmm(f.ends_at) || 'soon'} unless you reply.`);

@@ -80,14 +80,18 @@ test('a customer asks for a person, an agent accepts in the console, they exchan
     step = 'the customer asks for a person and is queued';
     await widget.getByTestId('talk-to-person').click();
     await widget.locator('[data-testid=notice][data-kind=queued]').waitFor();
+    await widget.getByTestId('talk-to-person').waitFor({ state: 'hidden' });
 
     // The offer reaches Alice with the customer's name and a running countdown; she accepts.
     step = 'the agent gets an offer and accepts it';
     const offer = desk.getByTestId('offer');
     await offer.waitFor();
     assert.match(await offer.innerText(), /Casey/, 'the offer names the customer');
-    const countdown = offer.getByTestId('countdown');
-    await desk.waitForFunction((el) => /^\d+:\d\d$/.test(el.textContent.trim()), await countdown.elementHandle(), { timeout: STEP });
+    const countdown = await offer.getByTestId('countdown').elementHandle();
+    await desk.waitForFunction((el) => /^\d+:\d\d$/.test(el.textContent.trim()), countdown, { timeout: STEP });
+    const remaining = Number(await countdown.getAttribute('data-remaining'));
+    assert.ok(remaining > 0 && remaining <= 125, `the countdown starts from the 120 s offer timeout, not ${remaining} s`);
+    await desk.waitForFunction((args) => Number(args[0].dataset.remaining) < args[1], [countdown, remaining], { timeout: STEP });
     const conversationId = await offer.getAttribute('data-conversation');
     assert.ok(conversationId, 'the offer names its conversation');
     await offer.getByTestId('accept').click();
@@ -101,6 +105,8 @@ test('a customer asks for a person, an agent accepts in the console, they exchan
 
     step = 'the customer sees that Alice joined';
     await widget.locator('[data-testid=notice][data-kind=agent_joined]').filter({ hasText: 'Alice' }).waitFor();
+    await widget.getByText('Chatting with Alice').waitFor(); // the widget's header, from the agent_joined frame
+    assert.equal(await widget.locator('[data-testid=notice][data-kind=agent_joined]').count(), 1, 'the customer is told once');
     await agent.shot('accepted');
     await customer.shot('accepted');
 
@@ -133,8 +139,9 @@ test('a customer asks for a person, an agent accepts in the console, they exchan
     assert.match(await replied.innerText(), /Alice/, 'the customer sees who answered');
 
     step = 'both sides show the same thread in the same order';
-    const thread = (scope) => scope.locator('[data-testid=message][data-seq]').evaluateAll(
-      (els) => els.map((el) => `${el.dataset.seq}:${el.dataset.role}`));
+    // Stored notices (the "Alice joined" system message) show as notices in the widget, as bubbles in the console.
+    const thread = (scope) => scope.locator('[data-testid=message][data-seq], [data-testid=notice][data-seq]').evaluateAll(
+      (els) => els.map((el) => `${el.dataset.seq}:${el.dataset.role || 'system'}`));
     const agentThread = await thread(pane);
     const customerThread = await thread(widget);
     assert.deepEqual(agentThread, customerThread, 'the agent and the customer see one thread');
@@ -150,6 +157,7 @@ test('a customer asks for a person, an agent accepts in the console, they exchan
     await pane.locator('[data-testid=notice][data-kind=ended]').waitFor();
     assert.equal(await pane.getByTestId('composer').isDisabled(), true, 'an ended conversation takes no more replies');
     await widget.getByTestId('end-chat').waitFor({ state: 'hidden' });
+    await widget.getByTestId('talk-to-person').waitFor({ state: 'hidden' }); // nothing left to hand over
     await agent.shot('ended');
     await customer.shot('ended');
 
@@ -159,7 +167,8 @@ test('a customer asks for a person, an agent accepts in the console, they exchan
     await customer.shot('failed');
     const died = stack.exited() ? `\nthe devstack exited: ${JSON.stringify(stack.exited())}` : '';
     error.message = `failed at "${step}": ${error.message}${died}\n${await agent.report()}\n${await customer.report()}`
-      + `\n--- stack output ---\n${stack.logs() || '(nothing)'}`;
+      + `\n--- stack output (without nats-server's info lines) ---\n`
+      + `${stack.logs().split('\n').filter((line) => !line.includes('[INF]')).join('\n') || '(nothing)'}`;
     throw error;
   } finally {
     await agent.close();

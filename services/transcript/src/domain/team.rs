@@ -42,11 +42,18 @@ pub fn assign(record: &Record, assign: &AssignAgent, at_ms: i64) -> Result<Plan,
         name => name,
     };
     let (agent, name) = (assign.agent.clone(), name.to_owned());
+    let joined = |after: &mut Record| {
+        after.info.assignee = assign.agent.clone();
+        after.info.assignee_name = name.clone();
+    };
+    // The notice's event already names the agent: the customer's
+    // `agent_joined` frame is built from it.
     Ok(plan
         .notice(notices::AGENT_JOINED, &format!("{name} joined the chat"))
+        .edit_last(joined)
         .change_state(ConversationState::Live, "assign", |after| {
             after.info.assignee = agent;
-            after.info.assignee_name = name;
+            after.info.assignee_name = name.clone();
         }))
 }
 

@@ -32,11 +32,16 @@ const FIRE_RATE: u64 = 10_000;
 const RECOVERY_TIMERS: u64 = 1_000;
 
 fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn main() -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(run())
 }
 
@@ -101,10 +106,17 @@ async fn collect(
             .await
             .map_err(|_| anyhow::anyhow!("only {} of {count} fired in time", arrivals.len()))?
             .ok_or_else(|| anyhow::anyhow!("consumer ended"))??;
-        let now_us = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_micros() as u64;
+        let now_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_micros() as u64;
         arrivals.push(Instant::now());
         let due_ms = u64::from_be_bytes(message.payload[..8].try_into()?);
-        let stored_ms = (message.info().map_err(anyhow::Error::msg)?.published.unix_timestamp_nanos() / 1_000_000) as u64;
+        let stored_ms = (message
+            .info()
+            .map_err(anyhow::Error::msg)?
+            .published
+            .unix_timestamp_nanos()
+            / 1_000_000) as u64;
         early += u64::from(stored_ms < due_ms);
         received.record(now_us.saturating_sub(due_ms * 1_000))?;
         stored.record(stored_ms.saturating_sub(due_ms))?;
@@ -122,7 +134,9 @@ async fn run() -> anyhow::Result<()> {
     let baseline_n = n.min(200_000) as usize;
     let js_rate = support::jetstream_publish_rate(&bus.js, baseline_n).await;
     let kv_rate = support::kv_put_rate(&bus.js, baseline_n).await;
-    println!("baseline: JetStream publish {js_rate:.0}/s, KV put {kv_rate:.0}/s ({baseline_n} x 128 B, {IN_FLIGHT} in flight)");
+    println!(
+        "baseline: JetStream publish {js_rate:.0}/s, KV put {kv_rate:.0}/s ({baseline_n} x 128 B, {IN_FLIGHT} in flight)"
+    );
 
     bus.js
         .create_stream(stream::Config {
@@ -138,7 +152,10 @@ async fn run() -> anyhow::Result<()> {
     let service = ServiceProcess::spawn(&nats.url(), health);
     let start = time_until("ready", Duration::from_secs(60), || is_ready(health)).await;
     let rss_idle = proc_kib(service.pid(), "VmRSS");
-    println!("service: ready {start:?} after spawn, idle RSS {:.1} MiB", mib(rss_idle));
+    println!(
+        "service: ready {start:?} after spawn, idle RSS {:.1} MiB",
+        mib(rss_idle)
+    );
 
     let far = now_ms() + 3_600_000;
     let started = Instant::now();
@@ -171,33 +188,78 @@ async fn run() -> anyhow::Result<()> {
     };
     tokio::time::sleep(Duration::from_millis(200)).await; // the consumer is up
     let due = |i: u64| t0 + i * 1_000 / FIRE_RATE;
-    schedule_all(&timers, (0..block).map(|i| fire_timer(format!("block.{i}"), due(i), format!("bench.fired.block.{i}")))).await?;
-    anyhow::ensure!(now_ms() < t0, "scheduling the block ran past its first due time");
+    schedule_all(
+        &timers,
+        (0..block).map(|i| {
+            fire_timer(
+                format!("block.{i}"),
+                due(i),
+                format!("bench.fired.block.{i}"),
+            )
+        }),
+    )
+    .await?;
+    anyhow::ensure!(
+        now_ms() < t0,
+        "scheduling the block ran past its first due time"
+    );
     let (received, stored, early, _) = collector.await??;
     let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1_000.0;
     println!(
         "lateness at {FIRE_RATE}/s with {n} pending ({block} fires), receive - due: p50 {:.1} ms, p99 {:.1} ms, p99.9 {:.1} ms, max {:.1} ms",
-        ms(&received, 0.5), ms(&received, 0.99), ms(&received, 0.999), received.max() as f64 / 1_000.0
+        ms(&received, 0.5),
+        ms(&received, 0.99),
+        ms(&received, 0.999),
+        received.max() as f64 / 1_000.0
     );
     println!(
         "  stored - due: p50 {} ms, p99 {} ms, max {} ms; stored before due: {early}",
-        stored.value_at_quantile(0.5), stored.value_at_quantile(0.99), stored.max()
+        stored.value_at_quantile(0.5),
+        stored.value_at_quantile(0.99),
+        stored.max()
     );
 
     service.kill().await;
     let overdue_at = now_ms() + 200;
-    schedule_all(&timers, (0..RECOVERY_TIMERS).map(|i| fire_timer(format!("recovery.{i}"), overdue_at, format!("bench.fired.recovery.{i}")))).await?;
+    schedule_all(
+        &timers,
+        (0..RECOVERY_TIMERS).map(|i| {
+            fire_timer(
+                format!("recovery.{i}"),
+                overdue_at,
+                format!("bench.fired.recovery.{i}"),
+            )
+        }),
+    )
+    .await?;
     let collector = {
         let bus = bus.clone();
-        tokio::spawn(async move { collect(&bus, "bench.fired.recovery.>", RECOVERY_TIMERS, Duration::from_secs(300)).await })
+        tokio::spawn(async move {
+            collect(
+                &bus,
+                "bench.fired.recovery.>",
+                RECOVERY_TIMERS,
+                Duration::from_secs(300),
+            )
+            .await
+        })
     };
     tokio::time::sleep(Duration::from_millis(500)).await; // overdue, and the consumer is up
     let restarted = Instant::now();
     let service = ServiceProcess::spawn(&nats.url(), health);
-    let ready = time_until("ready after restart", Duration::from_secs(300), || is_ready(health)).await;
+    let ready = time_until("ready after restart", Duration::from_secs(300), || {
+        is_ready(health)
+    })
+    .await;
     let (_, _, early_after, arrivals) = collector.await??;
-    let first = arrivals.first().map(|a| a.duration_since(restarted)).unwrap_or_default();
-    let last = arrivals.last().map(|a| a.duration_since(restarted)).unwrap_or_default();
+    let first = arrivals
+        .first()
+        .map(|a| a.duration_since(restarted))
+        .unwrap_or_default();
+    let last = arrivals
+        .last()
+        .map(|a| a.duration_since(restarted))
+        .unwrap_or_default();
     println!(
         "recovery after SIGKILL with {} pending: /readyz {ready:.2?}, first overdue fire {first:.2?}, all {RECOVERY_TIMERS} {last:.2?} (early: {early_after})",
         n + RECOVERY_TIMERS
@@ -208,7 +270,8 @@ async fn run() -> anyhow::Result<()> {
     let p99 = ms(&received, 0.99);
     println!(
         "P6: {:.0} MiB for {n} timers (target <= 1024 MiB for 1M) | {schedule_rate:.0} schedules/s (>= 20000) | early {} (0) | p99 {p99:.1} ms (<= 100)",
-        mib(rss_loaded), early + early_after
+        mib(rss_loaded),
+        early + early_after
     );
     service.kill().await;
     Ok(())

@@ -38,10 +38,17 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 /// The longest wait between attempts: short, so that timers that came due
 /// while NATS was away fire soon after it is back.
 const MAX_BACKOFF: Duration = Duration::from_millis(500);
+/// The longest sleep; anything sooner that arrives wakes the loop anyway.
+const IDLE: Duration = Duration::from_secs(3600);
 
 /// Runs until `stop`. Fire tasks are spawned on `jobs`, at most
 /// `max_in_flight` at a time, so a shutdown can wait for them.
-pub async fn run(shared: Arc<Shared>, max_in_flight: usize, stop: CancellationToken, jobs: TaskTracker) {
+pub async fn run(
+    shared: Arc<Shared>,
+    max_in_flight: usize,
+    stop: CancellationToken,
+    jobs: TaskTracker,
+) {
     let permits = Arc::new(Semaphore::new(max_in_flight.max(1)));
     let mut due = Vec::new();
     loop {
@@ -60,8 +67,8 @@ pub async fn run(shared: Arc<Shared>, max_in_flight: usize, stop: CancellationTo
             jobs.spawn(fire(shared.clone(), item, permit));
         }
         // The wheel's bound is never late; waking early only costs a loop.
-        let sleep = next.map_or(Duration::from_secs(3600), |at| {
-            Duration::from_millis(at.saturating_sub(now_ms()))
+        let sleep = next.map_or(IDLE, |at| {
+            Duration::from_millis(at.saturating_sub(now_ms())).min(IDLE)
         });
         tokio::select! {
             () = stop.cancelled() => return,
@@ -73,7 +80,9 @@ pub async fn run(shared: Arc<Shared>, max_in_flight: usize, stop: CancellationTo
 
 async fn fire(shared: Arc<Shared>, due: Due, _permit: OwnedSemaphorePermit) {
     let Ok(timer) = Timer::decode(&due.record[..]) else {
-        // The watch only admits records that decode; nothing to fire.
+        // Its head decoded when it was loaded, the rest does not: it can
+        // never fire. Not written by the client, which validates.
+        tracing::error!(key = %due.key, "timer record does not decode; left in the bucket, not fired");
         shared.update(|table| (table.complete(&due), false));
         return;
     };
@@ -87,9 +96,7 @@ async fn fire(shared: Arc<Shared>, due: Due, _permit: OwnedSemaphorePermit) {
         return; // re-armed, cancelled or handed over since it was taken
     }
     let span = tracing::info_span!("timer.fire", key = %due.key, subject = %timer.subject);
-    tracing::debug!(key = %due.key, "fire attempt");
     let outcome = attempt(&shared, &due, &timer).instrument(span).await;
-    tracing::debug!(key = %due.key, ok = outcome.is_ok(), "fire attempt done");
     match outcome {
         Ok(()) => shared.update(|table| (table.complete(&due), false)),
         Err(error) => {

@@ -17,7 +17,7 @@ use futures::StreamExt;
 use prost::Message;
 use switchboard_contracts::streams::{self, timer_keys};
 use switchboard_contracts::v1::{TimerInstance, TimerLease};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -52,15 +52,24 @@ struct Observed {
 pub struct LeaseView {
     entries: Arc<Mutex<HashMap<String, Observed>>>,
     loaded: watch::Receiver<bool>,
+    /// Told when a lease is released or an instance appears, so the
+    /// coordinator rebalances at once rather than at its next round.
+    changed: Arc<Notify>,
 }
 
 impl LeaseView {
     /// Starts watching `store` until `cancel`, afresh after each reconnect.
-    pub fn start(store: kv::Store, reconnects: watch::Receiver<u64>, cancel: CancellationToken) -> Self {
+    pub fn start(
+        store: kv::Store,
+        reconnects: watch::Receiver<u64>,
+        changed: Arc<Notify>,
+        cancel: CancellationToken,
+    ) -> Self {
         let (loaded_tx, loaded) = watch::channel(false);
         let view = Self {
             entries: Arc::default(),
             loaded,
+            changed,
         };
         let task = view.clone();
         tokio::spawn(async move {
@@ -128,9 +137,11 @@ impl LeaseView {
     /// revision is already known. A revision seen again keeps its first sighting.
     pub fn observe(&self, key: &str, revision: u64, value: Option<Bytes>) {
         let mut entries = self.lock();
-        if entries.get(key).is_some_and(|seen| seen.revision >= revision) {
+        let previous = entries.get(key);
+        if previous.is_some_and(|seen| seen.revision >= revision) {
             return;
         }
+        let news = value.is_none() || previous.is_none_or(|seen| seen.value.is_none());
         entries.insert(
             key.to_owned(),
             Observed {
@@ -139,6 +150,14 @@ impl LeaseView {
                 seen_at: Instant::now(),
             },
         );
+        if news {
+            self.changed.notify_one();
+        }
+    }
+
+    /// The latest revision seen of `key`.
+    pub fn revision(&self, key: &str) -> Option<u64> {
+        self.lock().get(key).map(|seen| seen.revision)
     }
 
     /// Replaces what is known of `key` with a fresh read (after a lost
@@ -148,7 +167,10 @@ impl LeaseView {
             Some(entry) => {
                 let value = (entry.operation == Operation::Put).then_some(entry.value);
                 let mut entries = self.lock();
-                if entries.get(key).is_none_or(|seen| seen.revision != entry.revision) {
+                if entries
+                    .get(key)
+                    .is_none_or(|seen| seen.revision != entry.revision)
+                {
                     entries.insert(
                         key.to_owned(),
                         Observed {
@@ -174,7 +196,8 @@ impl LeaseView {
             let Some(value) = &seen.value else { continue };
             let unchanged_for = now.saturating_duration_since(seen.seen_at);
             if let Some(partition) = key.strip_prefix("partition.") {
-                let (Ok(partition), Ok(lease)) = (partition.parse::<u16>(), TimerLease::decode(value.clone()))
+                let (Ok(partition), Ok(lease)) =
+                    (partition.parse::<u16>(), TimerLease::decode(value.clone()))
                 else {
                     continue;
                 };

@@ -9,8 +9,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream::consumer::{self, DeliverPolicy, ReplayPolicy};
 use async_nats::jetstream;
+use async_nats::jetstream::consumer::{self, DeliverPolicy, ReplayPolicy};
 use futures::StreamExt;
 use prost::Message as _;
 use switchboard_contracts::streams::timer_keys;
@@ -181,7 +181,9 @@ fn loaded(shared: &Shared, partition: u16, generation: u64) {
 }
 
 fn decode(message: &jetstream::Message, revision: u64, partition: u16) -> Option<Change<'_>> {
-    let key = message.subject.strip_prefix(subjects::TIMER_RECORD_PREFIX)?;
+    let key = message
+        .subject
+        .strip_prefix(subjects::TIMER_RECORD_PREFIX)?;
     let operation = message
         .headers
         .as_ref()
@@ -210,4 +212,3 @@ fn decode(message: &jetstream::Message, revision: u64, partition: u16) -> Option
         }
     }
 }
-

@@ -26,9 +26,9 @@ use crate::coordinator::Coordinator;
 use crate::counters::Counters;
 use crate::domain::TimerTable;
 use crate::error::StartError;
+use crate::fire;
 use crate::leases::{self, LeaseView};
 use crate::shared::Shared;
-use crate::fire;
 
 /// How long each drain step (fires in flight, lease hand-over) may take.
 const DRAIN_GRACE: Duration = Duration::from_secs(5);
@@ -61,15 +61,27 @@ impl Service {
 
         let metrics = Metrics::new();
         let ready = Readiness::default();
-        let health_addr =
-            health::serve("timer", config.health_addr, ready.clone(), metrics.clone(), &shutdown)
-                .await?;
+        let health_addr = health::serve(
+            "timer",
+            config.health_addr,
+            ready.clone(),
+            metrics.clone(),
+            &shutdown,
+        )
+        .await?;
 
         let table = TimerTable::new(PARTITIONS, now_ms());
         let counters = Counters::new(&metrics);
-        let view = LeaseView::start(lease_store.clone(), reconnects.clone(), shutdown.token());
+        let view = LeaseView::start(
+            lease_store.clone(),
+            reconnects.clone(),
+            changed.clone(),
+            shutdown.token(),
+        );
         let store = timers.store().clone();
-        let shared = Arc::new(Shared::new(table, bus, store, counters, changed, reconnects));
+        let shared = Arc::new(Shared::new(
+            table, bus, store, counters, changed, reconnects,
+        ));
 
         let stop_firing = CancellationToken::new();
         let fires = TaskTracker::new();
@@ -131,11 +143,19 @@ impl Service {
         self.ready.set(false);
         self.stop_firing.cancel();
         self.fires.close();
-        if tokio::time::timeout(DRAIN_GRACE, self.fires.wait()).await.is_err() {
-            tracing::warn!("fires still in flight at shutdown; their timers fire again elsewhere (deduplicated)");
+        if tokio::time::timeout(DRAIN_GRACE, self.fires.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "fires still in flight at shutdown; their timers fire again elsewhere (deduplicated)"
+            );
         }
         self.stop_coordinator.cancel();
-        if tokio::time::timeout(DRAIN_GRACE, self.coordinator).await.is_err() {
+        if tokio::time::timeout(DRAIN_GRACE, self.coordinator)
+            .await
+            .is_err()
+        {
             tracing::warn!("lease hand-over did not finish; the leases expire after their TTL");
         }
         self.shutdown.drain(DRAIN_GRACE).await;

@@ -108,8 +108,13 @@ pub async fn is_ready(health: SocketAddr) -> bool {
 
 pub async fn metric(health: SocketAddr, name: &str) -> Option<i64> {
     let (_, text) = get(health, "/metrics").await?;
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+    text.lines().find_map(|line| {
+        line.strip_prefix(name)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
 }
 
 /// Polls every 10 ms until `check` holds; how long that took.
@@ -141,14 +146,19 @@ pub fn proc_kib(pid: u32, field: &str) -> u64 {
 /// The pid of the nats-server listening on `port` (found by its command line).
 pub fn nats_pid(port: u16) -> Option<u32> {
     let needle = port.to_string();
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
-        let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-        let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
-        let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
-        let is_nats = args.first()?.ends_with(b"nats-server");
-        let on_port = args.windows(2).any(|w| w[0] == b"-p" && w[1] == needle.as_bytes());
-        (is_nats && on_port).then_some(pid)
-    })
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+            let is_nats = args.first()?.ends_with(b"nats-server");
+            let on_port = args
+                .windows(2)
+                .any(|w| w[0] == b"-p" && w[1] == needle.as_bytes());
+            (is_nats && on_port).then_some(pid)
+        })
 }
 
 pub fn mib(kib: u64) -> f64 {

@@ -71,7 +71,11 @@ pub fn live_instances(me: &str, instances: &[InstanceState]) -> Vec<String> {
 /// The partitions the round-robin deal gives `me`.
 pub fn share(me: &str, live: &[String], partitions: u16) -> BTreeSet<u16> {
     (0..partitions)
-        .filter(|&p| live.get(usize::from(p) % live.len().max(1)).map(String::as_str) == Some(me))
+        .filter(|&p| {
+            live.get(usize::from(p) % live.len().max(1))
+                .map(String::as_str)
+                == Some(me)
+        })
         .collect()
 }
 
@@ -79,9 +83,11 @@ pub fn share(me: &str, live: &[String], partitions: u16) -> BTreeSet<u16> {
 pub fn take(me: &str, lease: Option<&LeaseState>) -> Option<Take> {
     match lease {
         None => Some(Take::Create),
-        Some(lease) if lease.owner == me || lease.unchanged_for >= lease.ttl => Some(Take::Update {
-            revision: lease.revision,
-        }),
+        Some(lease) if lease.owner == me || lease.unchanged_for >= lease.ttl => {
+            Some(Take::Update {
+                revision: lease.revision,
+            })
+        }
         Some(_) => None,
     }
 }
@@ -135,13 +141,18 @@ mod tests {
     fn a_lone_instance_takes_every_partition() {
         let plan = plan("a", 4, &[], &BTreeMap::new(), &BTreeSet::new());
         assert_eq!(plan.desired, (0..4).collect());
-        assert_eq!(plan.take, (0..4).map(|p| (p, Take::Create)).collect::<Vec<_>>());
+        assert_eq!(
+            plan.take,
+            (0..4).map(|p| (p, Take::Create)).collect::<Vec<_>>()
+        );
     }
 
     #[test]
     fn two_live_instances_split_the_partitions_and_the_holder_hands_over() {
         let held: BTreeSet<u16> = (0..4).collect();
-        let leases = (0..4).map(|p| (p, lease("a", 10 + u64::from(p), 100))).collect();
+        let leases = (0..4)
+            .map(|p| (p, lease("a", 10 + u64::from(p), 100)))
+            .collect();
         let a = plan("a", 4, &[instance("b", 200)], &leases, &held);
         assert_eq!(a.desired, [0, 2].into());
         assert_eq!(a.release, vec![1, 3]);
@@ -156,18 +167,39 @@ mod tests {
 
     #[test]
     fn a_dead_instances_leases_are_taken_once_they_have_gone_stale() {
-        let leases: BTreeMap<u16, LeaseState> = (0..2).map(|p| (p, lease("dead", 7, 2_999))).collect();
-        let early = plan("a", 2, &[instance("dead", 2_999)], &leases, &BTreeSet::new());
-        assert_eq!(early.desired, [0].into(), "still counted while its heartbeat is fresh");
+        let leases: BTreeMap<u16, LeaseState> =
+            (0..2).map(|p| (p, lease("dead", 7, 2_999))).collect();
+        let early = plan(
+            "a",
+            2,
+            &[instance("dead", 2_999)],
+            &leases,
+            &BTreeSet::new(),
+        );
+        assert_eq!(
+            early.desired,
+            [0].into(),
+            "still counted while its heartbeat is fresh"
+        );
         assert!(early.take.is_empty());
-        let stale: BTreeMap<u16, LeaseState> = (0..2).map(|p| (p, lease("dead", 7, 3_000))).collect();
+        let stale: BTreeMap<u16, LeaseState> =
+            (0..2).map(|p| (p, lease("dead", 7, 3_000))).collect();
         let late = plan("a", 2, &[instance("dead", 3_000)], &stale, &BTreeSet::new());
-        assert_eq!(late.take, vec![(0, Take::Update { revision: 7 }), (1, Take::Update { revision: 7 })]);
+        assert_eq!(
+            late.take,
+            vec![
+                (0, Take::Update { revision: 7 }),
+                (1, Take::Update { revision: 7 })
+            ]
+        );
     }
 
     #[test]
     fn an_instance_takes_back_a_lease_in_its_own_name_at_once() {
-        assert_eq!(take("a", Some(&lease("a", 9, 0))), Some(Take::Update { revision: 9 }));
+        assert_eq!(
+            take("a", Some(&lease("a", 9, 0))),
+            Some(Take::Update { revision: 9 })
+        );
         assert_eq!(take("a", Some(&lease("b", 9, 0))), None);
     }
 
@@ -177,14 +209,21 @@ mod tests {
         let shares: Vec<BTreeSet<u16>> = ids
             .iter()
             .map(|me| {
-                let others: Vec<InstanceState> =
-                    ids.iter().filter(|i| *i != me).map(|i| instance(i, 0)).collect();
+                let others: Vec<InstanceState> = ids
+                    .iter()
+                    .filter(|i| *i != me)
+                    .map(|i| instance(i, 0))
+                    .collect();
                 share(me, &live_instances(me, &others), 16)
             })
             .collect();
         let all: BTreeSet<u16> = shares.iter().flatten().copied().collect();
         assert_eq!(all.len(), 16);
-        assert_eq!(shares.iter().map(BTreeSet::len).sum::<usize>(), 16, "disjoint");
+        assert_eq!(
+            shares.iter().map(BTreeSet::len).sum::<usize>(),
+            16,
+            "disjoint"
+        );
         assert!(shares.iter().all(|s| s.len() == 5 || s.len() == 6));
     }
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use switchboard_bus::timers::now_ms;
 use switchboard_testkit::eventually;
+use switchboard_timer::config::TimerConfig;
 
 use crate::harness::{
     Fixture, InProcess, LEASE_TTL, Process, WAIT, assert_each_fired_once_and_not_early,
@@ -74,14 +75,22 @@ async fn when_one_of_two_instances_dies_the_other_takes_its_timers_over() {
         .max()
         .unwrap();
     eprintln!("take-over: worst lateness after the kill {worst} ms (lease TTL {LEASE_TTL:?})");
-    assert!(worst < 3 * LEASE_TTL.as_millis() as u64 + 2_000, "{worst} ms");
+    assert!(
+        worst < 3 * LEASE_TTL.as_millis() as u64 + 2_000,
+        "{worst} ms"
+    );
 }
 
 #[tokio::test]
 async fn a_draining_instance_hands_its_partitions_over_at_once() {
     let fixture = Fixture::start().await;
-    let leaving = InProcess::start(fixture.config()).await;
-    let staying = InProcess::start(fixture.config()).await;
+    // A long TTL, so that waiting for it could not pass for a hand-over.
+    let config = || TimerConfig {
+        lease_ttl: Duration::from_secs(5),
+        ..fixture.config()
+    };
+    let leaving = InProcess::start(config()).await;
+    let staying = InProcess::start(config()).await;
     eventually("the partitions split between the two", WAIT, || async {
         (metric(staying.health, "timer_partitions_owned").await == Some(8)).then_some(())
     })
@@ -89,11 +98,20 @@ async fn a_draining_instance_hands_its_partitions_over_at_once() {
     let due = fixture.schedule_spread(100, now_ms() + 300, 1_000).await;
     leaving.stop().await;
     let stopped = Instant::now();
-    eventually("the other instance to own every partition", WAIT, || async {
-        (metric(staying.health, "timer_partitions_owned").await == Some(16)).then_some(())
-    })
+    eventually(
+        "the other instance to own every partition",
+        WAIT,
+        || async {
+            (metric(staying.health, "timer_partitions_owned").await == Some(16)).then_some(())
+        },
+    )
     .await;
-    assert!(stopped.elapsed() < LEASE_TTL, "took {:?}: it waited for the TTL", stopped.elapsed());
+    let took = stopped.elapsed();
+    eprintln!("hand-over on drain took {took:?}");
+    assert!(
+        took < config().lease_ttl,
+        "took {took:?}: it waited for the TTL"
+    );
     let fired = fixture.await_fired(100).await;
     assert_each_fired_once_and_not_early(&fired, &due);
     staying.stop().await;
@@ -112,10 +130,16 @@ async fn timers_due_while_nats_was_down_fire_soon_after_it_is_back() {
 
     let fired = fixture.await_fired(50).await;
     let after = back.elapsed();
-    let lost = metric(service.health, "timer_leases_lost_total").await.unwrap_or(0);
-    eprintln!("all 50 overdue timers fired {after:?} after NATS was back ({lost} leases lost and retaken)");
+    let lost = metric(service.health, "timer_leases_lost_total")
+        .await
+        .unwrap_or(0);
+    eprintln!(
+        "all 50 overdue timers fired {after:?} after NATS was back ({lost} leases lost and retaken)"
+    );
     assert_each_fired_once_and_not_early(&fired, &due);
-    assert!(after < Duration::from_secs(5), "{after:?}");
+    // R2 asks for at most 1 s; it takes tens of milliseconds here, and the
+    // slack is for a loaded CI machine.
+    assert!(after < Duration::from_secs(2), "{after:?}");
     await_ready(service.health).await;
     service.stop().await;
 }

@@ -7,7 +7,7 @@ use switchboard_bus::ErrorKind;
 use switchboard_bus::timers::now_ms;
 use switchboard_contracts::v1::Timer;
 
-use crate::harness::{Fixture, InProcess, assert_each_fired_once_and_not_early, metric, WAIT};
+use crate::harness::{Fixture, InProcess, WAIT, assert_each_fired_once_and_not_early, metric};
 
 #[tokio::test]
 async fn a_scheduled_timer_fires_at_its_due_time_with_its_payload_on_its_subject() {
@@ -20,9 +20,19 @@ async fn a_scheduled_timer_fires_at_its_due_time_with_its_payload_on_its_subject
     assert_eq!(fired[0].subject, "test.fired.inactivity.c1");
     assert_eq!(fired[0].msg_id, format!("timer:inactivity.c1:{due}"));
     assert_each_fired_once_and_not_early(&fired, &HashMap::from([("inactivity.c1".into(), due)]));
-    assert!(fired[0].stored_ms - due < 1_000, "late by {} ms", fired[0].stored_ms - due);
+    assert!(
+        fired[0].stored_ms - due < 1_000,
+        "late by {} ms",
+        fired[0].stored_ms - due
+    );
     switchboard_testkit::eventually("the fired record to be deleted", WAIT, || async {
-        fixture.timers.get("inactivity.c1").await.unwrap().is_none().then_some(())
+        fixture
+            .timers
+            .get("inactivity.c1")
+            .await
+            .unwrap()
+            .is_none()
+            .then_some(())
     })
     .await;
     assert_eq!(metric(service.health, "timer_fired_total").await, Some(1));
@@ -59,7 +69,10 @@ async fn scheduling_the_same_id_again_moves_the_timer() {
     fixture.schedule("marker", now + 700).await;
 
     let fired = fixture.await_fired(1).await;
-    assert_eq!(fired[0].subject, "test.fired.marker", "the old due time passed unfired");
+    assert_eq!(
+        fired[0].subject, "test.fired.marker",
+        "the old due time passed unfired"
+    );
     let fired = fixture.await_fired(2).await;
     let due = HashMap::from([("moved".into(), now + 1_500), ("marker".into(), now + 700)]);
     assert_each_fired_once_and_not_early(&fired, &due);
@@ -91,7 +104,9 @@ async fn a_thousand_timers_due_within_two_seconds_all_fire_exactly_once() {
     let fired = fixture.fired().await;
     assert_eq!(fired.len(), 1_000);
     assert_each_fired_once_and_not_early(&fired, &due);
-    let late = metric(service.health, "timer_lateness_max_ms").await.unwrap();
+    let late = metric(service.health, "timer_lateness_max_ms")
+        .await
+        .unwrap();
     eprintln!("1,000 timers over 2 s: max lateness {late} ms");
     service.stop().await;
 }

@@ -66,7 +66,12 @@ impl Fixture {
 
     /// Schedules `count` timers `test-{i}` spread evenly from `from_ms` over `span_ms`,
     /// many at a time; returns their due times by id.
-    pub async fn schedule_spread(&self, count: u64, from_ms: u64, span_ms: u64) -> HashMap<String, u64> {
+    pub async fn schedule_spread(
+        &self,
+        count: u64,
+        from_ms: u64,
+        span_ms: u64,
+    ) -> HashMap<String, u64> {
         let timers: Vec<Timer> = (0..count)
             .map(|i| self.timer(&format!("test-{i}"), from_ms + i * span_ms / count.max(1)))
             .collect();
@@ -119,7 +124,10 @@ impl Fixture {
 
     pub async fn stored_count(&self) -> u64 {
         let client = async_nats::connect(self.nats.url()).await.unwrap();
-        let mut stream = jetstream::new(client).get_stream(TEST_STREAM).await.unwrap();
+        let mut stream = jetstream::new(client)
+            .get_stream(TEST_STREAM)
+            .await
+            .unwrap();
         stream.info().await.unwrap().state.messages
     }
 
@@ -154,12 +162,19 @@ pub fn assert_each_fired_once_and_not_early(fired: &[Fired], due: &HashMap<Strin
         let id = fire.subject.trim_start_matches("test.fired.");
         *seen.entry(id).or_default() += 1;
         let due_ms = due[id];
-        assert!(fire.stored_ms >= due_ms, "{id} fired {} ms early", due_ms - fire.stored_ms);
+        assert!(
+            fire.stored_ms >= due_ms,
+            "{id} fired {} ms early",
+            due_ms - fire.stored_ms
+        );
         assert_eq!(fire.payload, format!("{id}@{due_ms}"));
     }
     let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "fired more than once: {twice:?}");
-    let missing: Vec<_> = due.keys().filter(|id| !seen.contains_key(id.as_str())).collect();
+    let missing: Vec<_> = due
+        .keys()
+        .filter(|id| !seen.contains_key(id.as_str()))
+        .collect();
     assert!(missing.is_empty(), "never fired: {missing:?}");
 }
 
@@ -206,7 +221,10 @@ impl Process {
         let child = Command::new(env!("CARGO_BIN_EXE_switchboard-timer"))
             .env("NATS_URL", nats_url)
             .env("SWITCHBOARD_HEALTH_ADDR", health.to_string())
-            .env("SWITCHBOARD_TIMER_LEASE_TTL", format!("{}ms", LEASE_TTL.as_millis()))
+            .env(
+                "SWITCHBOARD_TIMER_LEASE_TTL",
+                format!("{}ms", LEASE_TTL.as_millis()),
+            )
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .kill_on_drop(true)
@@ -238,6 +256,11 @@ pub async fn await_ready(health: SocketAddr) {
 /// A metric's value from `/metrics`.
 pub async fn metric(health: SocketAddr, name: &str) -> Option<i64> {
     let (_, text) = get(health, "/metrics").await?;
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+    text.lines().find_map(|line| {
+        line.strip_prefix(name)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
 }

@@ -93,7 +93,10 @@ fn disowning_a_partition_forgets_its_timers_and_outdates_its_work() {
     assert_eq!(table.len(), 1);
     let stale = due.iter().find(|d| d.partition == 0).unwrap();
     assert!(!table.is_current(stale));
-    assert!(!table.put(0, g[0], "p00.d", 9, T0 + 30, record(4)), "old generation");
+    assert!(
+        !table.put(0, g[0], "p00.d", 9, T0 + 30, record(4)),
+        "old generation"
+    );
     assert!(fire(&mut table, T0 + 1_000).is_empty());
     let again = table.own(0);
     assert_ne!(again, g[0]);
@@ -131,7 +134,10 @@ fn a_parked_timer_deleted_meanwhile_stays_gone_after_resume() {
     // Its slot is reused by a timer that is not due yet.
     table.put(0, g[0], "p00.b", 7, T0 + 10_000, record(2));
     table.resume(0, T0 + 200);
-    assert!(fire(&mut table, T0 + 300).is_empty(), "the reused slot kept its own due time");
+    assert!(
+        fire(&mut table, T0 + 300).is_empty(),
+        "the reused slot kept its own due time"
+    );
 }
 
 #[test]
@@ -141,7 +147,10 @@ fn only_a_timer_earlier_than_the_planned_wake_up_asks_for_one() {
     assert!(!table.put(0, g[0], "p00.b", 2, T0 + 200, record(1)));
     assert!(table.put(0, g[0], "p00.c", 3, T0 + 50, record(1)));
     fire(&mut table, T0);
-    assert!(!table.put(0, g[0], "p00.d", 4, T0 + 60, record(1)), "it wakes at T0 + 50 anyway");
+    assert!(
+        !table.put(0, g[0], "p00.d", 4, T0 + 60, record(1)),
+        "it wakes at T0 + 50 anyway"
+    );
     assert!(table.put(0, g[0], "p00.e", 5, T0 + 40, record(1)));
 }
 

@@ -9,7 +9,14 @@ use std::time::Duration;
 use switchboard_testkit::{NatsServer, free_port, service_bin};
 use tokio::process::{Child, Command};
 
-pub const SERVICES: &[&str] = &["transcript", "timer", "work-item", "ai-bridge", "gateway"];
+pub const SERVICES: &[&str] = &[
+    "transcript",
+    "timer",
+    "router",
+    "work-item",
+    "ai-bridge",
+    "gateway",
+];
 
 pub struct System {
     pub nats: NatsServer,

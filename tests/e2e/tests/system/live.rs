@@ -14,12 +14,12 @@ fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn system(pairs: &[(&str, &str)]) -> System {
+pub(crate) async fn system(pairs: &[(&str, &str)]) -> System {
     System::start_with(None, env(pairs)).await
 }
 
 /// An agent's socket, set available in every space.
-async fn available_agent(system: &System, team: &TeamTenant, index: usize) -> Customer {
+pub(crate) async fn available_agent(system: &System, team: &TeamTenant, index: usize) -> Customer {
     let (mut agent, welcome) = Customer::agent(&system.ws_url(), &team.agents[index].1).await;
     assert_eq!(welcome["agent"]["id"], team.agents[index].0.as_str());
     agent
@@ -31,7 +31,11 @@ async fn available_agent(system: &System, team: &TeamTenant, index: usize) -> Cu
 }
 
 /// A signed-in customer who has said hello and one thing to the AI.
-async fn signed_in_customer(system: &System, team: &TeamTenant, sub: &str) -> (Customer, String) {
+pub(crate) async fn signed_in_customer(
+    system: &System,
+    team: &TeamTenant,
+    sub: &str,
+) -> (Customer, String) {
     let token = customer_token(&team.ai, sub, "Casey");
     let mut customer = Customer::hello(
         &system.ws_url(),
@@ -47,7 +51,7 @@ async fn signed_in_customer(system: &System, team: &TeamTenant, sub: &str) -> (C
     (customer, conversation["id"].as_str().unwrap().to_owned())
 }
 
-async fn expect_state(socket: &mut Customer, state: &str) -> Value {
+pub(crate) async fn expect_state(socket: &mut Customer, state: &str) -> Value {
     loop {
         let frame = socket.expect("conversation").await;
         if frame["state"] == state {
@@ -139,7 +143,7 @@ async fn a_customer_is_handed_to_an_agent_who_accepts_and_they_chat_until_the_ag
 
 /// The conversation's work item, as the agent sees it (waits for it to have a
 /// transcript when the conversation has ended).
-async fn work_item_of(
+pub(crate) async fn work_item_of(
     system: &System,
     team: &TeamTenant,
     agent: usize,

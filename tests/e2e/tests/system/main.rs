@@ -6,3 +6,4 @@ mod chat;
 mod crash;
 mod inactivity;
 mod live;
+mod live_crash;

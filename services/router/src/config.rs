@@ -109,7 +109,10 @@ mod tests {
             ("SWITCHBOARD_ACCEPT_WINDOW", "2s"),
         ]);
         let timing = RouterConfig::load(&vars).unwrap().timing();
-        assert_eq!((timing.offer_timeout_ms, timing.accept_window_ms), (300, 2000));
+        assert_eq!(
+            (timing.offer_timeout_ms, timing.accept_window_ms),
+            (300, 2000)
+        );
     }
 
     #[test]

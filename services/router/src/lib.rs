@@ -1,13 +1,33 @@
-//! The router: owns each tenant's live-chat queue, the offers made to agents and
-//! the site-wide conversation limit (SPEC.md §5).
+//! # Switchboard router
+//!
+//! Owns each tenant's live-chat queue, the offers made to agents and the
+//! site-wide conversation limit (SPEC.md §5). All of a tenant's inputs
+//! (handoffs, agents' accepts, declines and statuses, timers, configuration
+//! changes) arrive on one subject, `sb.route.{tenant}`; each is decided by
+//! the pure core against the tenant's state, which is saved with
+//! compare-and-set in KV `SB_ROUTER_STATE` before any effect is performed.
+//! So two router instances can never both commit a decision from the same
+//! state: the limit and single assignment hold by construction. See
+//! docs/architecture.md, "Live chat".
 //!
 //! # Layout
-//! | module | what it holds |
+//!
+//! | module | what |
 //! |---|---|
 //! | [`domain`] | the functional core: [`domain::State`] (one tenant), [`domain::Input`] in, [`domain::Effect`] out, through [`domain::decide()`]; no I/O, no clock, no async |
-//!
-//! The service shell (NATS consumers, timers, one writer per tenant) wraps this
-//! core; it decodes a message into an [`domain::Input`], calls
-//! [`domain::decide()`] with the current time, and performs the effects.
+//! | [`snapshot`] | [`snapshot::Snapshot`]: the state plus what effects need and the applied-input log |
+//! | [`store`] | [`store::SnapshotStore`]: snapshots in KV, read with their revision, written with compare-and-set |
+//! | [`catalog`] | the configuration bucket indexed per tenant, reconciled into the state |
+//! | [`handlers`] | the input and event consumers, the effects, the agent-view RPC |
+//! | [`config`] | [`config::RouterConfig`], read once from the environment |
+//! | [`server`] | [`server::Service`]: start everything, run until shutdown, drain |
+//! | [`error`] | why the service could not start |
 
+pub mod catalog;
+pub mod config;
 pub mod domain;
+pub mod error;
+pub mod handlers;
+pub mod server;
+pub mod snapshot;
+pub mod store;

@@ -152,10 +152,14 @@ impl Snapshot {
     }
 
     /// The conversation is no longer held: keep only what a replayed
-    /// fallback needs, for the next [`RELEASED_MAX`] releases.
+    /// fallback needs, for the next [`RELEASED_MAX`] releases. Releasing a
+    /// released conversation changes nothing.
     pub fn release(&mut self, conversation: ConversationId) {
         let number = self.inputs + 1;
         let meta = self.meta.entry(conversation).or_default();
+        if meta.released.is_some() {
+            return;
+        }
         meta.customer = CustomerMeta::default();
         meta.summary = String::new();
         meta.released = Some(number);
@@ -165,7 +169,11 @@ impl Snapshot {
                 break;
             };
             // A conversation handed off again since has a newer release, or none.
-            if self.meta.get(&old).is_some_and(|m| m.released == Some(number)) {
+            if self
+                .meta
+                .get(&old)
+                .is_some_and(|m| m.released == Some(number))
+            {
                 self.meta.remove(&old);
             }
         }
@@ -183,7 +191,12 @@ impl Snapshot {
 }
 
 impl Meta {
-    pub fn new(experience: &str, customer: Option<&Customer>, summary: &str, mode: SupportMode) -> Self {
+    pub fn new(
+        experience: &str,
+        customer: Option<&Customer>,
+        summary: &str,
+        mode: SupportMode,
+    ) -> Self {
         let customer = customer.map_or_else(CustomerMeta::default, |c| CustomerMeta {
             key: c.key.clone(),
             name: c.name.clone(),
@@ -244,10 +257,16 @@ mod tests {
             name: "Ada".into(),
             ..Default::default()
         };
-        s.hold(c, Meta::new("cx", Some(&customer), "help", SupportMode::SupportTeam));
+        s.hold(
+            c,
+            Meta::new("cx", Some(&customer), "help", SupportMode::SupportTeam),
+        );
         s.release(c);
         let meta = &s.meta[&c];
-        assert_eq!((meta.mode, meta.experience.as_str()), (Mode::SupportTeam, "cx"));
+        assert_eq!(
+            (meta.mode, meta.experience.as_str()),
+            (Mode::SupportTeam, "cx")
+        );
         assert!(meta.customer.name.is_empty() && meta.summary.is_empty());
     }
 

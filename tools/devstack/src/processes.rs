@@ -11,7 +11,14 @@ use tokio::process::{Child, Command};
 
 /// The services, in start order. The gateway goes last: when it answers,
 /// everything behind it is up.
-const SERVICES: &[&str] = &["transcript", "timer", "work-item", "ai-bridge", "gateway"];
+const SERVICES: &[&str] = &[
+    "transcript",
+    "timer",
+    "router",
+    "work-item",
+    "ai-bridge",
+    "gateway",
+];
 
 struct Running {
     name: String,

@@ -1,0 +1,176 @@
+//! The `router-events` consumer: the conversation events that concern the
+//! queue, turned into routing inputs on the tenant's subject. A conversation
+//! entering `queued` is a handoff; one entering `ended` is closed. Nothing
+//! else needs an input: `live` and the return to the AI are the router's own
+//! doing.
+//!
+//! Input ids are derived from the event, so a redelivered event publishes an
+//! input the stream already has (and the router has already applied).
+
+use std::time::Duration;
+
+use prost::Message;
+use switchboard_bus::Bus;
+use switchboard_bus::consume::{ConsumerSpec, Delivery, Outcome};
+use switchboard_contracts::ids::{ConversationId, TenantId};
+use switchboard_contracts::streams::{self, consumers};
+use switchboard_contracts::subjects::{self, filter};
+use switchboard_contracts::v1::conversation_event::Event;
+use switchboard_contracts::v1::routing_input::Input;
+use switchboard_contracts::v1::{
+    ConversationEvent, ConversationState, RouteConversationClosed, RouteHandoff, RoutingInput,
+};
+
+use super::Counters;
+
+pub fn spec(lanes: usize) -> ConsumerSpec {
+    ConsumerSpec::new(
+        streams::EVENTS,
+        consumers::ROUTER_EVENTS,
+        filter::ALL_EVENTS,
+    )
+    .lanes(lanes)
+}
+
+#[derive(Debug, Clone)]
+pub struct EventHandler {
+    pub bus: Bus,
+    pub counters: Counters,
+}
+
+impl EventHandler {
+    pub async fn handle(&self, delivery: Delivery) -> Outcome {
+        let event = match ConversationEvent::decode(delivery.payload.clone()) {
+            Ok(event) => event,
+            Err(error) => return Outcome::Park(format!("undecodable ConversationEvent: {error}")),
+        };
+        let Some(input) = routing_input(&event, delivery.stream_sequence) else {
+            return Outcome::Ack;
+        };
+        let Some(tenant) = subjects::tenant_of(&delivery.subject) else {
+            return Outcome::Park("the subject names no tenant".into());
+        };
+        if input.tenant != tenant.to_string() {
+            return Outcome::Park("the event's tenant is not its subject's".into());
+        }
+        match self
+            .bus
+            .publish_durable(subjects::route(tenant), &input.input_id, &input)
+            .await
+        {
+            Ok(_) => {
+                if matches!(input.input, Some(Input::Handoff(_))) {
+                    self.counters.handoffs.inc();
+                }
+                Outcome::Ack
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not publish a routing input; retrying");
+                Outcome::Retry(Duration::from_millis(500))
+            }
+        }
+    }
+}
+
+/// The routing input an event calls for, if any. `sequence` is the event's
+/// stream sequence: a conversation may be handed off more than once (after a
+/// fallback to the AI), and each time is a new input.
+pub fn routing_input(event: &ConversationEvent, sequence: u64) -> Option<RoutingInput> {
+    let Some(Event::State(change)) = &event.event else {
+        return None;
+    };
+    let conversation: ConversationId = event.conversation.parse().ok()?;
+    let tenant: TenantId = event.tenant.parse().ok()?;
+    let (input_id, input) = match change.to() {
+        ConversationState::Queued => {
+            let info = event.info.clone().unwrap_or_default();
+            let handoff = RouteHandoff {
+                conversation: conversation.to_string(),
+                space: info.routed_space.clone(),
+                experience: info.experience.clone(),
+                customer: info.customer.clone(),
+                summary: info.summary.clone(),
+                support_mode: info.support_mode,
+            };
+            (
+                format!("handoff:{conversation}:{sequence}"),
+                Input::Handoff(handoff),
+            )
+        }
+        // Only a conversation that was queued or live can be the router's:
+        // an AI conversation's end costs the router nothing.
+        ConversationState::Ended
+            if matches!(
+                change.from(),
+                ConversationState::Queued | ConversationState::Live
+            ) =>
+        {
+            (
+                format!("closed:{conversation}"),
+                Input::ConversationClosed(RouteConversationClosed {
+                    conversation: conversation.to_string(),
+                }),
+            )
+        }
+        _ => return None,
+    };
+    Some(RoutingInput {
+        tenant: tenant.to_string(),
+        input_id,
+        at_ms: event.at_ms,
+        input: Some(input),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_contracts::v1::{ConversationInfo, StateChanged};
+
+    use super::*;
+
+    fn changed(to: ConversationState) -> ConversationEvent {
+        changed_from(ConversationState::Queued, to)
+    }
+
+    fn changed_from(from: ConversationState, to: ConversationState) -> ConversationEvent {
+        ConversationEvent {
+            tenant: TenantId::new().to_string(),
+            conversation: ConversationId::new().to_string(),
+            info: Some(ConversationInfo {
+                routed_space: "space".into(),
+                summary: "my order".into(),
+                ..Default::default()
+            }),
+            event: Some(Event::State(StateChanged {
+                from: from as i32,
+                to: to as i32,
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn entering_the_queue_is_a_handoff_named_by_the_events_sequence() {
+        let event = changed(ConversationState::Queued);
+        let input = routing_input(&event, 42).unwrap();
+        assert_eq!(input.input_id, format!("handoff:{}:42", event.conversation));
+        let Some(Input::Handoff(handoff)) = input.input else {
+            panic!("a handoff");
+        };
+        assert_eq!(
+            (handoff.space.as_str(), handoff.summary.as_str()),
+            ("space", "my order")
+        );
+    }
+
+    #[test]
+    fn an_end_closes_and_other_changes_need_no_input() {
+        let ended = routing_input(&changed(ConversationState::Ended), 1).unwrap();
+        assert!(matches!(ended.input, Some(Input::ConversationClosed(_))));
+        let from_ai = changed_from(ConversationState::Ai, ConversationState::Ended);
+        assert!(routing_input(&from_ai, 1).is_none());
+        assert!(routing_input(&changed(ConversationState::Live), 1).is_none());
+        assert!(routing_input(&changed(ConversationState::Ai), 1).is_none());
+    }
+}

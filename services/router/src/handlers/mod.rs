@@ -1,0 +1,80 @@
+//! The router's entry points on the bus and what they share.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`inputs`] | the `SB_ROUTING` consumer: load, decide, compare-and-set, perform, ack |
+//! | [`step`] | one input applied to a snapshot (parse, reconcile, decide), no I/O |
+//! | [`perform`] | effects → commands, agent events, queue positions, timers |
+//! | `delivery` | the bus operations effects are made of |
+//! | [`messages`] | the bus messages and their deterministic ids |
+//! | [`events`] | the `SB_EVENTS` consumer: queued → handoff, ended → closed |
+//! | [`rpc`] | `sb.rpc.router.*`: one agent's view |
+
+mod delivery;
+pub mod events;
+pub mod inputs;
+pub mod messages;
+pub mod perform;
+pub mod rpc;
+pub mod step;
+
+#[cfg(test)]
+mod step_tests;
+
+use switchboard_runtime::metrics::{Handle, Metrics};
+
+/// The counters the handlers keep, registered once.
+#[derive(Debug, Clone)]
+pub struct Counters {
+    pub inputs: Handle,
+    pub inputs_replayed: Handle,
+    pub inputs_retried: Handle,
+    pub inputs_parked: Handle,
+    pub cas_conflicts: Handle,
+    pub offers: Handle,
+    pub assignments: Handle,
+    pub fallbacks: Handle,
+    pub handoffs: Handle,
+    pub rpc_requests: Handle,
+}
+
+impl Counters {
+    pub fn new(metrics: &Metrics) -> Self {
+        Self {
+            inputs: metrics.counter(
+                "router_inputs_total",
+                "Routing inputs handled and acknowledged.",
+            ),
+            inputs_replayed: metrics.counter(
+                "router_inputs_replayed_total",
+                "Redelivered inputs found already applied; their effects were performed again.",
+            ),
+            inputs_retried: metrics.counter(
+                "router_inputs_retried_total",
+                "Input deliveries that failed on the bus and were retried.",
+            ),
+            inputs_parked: metrics.counter(
+                "router_inputs_parked_total",
+                "Inputs that could not be understood and were parked.",
+            ),
+            cas_conflicts: metrics.counter(
+                "router_cas_conflicts_total",
+                "Decisions thrown away because the tenant's state changed since it was read.",
+            ),
+            offers: metrics.counter("router_offers_total", "Offers made to agents."),
+            assignments: metrics.counter(
+                "router_assignments_total",
+                "Accepts that won: conversations assigned.",
+            ),
+            fallbacks: metrics.counter(
+                "router_fallbacks_total",
+                "Conversations that got the fallback message (no agents, accept window).",
+            ),
+            handoffs: metrics.counter(
+                "router_handoffs_total",
+                "Conversations entering the queue, turned into routing inputs.",
+            ),
+            rpc_requests: metrics.counter("router_rpc_requests_total", "Agent views answered."),
+        }
+    }
+}

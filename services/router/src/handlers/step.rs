@@ -1,0 +1,173 @@
+//! One routing input applied to a tenant's snapshot, as plain code: parse the
+//! `RoutingInput`, reconcile the configuration if it moved, let the core
+//! decide, and keep the conversations' [`Meta`] in step. No I/O: the handler
+//! loads, calls [`apply`], saves with compare-and-set, then performs.
+
+use switchboard_contracts::ids::{AgentId, ConversationId, SpaceId};
+use switchboard_contracts::v1::routing_input::Input as Wire;
+use switchboard_contracts::v1::{Availability, RoutingInput};
+
+use crate::catalog::TenantConfig;
+use crate::catalog::reconcile::reconcile;
+use crate::domain::{Effect, FallbackReason, Input, OfferId, Status, decide};
+use crate::snapshot::{Meta, Snapshot};
+
+/// A routing input, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    Handoff {
+        conversation: ConversationId,
+        space: SpaceId,
+        meta: Meta,
+    },
+    Closed(ConversationId),
+    /// Nothing but the configuration to apply.
+    ConfigChanged,
+    /// Any other input, for the core as is.
+    Core(Input),
+}
+
+/// The input cannot be understood; retrying will not help.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad routing input: {0}")]
+pub struct BadInput(pub String);
+
+pub fn parse(input: &RoutingInput) -> Result<Parsed, BadInput> {
+    let bad = |what: &str| BadInput(what.to_owned());
+    let conversation = |text: &str| -> Result<ConversationId, BadInput> {
+        text.parse().map_err(|_| bad("conversation is not an id"))
+    };
+    let agent = |text: &str| -> Result<AgentId, BadInput> {
+        text.parse().map_err(|_| bad("agent is not an id"))
+    };
+    let offer = |text: &str| -> Result<OfferId, BadInput> {
+        text.parse().map_err(|_| bad("offer_id is not an offer id"))
+    };
+    Ok(match input.input.as_ref().ok_or_else(|| bad("no input"))? {
+        Wire::Handoff(h) => Parsed::Handoff {
+            conversation: conversation(&h.conversation)?,
+            // A handoff with no routed space can reach nobody: it gets the
+            // fallback (the nil space has no agents) rather than a stuck queue.
+            space: h.space.parse().unwrap_or_else(|_| nil_space()),
+            meta: Meta::new(
+                &h.experience,
+                h.customer.as_ref(),
+                &h.summary,
+                h.support_mode(),
+            ),
+        },
+        Wire::SetStatus(s) => Parsed::Core(Input::SetStatus {
+            agent: agent(&s.agent)?,
+            space: match s.space.as_str() {
+                "" => None,
+                space => Some(space.parse().map_err(|_| bad("space is not an id"))?),
+            },
+            status: match s.status() {
+                Availability::Available => Status::Available,
+                Availability::Unavailable => Status::Unavailable,
+                Availability::Unspecified => return Err(bad("status must be set")),
+            },
+        }),
+        Wire::Accept(a) => Parsed::Core(Input::Accept {
+            offer: offer(&a.offer_id)?,
+            agent: agent(&a.agent)?,
+        }),
+        Wire::Decline(d) => Parsed::Core(Input::Decline {
+            offer: offer(&d.offer_id)?,
+            agent: agent(&d.agent)?,
+        }),
+        Wire::OfferExpired(e) => Parsed::Core(Input::OfferExpired {
+            offer: offer(&e.offer_id)?,
+        }),
+        Wire::AcceptWindowExpired(e) => Parsed::Core(Input::AcceptWindowExpired {
+            conversation: conversation(&e.conversation)?,
+        }),
+        Wire::ConversationClosed(c) => Parsed::Closed(conversation(&c.conversation)?),
+        Wire::ConfigChanged(_) => Parsed::ConfigChanged,
+    })
+}
+
+fn nil_space() -> SpaceId {
+    "00000000-0000-0000-0000-000000000000"
+        .parse()
+        .unwrap_or_default()
+}
+
+/// Applies `input` to the snapshot at `now` and returns every effect, the
+/// reconciliation's first.
+pub fn apply(
+    snapshot: &mut Snapshot,
+    config: &TenantConfig,
+    input: Parsed,
+    now: u64,
+) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if config.revision > snapshot.config_revision {
+        for change in reconcile(&snapshot.state, config) {
+            effects.extend(decide(&mut snapshot.state, change, now));
+        }
+        snapshot.config_revision = config.revision;
+    }
+    match input {
+        Parsed::Handoff {
+            conversation,
+            space,
+            meta,
+        } => {
+            let held = snapshot.state.conversation(conversation).is_some();
+            if held || snapshot.is_closed(conversation) {
+                // A redelivery, or a late handoff of a conversation that ended.
+                return effects;
+            }
+            snapshot.hold(conversation, meta);
+            if config.allows_live_chat() {
+                effects.extend(decide(
+                    &mut snapshot.state,
+                    Input::Handoff {
+                        conversation,
+                        space,
+                    },
+                    now,
+                ));
+            } else {
+                // SPEC §2: a downgraded tenant's request for a person gets the fallback.
+                effects.push(Effect::Fallback {
+                    conversation,
+                    space,
+                    reason: FallbackReason::NoAgentsAvailable,
+                });
+            }
+            release_if_gone(snapshot, conversation);
+        }
+        Parsed::Closed(conversation) => {
+            effects.extend(decide(
+                &mut snapshot.state,
+                Input::ConversationEnded { conversation },
+                now,
+            ));
+            snapshot.close(conversation);
+            snapshot.release(conversation);
+        }
+        Parsed::ConfigChanged => {}
+        Parsed::Core(input) => {
+            let expired = match input {
+                Input::AcceptWindowExpired { conversation } => Some(conversation),
+                _ => None,
+            };
+            effects.extend(decide(&mut snapshot.state, input, now));
+            if let Some(conversation) = expired {
+                release_if_gone(snapshot, conversation);
+            }
+        }
+    }
+    effects
+}
+
+/// A conversation the core no longer holds keeps only its released meta.
+fn release_if_gone(snapshot: &mut Snapshot, conversation: ConversationId) {
+    let held = snapshot.state.conversation(conversation).is_some();
+    let known = snapshot.meta.contains_key(&conversation);
+    if !held && known {
+        snapshot.release(conversation);
+    }
+}

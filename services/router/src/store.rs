@@ -1,0 +1,171 @@
+//! The router-state bucket (KV `SB_ROUTER_STATE`): each tenant's
+//! [`Snapshot`] under `tenant.{id}`, read with its revision and written with
+//! compare-and-set, so two router instances can never both commit a decision
+//! made from the same state.
+//!
+//! Each instance caches the snapshots it wrote last, to skip the read on the
+//! next input of the same tenant. A cached copy may be stale (another
+//! instance wrote since): the compare-and-set then fails, the copy is dropped
+//! and the input is decided again from the stored one. The cache holds one
+//! snapshot per tenant this instance has routed for and is never trimmed:
+//! fine for thousands of tenants; many more would want an LRU bound.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_nats::jetstream::kv::{self, Operation, UpdateErrorKind};
+use async_nats::jetstream::stream::StorageType;
+use bytes::Bytes;
+use switchboard_bus::{Bus, BusError, ErrorKind};
+use switchboard_contracts::ids::TenantId;
+use switchboard_contracts::streams;
+
+use crate::domain;
+use crate::snapshot::Snapshot;
+
+/// Why a snapshot could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// Someone wrote the tenant's snapshot since it was read: decide again.
+    #[error("the tenant's routing state changed since it was read")]
+    Conflict,
+    /// Even with its applied log shrunk, the snapshot exceeds one KV value.
+    #[error("the tenant's routing state is {0} bytes, more than one message may carry")]
+    TooLarge(usize),
+    #[error(transparent)]
+    Bus(#[from] BusError),
+}
+
+/// A snapshot and the revision it was read at (0: not stored yet).
+pub type Versioned = (Snapshot, u64);
+
+#[derive(Clone)]
+pub struct SnapshotStore {
+    kv: kv::Store,
+    timing: domain::Config,
+    max_value: usize,
+    cache: Arc<Mutex<HashMap<TenantId, Versioned>>>,
+}
+
+impl std::fmt::Debug for SnapshotStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnapshotStore")
+            .field("timing", &self.timing)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The bucket: file storage, one revision per key (the snapshot is the whole
+/// truth; older ones are of no use).
+pub fn bucket_config(replicas: usize) -> kv::Config {
+    kv::Config {
+        bucket: streams::ROUTER_STATE_BUCKET.to_owned(),
+        description: "each tenant's routing state (services/router)".to_owned(),
+        history: 1,
+        storage: StorageType::File,
+        num_replicas: replicas.max(1),
+        ..Default::default()
+    }
+}
+
+pub fn key(tenant: TenantId) -> String {
+    format!("tenant.{tenant}")
+}
+
+impl SnapshotStore {
+    /// Opens the bucket, creating it when missing.
+    pub async fn open(bus: &Bus, timing: domain::Config) -> Result<Self, BusError> {
+        let kv = bus
+            .js
+            .create_or_update_key_value(bucket_config(bus.replicas))
+            .await
+            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
+        Ok(Self {
+            kv,
+            timing,
+            // Room for the headers and the subject next to the value.
+            max_value: bus.client.server_info().max_payload.saturating_sub(4096),
+            cache: Arc::default(),
+        })
+    }
+
+    /// The tenant's snapshot for deciding an input: the cached copy (taken
+    /// out: one lane handles a tenant at a time), or the stored one.
+    pub async fn take(&self, tenant: TenantId) -> Result<Versioned, BusError> {
+        let cached = self.lock().remove(&tenant);
+        match cached {
+            Some(versioned) => Ok(versioned),
+            None => self.read(tenant).await,
+        }
+    }
+
+    /// The stored snapshot, under this process's timing settings.
+    pub async fn read(&self, tenant: TenantId) -> Result<Versioned, BusError> {
+        let entry = self
+            .kv
+            .entry(key(tenant))
+            .await
+            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
+        let (mut snapshot, revision) = match entry {
+            Some(entry) if entry.operation == Operation::Put => {
+                let snapshot = Snapshot::decode(&entry.value)
+                    .map_err(|e| BusError::new(ErrorKind::Decode, e))?;
+                (snapshot, entry.revision)
+            }
+            Some(entry) => (Snapshot::new(self.timing), entry.revision),
+            None => (Snapshot::new(self.timing), 0),
+        };
+        snapshot.state.set_config(self.timing);
+        Ok((snapshot, revision))
+    }
+
+    /// Caches a snapshot for the tenant's next input: one taken and left
+    /// unchanged, or one just saved (with its new revision).
+    pub fn keep(&self, tenant: TenantId, versioned: Versioned) {
+        self.lock().insert(tenant, versioned);
+    }
+
+    /// Writes the snapshot if the stored one is still at `revision`; returns
+    /// the new revision. The caller [`keep`](Self::keep)s it once done.
+    pub async fn save(
+        &self,
+        tenant: TenantId,
+        snapshot: &mut Snapshot,
+        revision: u64,
+    ) -> Result<u64, SaveError> {
+        let mut value = encode(snapshot)?;
+        if value.len() > self.max_value {
+            tracing::warn!(%tenant, bytes = value.len(), "routing state is large; forgetting older applied inputs");
+            snapshot.shrink_applied();
+            value = encode(snapshot)?;
+            if value.len() > self.max_value {
+                return Err(SaveError::TooLarge(value.len()));
+            }
+        }
+        // Revision 0 expects no value yet: the first write is a create.
+        let written = self
+            .kv
+            .update(key(tenant), Bytes::from(value), revision)
+            .await
+            .map_err(|e| match e.kind() {
+                UpdateErrorKind::WrongLastRevision => SaveError::Conflict,
+                _ => SaveError::Bus(BusError::new(ErrorKind::Unavailable, e)),
+            })?;
+        Ok(written)
+    }
+
+    /// Forgets every cached snapshot (tests use it to force reads).
+    pub fn clear_cache(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TenantId, Versioned>> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn encode(snapshot: &Snapshot) -> Result<Vec<u8>, SaveError> {
+    snapshot
+        .encode()
+        .map_err(|e| SaveError::Bus(BusError::new(ErrorKind::Rejected, e)))
+}

@@ -63,8 +63,7 @@ bench: ## Run the benchmark harness (release build)
 	# 1,000 sockets need more open files than the usual soft limit (1024): ask for
 	# 65536, or the hard limit where that is lower (a container's, say).
 	ulimit -n 65536 2>/dev/null || ulimit -n "$$(ulimit -Hn)"
-	$(CARGO) build --release --bins -p switchboard-gateway -p switchboard-transcript \
-	  -p switchboard-ai-bridge -p switchboard-loadgen
+	$(CARGO) build --release --workspace --bins
 	exec $(TARGET_DIR)/release/switchboard-loadgen all
 
 clean-data: ## Delete the local data dir (.data: JetStream store, SQLite files)

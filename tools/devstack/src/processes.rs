@@ -127,6 +127,10 @@ impl Stack {
         let child = Command::new(&bin)
             .args(["-js", "-a", host, "-p", port, "-sd"])
             .arg(&store)
+            // nats-server logs its banner and every connection: keep that in
+            // the data dir rather than between the services' lines.
+            .arg("--log")
+            .arg(self.data_dir.join("nats-server.log"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .kill_on_drop(true)

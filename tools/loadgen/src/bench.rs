@@ -37,7 +37,7 @@ pub struct External {
 const ROUND_TRIP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `http://host` → `ws://host`.
-fn ws_base(gateway_url: &str) -> anyhow::Result<String> {
+pub fn ws_base(gateway_url: &str) -> anyhow::Result<String> {
     let url = gateway_url.trim_end_matches('/');
     if let Some(rest) = url.strip_prefix("http://") {
         Ok(format!("ws://{rest}"))
@@ -50,30 +50,34 @@ fn ws_base(gateway_url: &str) -> anyhow::Result<String> {
     }
 }
 
+/// The system to measure: the one at `external`, or one of our own (held in
+/// the first half of the answer: dropping it stops it).
+pub async fn system_under_test(
+    external: Option<External>,
+) -> anyhow::Result<(Option<System>, External)> {
+    if let Some(external) = external {
+        println!(
+            "against {} (its SWITCHBOARD_WS_FRAMES_PER_SECOND must allow the load)",
+            external.gateway_url
+        );
+        return Ok((None, external));
+    }
+    println!("starting nats-server and the services (SQLite, RUST_LOG=warn)...");
+    let system = System::start().await?;
+    let target = External {
+        gateway_url: system.gateway_url.clone(),
+        operator_token: system.operator_token.clone(),
+        nats_url: system.nats.url(),
+    };
+    Ok((Some(system), target))
+}
+
 /// Runs the benchmark and returns every number as JSON (also printed).
 pub async fn run(settings: Settings) -> anyhow::Result<Value> {
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     println!("{cores} cores; the loadgen shares them with everything it measures");
     // `_own_system` is held until the end: dropping it stops the system.
-    let (_own_system, target) = match settings.external.clone() {
-        Some(external) => {
-            println!(
-                "against {} (its SWITCHBOARD_WS_FRAMES_PER_SECOND must allow a closed loop)",
-                external.gateway_url
-            );
-            (None, external)
-        }
-        None => {
-            println!("starting nats-server and the services (SQLite, RUST_LOG=warn)...");
-            let system = System::start().await?;
-            let target = External {
-                gateway_url: system.gateway_url.clone(),
-                operator_token: system.operator_token.clone(),
-                nats_url: system.nats.url(),
-            };
-            (Some(system), target)
-        }
-    };
+    let (_own_system, target) = system_under_test(settings.external.clone()).await?;
     let External {
         gateway_url,
         operator_token,

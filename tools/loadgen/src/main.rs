@@ -3,11 +3,14 @@
 //! `roundtrip` measures customer → built-in AI → customer round trips through
 //! the gateway's WebSocket at several concurrency levels, beside bare NATS
 //! request/reply, JetStream publish and a bare WebSocket echo measured in the
-//! same run, and checks TARGETS.md's P3. `all` runs every benchmark with its
-//! defaults (`make bench`).
+//! same run, and checks TARGETS.md's P3. `routing` measures live chat: handoff
+//! → offer, accept → the agent's first message, assignments per second and
+//! limit violations, against P5. `all` runs every benchmark with its defaults
+//! (`make bench`).
 //!
 //! | module | what |
 //! |---|---|
+//! | [`cli`] | the subcommands and their flags |
 //! | [`bench`] | the `roundtrip` run from start to finish |
 //! | [`system`] | nats-server and the service binaries, started for the run |
 //! | [`tenant`] | the tenant, AI agent, experience and widget under load |
@@ -18,89 +21,47 @@
 //! | [`closed_loop`] | the engine: C probes, one round trip outstanding each |
 //! | [`open_files`] | is the open-files limit high enough for 1,000 sockets? |
 //! | [`report`] | tables, P3's verdict, the JSON line |
+//! | [`routing`] | the `routing` run: steady arrivals, then a burst |
+//! | [`routing_phase`] | one phase's tenant and agents, and its outcomes |
+//! | [`routing_agent`] | an agent that accepts, answers and ends every chat |
+//! | [`routing_customer`] | a signed-in customer who asks for a person |
+//! | [`ledger`] | per-conversation instants and per-agent limit bookkeeping |
+//! | [`team`] | the live-chat tenant: space, agents, experience, widget |
+//! | [`json_socket`] | a JSON-frame WebSocket client |
+//! | [`routing_report`] | P5's table, verdict and JSON line |
 
 mod baselines;
 mod bench;
+mod cli;
 mod closed_loop;
+mod json_socket;
+mod ledger;
 mod nats_bare;
 mod open_files;
 mod report;
 mod roundtrip;
 #[cfg(test)]
 mod roundtrip_tests;
+mod routing;
+mod routing_agent;
+mod routing_customer;
+mod routing_phase;
+mod routing_report;
+#[cfg(test)]
+mod routing_tests;
 mod system;
+mod team;
 mod tenant;
 mod ws_echo;
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::Parser as _;
+use serde_json::Value;
 
-#[derive(Parser)]
-#[command(version, about = "Switchboard's benchmark harness")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Customer → AI → customer round trips through the gateway, beside bare NATS.
-    Roundtrip(RoundtripArgs),
-    /// Every benchmark with its defaults (what `make bench` runs).
-    All(RoundtripArgs),
-    /// Only the bare yardsticks: NATS request/reply, JetStream publish, WebSocket echo.
-    Baselines(BaselineArgs),
-}
-
-#[derive(Args)]
-struct BaselineArgs {
-    /// Concurrency levels for request/reply and the WebSocket echo.
-    #[arg(long, value_delimiter = ',', default_value = "1,100,1000")]
-    conversations: Vec<usize>,
-    /// Length of each measurement, in seconds.
-    #[arg(long, default_value_t = 3)]
-    baseline_secs: u64,
-    /// Unrecorded warm-up before every measurement, in milliseconds.
-    #[arg(long, default_value_t = 1000)]
-    warmup_ms: u64,
-    /// A running nats-server; without it one is started for the run.
-    #[arg(long)]
-    nats: Option<String>,
-}
-
-#[derive(Args)]
-struct RoundtripArgs {
-    /// Concurrency levels: conversations open at once, each with one message outstanding.
-    #[arg(long, value_delimiter = ',', default_value = "1,100,1000")]
-    conversations: Vec<usize>,
-    /// Stop each conversation after this many round trips (or at --duration-secs).
-    #[arg(long)]
-    messages_per_conversation: Option<u64>,
-    /// Length of each level's closed loop, in seconds.
-    #[arg(long, default_value_t = 10)]
-    duration_secs: u64,
-    /// Length of each bare baseline measurement, in seconds.
-    #[arg(long, default_value_t = 3)]
-    baseline_secs: u64,
-    /// Unrecorded warm-up before every measurement, in milliseconds.
-    #[arg(long, default_value_t = 1000)]
-    warmup_ms: u64,
-    /// Measure a running gateway (http://host:port) instead of starting a system.
-    #[arg(long, requires = "operator_token")]
-    gateway: Option<String>,
-    /// The operator token of --gateway.
-    #[arg(long, env = "SWITCHBOARD_OPERATOR_TOKEN", hide_env_values = true)]
-    operator_token: Option<String>,
-    /// The nats-server behind --gateway, for the bare baselines.
-    #[arg(long, default_value = "nats://127.0.0.1:4222")]
-    nats: String,
-    /// Also write the JSON result to this file.
-    #[arg(long)]
-    json: Option<PathBuf>,
-}
+use crate::cli::{AllArgs, BaselineArgs, Cli, Command, RoundtripArgs, RoutingArgs};
 
 /// Checks --conversations and that the process may open enough files.
 fn check_levels(levels: &[usize]) -> anyhow::Result<()> {
@@ -108,6 +69,13 @@ fn check_levels(levels: &[usize]) -> anyhow::Result<()> {
         bail!("--conversations: give positive numbers, e.g. 1,100,1000");
     }
     open_files::check(levels.iter().copied().max().unwrap_or(1))
+}
+
+/// Writes JSON results to `path`, one line each.
+fn write_json(path: Option<&Path>, results: &[&Value]) -> anyhow::Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    let lines: String = results.iter().map(|json| format!("{json}\n")).collect();
+    std::fs::write(path, lines).with_context(|| format!("write {}", path.display()))
 }
 
 async fn baselines(args: BaselineArgs) -> anyhow::Result<()> {
@@ -128,37 +96,61 @@ async fn baselines(args: BaselineArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn roundtrip(args: RoundtripArgs) -> anyhow::Result<()> {
+async fn roundtrip(args: RoundtripArgs) -> anyhow::Result<Value> {
     check_levels(&args.conversations)?;
-    let external = match (args.gateway, args.operator_token) {
-        (Some(gateway_url), Some(operator_token)) => Some(bench::External {
-            gateway_url,
-            operator_token,
-            nats_url: args.nats,
-        }),
-        (Some(_), None) => bail!("--gateway needs --operator-token"),
-        (None, _) => None,
-    };
     let settings = bench::Settings {
         conversations: args.conversations,
         messages_per_conversation: args.messages_per_conversation,
         duration: Duration::from_secs(args.duration_secs),
         warmup: Duration::from_millis(args.warmup_ms),
         baseline_duration: Duration::from_secs(args.baseline_secs),
-        external,
+        external: args.target.external(),
     };
     let json = bench::run(settings).await?;
-    if let Some(path) = args.json {
-        std::fs::write(&path, format!("{json}\n"))
-            .with_context(|| format!("write {}", path.display()))?;
+    write_json(args.json.as_deref(), &[&json])?;
+    Ok(json)
+}
+
+async fn routing(args: RoutingArgs) -> anyhow::Result<Value> {
+    if !(1..=20).contains(&args.maximum_conversations) {
+        bail!("--maximum-conversations: 1 to 20, as the product allows");
     }
-    Ok(())
+    let limit = args.maximum_conversations as usize;
+    let burst_agents = args.burst.div_ceil(limit);
+    // A socket per agent and per customer in flight, here and at the gateway.
+    let steady_sockets = args.arrival_rate * (args.handle_secs + 2.0);
+    open_files::check(args.agents.max(burst_agents) + args.burst.max(steady_sockets as usize))?;
+    let handle = Duration::try_from_secs_f64(args.handle_secs)
+        .context("--handle-secs: a non-negative number of seconds")?;
+    let settings = routing::Settings {
+        agents: args.agents,
+        maximum_conversations: args.maximum_conversations,
+        arrival_rate: args.arrival_rate,
+        duration: Duration::from_secs(args.duration_secs),
+        handle,
+        burst: args.burst,
+        warmup: Duration::from_millis(args.warmup_ms),
+        baseline_duration: Duration::from_secs(args.baseline_secs),
+        external: args.target.external(),
+    };
+    let json = routing::run(settings).await?;
+    write_json(args.json.as_deref(), &[&json])?;
+    Ok(json)
+}
+
+/// Each benchmark with its defaults, one after the other on fresh systems.
+async fn all(args: AllArgs) -> anyhow::Result<()> {
+    let roundtrip = roundtrip(cli::defaults()?).await?;
+    let routing = routing(cli::defaults()?).await?;
+    write_json(args.json.as_deref(), &[&roundtrip, &routing])
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Roundtrip(args) | Command::All(args) => roundtrip(args).await,
+        Command::Roundtrip(args) => roundtrip(args).await.map(drop),
+        Command::Routing(args) => routing(args).await.map(drop),
+        Command::All(args) => all(args).await,
         Command::Baselines(args) => baselines(args).await,
     }
 }

@@ -36,14 +36,23 @@ impl Stats {
 
     fn summarize(sample: &Sample, h: &Histogram<u64>) -> Self {
         Self {
+            failure_examples: sample.failure_examples.clone(),
+            ..Self::of_histogram(h, sample.throughput(), sample.failures)
+        }
+    }
+
+    /// Latencies in µs measured outside a closed loop (the live-chat
+    /// benchmark's), with their rate and failure count.
+    pub fn of_histogram(h: &Histogram<u64>, throughput: f64, failures: u64) -> Self {
+        Self {
             count: h.len(),
-            throughput: sample.throughput(),
+            throughput,
             p50: ms(h.value_at_quantile(0.50)),
             p99: ms(h.value_at_quantile(0.99)),
             p999: ms(h.value_at_quantile(0.999)),
             max: ms(h.max()),
-            failures: sample.failures,
-            failure_examples: sample.failure_examples.clone(),
+            failures,
+            failure_examples: Vec::new(),
         }
     }
 
@@ -60,7 +69,7 @@ impl Stats {
     }
 }
 
-fn round(value: f64) -> f64 {
+pub fn round(value: f64) -> f64 {
     (value * 1000.0).round() / 1000.0
 }
 

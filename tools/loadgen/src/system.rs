@@ -14,10 +14,20 @@ use anyhow::{Context as _, bail};
 use switchboard_testkit::{NatsServer, free_port};
 use tokio::process::{Child, Command};
 
-pub const SERVICES: &[&str] = &["transcript", "ai-bridge", "gateway"];
+/// Every service, in start order: the gateway last, so that it is ready only
+/// when everything behind it is.
+pub const SERVICES: &[&str] = &[
+    "transcript",
+    "timer",
+    "work-item",
+    "router",
+    "ai-bridge",
+    "gateway",
+];
 
-/// Customer frames per second per connection for the gateway under test: the
-/// default (10/s) would throttle a closed loop to 5 round trips a second.
+/// Frames per second per connection for the gateway under test: the default
+/// (10/s) would throttle a closed loop to 5 round trips a second, and an
+/// agent accepting, answering and ending dozens of chats.
 const FRAMES_PER_SECOND: &str = "1000";
 
 const READY_WITHIN: Duration = Duration::from_secs(60);
@@ -54,6 +64,7 @@ impl System {
             bail!(
                 "{} is not built; build the services with the same profile as the loadgen \
                  (e.g. `cargo build --release --bins -p switchboard-gateway -p switchboard-transcript \
+                 -p switchboard-timer -p switchboard-work-item -p switchboard-router \
                  -p switchboard-ai-bridge -p switchboard-loadgen`), or pass --gateway",
                 missing.display()
             );

@@ -1,7 +1,8 @@
 //! The tenant under load, configured through the public HTTP API the way an
 //! operator and a tenant admin would: a standard-edition tenant, a published
 //! built-in AI agent with a small knowledge base, an `ai_agent` experience
-//! and a support-site widget.
+//! and a support-site widget. The pieces (the [`Api`] client, a tenant, an AI
+//! agent, a widget) serve the live-chat tenant in `team` too.
 
 use anyhow::{Context as _, bail};
 use serde_json::{Value, json};

@@ -7,3 +7,4 @@ mod crash;
 mod inactivity;
 mod live;
 mod live_crash;
+mod live_handoff;

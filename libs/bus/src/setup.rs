@@ -5,8 +5,8 @@
 //! sync interval (fsync every two minutes): a crashed *process* (NATS or ours)
 //! loses nothing because the kernel still holds the pages, and the default
 //! keeps ~30x the throughput of `sync_interval: always`. Surviving a machine
-//! crash is done by replication (three NATS nodes and `Bus::with_replicas(3)`,
-//! which services take from `SWITCHBOARD_STREAM_REPLICAS`),
+//! crash is done by replication (three NATS nodes and `Bus::with_replicas(3)`;
+//! a stream never shrinks below the replicas it already has),
 //! not by per-message fsync — see docs/operations.md.
 
 use std::time::Duration;
@@ -56,15 +56,34 @@ pub fn config_bucket(replicas: usize) -> kv::Config {
     }
 }
 
+/// Creates or updates every stream and the config bucket. A stream keeps
+/// the larger of its current and the requested replica count, so a service
+/// started without `SWITCHBOARD_STREAM_REPLICAS` never shrinks a replicated
+/// stream another service (or an operator) grew.
 pub async fn ensure(js: &jetstream::Context, replicas: usize) -> Result<(), BusError> {
-    for config in stream_configs(replicas) {
+    let unavailable = |what: &str, e: &dyn std::fmt::Display| {
+        BusError::new(ErrorKind::Unavailable, format!("{what}: {e}"))
+    };
+    for mut config in stream_configs(replicas) {
         let name = config.name.clone();
+        if let Ok(mut existing) = js.get_stream(&name).await
+            && let Ok(info) = existing.info().await
+        {
+            config.num_replicas = config.num_replicas.max(info.config.num_replicas);
+        }
         js.create_or_update_stream(config)
             .await
-            .map_err(|e| BusError::new(ErrorKind::Unavailable, format!("stream {name}: {e}")))?;
+            .map_err(|e| unavailable(&format!("stream {name}"), &e))?;
     }
-    js.create_or_update_key_value(config_bucket(replicas))
+    let mut bucket = config_bucket(replicas);
+    let bucket_stream = format!("KV_{}", bucket.bucket);
+    if let Ok(mut existing) = js.get_stream(&bucket_stream).await
+        && let Ok(info) = existing.info().await
+    {
+        bucket.num_replicas = bucket.num_replicas.max(info.config.num_replicas);
+    }
+    js.create_or_update_key_value(bucket)
         .await
-        .map_err(|e| BusError::new(ErrorKind::Unavailable, format!("config bucket: {e}")))?;
+        .map_err(|e| unavailable("config bucket", &e))?;
     Ok(())
 }

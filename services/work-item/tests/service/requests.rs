@@ -79,7 +79,9 @@ async fn agents_list_get_and_move_items_through_the_lifecycle() {
         .await;
     assert_eq!(open.items, vec![second]);
     assert_eq!(
-        harness.counter("work_item_status_changes_total"),
+        harness
+            .counter_reaches("work_item_status_changes_total", 4)
+            .await,
         4,
         "a repeat is no change"
     );

@@ -93,6 +93,16 @@ impl Harness {
         self.metrics.counter(name, "").get()
     }
 
+    /// Waits until counter `name` reaches `n` (the service counts after it
+    /// commits, so a reader can see the item a moment before the count).
+    pub async fn counter_reaches(&self, name: &str, n: i64) -> i64 {
+        eventually(&format!("{name} to reach {n}"), WAIT, || async move {
+            let value = self.counter(name);
+            (value >= n).then_some(value)
+        })
+        .await
+    }
+
     /// Waits until the service has handled (acked or parked) `n` events.
     pub async fn handled(&self, n: i64) {
         eventually(&format!("{n} events handled"), WAIT, || async move {

@@ -78,6 +78,10 @@ pub struct Attached {
     /// Highest `seq` sent to the client: later events at or below it are
     /// duplicates, above `last_seq + 1` reveal a gap.
     pub last_seq: u64,
+    /// A queue position that arrived before this socket saw the conversation
+    /// enter the queue (the router and this socket hear of the handoff on
+    /// different paths); shown as soon as it does.
+    pub early_position: Option<u32>,
 }
 
 #[derive(Debug)]

@@ -49,6 +49,7 @@ impl CustomerSession {
                     id,
                     state,
                     last_seq: 0,
+                    early_position: None,
                 });
                 effects.push(Effect::Attach(id));
                 if state == ConversationState::Queued {

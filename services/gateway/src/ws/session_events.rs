@@ -57,6 +57,12 @@ impl CustomerSession {
                     to => queue_effect(attached.id, from, to).into_iter().collect(),
                 };
                 effects.extend(self.conversation_frame().map(Effect::Send));
+                if changed.to() == ConversationState::Queued
+                    && let Some(attached) = &mut self.conversation
+                    && let Some(position) = attached.early_position.take()
+                {
+                    effects.push(Effect::Send(ServerFrame::Queued { position }));
+                }
                 if changed.to() == ConversationState::Ended {
                     effects.push(Effect::Send(ServerFrame::Ended {
                         reason: changed.reason().wire_name(),

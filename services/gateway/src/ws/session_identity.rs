@@ -73,6 +73,7 @@ impl CustomerSession {
                     id: conversation,
                     state: ConversationState::Unspecified,
                     last_seq: 0,
+                    early_position: None,
                 });
                 effects.push(Effect::Attach(conversation));
                 effects.push(Effect::Fetch(Fetch {

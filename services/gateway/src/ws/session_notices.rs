@@ -64,14 +64,18 @@ pub fn queue_effect(
 impl CustomerSession {
     /// A position from `sb.queue.{tenant}.{conversation}`: shown while the
     /// attached conversation is queued; a late one after it left is dropped.
-    pub fn on_queue_position(&self, position: QueuePosition) -> Vec<Effect> {
-        let Some(attached) = &self.conversation else {
+    pub fn on_queue_position(&mut self, position: QueuePosition) -> Vec<Effect> {
+        let tenant = self.ctx.tenant.to_string();
+        let Some(attached) = &mut self.conversation else {
             return Vec::new();
         };
-        if position.conversation != attached.id.to_string()
-            || position.tenant != self.ctx.tenant.to_string()
-            || attached.state != ConversationState::Queued
-        {
+        if position.conversation != attached.id.to_string() || position.tenant != tenant {
+            return Vec::new();
+        }
+        if attached.state != ConversationState::Queued {
+            // Positions are only published while queued: this one is ahead
+            // of the state change on its way to us.
+            attached.early_position = Some(position.position);
             return Vec::new();
         }
         send(ServerFrame::Queued {

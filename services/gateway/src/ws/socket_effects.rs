@@ -56,12 +56,10 @@ where
                     self.watch_queue(conversation).await;
                     Vec::new()
                 }
-                Effect::UnwatchQueue => {
-                    if let Some(subscriptions) = &mut self.attached {
-                        subscriptions.queue = None;
-                    }
-                    Vec::new()
-                }
+                // The position subscription lives as long as the attachment:
+                // dropping it on leaving the queue would reopen the race for
+                // the next handoff of the same conversation.
+                Effect::UnwatchQueue => Vec::new(),
                 Effect::Publish(command) => {
                     // The session only builds commands for ids it made, so
                     // the subject always resolves.
@@ -126,10 +124,15 @@ where
             .await?;
         let typing_subject = subjects::typing(tenant, conversation);
         let typing = client.subscribe(typing_subject.clone()).await?;
+        // The queue position too, from the start: the router may publish
+        // one before this socket hears the conversation entered the queue.
+        let queue = client
+            .subscribe(subjects::queue_position(tenant, conversation))
+            .await?;
         Ok(Subscriptions {
             typing_subject,
             messages: select(events, typing),
-            queue: None,
+            queue: Some(queue),
         })
     }
 

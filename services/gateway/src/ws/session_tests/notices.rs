@@ -43,7 +43,7 @@ fn notice_messages_are_followed_by_their_own_frame() {
 }
 
 #[test]
-fn entering_the_queue_follows_positions_and_leaving_it_stops() {
+fn entering_the_queue_shows_positions_even_one_that_overtook_it_and_leaving_it_stops() {
     let mut s = premium(SupportMode::AiAndTeam, None);
     s.on_client_text(HI, now());
     let id = s.attached().unwrap().id;
@@ -54,7 +54,7 @@ fn entering_the_queue_follows_positions_and_leaving_it_stops() {
     };
     assert!(
         s.on_queue_position(position(&s, 3)).is_empty(),
-        "not queued yet"
+        "not queued yet: kept until the state change arrives"
     );
     let effects = s.on_event(state_changed(
         &s,
@@ -69,6 +69,11 @@ fn entering_the_queue_follows_positions_and_leaving_it_stops() {
             ..
         })
     ));
+    assert_eq!(
+        frames(&effects).last(),
+        Some(&&ServerFrame::Queued { position: 3 }),
+        "the position that overtook the state change is shown once queued"
+    );
     assert_eq!(
         frames(&s.on_queue_position(position(&s, 2))),
         vec![&ServerFrame::Queued { position: 2 }]

@@ -32,7 +32,8 @@ use crate::error::{BusError, ErrorKind};
 use crate::propagation;
 use crate::setup::PARKED_PREFIX;
 
-/// Messages waiting per lane behind the one being handled.
+/// Messages the pipeline holds per lane, on average: with the lane count it
+/// sets `max_ack_pending`, the bound on messages delivered and not yet acked.
 const LANE_DEPTH: usize = 4;
 
 /// What a handler decided about one message.
@@ -103,7 +104,9 @@ impl ConsumerSpec {
             ack_policy: jetstream::consumer::AckPolicy::Explicit,
             ack_wait: self.ack_wait,
             max_deliver: self.max_deliver + 1,
-            // Bounded so a message never waits in a lane longer than ack_wait.
+            // Bounds the messages waiting in lanes, so one rarely waits
+            // longer than ack_wait (a redelivery would be handled again,
+            // harmlessly: handlers are idempotent).
             max_ack_pending: (self.lanes as i64 * (LANE_DEPTH as i64 + 1)).max(64),
             ..Default::default()
         }
@@ -164,7 +167,12 @@ where
     let mut lanes = Vec::with_capacity(spec.lanes);
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..spec.lanes {
-        let (tx, rx) = mpsc::channel::<jetstream::Message>(LANE_DEPTH);
+        // Unbounded per lane: the server's `max_ack_pending` already bounds
+        // what the whole pipeline holds. A bounded lane would block the pump
+        // whenever one lane filled up, idling every other lane behind it
+        // (head-of-line blocking): under load the pipeline then ran at the
+        // speed of a single lane.
+        let (tx, rx) = mpsc::unbounded_channel::<jetstream::Message>();
         lanes.push(tx);
         workers.spawn(lane(bus.clone(), spec.clone(), rx, handler.clone()));
     }
@@ -186,7 +194,7 @@ where
             }
             Some(Ok(message)) => {
                 let lane = lane_of(&message.subject, lanes.len());
-                if lanes[lane].send(message).await.is_err() {
+                if lanes[lane].send(message).is_err() {
                     break Err(BusError::new(ErrorKind::Unavailable, "lane stopped"));
                 }
             }
@@ -206,7 +214,7 @@ fn lane_of(subject: &str, lanes: usize) -> usize {
 async fn lane<H, F>(
     bus: Bus,
     spec: ConsumerSpec,
-    mut rx: mpsc::Receiver<jetstream::Message>,
+    mut rx: mpsc::UnboundedReceiver<jetstream::Message>,
     handler: H,
 ) where
     H: Fn(Delivery) -> F,

@@ -13,6 +13,7 @@
 //! | [`consume`] | the consumer pipeline: per-key lanes, ack / retry / park |
 //! | [`config`] | the configuration bucket with a live, watched cache |
 //! | [`propagation`] | trace context into and out of NATS headers |
+//! | [`rpc`] | the request/reply responder: queue subscription, bounded concurrency, drain |
 //! | [`timers`] | durable timers: schedule, re-arm, cancel (the timer service fires them) |
 
 pub mod config;
@@ -20,6 +21,7 @@ pub mod consume;
 pub mod error;
 pub mod propagation;
 pub mod publish;
+pub mod rpc;
 pub mod setup;
 pub mod timers;
 

@@ -5,6 +5,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`config`] | typed settings read from an explicit variable source, durations like `20m` |
+//! | [`startup`] | retry a dependency at start until it answers or a deadline passes |
 //! | [`shutdown`] | cancellation token + task tracker; waits for Ctrl-C / SIGTERM |
 //! | [`health`] | `/healthz`, `/readyz` and `/metrics` on the service's own port |
 //! | [`metrics`] | a small counter registry rendered in the Prometheus text format |
@@ -14,4 +15,5 @@ pub mod config;
 pub mod health;
 pub mod metrics;
 pub mod shutdown;
+pub mod startup;
 pub mod telemetry;

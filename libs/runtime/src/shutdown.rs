@@ -6,6 +6,8 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::health::Readiness;
+
 #[derive(Debug, Clone, Default)]
 pub struct Shutdown {
     token: CancellationToken,
@@ -44,6 +46,25 @@ impl Shutdown {
 
     pub async fn cancelled(&self) {
         self.token.cancelled().await;
+    }
+
+    /// The end of a service's run: waits until `signal` resolves or the
+    /// shutdown is triggered, reports not ready (so no new work is sent
+    /// here), then drains (see [`Shutdown::drain`]). True if every tracked
+    /// task ended within `grace`.
+    pub async fn wait_then_drain(
+        &self,
+        signal: impl std::future::Future<Output = ()>,
+        ready: &Readiness,
+        grace: Duration,
+    ) -> bool {
+        tokio::select! {
+            () = signal => {}
+            () = self.cancelled() => {}
+        }
+        ready.set(false);
+        tracing::info!("draining");
+        self.drain(grace).await
     }
 
     /// Cancels and waits up to `grace` for tracked tasks; true if they all ended.

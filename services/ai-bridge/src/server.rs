@@ -109,13 +109,11 @@ impl Service {
     /// Runs until `signal` resolves or the shutdown handle is triggered, then
     /// stops taking messages and lets the consumers finish what they hold.
     pub async fn run_until(self, signal: impl Future<Output = ()>) {
-        tokio::select! {
-            () = signal => {}
-            () = self.shutdown.cancelled() => {}
-        }
-        self.ready.set(false);
-        tracing::info!("ai-bridge draining");
-        if !self.shutdown.drain(DRAIN_GRACE).await {
+        let drained = self
+            .shutdown
+            .wait_then_drain(signal, &self.ready, DRAIN_GRACE)
+            .await;
+        if !drained {
             tracing::warn!(
                 "ai-bridge stopped before every message finished; they will be redelivered"
             );

@@ -3,6 +3,7 @@
 //! why the service could not start.
 
 use switchboard_bus::BusError;
+use switchboard_runtime::startup::{RetryError, StartupTimeout};
 
 /// Why a command was refused. Its [`Refusal::code`] goes back to the sender
 /// in a `CommandRejected` event; nothing was changed.
@@ -81,10 +82,17 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("cannot serve the health endpoints: {0}")]
     Health(#[source] std::io::Error),
-    #[error("gave up after {seconds}s waiting for {what}: {last_error}")]
-    Timeout {
-        what: &'static str,
-        seconds: u64,
-        last_error: String,
-    },
+    /// "gave up after {seconds}s waiting for {what}: {last_error}"
+    #[error(transparent)]
+    Timeout(#[from] StartupTimeout),
+}
+
+/// A start step's own error, or its timeout.
+impl<E: Into<StartError>> From<RetryError<E>> for StartError {
+    fn from(error: RetryError<E>) -> Self {
+        match error {
+            RetryError::Failed(error) => error.into(),
+            RetryError::TimedOut(timeout) => timeout.into(),
+        }
+    }
 }

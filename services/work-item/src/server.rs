@@ -3,7 +3,6 @@
 //! endpoints; [`Service::run_until`] waits for a shutdown signal and drains.
 //! Tests start the same service in-process.
 
-use std::fmt::Display;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -13,6 +12,7 @@ use switchboard_bus::{Bus, BusError};
 use switchboard_runtime::health::{self, Readiness};
 use switchboard_runtime::metrics::Metrics;
 use switchboard_runtime::shutdown::Shutdown;
+use switchboard_runtime::startup::retry_until;
 use tokio::time::Instant;
 
 use crate::config::WorkItemConfig;
@@ -45,21 +45,21 @@ impl Service {
     pub async fn start(config: WorkItemConfig) -> Result<Self, StartError> {
         let deadline = Instant::now() + config.startup_timeout;
         let bus = Bus::connect(&config.nats_url, "work-item").await?;
-        until_ready(
+        retry_until(
             "the NATS streams",
             deadline,
             || bus.ensure_topology(),
             |_: &BusError| true,
         )
         .await?;
-        let store = until_ready(
+        let store = retry_until(
             "the database",
             deadline,
             || Store::connect(&config.database_url),
             |e: &StoreError| e.kind() == StoreErrorKind::Unavailable,
         )
         .await?;
-        let subscriber = until_ready(
+        let subscriber = retry_until(
             "the work-item rpc subscription",
             deadline,
             || rpc::subscribe(&bus),
@@ -145,13 +145,11 @@ impl Service {
     /// stops taking work, lets events and requests in flight finish (unacked
     /// events are redelivered anyway), and closes the database and the bus.
     pub async fn run_until(self, signal: impl Future<Output = ()>) {
-        tokio::select! {
-            () = signal => {}
-            () = self.shutdown.cancelled() => {}
-        }
-        self.ready.set(false);
-        tracing::info!("work-item draining");
-        if !self.shutdown.drain(DRAIN_GRACE).await {
+        let drained = self
+            .shutdown
+            .wait_then_drain(signal, &self.ready, DRAIN_GRACE)
+            .await;
+        if !drained {
             tracing::warn!("work still running after {DRAIN_GRACE:?}; stopping anyway");
         }
         if tokio::time::timeout(CLOSE_GRACE, self.store.close())
@@ -162,40 +160,5 @@ impl Service {
         }
         let _ = tokio::time::timeout(CLOSE_GRACE, self.bus.client.flush()).await;
         tracing::info!("work-item stopped");
-    }
-}
-
-/// Calls `attempt` until it succeeds, fails for good, or `deadline` passes.
-async fn until_ready<T, E, F, Fut>(
-    what: &'static str,
-    deadline: Instant,
-    mut attempt: F,
-    retryable: impl Fn(&E) -> bool,
-) -> Result<T, StartError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
-    E: Into<StartError> + Display,
-{
-    let started = Instant::now();
-    let mut delay = Duration::from_millis(100);
-    loop {
-        let timed_out = |last_error: String| StartError::Timeout {
-            what,
-            seconds: started.elapsed().as_secs(),
-            last_error,
-        };
-        let error = match tokio::time::timeout_at(deadline, attempt()).await {
-            Err(_) => return Err(timed_out("no answer".into())),
-            Ok(Ok(value)) => return Ok(value),
-            Ok(Err(error)) if !retryable(&error) => return Err(error.into()),
-            Ok(Err(error)) => error,
-        };
-        if Instant::now() + delay > deadline {
-            return Err(timed_out(error.to_string()));
-        }
-        tracing::warn!(%error, "waiting for {what}");
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(2));
     }
 }

@@ -9,23 +9,20 @@
 //! wants more pages on with `after_seq` (its `info.last_seq` says how far
 //! the thread goes).
 //!
-//! Requests are answered concurrently, bounded by a semaphore. After a NATS
-//! restart the client resubscribes by itself; on shutdown the subscription is
-//! drained, so requests already delivered are still answered.
-
-use std::sync::Arc;
-use std::time::Duration;
+//! Requests are answered by [`switchboard_bus::rpc`]: concurrently, bounded
+//! by a semaphore; after a NATS restart the client resubscribes by itself; on
+//! shutdown the subscription is drained, so requests already delivered are
+//! still answered.
 
 use bytes::Bytes;
-use futures::StreamExt;
 use prost::Message;
-use switchboard_bus::{Bus, BusError, ErrorKind};
+use switchboard_bus::rpc::{Lifecycle, Responder};
+use switchboard_bus::{Bus, BusError};
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::streams::queues;
 use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::{ChatMessage, TranscriptPage, TranscriptQuery};
 use switchboard_runtime::shutdown::Shutdown;
-use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use super::Counters;
@@ -33,25 +30,20 @@ use crate::store::Store;
 
 /// Room left in a reply for the page's other fields and the headers.
 const REPLY_MARGIN: usize = 16 * 1024;
-/// How long a shutdown waits for requests already delivered.
-const DRAIN_GRACE: Duration = Duration::from_secs(5);
+
+/// Where the transcript responder listens; `concurrency` is set per instance.
+fn responder(concurrency: usize) -> Responder {
+    Responder {
+        subject_filter: filter::ALL_TRANSCRIPT_RPC,
+        queue_group: queues::TRANSCRIPT_RPC,
+        concurrency,
+    }
+}
 
 /// Subscribes to every tenant's transcript subject in the shared queue
 /// group, and waits until the server has the subscription.
 pub async fn subscribe(bus: &Bus) -> Result<async_nats::Subscriber, BusError> {
-    let subscriber = bus
-        .client
-        .queue_subscribe(
-            filter::ALL_TRANSCRIPT_RPC,
-            queues::TRANSCRIPT_RPC.to_owned(),
-        )
-        .await
-        .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
-    bus.client
-        .flush()
-        .await
-        .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
-    Ok(subscriber)
+    responder(1).subscribe(bus).await
 }
 
 #[derive(Debug, Clone)]
@@ -65,73 +57,26 @@ pub struct RpcHandler {
 
 impl RpcHandler {
     /// Answers requests from `subscriber` until shutdown, then drains it.
-    pub async fn serve(self, mut subscriber: async_nats::Subscriber, shutdown: Shutdown) {
-        let permits = Arc::new(Semaphore::new(self.concurrency.max(1)));
-        let token = shutdown.token();
-        let mut drain_deadline = None;
-        loop {
-            let next = match drain_deadline {
-                None => tokio::select! {
-                    () = token.cancelled() => {
-                        if subscriber.drain().await.is_err() {
-                            break;
-                        }
-                        drain_deadline = Some(tokio::time::Instant::now() + DRAIN_GRACE);
-                        continue;
-                    }
-                    next = subscriber.next() => next,
-                },
-                Some(deadline) => {
-                    match tokio::time::timeout_at(deadline, subscriber.next()).await {
-                        Ok(next) => next,
-                        Err(_) => break,
-                    }
-                }
-            };
-            let Some(request) = next else {
-                if drain_deadline.is_some() {
-                    break;
-                }
-                // The client was closed under us: subscribe again rather
-                // than silently stop answering.
-                tracing::warn!("transcript rpc subscription ended; subscribing again");
-                match self.resubscribe(&shutdown).await {
-                    Some(fresh) => subscriber = fresh,
-                    None => break,
-                }
-                continue;
-            };
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                break;
-            };
-            let handler = self.clone();
-            shutdown.spawn(async move {
-                handler.respond(request).await;
-                drop(permit);
-            });
-        }
-    }
-
-    async fn resubscribe(&self, shutdown: &Shutdown) -> Option<async_nats::Subscriber> {
-        let mut delay = Duration::from_millis(100);
-        loop {
-            tokio::select! {
-                () = shutdown.cancelled() => return None,
-                () = tokio::time::sleep(delay) => {}
-            }
-            match subscribe(&self.bus).await {
-                Ok(subscriber) => return Some(subscriber),
-                Err(error) => tracing::warn!(%error, "cannot subscribe to transcript rpc yet"),
-            }
-            delay = (delay * 2).min(Duration::from_secs(5));
-        }
-    }
-
-    async fn respond(&self, request: async_nats::Message) {
-        let Some(reply) = request.reply.clone() else {
-            tracing::debug!(subject = %request.subject, "transcript query without a reply subject");
-            return;
+    pub async fn serve(self, subscriber: async_nats::Subscriber, shutdown: Shutdown) {
+        let lifecycle = Lifecycle {
+            stop: shutdown.token(),
+            tasks: shutdown.tracker().clone(),
         };
+        let bus = self.bus.clone();
+        responder(self.concurrency)
+            .serve(
+                bus,
+                subscriber,
+                move |request| {
+                    let handler = self.clone();
+                    async move { handler.respond(request).await }
+                },
+                lifecycle,
+            )
+            .await;
+    }
+
+    async fn respond(&self, request: async_nats::Message) -> TranscriptPage {
         let span = tracing::info_span!("transcript.rpc", subject = %request.subject);
         switchboard_bus::propagation::set_parent_from(&span, request.headers.as_ref());
         self.counters.rpc_requests.inc();
@@ -142,10 +87,7 @@ impl RpcHandler {
         if page.error == "unavailable" {
             self.counters.rpc_failures.inc();
         }
-        let payload = Bytes::from(page.encode_to_vec());
-        if let Err(error) = self.bus.client.publish(reply, payload).await {
-            tracing::warn!(%error, "could not send a transcript page");
-        }
+        page
     }
 
     async fn answer(&self, subject: &str, payload: &Bytes) -> TranscriptPage {

@@ -10,14 +10,13 @@
 //! one conversation queue behind each other. Either way `last_seq + 1` is
 //! computed by one writer at a time: seqs are unique and gap-free.
 
-use sqlx::{Any, Transaction};
+use sqlx::AnyConnection;
 use switchboard_contracts::ids::{ConversationId, MessageId, TenantId};
 use switchboard_contracts::names::WireName;
 use switchboard_contracts::v1::{
     Author, ChatMessage, ConversationInfo, ConversationStart, ConversationState, Role,
 };
 
-use super::Store;
 use super::rows::{self, nullable, wire_name};
 use crate::domain::inactivity;
 use crate::error::{Refusal, StoreError};
@@ -43,8 +42,8 @@ pub struct NewMessage {
     pub at_ms: i64,
 }
 
-/// The result of [`Store::append`]: the stored message and the conversation
-/// as it stands after it.
+/// The result of [`crate::store::Store::append`]: the stored message and the
+/// conversation as it stands after it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Appended {
     /// Stored now, with a new seq.
@@ -75,74 +74,79 @@ impl Appended {
     }
 }
 
-impl Store {
-    /// Stores `post` once (see the module comment for the locking order).
-    ///
-    /// Refuses with [`Refusal::ConversationNotFound`] when the conversation
-    /// does not exist for this tenant and the post carries no start, and with
-    /// [`Refusal::ConversationEnded`] when it has ended — unless the post was
-    /// stored before the end, in which case it is a duplicate like any other.
-    pub async fn append(&self, post: &NewMessage) -> Result<Appended, StoreError> {
-        let _turn = self.writes.enter().await;
-        let mut tx = self.pool.begin().await?;
-        if let Some(start) = &post.start {
-            insert_conversation(&mut tx, post, start).await?;
-        }
-        // A message from the customer, the AI or an agent is activity; a
-        // system message is not (SPEC §4: only the two sides' messages).
-        let activity = i64::from(post.author.role() != Role::System);
-        let bumped = sqlx::query(concat!(
-            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = $3,",
-            " last_activity = CASE WHEN $4 = 1 THEN $3 ELSE last_activity END",
-            " WHERE id = $1 AND tenant = $2 AND state <> 'ended' RETURNING ",
-            conversation_columns!()
-        ))
-        .bind(post.conversation.to_string())
-        .bind(post.tenant.to_string())
-        .bind(post.at_ms)
-        .bind(activity)
-        .fetch_optional(&mut *tx)
-        .await?;
+/// What one append did inside its transaction: keep its writes, or undo
+/// them (a duplicate or a refusal wrote nothing worth keeping).
+pub(super) enum Step {
+    Keep(Appended),
+    Undo(Result<Appended, StoreError>),
+}
 
-        let Some(bumped) = bumped else {
-            // Missing, another tenant's, or ended: nothing was written.
-            let stored = stored_duplicate(&mut tx, post).await?;
-            let info = conversation_in(&mut tx, post).await?;
-            tx.rollback().await?;
-            return match (info, stored) {
-                (None, _) => Err(Refusal::ConversationNotFound.into()),
-                (Some(info), Some(message)) => Ok(Appended::Duplicate(message, info)),
-                (Some(_), None) => Err(Refusal::ConversationEnded.into()),
-            };
-        };
-        let mut info = rows::conversation(&bumped)?;
-
-        if let Some(message) = stored_duplicate(&mut tx, post).await? {
-            tx.rollback().await?;
-            // The rollback undid exactly our bump: we held the lock throughout.
-            info.last_seq -= 1;
-            return Ok(Appended::Duplicate(message, info));
-        }
-
-        let message = ChatMessage {
-            id: MessageId::new().to_string(),
-            tenant: post.tenant.to_string(),
-            conversation: post.conversation.to_string(),
-            seq: info.last_seq,
-            author: Some(post.author.clone()),
-            text: post.text.clone(),
-            at_ms: post.at_ms,
-            client_id: post.client_id.clone().unwrap_or_default(),
-            notice: String::new(),
-        };
-        let command_key = match idempotency_key(post) {
-            Some(Key::Command(command_id)) => Some(command_id),
-            _ => None,
-        };
-        insert_message(&mut tx, &message, command_key).await?;
-        tx.commit().await?;
-        Ok(Appended::New(message, info))
+/// Stores `post` once on `conn`, which is inside a transaction (see the module
+/// comment for the locking order). The caller commits or rolls back as the
+/// [`Step`] says; nothing here ends the transaction.
+///
+/// Refuses with [`Refusal::ConversationNotFound`] when the conversation
+/// does not exist for this tenant and the post carries no start, and with
+/// [`Refusal::ConversationEnded`] when it has ended — unless the post was
+/// stored before the end, in which case it is a duplicate like any other.
+pub(super) async fn append_within(
+    conn: &mut AnyConnection,
+    post: &NewMessage,
+) -> Result<Step, StoreError> {
+    if let Some(start) = &post.start {
+        insert_conversation(conn, post, start).await?;
     }
+    // A message from the customer, the AI or an agent is activity; a
+    // system message is not (SPEC §4: only the two sides' messages).
+    let activity = i64::from(post.author.role() != Role::System);
+    let bumped = sqlx::query(concat!(
+        "UPDATE conversations SET last_seq = last_seq + 1, updated_at = $3,",
+        " last_activity = CASE WHEN $4 = 1 THEN $3 ELSE last_activity END",
+        " WHERE id = $1 AND tenant = $2 AND state <> 'ended' RETURNING ",
+        conversation_columns!()
+    ))
+    .bind(post.conversation.to_string())
+    .bind(post.tenant.to_string())
+    .bind(post.at_ms)
+    .bind(activity)
+    .fetch_optional(&mut *conn)
+    .await?;
+
+    let Some(bumped) = bumped else {
+        // Missing, another tenant's, or ended: nothing was written.
+        let stored = stored_duplicate(conn, post).await?;
+        let info = conversation_in(conn, post).await?;
+        return Ok(Step::Undo(match (info, stored) {
+            (None, _) => Err(Refusal::ConversationNotFound.into()),
+            (Some(info), Some(message)) => Ok(Appended::Duplicate(message, info)),
+            (Some(_), None) => Err(Refusal::ConversationEnded.into()),
+        }));
+    };
+    let mut info = rows::conversation(&bumped)?;
+
+    if let Some(message) = stored_duplicate(conn, post).await? {
+        // The undo takes back exactly our bump: we hold the lock throughout.
+        info.last_seq -= 1;
+        return Ok(Step::Undo(Ok(Appended::Duplicate(message, info))));
+    }
+
+    let message = ChatMessage {
+        id: MessageId::new().to_string(),
+        tenant: post.tenant.to_string(),
+        conversation: post.conversation.to_string(),
+        seq: info.last_seq,
+        author: Some(post.author.clone()),
+        text: post.text.clone(),
+        at_ms: post.at_ms,
+        client_id: post.client_id.clone().unwrap_or_default(),
+        notice: String::new(),
+    };
+    let command_key = match idempotency_key(post) {
+        Some(Key::Command(command_id)) => Some(command_id),
+        _ => None,
+    };
+    insert_message(conn, &message, command_key).await?;
+    Ok(Step::Keep(Appended::New(message, info)))
 }
 
 /// Creates the conversation unless it exists. `ON CONFLICT DO NOTHING` keeps
@@ -150,7 +154,7 @@ impl Store {
 /// A conversation that opens `queued` (support_team) is handed to the team by
 /// its first message: that message is its summary.
 async fn insert_conversation(
-    tx: &mut Transaction<'static, Any>,
+    conn: &mut AnyConnection,
     post: &NewMessage,
     start: &ConversationStart,
 ) -> Result<(), StoreError> {
@@ -186,7 +190,7 @@ async fn insert_conversation(
     .bind(summary)
     .bind(handoff_reason)
     .bind(active_since)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -194,7 +198,7 @@ async fn insert_conversation(
 /// Inserts a stored message. `command_key` is the command that posted a
 /// message without a client id, when that is its idempotency key.
 pub(super) async fn insert_message(
-    tx: &mut Transaction<'static, Any>,
+    conn: &mut AnyConnection,
     message: &ChatMessage,
     command_key: Option<&str>,
 ) -> Result<(), StoreError> {
@@ -218,7 +222,7 @@ pub(super) async fn insert_message(
     .bind(nullable(&message.client_id))
     .bind(nullable(&message.notice))
     .bind(command_key)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -239,7 +243,7 @@ fn idempotency_key(post: &NewMessage) -> Option<Key<'_>> {
 
 /// The message an earlier delivery of the same post stored, if any.
 async fn stored_duplicate(
-    tx: &mut Transaction<'static, Any>,
+    conn: &mut AnyConnection,
     post: &NewMessage,
 ) -> Result<Option<ChatMessage>, StoreError> {
     let (sql, key) = match idempotency_key(post) {
@@ -265,13 +269,13 @@ async fn stored_duplicate(
         .bind(post.conversation.to_string())
         .bind(key.to_owned())
         .bind(post.tenant.to_string())
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(rows::message).transpose()
 }
 
 async fn conversation_in(
-    tx: &mut Transaction<'static, Any>,
+    conn: &mut AnyConnection,
     post: &NewMessage,
 ) -> Result<Option<ConversationInfo>, StoreError> {
     let row = sqlx::query(concat!(
@@ -281,7 +285,7 @@ async fn conversation_in(
     ))
     .bind(post.conversation.to_string())
     .bind(post.tenant.to_string())
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?;
     row.as_ref().map(rows::conversation).transpose()
 }

@@ -2,7 +2,7 @@
 //! path for SQLite and PostgreSQL (`sqlx::Any`, `$n` placeholders, portable
 //! migrations in `migrations/`).
 //!
-//! Posts go through [`Store::append`]; every other command through
+//! Posts go through [`Store::append`] (grouped into shared transactions); every other command through
 //! [`Store::apply`], which applies a `domain::Plan` and keeps the command's
 //! outcome so a redelivery republishes it. Every read is tenant-checked: a
 //! conversation of another tenant is indistinguishable from one that does
@@ -12,6 +12,7 @@
 mod rows;
 mod append;
 mod apply;
+mod group;
 mod outcomes;
 #[cfg(test)]
 mod tests;
@@ -35,6 +36,8 @@ pub struct Store {
     pool: AnyPool,
     /// Serialises writers on SQLite (see `switchboard_db::WriteGate`).
     writes: switchboard_db::WriteGate,
+    /// Posts waiting to be stored together (see [`group`]).
+    group: std::sync::Arc<group::Group>,
 }
 
 impl Store {
@@ -49,6 +52,7 @@ impl Store {
         Ok(Self {
             pool,
             writes: switchboard_db::WriteGate::for_url(url),
+            group: Default::default(),
         })
     }
 
@@ -57,6 +61,7 @@ impl Store {
         Self {
             pool,
             writes: switchboard_db::WriteGate::for_url(url),
+            group: Default::default(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! compare-and-set decided again (see [`crate::handlers::inputs`]).
 
 use switchboard_bus::BusError;
+use switchboard_runtime::startup::{RetryError, StartupTimeout};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -10,10 +11,17 @@ pub enum StartError {
     Bus(#[from] BusError),
     #[error("cannot serve the health endpoints: {0}")]
     Health(#[source] std::io::Error),
-    #[error("gave up after {seconds}s waiting for {what}: {last_error}")]
-    Timeout {
-        what: &'static str,
-        seconds: u64,
-        last_error: String,
-    },
+    /// "gave up after {seconds}s waiting for {what}: {last_error}"
+    #[error(transparent)]
+    Timeout(#[from] StartupTimeout),
+}
+
+/// A start step's own error, or its timeout.
+impl<E: Into<StartError>> From<RetryError<E>> for StartError {
+    fn from(error: RetryError<E>) -> Self {
+        match error {
+            RetryError::Failed(error) => error.into(),
+            RetryError::TimedOut(timeout) => timeout.into(),
+        }
+    }
 }

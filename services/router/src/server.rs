@@ -4,7 +4,6 @@
 //! [`Service::run_until`] waits for a shutdown signal and drains. Tests start
 //! the same service in-process, as many instances as they like.
 
-use std::fmt::Display;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -16,6 +15,7 @@ use switchboard_contracts::streams;
 use switchboard_runtime::health::{self, Readiness};
 use switchboard_runtime::metrics::Metrics;
 use switchboard_runtime::shutdown::Shutdown;
+use switchboard_runtime::startup::{StartupTimeout, retry_until};
 use tokio::time::Instant;
 
 use crate::catalog::{self, Catalog};
@@ -52,19 +52,39 @@ impl Service {
         let bus = Bus::connect(&config.nats_url, "router")
             .await?
             .with_replicas(config.replicas);
-        until_ready("the NATS streams", deadline, || bus.ensure_topology()).await?;
-        let timing = config.timing();
-        let store = until_ready("the router-state bucket", deadline, || {
-            SnapshotStore::open(&bus, timing)
-        })
+        retry_until(
+            "the NATS streams",
+            deadline,
+            || bus.ensure_topology(),
+            not_up_yet,
+        )
         .await?;
-        let timers = until_ready("the timers bucket", deadline, || Timers::open(&bus)).await?;
-        let config_bucket = until_ready("the configuration bucket", deadline, || async {
-            bus.js
-                .get_key_value(streams::CONFIG_BUCKET)
-                .await
-                .map_err(|e| BusError::new(ErrorKind::Unavailable, e))
-        })
+        let timing = config.timing();
+        let store = retry_until(
+            "the router-state bucket",
+            deadline,
+            || SnapshotStore::open(&bus, timing),
+            not_up_yet,
+        )
+        .await?;
+        let timers = retry_until(
+            "the timers bucket",
+            deadline,
+            || Timers::open(&bus),
+            not_up_yet,
+        )
+        .await?;
+        let config_bucket = retry_until(
+            "the configuration bucket",
+            deadline,
+            || async {
+                bus.js
+                    .get_key_value(streams::CONFIG_BUCKET)
+                    .await
+                    .map_err(|e| BusError::new(ErrorKind::Unavailable, e))
+            },
+            not_up_yet,
+        )
         .await?;
 
         let shutdown = Shutdown::new();
@@ -78,15 +98,18 @@ impl Service {
         let loaded = tokio::time::timeout_at(deadline, catalog.ready()).await;
         if loaded.is_err() {
             shutdown.trigger();
-            return Err(StartError::Timeout {
+            return Err(StartError::Timeout(StartupTimeout {
                 what: "the configuration to load",
                 seconds: config.startup_timeout.as_secs(),
                 last_error: "no answer".into(),
-            });
+            }));
         }
-        let subscriber = until_ready("the router rpc subscription", deadline, || {
-            rpc::subscribe(&bus)
-        })
+        let subscriber = retry_until(
+            "the router rpc subscription",
+            deadline,
+            || rpc::subscribe(&bus),
+            not_up_yet,
+        )
         .await?;
 
         let metrics = Metrics::new();
@@ -195,13 +218,11 @@ impl Service {
     /// stops taking inputs and lets those in flight finish (an unacked input
     /// is redelivered to another instance anyway).
     pub async fn run_until(self, signal: impl Future<Output = ()>) {
-        tokio::select! {
-            () = signal => {}
-            () = self.shutdown.cancelled() => {}
-        }
-        self.ready.set(false);
-        tracing::info!("router draining");
-        if !self.shutdown.drain(DRAIN_GRACE).await {
+        let drained = self
+            .shutdown
+            .wait_then_drain(signal, &self.ready, DRAIN_GRACE)
+            .await;
+        if !drained {
             tracing::warn!("work still running after {DRAIN_GRACE:?}; stopping anyway");
         }
         let _ = tokio::time::timeout(Duration::from_secs(5), self.bus.client.flush()).await;
@@ -209,36 +230,7 @@ impl Service {
     }
 }
 
-/// Calls `attempt` until it succeeds or `deadline` passes (every bus error
-/// at start is taken as "not up yet").
-async fn until_ready<T, E, F, Fut>(
-    what: &'static str,
-    deadline: Instant,
-    mut attempt: F,
-) -> Result<T, StartError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
-    E: Display,
-{
-    let started = Instant::now();
-    let mut delay = Duration::from_millis(100);
-    loop {
-        let timed_out = |last_error: String| StartError::Timeout {
-            what,
-            seconds: started.elapsed().as_secs(),
-            last_error,
-        };
-        let error = match tokio::time::timeout_at(deadline, attempt()).await {
-            Err(_) => return Err(timed_out("no answer".into())),
-            Ok(Ok(value)) => return Ok(value),
-            Ok(Err(error)) => error,
-        };
-        if Instant::now() + delay > deadline {
-            return Err(timed_out(error.to_string()));
-        }
-        tracing::warn!(%error, "waiting for {what}");
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(2));
-    }
+/// Every bus error at start is taken as "not up yet".
+fn not_up_yet(_: &BusError) -> bool {
+    true
 }

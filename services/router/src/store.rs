@@ -45,6 +45,9 @@ pub struct SnapshotStore {
     timing: domain::Config,
     max_value: usize,
     cache: Arc<Mutex<HashMap<TenantId, Versioned>>>,
+    /// Per tenant, inputs whose effects this instance has performed since
+    /// its last write: the next write forgets their effects.
+    performed: Arc<Mutex<HashMap<TenantId, Vec<String>>>>,
 }
 
 impl std::fmt::Debug for SnapshotStore {
@@ -86,6 +89,7 @@ impl SnapshotStore {
             // Room for the headers and the subject next to the value.
             max_value: bus.client.server_info().max_payload.saturating_sub(4096),
             cache: Arc::default(),
+            performed: Arc::default(),
         })
     }
 
@@ -125,6 +129,18 @@ impl SnapshotStore {
         self.lock().insert(tenant, versioned);
     }
 
+    /// Notes that every effect of `input_id` was performed, so the tenant's
+    /// next write need not carry them ([`Snapshot::forget_effects`]).
+    pub fn performed(&self, tenant: TenantId, input_id: &str) {
+        let mut performed = self.performed.lock().unwrap_or_else(|e| e.into_inner());
+        let ids = performed.entry(tenant).or_default();
+        // Bounded: ids whose entries are already gone from the log cost nothing to drop.
+        if ids.len() >= crate::snapshot::APPLIED_MAX {
+            ids.remove(0);
+        }
+        ids.push(input_id.to_owned());
+    }
+
     /// Writes the snapshot if the stored one is still at `revision`; returns
     /// the new revision. The caller [`keep`](Self::keep)s it once done.
     pub async fn save(
@@ -133,6 +149,14 @@ impl SnapshotStore {
         snapshot: &mut Snapshot,
         revision: u64,
     ) -> Result<u64, SaveError> {
+        let performed = self
+            .performed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&tenant)
+            .cloned()
+            .unwrap_or_default();
+        snapshot.forget_effects(&performed);
         let mut value = encode(snapshot)?;
         if value.len() > self.max_value {
             tracing::warn!(%tenant, bytes = value.len(), "routing state is large; forgetting older applied inputs");
@@ -151,6 +175,15 @@ impl SnapshotStore {
                 UpdateErrorKind::WrongLastRevision => SaveError::Conflict,
                 _ => SaveError::Bus(BusError::new(ErrorKind::Unavailable, e)),
             })?;
+        // Written: those effects are forgotten for good (unless noted again).
+        if let Some(ids) = self
+            .performed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(&tenant)
+        {
+            ids.retain(|id| !performed.contains(id));
+        }
         Ok(written)
     }
 

@@ -64,7 +64,7 @@ impl Performer {
         id: String,
         due: u64,
         tenant: TenantId,
-        fire: &RoutingInput,
+        fire: RoutingInput,
     ) -> Result<(), BusError> {
         let mut trace = async_nats::HeaderMap::new();
         propagation::inject_current(&mut trace);

@@ -143,7 +143,10 @@ impl InputHandler {
             let performed = self.performer.perform(&scope, &effects).await;
             self.store.keep(tenant, (snapshot, revision));
             return match performed {
-                Ok(()) => Attempt::Done,
+                Ok(()) => {
+                    self.store.performed(tenant, input_id);
+                    Attempt::Done
+                }
                 Err(error) => Attempt::Failed(format!("re-performing effects: {error}")),
             };
         }
@@ -181,7 +184,11 @@ impl InputHandler {
         let performed = self.performer.perform(&scope, &effects).await;
         self.store.keep(tenant, (snapshot, written));
         match performed {
-            Ok(()) => Attempt::Done,
+            Ok(()) => {
+                // A redelivery now only needs to know it was applied.
+                self.store.performed(tenant, input_id);
+                Attempt::Done
+            }
             // Committed: the redelivery finds the input applied and re-performs.
             Err(error) => Attempt::Failed(format!("performing effects: {error}")),
         }

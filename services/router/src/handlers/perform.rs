@@ -10,13 +10,24 @@
 //! and a timer for an offer no longer outstanding is not re-armed. On a
 //! first performance the checks only skip what the same input undid itself
 //! (an offer made by a reconciliation and withdrawn by the input).
+//!
+//! An input's durable operations (commands, decisions, timer puts and
+//! deletes) do not depend on each other, so they are sent together and
+//! awaited together: one round trip per input instead of one per operation.
+//! They go out in effect order on one connection, so the server applies them
+//! in that order. The core notifications follow, in order, only once every
+//! durable operation is stored (an agent never sees `assigned` before the
+//! transcript has the `assign`, nor an offer whose timer is not armed).
 
+use futures::future::{BoxFuture, try_join_all};
 use switchboard_bus::timers::{Timers, now_ms};
 use switchboard_bus::{Bus, BusError};
 use switchboard_contracts::ids::TenantId;
 use switchboard_contracts::subjects;
 use switchboard_contracts::v1::agent_event::Event;
 use switchboard_contracts::v1::{AcceptRefused, Assigned, Offer};
+
+use switchboard_runtime::metrics::Handle;
 
 use super::Counters;
 use super::messages::{self, ms};
@@ -41,28 +52,66 @@ pub struct Scope<'a> {
     pub replay: bool,
 }
 
+/// One input's effects as operations: durable ones, sent together; then
+/// notifications, in order; and the counters to bump once all succeeded.
+struct Plan<'a> {
+    durable: Vec<BoxFuture<'a, Result<(), BusError>>>,
+    notices: Vec<BoxFuture<'a, Result<(), BusError>>>,
+    counts: Vec<&'a Handle>,
+}
+
 impl Performer {
-    /// Performs `effects` in order; an error leaves the rest to the redelivery.
+    /// Performs `effects`; an error leaves the rest to the redelivery.
     pub async fn perform(&self, scope: &Scope<'_>, effects: &[Effect]) -> Result<(), BusError> {
+        let mut plan = Plan {
+            durable: Vec::new(),
+            notices: Vec::new(),
+            counts: Vec::new(),
+        };
         for (index, effect) in effects.iter().enumerate() {
-            self.one(scope, effects, index, effect).await?;
+            self.plan(scope, effects, index, effect, &mut plan);
+        }
+        try_join_all(plan.durable).await?;
+        for notice in plan.notices {
+            notice.await?;
+        }
+        if !scope.replay {
+            plan.counts.iter().for_each(|handle| handle.inc());
         }
         Ok(())
     }
 
-    async fn one(
-        &self,
-        scope: &Scope<'_>,
-        effects: &[Effect],
+    fn cancel(&self, id: String) -> BoxFuture<'_, Result<(), BusError>> {
+        Box::pin(async move { self.timers.cancel(&id).await })
+    }
+
+    fn command<'a>(
+        &'a self,
+        t: TenantId,
+        conversation: switchboard_contracts::ids::ConversationId,
+        command: switchboard_contracts::v1::ConversationCommand,
+    ) -> BoxFuture<'a, Result<(), BusError>> {
+        Box::pin(async move {
+            self.bus
+                .publish_durable(
+                    subjects::command(t, conversation),
+                    &command.command_id,
+                    &command,
+                )
+                .await
+                .map(|_| ())
+        })
+    }
+
+    fn plan<'a>(
+        &'a self,
+        scope: &'a Scope<'a>,
+        effects: &'a [Effect],
         index: usize,
-        effect: &Effect,
-    ) -> Result<(), BusError> {
+        effect: &'a Effect,
+        plan: &mut Plan<'a>,
+    ) {
         let (t, state, now) = (scope.tenant, &scope.snapshot.state, now_ms());
-        let count = |handle: &switchboard_runtime::metrics::Handle| {
-            if !scope.replay {
-                handle.inc();
-            }
-        };
         match *effect {
             Effect::Queued {
                 conversation,
@@ -74,8 +123,9 @@ impl Performer {
                     .is_some_and(|c| matches!(c.stage(), Stage::Queued { .. }));
                 if queued {
                     let fire = messages::accept_window_expired(t, conversation, accept_until);
-                    self.schedule(messages::accept_timer(conversation), accept_until, t, &fire)
-                        .await?;
+                    let id = messages::accept_timer(conversation);
+                    plan.durable
+                        .push(Box::pin(self.schedule(id, accept_until, t, fire)));
                 }
             }
             Effect::Offer {
@@ -91,8 +141,9 @@ impl Performer {
                     .is_some_and(|o| o.id == offer);
                 if outstanding {
                     let fire = messages::offer_expired(t, offer, expires_at);
-                    self.schedule(messages::offer_timer(offer), expires_at, t, &fire)
-                        .await?;
+                    let id = messages::offer_timer(offer);
+                    plan.durable
+                        .push(Box::pin(self.schedule(id, expires_at, t, fire)));
                     let meta = scope.snapshot.meta.get(&conversation);
                     let event = Event::Offer(Offer {
                         offer_id: offer.to_string(),
@@ -103,8 +154,8 @@ impl Performer {
                         expires_at_ms: ms(expires_at),
                         experience: meta.map(|m| m.experience.clone()).unwrap_or_default(),
                     });
-                    self.notify(t, agent, event).await?;
-                    count(&self.counters.offers);
+                    plan.notices.push(Box::pin(self.notify(t, agent, event)));
+                    plan.counts.push(&self.counters.offers);
                 }
             }
             Effect::Withdraw {
@@ -112,9 +163,12 @@ impl Performer {
                 agent,
                 reason,
             } => {
-                self.notify(t, agent, messages::withdrawn(offer, reason))
-                    .await?;
-                self.timers.cancel(&messages::offer_timer(offer)).await?;
+                plan.notices.push(Box::pin(self.notify(
+                    t,
+                    agent,
+                    messages::withdrawn(offer, reason),
+                )));
+                plan.durable.push(self.cancel(messages::offer_timer(offer)));
             }
             Effect::Assigned {
                 offer,
@@ -130,13 +184,7 @@ impl Performer {
                     .map(|a| a.name.clone())
                     .unwrap_or_default();
                 let command = messages::assign(t, conversation, offer, agent, &name, now);
-                self.bus
-                    .publish_durable(
-                        subjects::command(t, conversation),
-                        &command.command_id,
-                        &command,
-                    )
-                    .await?;
+                plan.durable.push(self.command(t, conversation, command));
                 let live = state
                     .conversation(conversation)
                     .is_some_and(|c| c.stage() == Stage::Live { agent });
@@ -145,13 +193,12 @@ impl Performer {
                         conversation: conversation.to_string(),
                         offer_id: offer.to_string(),
                     });
-                    self.notify(t, agent, event).await?;
+                    plan.notices.push(Box::pin(self.notify(t, agent, event)));
                 }
-                self.timers
-                    .cancel(&messages::accept_timer(conversation))
-                    .await?;
-                self.timers.cancel(&messages::offer_timer(offer)).await?;
-                count(&self.counters.assignments);
+                plan.durable
+                    .push(self.cancel(messages::accept_timer(conversation)));
+                plan.durable.push(self.cancel(messages::offer_timer(offer)));
+                plan.counts.push(&self.counters.assignments);
             }
             Effect::AcceptRefused { offer, agent, .. } => {
                 let event = Event::Refused(AcceptRefused {
@@ -159,7 +206,7 @@ impl Performer {
                     code: "conflict".to_owned(),
                     message: messages::NO_LONGER_AVAILABLE.to_owned(),
                 });
-                self.notify(t, agent, event).await?;
+                plan.notices.push(Box::pin(self.notify(t, agent, event)));
             }
             Effect::StatusChanged {
                 agent,
@@ -169,8 +216,8 @@ impl Performer {
             } => {
                 let current = state.agent(agent).and_then(|a| a.status_in(space));
                 if current == Some(status) {
-                    self.notify(t, agent, messages::status(space, status, reason))
-                        .await?;
+                    let event = messages::status(space, status, reason);
+                    plan.notices.push(Box::pin(self.notify(t, agent, event)));
                 }
             }
             Effect::Fallback {
@@ -200,22 +247,17 @@ impl Performer {
                     scope.input_id,
                     now,
                 );
-                self.bus
-                    .publish_durable(
-                        subjects::command(t, conversation),
-                        &command.command_id,
-                        &command,
-                    )
-                    .await?;
-                self.timers
-                    .cancel(&messages::accept_timer(conversation))
-                    .await?;
-                count(&self.counters.fallbacks);
+                plan.durable.push(self.command(t, conversation, command));
+                plan.durable
+                    .push(self.cancel(messages::accept_timer(conversation)));
+                plan.counts.push(&self.counters.fallbacks);
             }
             Effect::QueuePositions {
                 space,
                 ref positions,
-            } => self.positions(t, state, space, positions).await?,
+            } => plan
+                .notices
+                .push(Box::pin(self.positions(t, state, space, positions))),
             Effect::Decision {
                 conversation,
                 space,
@@ -243,11 +285,13 @@ impl Performer {
                     now,
                 );
                 let id = format!("decision:{}:{index}", scope.input_id);
-                self.bus
-                    .publish_durable(subjects::decision(t), &id, &record)
-                    .await?;
+                plan.durable.push(Box::pin(async move {
+                    self.bus
+                        .publish_durable(subjects::decision(t), &id, &record)
+                        .await
+                        .map(|_| ())
+                }));
             }
         }
-        Ok(())
     }
 }

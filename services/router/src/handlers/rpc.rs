@@ -8,19 +8,15 @@
 //! yet but the configuration has is answered with every space unavailable
 //! (where a new agent starts); an unknown agent is `not_found`.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use bytes::Bytes;
-use futures::StreamExt;
 use prost::Message;
-use switchboard_bus::{Bus, BusError, ErrorKind};
+use switchboard_bus::rpc::{Lifecycle, Responder};
+use switchboard_bus::{Bus, BusError};
 use switchboard_contracts::ids::{AgentId, TenantId};
 use switchboard_contracts::streams::queues;
 use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::{AgentQuery, AgentView, Availability, Offer, SpaceStatus};
 use switchboard_runtime::shutdown::Shutdown;
-use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use super::Counters;
@@ -29,20 +25,18 @@ use crate::catalog::Catalog;
 use crate::snapshot::Snapshot;
 use crate::store::SnapshotStore;
 
-/// How long a shutdown waits for requests already delivered.
-const DRAIN_GRACE: Duration = Duration::from_secs(5);
+/// Where the router responder listens; `concurrency` is set per instance.
+fn responder(concurrency: usize) -> Responder {
+    Responder {
+        subject_filter: filter::ALL_ROUTER_RPC,
+        queue_group: queues::ROUTER_RPC,
+        concurrency,
+    }
+}
 
 /// Subscribes in the shared queue group and waits until the server has it.
 pub async fn subscribe(bus: &Bus) -> Result<async_nats::Subscriber, BusError> {
-    let unavailable =
-        |e: &dyn std::fmt::Display| BusError::new(ErrorKind::Unavailable, e.to_string());
-    let subscriber = bus
-        .client
-        .queue_subscribe(filter::ALL_ROUTER_RPC, queues::ROUTER_RPC.to_owned())
-        .await
-        .map_err(|e| unavailable(&e))?;
-    bus.client.flush().await.map_err(|e| unavailable(&e))?;
-    Ok(subscriber)
+    responder(1).subscribe(bus).await
 }
 
 #[derive(Debug, Clone)]
@@ -56,83 +50,32 @@ pub struct RpcHandler {
 
 impl RpcHandler {
     /// Answers until shutdown, then drains the subscription.
-    pub async fn serve(self, mut subscriber: async_nats::Subscriber, shutdown: Shutdown) {
-        let permits = Arc::new(Semaphore::new(self.concurrency.max(1)));
-        let mut draining = false;
-        loop {
-            let next = if draining {
-                match tokio::time::timeout(DRAIN_GRACE, subscriber.next()).await {
-                    Ok(next) => next,
-                    Err(_) => break,
-                }
-            } else {
-                tokio::select! {
-                    () = shutdown.cancelled() => {
-                        draining = subscriber.drain().await.is_ok();
-                        if !draining {
-                            break;
-                        }
-                        continue;
-                    }
-                    next = subscriber.next() => next,
-                }
-            };
-            let Some(request) = next else {
-                if draining {
-                    break;
-                }
-                tracing::warn!("router rpc subscription ended; subscribing again");
-                match self.resubscribe(&shutdown).await {
-                    Some(fresh) => subscriber = fresh,
-                    None => break,
-                }
-                continue;
-            };
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                break;
-            };
-            let handler = self.clone();
-            shutdown.spawn(async move {
-                handler.respond(request).await;
-                drop(permit);
-            });
-        }
-    }
-
-    async fn resubscribe(&self, shutdown: &Shutdown) -> Option<async_nats::Subscriber> {
-        let mut delay = Duration::from_millis(100);
-        loop {
-            tokio::select! {
-                () = shutdown.cancelled() => return None,
-                () = tokio::time::sleep(delay) => {}
-            }
-            match subscribe(&self.bus).await {
-                Ok(subscriber) => return Some(subscriber),
-                Err(error) => tracing::warn!(%error, "cannot subscribe to router rpc yet"),
-            }
-            delay = (delay * 2).min(Duration::from_secs(5));
-        }
-    }
-
-    async fn respond(&self, request: async_nats::Message) {
-        let Some(reply) = request.reply.clone() else {
-            return;
+    pub async fn serve(self, subscriber: async_nats::Subscriber, shutdown: Shutdown) {
+        let lifecycle = Lifecycle {
+            stop: shutdown.token(),
+            tasks: shutdown.tracker().clone(),
         };
+        let bus = self.bus.clone();
+        responder(self.concurrency)
+            .serve(
+                bus,
+                subscriber,
+                move |request| {
+                    let handler = self.clone();
+                    async move { handler.respond(request).await }
+                },
+                lifecycle,
+            )
+            .await;
+    }
+
+    async fn respond(&self, request: async_nats::Message) -> AgentView {
         let span = tracing::info_span!("router.rpc", subject = %request.subject);
         switchboard_bus::propagation::set_parent_from(&span, request.headers.as_ref());
         self.counters.rpc_requests.inc();
-        let view = self
-            .answer(&request.subject, &request.payload)
+        self.answer(&request.subject, &request.payload)
             .instrument(span)
-            .await;
-        if let Err(error) = self
-            .bus
-            .client
-            .publish(reply, Bytes::from(view.encode_to_vec()))
             .await
-        {
-            tracing::warn!(%error, "could not send an agent view");
-        }
     }
 
     async fn answer(&self, subject: &str, payload: &Bytes) -> AgentView {

@@ -1,10 +1,11 @@
 /* Switchboard agent console (SPEC.md §5 and §7, CONTRACT.md §3 GET /ws/agent): sign-in, availability per space,
    offers with a countdown, live conversations side by side. ES module entry; the gateway serves /console (the page),
-   /console.css, this file and its modules ./console-ws.js (the socket), ./console-convs.js (conversation panes) and
-   ./console-ui.js (DOM pieces). This file holds sign-in, availability and offers, and routes server frames.
+   /console.css, this file and its modules ./console-ws.js (the socket), ./console-convs.js (conversation panes),
+   ./console-work.js (work items, CONTRACT.md §2) and ./console-ui.js (DOM pieces). This file holds sign-in, availability and offers, and routes server frames.
    The server is the truth: availability and endings change only when its frames say so. */
 import { Connection } from './console-ws.js';
 import { createConversations } from './console-convs.js';
+import { createWorkItems } from './console-work.js';
 import { h, clock, notice, buildOffer, customerName, withdrawnPhrase } from './console-ui.js';
 
 const TOKEN_KEY = 'switchboard:agent-token';
@@ -22,6 +23,7 @@ const ui = {
   offersH: $('offers-h'), convs: $('convs'), noConvs: $('no-convs'), convsH: $('convs-h'), banners: $('banners'),
   tabs: $('tabs'), panes: $('panes'), empty: $('empty'), toasts: $('toasts'), announce: $('announce'),
   confirm: $('confirm'), confirmText: $('confirm-text'),
+  work: $('work-items'), noWork: $('no-work'), workShowResolved: $('work-show-resolved'), workRefresh: $('work-refresh'),
 };
 const store = {
   get() { try { return localStorage.getItem(TOKEN_KEY); } catch { return null; } },
@@ -29,7 +31,7 @@ const store = {
 };
 
 const st = {
-  token: null, agent: null, welcomed: false, everWelcomed: false, skew: 0,
+  token: null, tenant: null, agent: null, welcomed: false, everWelcomed: false, skew: 0,
   spaces: new Map(), // space id -> { id, name, status, btn, nameEl, stateEl, li, banner }
   offers: new Map(), // offer id -> { id, o, conv, card, expires, accepting }
   accepting: [], // offer ids with an accept in flight, oldest first (error frames carry no reference)
@@ -43,6 +45,9 @@ const conn = new Connection(`${location.protocol === 'https:' ? 'wss' : 'ws'}://
 const send = (f) => conn.send(f);
 const convs = createConversations({ send, welcomed: () => st.welcomed, agentName: () => (st.agent && st.agent.name) || 'Agent',
   toast, say, changed: refresh, ui });
+const work = createWorkItems({ token: () => st.token, tenant: () => st.tenant, toast, say,
+  ui: { list: ui.work, empty: ui.noWork, showResolved: ui.workShowResolved } });
+ui.workRefresh.addEventListener('click', () => work.refresh());
 
 // ---- sign-in --------------------------------------------------------------------------------------
 function showSignin(error) {
@@ -65,11 +70,12 @@ function signOut(error) {
   conn.stop();
   store.set(null);
   clearInterval(st.ticker);
-  Object.assign(st, { token: null, agent: null, welcomed: false, everWelcomed: false, accepting: [],
+  Object.assign(st, { token: null, tenant: null, agent: null, welcomed: false, everWelcomed: false, accepting: [],
     ticker: 0, connBanner: null, connText: '' });
   for (const m of [st.spaces, st.offers, st.customers]) m.clear();
   for (const n of [ui.spaces, ui.offers, ui.offerNotes, ui.convs, ui.banners, ui.tabs, ui.toasts]) n.replaceChildren();
   convs.clear();
+  work.clear();
   ui.agentName.textContent = '\u2026';
   refreshAll();
   showSignin(error);
@@ -127,6 +133,7 @@ function onWelcome(f) {
   const t = Date.parse(f.server_time);
   if (!isNaN(t)) st.skew = t - Date.now();
   st.agent = f.agent || {};
+  if (f.tenant != null) st.tenant = String(f.tenant);
   ui.agentName.textContent = st.agent.name || 'Agent';
   setSpaces(Array.isArray(f.spaces) ? f.spaces : []);
   const listed = new Set();
@@ -144,6 +151,7 @@ function onWelcome(f) {
   convs.resendPending();
   connBanner(null);
   if (again) say('Reconnected.');
+  work.start();
   tick();
 }
 
@@ -323,7 +331,7 @@ function onEnded(f) {
   const conv = String(f.conversation);
   for (const of of [...st.offers.values()]) if (of.conv === conv) removeOffer(of.id, f.reason || 'ended');
   const p = convs.get(conv);
-  if (p) convs.markEnded(p, f.reason);
+  if (p) { convs.markEnded(p, f.reason); work.conversationEnded(); }
 }
 
 // ---- errors, notes, title -------------------------------------------------------------------------

@@ -161,6 +161,19 @@ test('a customer asks for a person, an agent accepts in the console, they exchan
     await agent.shot('ended');
     await customer.shot('ended');
 
+    // The ended chat becomes a work item of Alice's (SPEC.md §7); she opens it in the console and resolves it.
+    step = 'the work item appears in the agent\'s console';
+    const workItem = desk.locator(`[data-testid=work-items] [data-testid=work-item][data-conversation="${conversationId}"]`);
+    await workItem.waitFor({ timeout: 45_000 }); // made over the bus after the end; the console looks again a few times
+    assert.notEqual(await workItem.getAttribute('data-status'), 'resolved', 'a new work item is not resolved yet');
+
+    step = 'the agent resolves the work item';
+    await workItem.getByTestId('work-item-open').click();
+    await workItem.getByTestId('work-item-resolve').click();
+    await desk.locator(`[data-testid=work-item][data-conversation="${conversationId}"][data-status=resolved]`).waitFor();
+    await workItem.getByTestId('work-item-reopen').waitFor();
+    await agent.shot('work-item-resolved');
+
     assert.deepEqual([...agent.uncaught(), ...customer.uncaught()], [], 'neither page threw an uncaught error');
   } catch (error) {
     await agent.shot('failed');

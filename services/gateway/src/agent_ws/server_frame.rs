@@ -4,7 +4,7 @@
 //! Error frames use the customer socket's codes ([`WsError`]) and may name
 //! what they answer (`offer_id`, `conversation`, `client_id`), so the console
 //! can tell which of several accepts or sends in flight failed. A few frames
-//! carry such extra fields (`server_time`, `space_name`, `customer`); the
+//! carry such extra fields (`tenant`, `server_time`, `space_name`, `customer`); the
 //! contract lets clients ignore what they do not know.
 
 use serde::Serialize;
@@ -46,6 +46,9 @@ pub struct ConversationView {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     Welcome {
+        /// The agent's tenant, so the console can call the tenant's HTTP
+        /// API (work items) with the agent token.
+        tenant: String,
         agent: AgentRef,
         spaces: Vec<SpaceView>,
         conversations: Vec<ConversationView>,

@@ -265,6 +265,7 @@ impl AgentSession {
             return Vec::new();
         };
         let mut effects = vec![Effect::Send(ServerFrame::Welcome {
+            tenant: identity.tenant.to_string(),
             agent: AgentRef {
                 id: identity.agent.to_string(),
                 name: identity.name.clone(),

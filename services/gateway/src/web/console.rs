@@ -54,6 +54,11 @@ pub const ASSETS: &[Asset] = &[
         content_type: JS,
         body: include_str!("../../../../web/console-convs.js"),
     },
+    Asset {
+        path: "/console-work.js",
+        content_type: JS,
+        body: include_str!("../../../../web/console-work.js"),
+    },
 ];
 
 pub fn routes() -> Router<AppState> {

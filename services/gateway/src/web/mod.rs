@@ -31,6 +31,7 @@ pub const PAGES: &[(&str, &str)] = &[
     ("GET", "/console-ui.js"),
     ("GET", "/console-ws.js"),
     ("GET", "/console-convs.js"),
+    ("GET", "/console-work.js"),
     ("GET", "/favicon.ico"),
 ];
 

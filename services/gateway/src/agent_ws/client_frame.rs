@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use switchboard_contracts::ids::{ConversationId, SpaceId};
 use switchboard_contracts::v1::Availability;
 
+use crate::ws::client_frame::bounded_label;
 pub use crate::ws::client_frame::{ClientId, FrameError, MessageText};
 
 /// The agent's bearer token. Never logged: `Debug` hides it.
@@ -35,17 +36,7 @@ impl OfferRef {
     pub const MAX_CHARS: usize = 200;
 
     pub fn parse(text: &str) -> Result<Self, FrameError> {
-        let chars = text.chars().count();
-        if chars == 0 || chars > Self::MAX_CHARS {
-            return Err(FrameError::field("offer_id", "must be 1-200 characters"));
-        }
-        if text.chars().any(char::is_control) {
-            return Err(FrameError::field(
-                "offer_id",
-                "must not contain control characters",
-            ));
-        }
-        Ok(Self(text.to_owned()))
+        bounded_label("offer_id", text, Self::MAX_CHARS).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

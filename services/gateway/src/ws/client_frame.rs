@@ -13,22 +13,31 @@ impl ClientId {
     pub const MAX_CHARS: usize = 100;
 
     pub fn parse(text: &str) -> Result<Self, FrameError> {
-        let chars = text.chars().count();
-        if chars == 0 || chars > Self::MAX_CHARS {
-            return Err(FrameError::field("client_id", "must be 1-100 characters"));
-        }
-        if text.chars().any(char::is_control) {
-            return Err(FrameError::field(
-                "client_id",
-                "must not contain control characters",
-            ));
-        }
-        Ok(Self(text.to_owned()))
+        bounded_label("client_id", text, Self::MAX_CHARS).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A short opaque label from a client (an id it chose or was given):
+/// 1–`max` characters, none of them control characters.
+pub fn bounded_label(field: &str, text: &str, max: usize) -> Result<String, FrameError> {
+    let chars = text.chars().count();
+    if chars == 0 || chars > max {
+        return Err(FrameError::field(
+            field,
+            format!("must be 1-{max} characters"),
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(FrameError::field(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(text.to_owned())
 }
 
 /// The text of a chat message: 1–4,000 characters, not only whitespace.

@@ -195,5 +195,4 @@ impl Load {
 }
 
 #[cfg(test)]
-#[path = "ledger_tests.rs"]
 mod tests;

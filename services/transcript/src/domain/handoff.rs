@@ -124,5 +124,4 @@ fn queue(plan: Plan, reason: String, summary: String, first_customer_text: Optio
 }
 
 #[cfg(test)]
-#[path = "handoff_tests.rs"]
 mod tests;

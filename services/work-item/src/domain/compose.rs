@@ -142,5 +142,4 @@ fn cut(text: &str, max_chars: usize) -> String {
 }
 
 #[cfg(test)]
-#[path = "compose_tests.rs"]
 mod tests;

@@ -142,5 +142,4 @@ fn cut(text: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "request_tests.rs"]
 mod tests;

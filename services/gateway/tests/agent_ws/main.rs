@@ -2,17 +2,11 @@
 //! real gateway, with stand-ins playing the router (its view, its inputs
 //! stream and its events) and the transcript service (reads and commands).
 
-#[path = "agent_ws/app.rs"]
 mod app;
-#[path = "agent_ws/client.rs"]
 mod client;
-#[path = "agent_ws/fake_owner.rs"]
 mod fake_owner;
-#[path = "agent_ws/fake_router.rs"]
 mod fake_router;
-#[path = "agent_ws/live.rs"]
 mod live;
-#[path = "agent_ws/refusals.rs"]
 mod refusals;
 
 use serde_json::{Value, json};

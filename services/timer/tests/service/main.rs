@@ -3,9 +3,6 @@
 //! they land, in a JetStream stream. One test binary; the modules below only
 //! group the cases.
 
-#[path = "service/faults.rs"]
 mod faults;
-#[path = "service/firing.rs"]
 mod firing;
-#[path = "service/harness.rs"]
 mod harness;

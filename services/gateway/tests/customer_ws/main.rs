@@ -1,17 +1,11 @@
 //! The customer WebSocket (CONTRACT.md §3) against a real nats-server and a
 //! real gateway, with a stand-in transcript service owning conversations.
 
-#[path = "customer_ws/app.rs"]
 mod app;
-#[path = "customer_ws/client.rs"]
 mod client;
-#[path = "customer_ws/fake_owner.rs"]
 mod fake_owner;
-#[path = "customer_ws/fake_owner_live.rs"]
 mod fake_owner_live;
-#[path = "customer_ws/guards.rs"]
 mod guards;
-#[path = "customer_ws/live_chat.rs"]
 mod live_chat;
 
 use serde_json::{Value, json};

@@ -5,7 +5,5 @@
 
 mod support;
 
-#[path = "service/lifecycle.rs"]
 mod lifecycle;
-#[path = "service/requests.rs"]
 mod requests;

@@ -5,6 +5,8 @@ use serde_json::json;
 use switchboard_e2e::admin::ai_tenant;
 use switchboard_e2e::customer::Customer;
 use switchboard_e2e::system::System;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_silent_conversation_is_warned_then_ended_and_typing_does_not_keep_it_alive() {
@@ -17,14 +19,17 @@ async fn a_silent_conversation_is_warned_then_ended_and_typing_does_not_keep_it_
     let mut customer =
         Customer::hello(&system.ws_url(), &tenant.widget, json!({"type": "hello"})).await;
     customer.say("q-1", "how do i reset my password").await;
-    customer.expect_message_from("ai").await;
-    let said_at = std::time::SystemTime::now();
+    let reply = customer.expect_message_from("ai").await;
+    // The silence counts from the last message as stored (its `at`), not from
+    // when this client happened to read it.
+    let last_at = OffsetDateTime::parse(reply["at"].as_str().unwrap(), &Rfc3339).unwrap();
 
     let warning = customer.expect("inactive").await;
     assert!(warning["ends_at"].is_string());
+    let silence = OffsetDateTime::now_utc() - last_at;
     assert!(
-        said_at.elapsed().unwrap() >= std::time::Duration::from_secs(1),
-        "never early"
+        silence >= time::Duration::seconds(1),
+        "warned after {silence}: never early"
     );
     customer.send(json!({"type": "typing", "on": true})).await;
     assert_eq!(customer.expect("ended").await["reason"], "inactivity");

@@ -6,20 +6,28 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`extract`] | strict JSON bodies, the operator, tenant-admin and tenant-member callers |
+//! | [`extract`] | strict JSON bodies, the operator, site-admin and tenant-member callers |
+//! | [`access`] | admin roles: what a site or experience admin may configure |
+//! | [`admins`] | a tenant's admins, and reissuing the first site admin |
+//! | [`credentials`] | minting, reissuing and revoking bearer tokens |
 //! | [`validate`] | field rules (names, texts, origins, enum names) |
 //! | [`render`] | the contract's JSON shapes, [`render::message_json`] included |
 //! | [`tenants`] | tenants (operator) and chat settings |
 //! | [`spaces`], [`ai_agents`], [`experiences`], [`widgets`] | a tenant's configuration |
+//! | [`ai_handoff`] | an AI agent's handoff settings |
 //! | [`experience_rules`] | support mode, edition, AI agent and space rules |
 //! | [`agents`] | human agents, their spaces and tokens |
 //! | [`conversations`] | conversations and transcripts, read over the bus |
 //! | [`work_items`] | work items, read and moved on over the bus |
 //! | [`rate_limit`] | the per-tenant token bucket |
 
+pub mod access;
+pub mod admins;
 pub mod agents;
 pub mod ai_agents;
+pub mod ai_handoff;
 pub mod conversations;
+pub mod credentials;
 pub mod experience_rules;
 pub mod experiences;
 pub mod extract;
@@ -79,6 +87,32 @@ pub fn table() -> Vec<Route> {
         route(Method::GET, "/api/v1/tenants/{tenant}", tenants::show),
         route(Method::PATCH, "/api/v1/tenants/{tenant}", tenants::update),
         route(
+            Method::POST,
+            "/api/v1/tenants/{tenant}/admin-token",
+            admins::reissue_first,
+        ),
+        route(Method::GET, "/api/v1/tenants/{tenant}/admins", admins::list),
+        route(
+            Method::POST,
+            "/api/v1/tenants/{tenant}/admins",
+            admins::create,
+        ),
+        route(
+            Method::PATCH,
+            "/api/v1/tenants/{tenant}/admins/{admin}",
+            admins::update,
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/tenants/{tenant}/admins/{admin}",
+            admins::delete,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/tenants/{tenant}/admins/{admin}/token",
+            admins::reissue_token,
+        ),
+        route(
             Method::GET,
             "/api/v1/tenants/{tenant}/chat-settings",
             tenants::show_chat_settings,
@@ -104,6 +138,11 @@ pub fn table() -> Vec<Route> {
             "/api/v1/tenants/{tenant}/spaces/{space}",
             spaces::update,
         ),
+        route(
+            Method::DELETE,
+            "/api/v1/tenants/{tenant}/spaces/{space}",
+            spaces::delete,
+        ),
         route(Method::GET, "/api/v1/tenants/{tenant}/agents", agents::list),
         route(
             Method::POST,
@@ -119,6 +158,11 @@ pub fn table() -> Vec<Route> {
             Method::PATCH,
             "/api/v1/tenants/{tenant}/agents/{agent}",
             agents::update,
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/tenants/{tenant}/agents/{agent}",
+            agents::delete,
         ),
         route(
             Method::POST,
@@ -146,6 +190,11 @@ pub fn table() -> Vec<Route> {
             ai_agents::update,
         ),
         route(
+            Method::DELETE,
+            "/api/v1/tenants/{tenant}/ai-agents/{ai_agent}",
+            ai_agents::delete,
+        ),
+        route(
             Method::GET,
             "/api/v1/tenants/{tenant}/experiences",
             experiences::list,
@@ -166,6 +215,11 @@ pub fn table() -> Vec<Route> {
             experiences::update,
         ),
         route(
+            Method::DELETE,
+            "/api/v1/tenants/{tenant}/experiences/{experience}",
+            experiences::delete,
+        ),
+        route(
             Method::POST,
             "/api/v1/tenants/{tenant}/experiences/{experience}/widgets",
             widgets::create,
@@ -179,6 +233,11 @@ pub fn table() -> Vec<Route> {
             Method::PATCH,
             "/api/v1/tenants/{tenant}/experiences/{experience}/widgets/{widget}",
             widgets::update,
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/tenants/{tenant}/experiences/{experience}/widgets/{widget}",
+            widgets::delete,
         ),
         route(
             Method::GET,

@@ -3,8 +3,11 @@
 //! nothing. Other services are stood in for on the bus where a route needs
 //! them ([`fakes`]).
 
+mod admins;
 mod agents;
+mod ai_agents;
 mod conversations;
+mod deletes;
 mod experiences;
 mod fakes;
 mod guards;

@@ -11,7 +11,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use switchboard_bus::config::keys;
 use switchboard_contracts::ids::{AiAgentId, ExperienceId, SpaceId, TenantId};
@@ -19,10 +19,11 @@ use switchboard_contracts::v1::{Access, AiAgent, Experience, Space, Widget};
 
 use crate::api::access::AnyAdmin;
 use crate::api::admins;
+use crate::api::experience_fields::{fallback, nullable, reference, require_object, sign_in_url};
 use crate::api::experience_rules::{self, edition_gate, requested_mode};
 use crate::api::extract::{ApiJson, TenantAdmin, from_value, path_id};
 use crate::api::render::{experience_json, widget_json};
-use crate::api::validate::{self, clip};
+use crate::api::validate;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -61,11 +62,6 @@ pub struct UpdateExperience {
     access: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     sign_in_url: Option<Option<String>>,
-}
-
-/// Tells a present `null` (Some(None)) from a missing field (None).
-fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
 }
 
 pub async fn create(
@@ -258,47 +254,6 @@ pub fn widgets_of(state: &AppState, experience: &Experience) -> Vec<Value> {
         .iter()
         .map(|w| widget_json(w, &state.public_url))
         .collect()
-}
-
-fn require_object(body: &Value) -> ApiResult<()> {
-    if body.is_object() {
-        Ok(())
-    } else {
-        Err(ApiError::BadRequest(
-            "the body must be a JSON object".into(),
-        ))
-    }
-}
-
-/// An optional id field: empty or absent means unset; otherwise it must be
-/// an id (in its canonical lowercase form, as stored).
-fn reference<I: std::str::FromStr + std::fmt::Display>(
-    field: &str,
-    value: Option<&str>,
-) -> ApiResult<String> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(String::new()),
-        Some(raw) => raw
-            .parse::<I>()
-            .map(|id| id.to_string())
-            .map_err(|_| ApiError::invalid(field, format!("`{}` is not a valid id", clip(raw)))),
-    }
-}
-
-/// Empty or absent means no sign-in page.
-fn sign_in_url(value: Option<&str>) -> ApiResult<String> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(String::new()),
-        Some(url) => validate::sign_in_url("sign_in_url", url),
-    }
-}
-
-fn fallback(text: Option<&str>) -> ApiResult<String> {
-    validate::optional_text(
-        "fallback_message",
-        text.unwrap_or_default(),
-        validate::TEXT_MAX,
-    )
 }
 
 /// Loads what the experience's ids name (within this tenant) and applies

@@ -14,6 +14,7 @@ mod guards;
 mod helpers;
 mod openapi;
 mod pages;
+mod roles;
 mod tenants;
 mod widgets;
 mod work_items;

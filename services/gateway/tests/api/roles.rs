@@ -188,3 +188,25 @@ async fn an_experience_admin_reads_only_the_conversations_of_its_experiences() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_admin_reading_its_tenant_learns_its_own_role() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("standard").await;
+    let (shop, _) = two_experiences(&app, &tenant).await;
+    let (id, token) = experience_admin(&app, &tenant, &[&shop]).await;
+    let (status, shown) = app.as_token(&tenant, &token, "GET", "", Value::Null).await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert_eq!(
+        shown["admin"],
+        json!({"id": id, "role": "experience_admin", "experiences": [shop]})
+    );
+    let (_, shown) = app.admin(&tenant, "GET", "", Value::Null).await;
+    assert_eq!(
+        shown["admin"],
+        json!({"id": "first", "role": "site_admin", "experiences": []})
+    );
+    let path = format!("/api/v1/tenants/{}", tenant.id);
+    let (_, shown) = app.send("GET", &path, Some(OPERATOR), None).await;
+    assert!(shown.get("admin").is_none(), "{shown}");
+}

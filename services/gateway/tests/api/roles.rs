@@ -210,3 +210,50 @@ async fn an_admin_reading_its_tenant_learns_its_own_role() {
     let (_, shown) = app.send("GET", &path, Some(OPERATOR), None).await;
     assert!(shown.get("admin").is_none(), "{shown}");
 }
+
+#[tokio::test]
+async fn an_experience_admin_deletes_its_own_widgets_and_no_one_elses() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("standard").await;
+    let (shop, billing) = two_experiences(&app, &tenant).await;
+    let (_, token) = experience_admin(&app, &tenant, &[&shop]).await;
+    let site = json!({"kind": "support_site"});
+    let own = app
+        .create(
+            &tenant,
+            &format!("/experiences/{shop}/widgets"),
+            site.clone(),
+        )
+        .await;
+    let other = app
+        .create(&tenant, &format!("/experiences/{billing}/widgets"), site)
+        .await;
+
+    let path = format!("/experiences/{billing}/widgets/{other}");
+    for method in ["GET", "DELETE"] {
+        let (status, body) = app
+            .as_token(&tenant, &token, method, &path, Value::Null)
+            .await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::FORBIDDEN, "forbidden"),
+            "{method}"
+        );
+    }
+    let (status, _) = app.admin(&tenant, "GET", &path, Value::Null).await;
+    assert_eq!(status, StatusCode::OK, "still there");
+    // Naming its own experience does not reach another experience's widget.
+    let sneaky = format!("/experiences/{shop}/widgets/{other}");
+    let (status, _) = app
+        .as_token(&tenant, &token, "DELETE", &sneaky, Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let path = format!("/experiences/{shop}/widgets/{own}");
+    let (status, _) = app
+        .as_token(&tenant, &token, "DELETE", &path, Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app.admin(&tenant, "GET", &path, Value::Null).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -12,7 +12,7 @@ use std::fmt::Display;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use switchboard_contracts::ids::TenantId;
+use switchboard_contracts::ids::{ExperienceId, TenantId};
 use switchboard_contracts::v1::{Admin, AdminRole, Tenant, TokenGrant};
 
 use crate::api::extract::{load_tenant, rate_limit, tenant_in_path};
@@ -35,11 +35,17 @@ pub enum AdminScope {
 }
 
 impl AdminScope {
-    /// Whether the admin may see and configure this experience.
+    /// Whether the admin may see and configure this experience (an id in
+    /// any spelling a path may use; ids are stored in canonical form).
     pub fn covers(&self, experience: &str) -> bool {
         match self {
             AdminScope::Site => true,
-            AdminScope::Experiences(ids) => ids.iter().any(|id| id == experience),
+            AdminScope::Experiences(ids) => {
+                let canonical = experience
+                    .parse::<ExperienceId>()
+                    .map_or_else(|_| experience.to_owned(), |id| id.to_string());
+                ids.contains(&canonical)
+            }
         }
     }
 
@@ -134,8 +140,10 @@ mod tests {
 
     #[test]
     fn an_experience_admin_covers_only_its_experiences() {
-        let scope = AdminScope::Experiences(vec!["a".into(), "b".into()]);
-        assert!(scope.covers("a"));
+        let own = ExperienceId::new().to_string();
+        let scope = AdminScope::Experiences(vec![own.clone(), "b".into()]);
+        assert!(scope.covers(&own));
+        assert!(scope.covers(&own.to_uppercase()), "any spelling of the id");
         assert!(!scope.covers("c"));
         assert_eq!(scope.require("c").unwrap_err().code(), "forbidden");
         assert!(AdminScope::Site.covers("c"));

@@ -4,23 +4,70 @@
 //! perform the [`Decision`].
 //!
 //! This composes the retrieval and intent rules of [`crate::domain`] with the
-//! support mode (SPEC §3, §4 (b)). Handoff is only *decided* here: the events
-//! handler performs it by telling the customer ([`HANDOFF_TEXT`]) and asking
+//! support mode (SPEC §3, §4 (b)) and the AI agent's handoff settings
+//! ([`HandoffPolicy`]). Handoff is only *decided* here: the events handler
+//! performs it by telling the customer (the policy's phrase) and asking
 //! the transcript service, which owns the conversation, to hand it over (it
 //! applies the sign-in rule and takes the customer's first message as the
 //! summary the team sees).
 
-use switchboard_contracts::v1::{ChatMessage, Role, SupportMode};
+use switchboard_contracts::v1::{AiAgent, ChatMessage, Role, SupportMode};
 
-use crate::domain::{Answer, Index, NO_ANSWER_TEXT, asks_for_human, should_hand_off};
+use crate::domain::{
+    Answer, Index, MISSES_BEFORE_HANDOFF, NO_ANSWER_TEXT, asks_for_human, should_hand_off,
+};
 
 /// Sent in `ai_agent` mode to a request for a person when the AI agent has no
 /// "next steps" message configured.
 pub const DEFAULT_NEXT_STEPS: &str = "I can't connect you to a person here, but you can reach \
                                       the team through the contact options on this site.";
 
-/// What the AI agent says as it hands the conversation to the team.
+/// What the AI agent says as it hands the conversation to the team, unless
+/// its handoff settings give another phrase.
 pub const HANDOFF_TEXT: &str = "Let me connect you with a person from our team.";
+
+/// The AI agent's handoff settings as the built-in agent applies them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandoffPolicy {
+    /// Hand off when the customer's message asks for a person.
+    pub on_request: bool,
+    /// Hand off at this many unsure answers in a row; 0 = never.
+    pub after_unsure: u32,
+    /// Said as the agent hands off.
+    pub phrase: String,
+}
+
+impl Default for HandoffPolicy {
+    fn default() -> Self {
+        Self {
+            on_request: true,
+            after_unsure: MISSES_BEFORE_HANDOFF,
+            phrase: HANDOFF_TEXT.to_owned(),
+        }
+    }
+}
+
+impl HandoffPolicy {
+    /// The agent's stored settings; the defaults for a record that has none
+    /// (written before the settings existed), the default phrase when its
+    /// own is empty.
+    pub fn of(agent: &AiAgent) -> Self {
+        let Some(handoff) = &agent.handoff else {
+            return Self::default();
+        };
+        let phrase = handoff.phrase.trim();
+        Self {
+            on_request: handoff.on_request,
+            after_unsure: handoff.after_unsure,
+            phrase: if phrase.is_empty() {
+                HANDOFF_TEXT
+            } else {
+                phrase
+            }
+            .to_owned(),
+        }
+    }
+}
 
 /// Everything [`decide`] looks at besides the knowledge base.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +80,8 @@ pub struct Turn<'a> {
     pub previous_misses: u32,
     /// The AI agent's configured next-steps message; may be empty.
     pub next_steps: &'a str,
+    /// When the AI agent hands off (in `ai_and_team` mode).
+    pub handoff: &'a HandoffPolicy,
 }
 
 /// Why the AI agent wants a person to take over.
@@ -40,7 +89,7 @@ pub struct Turn<'a> {
 pub enum HandoffReason {
     /// The customer's message asks for a person.
     CustomerAsked,
-    /// No confident answer twice in a row.
+    /// No confident answer as many times in a row as the settings allow.
     NoConfidentAnswer,
 }
 
@@ -61,27 +110,35 @@ pub enum Decision {
     Answer(String),
     /// `ai_agent` mode and the customer asked for a person (SPEC §3).
     NextSteps(String),
-    /// `ai_and_team` mode: hand the conversation to the support team.
-    Handoff { reason: HandoffReason },
+    /// `ai_and_team` mode: say `phrase`, then hand the conversation to the
+    /// support team.
+    Handoff {
+        reason: HandoffReason,
+        phrase: String,
+    },
 }
 
-/// Decides the reply to one customer message.
+/// Decides the reply to one customer message. In `ai_and_team` mode with
+/// `on_request` off, a message asking for a person is answered like any
+/// other question (the widget's "Talk to a person" still hands off).
 pub fn decide(turn: &Turn<'_>, index: &Index) -> Decision {
     let wants_person = asks_for_human(turn.message);
+    let policy = turn.handoff;
     match turn.mode {
         SupportMode::AiAndTeam => {
-            if wants_person {
-                return Decision::Handoff {
-                    reason: HandoffReason::CustomerAsked,
-                };
+            let handoff = |reason| Decision::Handoff {
+                reason,
+                phrase: policy.phrase.clone(),
+            };
+            if wants_person && policy.on_request {
+                return handoff(HandoffReason::CustomerAsked);
             }
             let answer = index.best(turn.message);
             let confident = matches!(answer, Answer::Confident { .. });
-            let (_, hand_off) = should_hand_off(turn.previous_misses, confident);
+            let (_, hand_off) =
+                should_hand_off(turn.previous_misses, confident, policy.after_unsure);
             if hand_off {
-                Decision::Handoff {
-                    reason: HandoffReason::NoConfidentAnswer,
-                }
+                handoff(HandoffReason::NoConfidentAnswer)
             } else {
                 Decision::Answer(answer_text(answer))
             }
@@ -140,140 +197,4 @@ pub fn previous_misses(transcript: &[ChatMessage], current_seq: u64) -> u32 {
 }
 
 #[cfg(test)]
-mod tests {
-    use switchboard_contracts::v1::Author;
-
-    use super::*;
-    use crate::domain::Entry;
-
-    fn index() -> Index {
-        Index::build([Entry {
-            question: "How do I reset my password?".into(),
-            answer: "Use the Forgot password link on the sign-in page.".into(),
-        }])
-    }
-
-    fn turn(mode: SupportMode, message: &str, previous_misses: u32) -> Turn<'_> {
-        Turn {
-            mode,
-            message,
-            previous_misses,
-            next_steps: "Email help@example.com.",
-        }
-    }
-
-    fn message(seq: u64, role: Role, text: &str) -> ChatMessage {
-        ChatMessage {
-            seq,
-            author: Some(Author {
-                role: role as i32,
-                ..Default::default()
-            }),
-            text: text.into(),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn a_known_question_is_answered_from_the_knowledge_base() {
-        let decision = decide(
-            &turn(SupportMode::AiAgent, "how do I reset my password", 0),
-            &index(),
-        );
-        assert_eq!(
-            decision,
-            Decision::Answer("Use the Forgot password link on the sign-in page.".into())
-        );
-    }
-
-    #[test]
-    fn an_unknown_question_gets_the_no_answer_text() {
-        let decision = decide(
-            &turn(SupportMode::AiAgent, "what are your prices", 5),
-            &index(),
-        );
-        assert_eq!(decision, Decision::Answer(NO_ANSWER_TEXT.into()));
-    }
-
-    #[test]
-    fn a_request_for_a_person_in_ai_agent_mode_gets_the_next_steps() {
-        let decision = decide(
-            &turn(SupportMode::AiAgent, "let me talk to a human", 0),
-            &index(),
-        );
-        assert_eq!(
-            decision,
-            Decision::NextSteps("Email help@example.com.".into())
-        );
-        let mut bare = turn(SupportMode::AiAgent, "let me talk to a human", 0);
-        bare.next_steps = "  ";
-        assert_eq!(
-            decide(&bare, &index()),
-            Decision::NextSteps(DEFAULT_NEXT_STEPS.into())
-        );
-    }
-
-    #[test]
-    fn a_request_for_a_person_in_ai_and_team_mode_hands_off() {
-        let decision = decide(
-            &turn(SupportMode::AiAndTeam, "let me talk to a human", 0),
-            &index(),
-        );
-        assert_eq!(
-            decision,
-            Decision::Handoff {
-                reason: HandoffReason::CustomerAsked,
-            }
-        );
-    }
-
-    #[test]
-    fn the_second_miss_in_a_row_hands_off_in_ai_and_team_mode_only() {
-        let first = decide(
-            &turn(SupportMode::AiAndTeam, "what are your prices", 0),
-            &index(),
-        );
-        assert_eq!(first, Decision::Answer(NO_ANSWER_TEXT.into()));
-        let second = decide(
-            &turn(SupportMode::AiAndTeam, "what are your prices", 1),
-            &index(),
-        );
-        assert_eq!(
-            second,
-            Decision::Handoff {
-                reason: HandoffReason::NoConfidentAnswer,
-            }
-        );
-        let ai_only = decide(
-            &turn(SupportMode::AiAgent, "what are your prices", 1),
-            &index(),
-        );
-        assert_eq!(ai_only, Decision::Answer(NO_ANSWER_TEXT.into()));
-    }
-
-    #[test]
-    fn misses_are_counted_back_to_the_last_real_answer() {
-        let transcript = [
-            message(1, Role::Customer, "hi"),
-            message(2, Role::Ai, "Hello!"),
-            message(3, Role::Customer, "prices?"),
-            message(4, Role::Ai, NO_ANSWER_TEXT),
-            message(5, Role::Customer, "costs?"),
-            message(6, Role::Ai, NO_ANSWER_TEXT),
-            message(7, Role::Customer, "pricing?"),
-            message(8, Role::Ai, NO_ANSWER_TEXT),
-        ];
-        assert_eq!(
-            previous_misses(&transcript, 7),
-            2,
-            "the answer to 7 itself is ignored"
-        );
-        assert_eq!(previous_misses(&transcript, 5), 1);
-        assert_eq!(previous_misses(&transcript, 3), 0);
-        let after_agent = [
-            message(4, Role::Ai, NO_ANSWER_TEXT),
-            message(5, Role::System, "An agent joined"),
-        ];
-        assert_eq!(previous_misses(&after_agent, 9), 0);
-    }
-}
+mod tests;

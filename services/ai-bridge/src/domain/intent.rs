@@ -15,19 +15,21 @@
 
 use super::text;
 
-/// Consecutive unconfident replies after which the agent hands off.
+/// Unconfident replies in a row at which the agent hands off, unless the AI
+/// agent's handoff settings say otherwise (`after_unsure`, 0 = never, 1–5).
 pub const MISSES_BEFORE_HANDOFF: u32 = 2;
 
-/// The two-misses rule as a pure step: give it the stored streak and whether this
-/// reply was confident; store the first value, hand off if the second is true.
-/// A confident answer clears the streak, and so does a handoff, so a conversation
-/// that comes back to the AI agent starts counting afresh.
-pub fn should_hand_off(previous_misses: u32, confident: bool) -> (u32, bool) {
+/// The unsure-answers rule as a pure step: give it the stored streak, whether
+/// this reply was confident and the agent's `after_unsure` threshold; store
+/// the first value, hand off if the second is true. A confident answer clears
+/// the streak, and so does a handoff, so a conversation that comes back to the
+/// AI agent starts counting afresh. A threshold of 0 never hands off.
+pub fn should_hand_off(previous_misses: u32, confident: bool, after_unsure: u32) -> (u32, bool) {
     if confident {
         return (0, false);
     }
     let misses = previous_misses.saturating_add(1);
-    if misses >= MISSES_BEFORE_HANDOFF {
+    if after_unsure > 0 && misses >= after_unsure {
         (0, true)
     } else {
         (misses, false)

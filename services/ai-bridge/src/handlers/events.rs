@@ -20,7 +20,7 @@ use switchboard_contracts::v1::{
 
 use super::perform::{ai_author, post_as_ai, read_conversation, request_handoff, typing};
 use super::{Assignment, Context, assignment};
-use crate::decision::{Decision, HANDOFF_TEXT, Turn, decide, previous_misses};
+use crate::decision::{Decision, HandoffPolicy, Turn, decide, previous_misses};
 use crate::domain::NO_ANSWER_TEXT;
 use crate::error::HandlerError;
 
@@ -129,6 +129,7 @@ async fn answer(
             message: &turn.message.text,
             previous_misses,
             next_steps: &agent.next_steps,
+            handoff: &HandoffPolicy::of(agent),
         },
         &index,
     );
@@ -146,7 +147,7 @@ async fn answer(
             ctx.counters.next_steps.inc();
             text
         }
-        Decision::Handoff { reason } => {
+        Decision::Handoff { reason, phrase } => {
             // Tell the customer first, then ask for the handoff: both go to
             // the conversation's command subject, handled in this order. The
             // transcript applies the sign-in rule and the summary.
@@ -155,7 +156,7 @@ async fn answer(
                 tenant,
                 conversation,
                 author.clone(),
-                HANDOFF_TEXT,
+                &phrase,
                 client_id,
             )
             .await?;

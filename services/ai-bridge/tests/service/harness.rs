@@ -15,9 +15,9 @@ use switchboard_bus::config::{ConfigCache, keys};
 use switchboard_contracts::ids::{AiAgentId, ConversationId, ExperienceId, MessageId, TenantId};
 use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::{
-    AiAgent, AiKind, Author, ChatMessage, ConversationCommand, ConversationEvent, ConversationInfo,
-    ConversationState, Customer, Edition, Experience, Knowledge, MessageAdded, PostMessage, Role,
-    SupportMode, Tenant, conversation_command, conversation_event,
+    AiAgent, AiHandoff, AiKind, Author, ChatMessage, ConversationCommand, ConversationEvent,
+    ConversationInfo, ConversationState, Customer, Edition, Experience, Knowledge, MessageAdded,
+    PostMessage, Role, SupportMode, Tenant, conversation_command, conversation_event,
 };
 use switchboard_runtime::shutdown::Shutdown;
 use switchboard_testkit::{NatsServer, eventually};
@@ -56,6 +56,11 @@ impl Drop for Bridge {
 impl Bridge {
     /// A tenant with one published AI agent of `kind` and an experience in `mode`.
     pub async fn start(kind: AiKind, mode: SupportMode) -> Self {
+        Self::start_with(kind, mode, None).await
+    }
+
+    /// As [`Bridge::start`], the AI agent with these handoff settings.
+    pub async fn start_with(kind: AiKind, mode: SupportMode, handoff: Option<AiHandoff>) -> Self {
         let nats = NatsServer::start().await;
         let bus = Bus::connect(&nats.url(), "ai-bridge-test").await.unwrap();
         bus.ensure_topology().await.unwrap();
@@ -73,6 +78,7 @@ impl Bridge {
             knowledge: knowledge(),
             next_steps: NEXT_STEPS.into(),
             kind: kind as i32,
+            handoff,
         };
         let experience = Experience {
             id: ExperienceId::new().to_string(),

@@ -6,5 +6,6 @@
 mod builtin;
 mod external;
 mod fake_transcript;
+mod handoff_settings;
 mod harness;
 mod observe;

@@ -4,7 +4,8 @@
 //! The token is shown once, when the agent is created or the token rotated;
 //! only its hash is stored (`token.{sha256}` → `TokenGrant{role: "agent",
 //! subject: agent id}`). Rotating deletes every earlier grant of the agent,
-//! so a leaked token stops working at once.
+//! so a leaked token stops working at once; deleting the agent deletes them
+//! all.
 //!
 //! Agents can be created on every edition: live chat is what the edition
 //! gates (an experience in a team mode, SPEC §2), and a tenant that upgrades
@@ -18,15 +19,18 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use switchboard_bus::config::keys;
 use switchboard_contracts::ids::{AgentId, SpaceId, TenantId};
-use switchboard_contracts::v1::{Agent, Space, TokenGrant};
+use switchboard_contracts::v1::{Agent, Space};
 
+use crate::api::credentials::{self, Holder};
 use crate::api::extract::{ApiJson, TenantAdmin, path_id};
 use crate::api::render::agent_json;
 use crate::api::tenants::now_ms;
 use crate::api::validate;
-use crate::auth::{self, ROLE_AGENT};
+use crate::auth::ROLE_AGENT;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+
+const TOKEN_PREFIX: &str = "sb_agent_";
 
 /// The longest email address accepted (RFC 5321's path limit, generously).
 pub const EMAIL_MAX: usize = 320;
@@ -62,7 +66,7 @@ pub async fn create(
         .config_cache
         .put(&keys::agent(&agent.id), &agent)
         .await?;
-    let token = grant_token(&state, &agent).await?;
+    let token = credentials::issue(&state, holder(&agent), TOKEN_PREFIX).await?;
     tracing::info!(tenant = %admin.id, agent = %agent.id, "agent created");
     let mut body = agent_json(&agent);
     body["token"] = json!(token);
@@ -138,49 +142,44 @@ pub async fn update(
     Ok(axum::Json(agent_json(&agent)))
 }
 
-/// Gives the agent a new token and revokes every earlier one.
+/// Gives the agent a new token and revokes every earlier one. Closing the
+/// agent's open console sockets is left to the agent WebSocket.
 pub async fn rotate_token(
     State(state): State<AppState>,
     admin: TenantAdmin,
     Path((_, agent)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Value>> {
     let agent = load(&state, admin.id, &agent).await?;
-    let token = grant_token(&state, &agent).await?;
-    let current = keys::token(&auth::hash_token(&token));
-    let earlier: Vec<String> = state
-        .config_cache
-        .entries::<TokenGrant>(&keys::token(""))
-        .into_iter()
-        .filter(|(key, grant)| {
-            *key != current
-                && grant.role == ROLE_AGENT
-                && grant.subject == agent.id
-                && grant.tenant == agent.tenant
-        })
-        .map(|(key, _)| key)
-        .collect();
-    for key in earlier {
-        state.config_cache.delete(&key).await?;
-    }
+    let token = credentials::reissue(&state, holder(&agent), TOKEN_PREFIX).await?;
     tracing::info!(tenant = %admin.id, agent = %agent.id, "agent token rotated");
     let mut body = agent_json(&agent);
     body["token"] = json!(token);
     Ok(axum::Json(body))
 }
 
-/// Mints a token for the agent and stores its grant; returns the token.
-async fn grant_token(state: &AppState, agent: &Agent) -> ApiResult<String> {
-    let token = auth::new_secret("sb_agent_");
-    let grant = TokenGrant {
-        tenant: agent.tenant.clone(),
-        role: ROLE_AGENT.to_owned(),
-        subject: agent.id.clone(),
-    };
-    state
-        .config_cache
-        .put(&keys::token(&auth::hash_token(&token)), &grant)
-        .await?;
-    Ok(token)
+/// Deletes an agent and every token of theirs. The router sees the agent
+/// leave through its configuration watch: no new offers, an outstanding
+/// offer moves on; conversations the agent had accepted stay readable and
+/// end like any other (by the customer or by inactivity).
+pub async fn delete(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Path((_, agent)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let agent = load(&state, admin.id, &agent).await?;
+    // The record first: a grant without its agent is refused already.
+    state.config_cache.delete(&keys::agent(&agent.id)).await?;
+    credentials::revoke(&state, holder(&agent), None).await?;
+    tracing::info!(tenant = %admin.id, agent = %agent.id, "agent deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn holder(agent: &Agent) -> Holder<'_> {
+    Holder {
+        tenant: &agent.tenant,
+        role: ROLE_AGENT,
+        subject: &agent.id,
+    }
 }
 
 /// An agent of this tenant; another tenant's agent is as unknown as a

@@ -1,6 +1,7 @@
 //! AI agents: a knowledge base of question/answer pairs, the "next steps"
 //! message given when a customer asks for a person in `ai_agent` mode, and
-//! whether the built-in agent or an external AI platform answers.
+//! whether the built-in agent or an external AI platform answers, and the
+//! built-in agent's handoff settings ([`crate::api::ai_handoff`]).
 //!
 //! Unpublishing an agent that experiences use is allowed (customers then
 //! get no AI answers there); configuring an experience with an unpublished
@@ -15,6 +16,8 @@ use switchboard_bus::config::keys;
 use switchboard_contracts::ids::{AiAgentId, TenantId};
 use switchboard_contracts::v1::{AiAgent, AiKind, Knowledge};
 
+use crate::api::ai_handoff::{self, HandoffBody};
+use crate::api::experiences;
 use crate::api::extract::{ApiJson, TenantAdmin, path_id};
 use crate::api::render::ai_agent_json;
 use crate::api::validate;
@@ -44,6 +47,8 @@ pub struct CreateAiAgent {
     next_steps: Option<String>,
     #[serde(default)]
     kind: Option<String>,
+    #[serde(default)]
+    handoff: Option<HandoffBody>,
 }
 
 pub async fn create(
@@ -61,6 +66,8 @@ pub async fn create(
         ..AiAgent::default()
     };
     agent.set_kind(kind(body.kind.as_deref())?.unwrap_or(AiKind::Builtin));
+    let handoff = body.handoff.unwrap_or_default();
+    agent.handoff = Some(ai_handoff::merge(ai_handoff::effective(&agent), &handoff)?);
     state
         .config_cache
         .put(&keys::ai_agent(&agent.id), &agent)
@@ -104,6 +111,9 @@ pub struct UpdateAiAgent {
     next_steps: Option<String>,
     #[serde(default)]
     kind: Option<String>,
+    /// Only the fields given change.
+    #[serde(default)]
+    handoff: Option<HandoffBody>,
 }
 
 pub async fn update(
@@ -126,6 +136,11 @@ pub async fn update(
         .map(|n| next_steps(Some(n)))
         .transpose()?;
     let kind = kind(body.kind.as_deref())?;
+    let handoff = body
+        .handoff
+        .as_ref()
+        .map(|h| ai_handoff::merge(ai_handoff::effective(&agent), h))
+        .transpose()?;
     if let Some(name) = name {
         agent.name = name;
     }
@@ -141,11 +156,37 @@ pub async fn update(
     if let Some(kind) = kind {
         agent.set_kind(kind);
     }
+    if let Some(handoff) = handoff {
+        agent.handoff = Some(handoff);
+    }
     state
         .config_cache
         .put(&keys::ai_agent(&agent.id), &agent)
         .await?;
     Ok(axum::Json(ai_agent_json(&agent)))
+}
+
+/// Deletes an AI agent (204). Refused (409, naming them) while experiences
+/// use it: choose another AI agent there first, so no conversation is left
+/// without the agent that answers it.
+pub async fn delete(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Path((_, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let agent = load(&state, admin.id, &id).await?;
+    if let Some(users) = experiences::users_of(&state, admin.id, |e| e.ai_agent == agent.id) {
+        return Err(ApiError::Conflict(format!(
+            "the AI agent `{}` answers in {users}; choose another AI agent there first",
+            agent.name
+        )));
+    }
+    state
+        .config_cache
+        .delete(&keys::ai_agent(&agent.id))
+        .await?;
+    tracing::info!(tenant = %admin.id, ai_agent = %agent.id, "AI agent deleted");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// An AI agent of this tenant; another tenant's agent is as unknown as a

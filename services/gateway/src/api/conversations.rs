@@ -3,7 +3,8 @@
 //! When nobody answers within [`RPC_TIMEOUT`] the caller gets 503
 //! `unavailable` and may retry.
 //!
-//! Admins read every conversation of their tenant; an agent reads only the
+//! Site admins read every conversation of their tenant, an experience admin
+//! those of its experiences; an agent reads only the
 //! conversations they accepted (`info.assignee`), and gets 403 for others.
 
 use std::time::Duration;
@@ -51,7 +52,10 @@ pub async fn transcript(
 /// CONTRACT §2: "admin, or the agent who accepted it".
 fn may_read(member: &TenantMember, info: &ConversationInfo) -> ApiResult<()> {
     match &member.member {
-        Member::Admin => Ok(()),
+        Member::Admin(scope) if scope.covers(&info.experience) => Ok(()),
+        Member::Admin(_) => Err(ApiError::Forbidden(
+            "this conversation belongs to an experience this admin was not given".into(),
+        )),
         Member::Agent(agent) if !info.assignee.is_empty() && info.assignee == agent.id => Ok(()),
         Member::Agent(_) => Err(ApiError::Forbidden(
             "only an admin or the agent who accepted this conversation may read it".into(),

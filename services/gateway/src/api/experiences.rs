@@ -4,20 +4,26 @@
 //! A body is read as JSON first, then its `support_mode` is checked against
 //! the tenant's edition, and only then is the rest parsed and validated, so
 //! `edition_required` comes before any other complaint about the request.
+//!
+//! Site admins create and delete experiences; an experience admin lists,
+//! reads and changes only the experiences it was given (403 otherwise).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use switchboard_bus::config::keys;
 use switchboard_contracts::ids::{AiAgentId, ExperienceId, SpaceId, TenantId};
 use switchboard_contracts::v1::{Access, AiAgent, Experience, Space, Widget};
 
+use crate::api::access::AnyAdmin;
+use crate::api::admins;
+use crate::api::experience_fields::{fallback, nullable, reference, require_object, sign_in_url};
 use crate::api::experience_rules::{self, edition_gate, requested_mode};
 use crate::api::extract::{ApiJson, TenantAdmin, from_value, path_id};
 use crate::api::render::{experience_json, widget_json};
-use crate::api::validate::{self, clip};
+use crate::api::validate;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -34,6 +40,8 @@ pub struct CreateExperience {
     fallback_message: Option<String>,
     #[serde(default)]
     access: Option<String>,
+    #[serde(default)]
+    sign_in_url: Option<String>,
 }
 
 /// In a PATCH, `null` clears an optional setting and a missing field keeps it.
@@ -52,11 +60,8 @@ pub struct UpdateExperience {
     fallback_message: Option<Option<String>>,
     #[serde(default)]
     access: Option<String>,
-}
-
-/// Tells a present `null` (Some(None)) from a missing field (None).
-fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
+    #[serde(default, deserialize_with = "nullable")]
+    sign_in_url: Option<Option<String>>,
 }
 
 pub async fn create(
@@ -76,6 +81,7 @@ pub async fn create(
         ai_agent: reference::<AiAgentId>("ai_agent", body.ai_agent.as_deref())?,
         routed_space: reference::<SpaceId>("routed_space", body.routed_space.as_deref())?,
         fallback_message: fallback(body.fallback_message.as_deref())?,
+        sign_in_url: sign_in_url(body.sign_in_url.as_deref())?,
         ..Experience::default()
     };
     experience.set_support_mode(validate::wire("support_mode", &body.support_mode)?);
@@ -99,10 +105,11 @@ pub async fn create(
 
 pub async fn update(
     State(state): State<AppState>,
-    admin: TenantAdmin,
+    admin: AnyAdmin,
     Path((_, id)): Path<(String, String)>,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<axum::Json<Value>> {
+    admin.scope.require(&id)?;
     let mut experience = load(&state, admin.id, &id).await?;
     require_object(&body)?;
     // The edition applies when this request configures live chat: it sets
@@ -132,6 +139,9 @@ pub async fn update(
     if let Some(access) = body.access {
         experience.set_access(validate::wire("access", &access)?);
     }
+    if let Some(url) = body.sign_in_url {
+        experience.sign_in_url = sign_in_url(url.as_deref())?;
+    }
     check_references(&state, admin.id, &experience).await?;
     state
         .config_cache
@@ -143,20 +153,22 @@ pub async fn update(
 
 pub async fn show(
     State(state): State<AppState>,
-    admin: TenantAdmin,
+    admin: AnyAdmin,
     Path((_, id)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Value>> {
+    admin.scope.require(&id)?;
     let experience = load(&state, admin.id, &id).await?;
     let widgets = widgets_of(&state, &experience);
     Ok(axum::Json(experience_json(&experience, &widgets)))
 }
 
-pub async fn list(State(state): State<AppState>, admin: TenantAdmin) -> axum::Json<Value> {
+/// Every experience of the tenant; an experience admin's own only.
+pub async fn list(State(state): State<AppState>, admin: AnyAdmin) -> axum::Json<Value> {
     let mut experiences: Vec<Experience> = state
         .config_cache
         .list::<Experience>(&keys::experience(""))
         .into_iter()
-        .filter(|e| e.tenant == admin.tenant.id)
+        .filter(|e| e.tenant == admin.tenant.id && admin.scope.covers(&e.id))
         .collect();
     experiences.sort_by(|a, b| a.id.cmp(&b.id));
     let experiences: Vec<Value> = experiences
@@ -164,6 +176,57 @@ pub async fn list(State(state): State<AppState>, admin: TenantAdmin) -> axum::Js
         .map(|e| experience_json(e, &widgets_of(&state, e)))
         .collect();
     axum::Json(json!({"experiences": experiences}))
+}
+
+/// Deletes an experience with its widgets (204), and takes it off every
+/// experience admin's list. Customers on its widgets can start nothing new
+/// (the widget is gone); conversations already open keep their own record
+/// of mode, AI agent and space, stay readable, and end as usual.
+pub async fn delete(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Path((_, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let experience = load(&state, admin.id, &id).await?;
+    let widgets: Vec<String> = state
+        .config_cache
+        .list::<Widget>(&keys::widget(""))
+        .into_iter()
+        .filter(|w| w.experience == experience.id && w.tenant == experience.tenant)
+        .map(|w| w.id)
+        .collect();
+    for widget in widgets {
+        state.config_cache.delete(&keys::widget(&widget)).await?;
+    }
+    state
+        .config_cache
+        .delete(&keys::experience(&experience.id))
+        .await?;
+    admins::forget_experience(&state, admin.id, &experience.id).await?;
+    tracing::info!(tenant = %admin.id, experience = %experience.id, "experience deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The experiences of the tenant that `uses` picks out, named for a 409
+/// that says what still depends on a record (`None` when there are none).
+pub fn users_of(
+    state: &AppState,
+    tenant: TenantId,
+    uses: impl Fn(&Experience) -> bool,
+) -> Option<String> {
+    let mut users: Vec<Experience> = state
+        .config_cache
+        .list::<Experience>(&keys::experience(""))
+        .into_iter()
+        .filter(|e| e.tenant == tenant.to_string() && uses(e))
+        .collect();
+    users.sort_by(|a, b| a.id.cmp(&b.id));
+    let names: Vec<String> = users.iter().map(|e| format!("`{}`", e.name)).collect();
+    match names.len() {
+        0 => None,
+        1 => Some(format!("the experience {}", names[0])),
+        _ => Some(format!("the experiences {}", names.join(", "))),
+    }
 }
 
 /// An experience of this tenant; another tenant's is as unknown as a
@@ -191,39 +254,6 @@ pub fn widgets_of(state: &AppState, experience: &Experience) -> Vec<Value> {
         .iter()
         .map(|w| widget_json(w, &state.public_url))
         .collect()
-}
-
-fn require_object(body: &Value) -> ApiResult<()> {
-    if body.is_object() {
-        Ok(())
-    } else {
-        Err(ApiError::BadRequest(
-            "the body must be a JSON object".into(),
-        ))
-    }
-}
-
-/// An optional id field: empty or absent means unset; otherwise it must be
-/// an id (in its canonical lowercase form, as stored).
-fn reference<I: std::str::FromStr + std::fmt::Display>(
-    field: &str,
-    value: Option<&str>,
-) -> ApiResult<String> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(String::new()),
-        Some(raw) => raw
-            .parse::<I>()
-            .map(|id| id.to_string())
-            .map_err(|_| ApiError::invalid(field, format!("`{}` is not a valid id", clip(raw)))),
-    }
-}
-
-fn fallback(text: Option<&str>) -> ApiResult<String> {
-    validate::optional_text(
-        "fallback_message",
-        text.unwrap_or_default(),
-        validate::TEXT_MAX,
-    )
 }
 
 /// Loads what the experience's ids name (within this tenant) and applies

@@ -1,8 +1,9 @@
 //! Request extractors that turn every way a request can be wrong into the
 //! contract's errors: [`ApiJson`] for bodies (400 naming the field, 413 when
-//! too large), [`TenantAdmin`] for the tenant admin's bearer token, the
-//! tenant in the path and the tenant's rate limit, and [`TenantMember`] for
-//! routes an agent may call too.
+//! too large), [`TenantAdmin`] for a site admin's bearer token, the tenant
+//! in the path and the tenant's rate limit, and [`TenantMember`] for routes
+//! an agent may call too. Experience admins pass
+//! [`crate::api::access::AnyAdmin`] instead, on the experience routes.
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use switchboard_bus::config::keys;
 use switchboard_contracts::ids::TenantId;
 use switchboard_contracts::v1::{Agent, Tenant};
 
+use crate::api::access::{AdminScope, scope_of, site_admin_only};
 use crate::api::rate_limit::RateLimiter;
 use crate::auth::{self, ROLE_ADMIN, ROLE_AGENT};
 use crate::error::ApiError;
@@ -120,7 +122,8 @@ impl FromRequestParts<AppState> for Operator {
     }
 }
 
-/// The caller is an admin of the tenant named in the path.
+/// The caller is a site admin of the tenant named in the path; an
+/// experience admin gets 403 naming what the route manages.
 #[derive(Debug, Clone)]
 pub struct TenantAdmin {
     pub id: TenantId,
@@ -135,7 +138,10 @@ impl FromRequestParts<AppState> for TenantAdmin {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let id = tenant_in_path(parts, state).await?;
-        auth::require_tenant_role(state, &parts.headers, id, &[ROLE_ADMIN]).await?;
+        let grant = auth::require_tenant_role(state, &parts.headers, id, &[ROLE_ADMIN]).await?;
+        if scope_of(state, id, &grant).await? != AdminScope::Site {
+            return Err(site_admin_only(parts.uri.path()));
+        }
         rate_limit(parts, id)?;
         let tenant = load_tenant(state, id).await?;
         Ok(Self { id, tenant })
@@ -143,7 +149,7 @@ impl FromRequestParts<AppState> for TenantAdmin {
 }
 
 /// Limited after authentication, so strangers cannot spend a tenant's budget.
-fn rate_limit(parts: &Parts, tenant: TenantId) -> Result<(), ApiError> {
+pub fn rate_limit(parts: &Parts, tenant: TenantId) -> Result<(), ApiError> {
     if let Some(limiter) = parts.extensions.get::<Arc<RateLimiter>>()
         && !limiter.allow(&tenant.to_string())
     {
@@ -157,7 +163,8 @@ fn rate_limit(parts: &Parts, tenant: TenantId) -> Result<(), ApiError> {
 /// Who of a tenant is calling.
 #[derive(Debug, Clone)]
 pub enum Member {
-    Admin,
+    /// An admin, with what they may see.
+    Admin(AdminScope),
     /// A human agent, as their record stands now.
     Agent(Agent),
 }
@@ -173,15 +180,27 @@ impl TenantMember {
     /// The agent's spaces, or `None` for an admin (who sees every space).
     pub fn spaces(&self) -> Option<&[String]> {
         match &self.member {
-            Member::Admin => None,
+            Member::Admin(_) => None,
             Member::Agent(agent) => Some(&agent.spaces),
+        }
+    }
+
+    /// 403 for an experience admin: for routes about spaces and their
+    /// teams, which only site admins and agents see.
+    pub fn refuse_experience_admin(&self, what: &str) -> Result<(), ApiError> {
+        match &self.member {
+            Member::Admin(AdminScope::Experiences(_)) => Err(ApiError::Forbidden(format!(
+                "only a site admin or an agent may see {what}; an experience admin may only \
+                 configure the experiences it was given and their widgets"
+            ))),
+            _ => Ok(()),
         }
     }
 
     /// The agent's id; empty for an admin.
     pub fn agent_id(&self) -> &str {
         match &self.member {
-            Member::Admin => "",
+            Member::Admin(_) => "",
             Member::Agent(agent) => &agent.id,
         }
     }
@@ -208,7 +227,7 @@ impl FromRequestParts<AppState> for TenantMember {
                 .ok_or_else(|| ApiError::Unauthorized("the bearer token is not valid".into()))?;
             Member::Agent(agent)
         } else {
-            Member::Admin
+            Member::Admin(scope_of(state, id, &grant).await?)
         };
         Ok(Self { id, member })
     }

@@ -1,30 +1,41 @@
 //! The HTTP API under `/api/v1` (CONTRACT.md §2) and its OpenAPI document.
 //!
-//! Every route is listed once, in [`table`]: the router is built from it and
+//! Every route is listed once, in [`table`] ([`routes`]): the router is built from it and
 //! [`registered`] reads it back, so a test can hold the OpenAPI document to
 //! exactly the routes served.
 //!
 //! | module | what |
 //! |---|---|
-//! | [`extract`] | strict JSON bodies, the operator, tenant-admin and tenant-member callers |
+//! | [`extract`] | strict JSON bodies, the operator, site-admin and tenant-member callers |
+//! | [`access`] | admin roles: what a site or experience admin may configure |
+//! | [`admins`] | a tenant's admins, and reissuing the first site admin |
+//! | [`credentials`] | minting, reissuing and revoking bearer tokens |
 //! | [`validate`] | field rules (names, texts, origins, enum names) |
 //! | [`render`] | the contract's JSON shapes, [`render::message_json`] included |
 //! | [`tenants`] | tenants (operator) and chat settings |
 //! | [`spaces`], [`ai_agents`], [`experiences`], [`widgets`] | a tenant's configuration |
+//! | [`ai_handoff`] | an AI agent's handoff settings |
 //! | [`experience_rules`] | support mode, edition, AI agent and space rules |
 //! | [`agents`] | human agents, their spaces and tokens |
 //! | [`conversations`] | conversations and transcripts, read over the bus |
 //! | [`work_items`] | work items, read and moved on over the bus |
 //! | [`rate_limit`] | the per-tenant token bucket |
 
+pub mod access;
+pub mod admin_fields;
+pub mod admins;
 pub mod agents;
 pub mod ai_agents;
+pub mod ai_handoff;
 pub mod conversations;
+pub mod credentials;
+pub mod experience_fields;
 pub mod experience_rules;
 pub mod experiences;
 pub mod extract;
 pub mod rate_limit;
 pub mod render;
+pub mod routes;
 pub mod spaces;
 pub mod tenants;
 pub mod validate;
@@ -35,178 +46,21 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::handler::Handler;
 use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::IntoResponse;
-use axum::routing::{MethodFilter, MethodRouter, any};
+use axum::routing::{MethodRouter, any};
 use axum::{Extension, Router};
 use serde_json::json;
 
 use crate::error::ApiError;
 use crate::state::AppState;
+pub use routes::{Route, table};
 
 /// Request bodies larger than this are refused with 413 `invalid`.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The OpenAPI 3.1 document of every route in [`table`].
 pub const OPENAPI: &str = include_str!("openapi.json");
-
-/// One served route.
-pub struct Route {
-    pub method: Method,
-    pub path: &'static str,
-    handler: MethodRouter<AppState>,
-}
-
-fn route<H, T>(method: Method, path: &'static str, handler: H) -> Route
-where
-    H: Handler<T, AppState>,
-    T: 'static,
-{
-    let filter = MethodFilter::try_from(method.clone()).expect("a method axum can route");
-    Route {
-        method,
-        path,
-        handler: axum::routing::on(filter, handler),
-    }
-}
-
-/// Every route of the API.
-pub fn table() -> Vec<Route> {
-    vec![
-        route(Method::GET, "/api/v1/openapi.json", openapi),
-        route(Method::POST, "/api/v1/tenants", tenants::create),
-        route(Method::GET, "/api/v1/tenants/{tenant}", tenants::show),
-        route(Method::PATCH, "/api/v1/tenants/{tenant}", tenants::update),
-        route(
-            Method::GET,
-            "/api/v1/tenants/{tenant}/chat-settings",
-            tenants::show_chat_settings,
-        ),
-        route(
-            Method::PATCH,
-            "/api/v1/tenants/{tenant}/chat-settings",
-            tenants::update_chat_settings,
-        ),
-        route(Method::GET, "/api/v1/tenants/{tenant}/spaces", spaces::list),
-        route(
-            Method::POST,
-            "/api/v1/tenants/{tenant}/spaces",
-            spaces::create,
-        ),
-        route(
-            Method::GET,
-            "/api/v1/tenants/{tenant}/spaces/{space}",
-            spaces::show,
-        ),
-        route(
-            Method::PATCH,
-            "/api/v1/tenants/{tenant}/spaces/{space}",
-            spaces::update,
-        ),
-        route(Method::GET, "/api/v1/tenants/{tenant}/agents", agents::list),
-        route(
-            Method::POST,
-            "/api/v1/tenants/{tenant}/agents",
-            agents::create,
-        ),
-        route(
-            Method::GET,
-            "/api/v1/tenants/{tenant}/agents/{agent}",
-            agents::show,
-        ),
-        route(
-            Method::PATCH,
-            "/api/v1/tenants/{tenant}/agents/{agent}",
-            agents::update,
-        ),
-        route(
-            Method::POST,
-            "/api/v1/tenants/{tenant}/agents/{agent}/token",
-            agents::rotate_token,
-        ),
-        route(
-            Method::GET,
-            "/api/v1/tenants/{tenant}/ai-agents",
-            ai_agents::list,
-        ),
-        route(
-            Method::POST,
-            "/api/v1/tenants/{tenant}/ai-agents",
-            ai_agents::create,
-        ),
-        route(
-            Method::GET,
-            "/api/v1/tenants/{tenant}/ai-agents/{ai_agent}",
-            ai_agents::show,
-        ),
-        route(
-            Method::PATCH,
-            "/api/v1/tenants/{tenant}/ai-agents/{ai_agent}",
-            ai_agents::update,
-        ),
-        route(
-            Method::GET,
-            "/api/v1/tenants/{tenant}/experiences",
-            experiences::list,
-        ),
-        route(
-            Method::POST,
-            "/api/v1/tenants/{tenant}/experiences",
-            experiences::create,
-        ),
-        route(
-            Method::GET,
-            "/api/v1/tenants/{tenant}/experiences/{experience}",
-            experiences::show,
-        ),
-        route(
-            Method::PATCH,
-            "/api/v1/tenants/{tenant}/experiences/{experience}",
-            experiences::update,
-        ),
-        route(
-            Method::POST,
-            "/api/v1/tenants/{tenant}/experiences/{experience}/widgets",
-            widgets::create,
-        ),
-        route(
-            Method::GET,
-            "/api/v1/tenants/{tenant}/experiences/{experience}/widgets/{widget}",
-            widgets::show,
-        ),
-        route(
-            Method::PATCH,
-            "/api/v1/tenants/{tenant}/experiences/{experience}/widgets/{widget}",
-            widgets::update,
-        ),
-        route(
-            Method::GET,
-            "/api/v1/tenants/{tenant}/conversations/{conversation}",
-            conversations::show,
-        ),
-        route(
-            Method::GET,
-            "/api/v1/tenants/{tenant}/conversations/{conversation}/transcript",
-            conversations::transcript,
-        ),
-        route(
-            Method::GET,
-            "/api/v1/tenants/{tenant}/work-items",
-            work_items::list,
-        ),
-        route(
-            Method::GET,
-            "/api/v1/tenants/{tenant}/work-items/{work_item}",
-            work_items::show,
-        ),
-        route(
-            Method::PATCH,
-            "/api/v1/tenants/{tenant}/work-items/{work_item}",
-            work_items::update,
-        ),
-    ]
-}
 
 /// The (method, path) of every route served, as in [`table`].
 pub fn registered() -> Vec<(Method, &'static str)> {

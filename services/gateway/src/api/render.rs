@@ -120,6 +120,7 @@ pub fn ai_agent_json(agent: &AiAgent) -> Value {
         "knowledge": knowledge,
         "next_steps": non_empty(&agent.next_steps),
         "kind": agent.kind().wire_name(),
+        "handoff": crate::api::ai_handoff::handoff_json(agent),
     })
 }
 
@@ -133,6 +134,7 @@ pub fn experience_json(experience: &Experience, widgets: &[Value]) -> Value {
         "routed_space": non_empty(&experience.routed_space),
         "fallback_message": non_empty(&experience.fallback_message),
         "access": experience.access().wire_name(),
+        "sign_in_url": non_empty(&experience.sign_in_url),
         "widgets": widgets,
     })
 }

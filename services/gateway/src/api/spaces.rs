@@ -11,8 +11,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use switchboard_bus::config::keys;
 use switchboard_contracts::ids::{SpaceId, TenantId};
-use switchboard_contracts::v1::Space;
+use switchboard_contracts::v1::{Agent, Space};
 
+use crate::api::experiences;
 use crate::api::extract::{ApiJson, TenantAdmin, path_id};
 use crate::api::render::space_json;
 use crate::api::validate;
@@ -94,6 +95,42 @@ pub async fn update(
         .put(&keys::space(&space.id), &space)
         .await?;
     Ok(axum::Json(space_json(&space)))
+}
+
+/// Deletes a space (204). Refused (409, naming them) while experiences
+/// route to it: route them elsewhere first, so no new conversation can be
+/// sent to a space that is gone. The space leaves every agent's list.
+/// A conversation still waiting there from before gets the fallback when
+/// its accept window closes; live ones stay with their agent; all stay
+/// readable, and work items stay.
+pub async fn delete(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Path((_, space)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let space = load(&state, admin.id, &space).await?;
+    if let Some(users) = experiences::users_of(&state, admin.id, |e| e.routed_space == space.id) {
+        return Err(ApiError::Conflict(format!(
+            "the space `{}` is the routed space of {users}; route it elsewhere first",
+            space.name
+        )));
+    }
+    let members: Vec<Agent> = state
+        .config_cache
+        .list::<Agent>(&keys::agent(""))
+        .into_iter()
+        .filter(|a| a.tenant == space.tenant && a.spaces.contains(&space.id))
+        .collect();
+    for mut agent in members {
+        agent.spaces.retain(|s| *s != space.id);
+        state
+            .config_cache
+            .put(&keys::agent(&agent.id), &agent)
+            .await?;
+    }
+    state.config_cache.delete(&keys::space(&space.id)).await?;
+    tracing::info!(tenant = %admin.id, space = %space.id, "space deleted");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A space of this tenant; another tenant's space is as unknown as a

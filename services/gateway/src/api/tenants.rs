@@ -13,6 +13,8 @@ use switchboard_bus::config::keys;
 use switchboard_contracts::ids::TenantId;
 use switchboard_contracts::v1::{Edition, Tenant, TokenGrant};
 
+use crate::api::access::{AdminScope, scope_of};
+use crate::api::admins::FIRST;
 use crate::api::extract::{ApiJson, Operator, TenantAdmin, load_tenant, path_id};
 use crate::api::render::{chat_settings_json, tenant_json};
 use crate::api::validate;
@@ -115,18 +117,38 @@ pub async fn update(
     Ok(axum::Json(tenant_json(&tenant)))
 }
 
-/// The operator or the tenant's own admin.
+/// The operator or any admin of the tenant. An admin's answer also says
+/// who they are (`admin: {id, role, experiences}`), so a console knows what
+/// to offer them.
 pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(tenant): Path<String>,
 ) -> ApiResult<axum::Json<Value>> {
     let id: TenantId = path_id(&tenant, "tenant")?;
-    if auth::require_operator(&state, &headers).is_err() {
-        auth::require_tenant_role(&state, &headers, id, &[ROLE_ADMIN]).await?;
-    }
+    let caller = if auth::require_operator(&state, &headers).is_err() {
+        let grant = auth::require_tenant_role(&state, &headers, id, &[ROLE_ADMIN]).await?;
+        let scope = scope_of(&state, id, &grant).await?;
+        Some(caller_json(&grant.subject, &scope))
+    } else {
+        None
+    };
     let tenant = load_tenant(&state, id).await?;
-    Ok(axum::Json(tenant_json(&tenant)))
+    let mut body = tenant_json(&tenant);
+    if let Some(caller) = caller {
+        body["admin"] = caller;
+    }
+    Ok(axum::Json(body))
+}
+
+fn caller_json(subject: &str, scope: &AdminScope) -> Value {
+    let id = if subject.is_empty() { FIRST } else { subject };
+    match scope {
+        AdminScope::Site => json!({"id": id, "role": "site_admin", "experiences": []}),
+        AdminScope::Experiences(ids) => {
+            json!({"id": id, "role": "experience_admin", "experiences": ids})
+        }
+    }
 }
 
 pub async fn show_chat_settings(admin: TenantAdmin) -> axum::Json<Value> {

@@ -78,18 +78,22 @@ pub fn clip(value: &str) -> String {
 /// An origin as browsers send it: `scheme://host[:port]`, http or https, no
 /// path, query or credentials. Returned lowercased (origins compare that way).
 pub fn origin(field: &str, value: &str) -> Result<String, ApiError> {
-    let bad =
-        |why: &str| ApiError::invalid(field, format!("`{}` is not an origin: {why}", clip(value)));
+    parse_origin(value).map_err(|why| {
+        ApiError::invalid(field, format!("`{}` is not an origin: {why}", clip(value)))
+    })
+}
+
+fn parse_origin(value: &str) -> Result<String, &'static str> {
     let lower = value.trim().to_ascii_lowercase();
     let rest = lower
         .strip_prefix("https://")
         .or_else(|| lower.strip_prefix("http://"))
-        .ok_or_else(|| bad("it must start with http:// or https://"))?;
+        .ok_or("it must start with http:// or https://")?;
     if rest.contains(['/', '?', '#']) {
-        return Err(bad("it must not have a path (write scheme://host[:port])"));
+        return Err("it must not have a path (write scheme://host[:port])");
     }
     if rest.contains('@') {
-        return Err(bad("it must not carry credentials"));
+        return Err("it must not carry credentials");
     }
     let (host, port) = match rest.rsplit_once(':') {
         // An IPv6 literal keeps its colons inside brackets.
@@ -99,7 +103,7 @@ pub fn origin(field: &str, value: &str) -> Result<String, ApiError> {
     if let Some(port) = port
         && port.parse::<u16>().map_or(true, |p| p == 0)
     {
-        return Err(bad("the port must be a number from 1 to 65535"));
+        return Err("the port must be a number from 1 to 65535");
     }
     let host_ok = if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         inner.parse::<std::net::Ipv6Addr>().is_ok()
@@ -111,9 +115,54 @@ pub fn origin(field: &str, value: &str) -> Result<String, ApiError> {
             })
     };
     if !host_ok {
-        return Err(bad("the host is not valid"));
+        return Err("the host is not valid");
     }
     Ok(lower)
+}
+
+/// The longest URL accepted.
+pub const URL_MAX: usize = 2_000;
+
+/// A page on the tenant's own site that signs customers in: an absolute
+/// https URL, or http on this machine (`localhost`, `127.0.0.1`, `[::1]`)
+/// for development. No credentials and no fragment: the customer comes back
+/// with their token in a fragment of the return address, and a fragment here
+/// would only be lost. The scheme and host are lowercased.
+pub fn sign_in_url(field: &str, value: &str) -> Result<String, ApiError> {
+    let bad = |why: &str| {
+        ApiError::invalid(
+            field,
+            format!("`{}` is not a usable sign-in URL: {why}", clip(value)),
+        )
+    };
+    let value = value.trim();
+    if value.chars().count() > URL_MAX {
+        return Err(bad("it is longer than 2000 characters"));
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("it must not contain spaces or control characters"));
+    }
+    if value.contains('#') {
+        return Err(bad("it must not have a fragment (#...)"));
+    }
+    let (scheme, rest) = value
+        .split_once("://")
+        .ok_or_else(|| bad("it must start with https://"))?;
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let origin = parse_origin(&format!("{scheme}://{authority}")).map_err(&bad)?;
+    let host = origin.split_once("://").map_or("", |(_, h)| h);
+    let host = host
+        .rsplit_once(':')
+        .filter(|(_, port)| !port.contains(']'))
+        .map_or(host, |(h, _)| h);
+    let local = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+    if origin.starts_with("http://") && !local {
+        return Err(bad(
+            "it must use https (http is allowed only on localhost or 127.0.0.1)",
+        ));
+    }
+    Ok(format!("{origin}{path}"))
 }
 
 #[cfg(test)]
@@ -147,6 +196,33 @@ mod tests {
             let error = origin("allowed_origins[0]", bad).unwrap_err();
             assert!(
                 error.message().starts_with("allowed_origins[0]:"),
+                "{bad}: {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_sign_in_url_is_https_or_http_on_this_machine() {
+        assert_eq!(
+            sign_in_url("sign_in_url", " HTTPS://Shop.Example.com/sign-in?x=1 ").unwrap(),
+            "https://shop.example.com/sign-in?x=1"
+        );
+        assert!(sign_in_url("u", "http://localhost:3000/login").is_ok());
+        assert!(sign_in_url("u", "http://127.0.0.1/login").is_ok());
+        assert!(sign_in_url("u", "https://shop.example.com").is_ok());
+        for bad in [
+            "http://shop.example.com/login",
+            "ftp://shop.example.com/login",
+            "shop.example.com/login",
+            "https://user:pw@shop.example.com/",
+            "https://shop.example.com/login#top",
+            "https://shop example.com/",
+            "javascript:alert(1)",
+            "https:///login",
+        ] {
+            let error = sign_in_url("sign_in_url", bad).unwrap_err();
+            assert!(
+                error.message().starts_with("sign_in_url:"),
                 "{bad}: {error:?}"
             );
         }

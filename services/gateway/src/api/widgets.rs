@@ -1,6 +1,7 @@
 //! Widgets of an experience: the hosted support site, or an embed snippet
 //! for another website, which only the origins on its allow-list may use
-//! (the customer WebSocket checks `Origin` against them).
+//! (the customer WebSocket checks `Origin` against them). Experience admins
+//! manage the widgets of their own experiences.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,8 +12,9 @@ use switchboard_bus::config::keys;
 use switchboard_contracts::ids::{TenantId, WidgetId};
 use switchboard_contracts::v1::{Widget, WidgetKind};
 
+use crate::api::access::AnyAdmin;
 use crate::api::experiences;
-use crate::api::extract::{ApiJson, TenantAdmin, path_id};
+use crate::api::extract::{ApiJson, path_id};
 use crate::api::render::widget_json;
 use crate::api::validate;
 use crate::error::{ApiError, ApiResult};
@@ -31,10 +33,11 @@ pub struct CreateWidget {
 
 pub async fn create(
     State(state): State<AppState>,
-    admin: TenantAdmin,
+    admin: AnyAdmin,
     Path((_, experience)): Path<(String, String)>,
     ApiJson(body): ApiJson<CreateWidget>,
 ) -> ApiResult<impl IntoResponse> {
+    admin.scope.require(&experience)?;
     let experience = experiences::load(&state, admin.id, &experience).await?;
     let kind: WidgetKind = validate::wire("kind", &body.kind)?;
     let mut widget = Widget {
@@ -64,15 +67,11 @@ pub struct UpdateWidget {
 /// Replaces a widget's allow-list.
 pub async fn update(
     State(state): State<AppState>,
-    admin: TenantAdmin,
+    admin: AnyAdmin,
     Path((_, experience, widget)): Path<(String, String, String)>,
     ApiJson(body): ApiJson<UpdateWidget>,
 ) -> ApiResult<axum::Json<Value>> {
-    let experience = experiences::load(&state, admin.id, &experience).await?;
-    let mut widget = load(&state, admin.id, &widget).await?;
-    if widget.experience != experience.id {
-        return Err(ApiError::not_found("widget"));
-    }
+    let mut widget = load_in(&state, &admin, &experience, &widget).await?;
     widget.allowed_origins = origins(widget.kind(), Some(&body.allowed_origins))?;
     state
         .config_cache
@@ -83,15 +82,42 @@ pub async fn update(
 
 pub async fn show(
     State(state): State<AppState>,
-    admin: TenantAdmin,
+    admin: AnyAdmin,
     Path((_, experience, widget)): Path<(String, String, String)>,
 ) -> ApiResult<axum::Json<Value>> {
-    let experience = experiences::load(&state, admin.id, &experience).await?;
-    let widget = load(&state, admin.id, &widget).await?;
+    let widget = load_in(&state, &admin, &experience, &widget).await?;
+    Ok(axum::Json(widget_json(&widget, &state.public_url)))
+}
+
+/// Deletes a widget (204). A customer socket already open on it keeps its
+/// conversation, which stays readable and ends as usual; new sockets and
+/// the support page find no widget.
+pub async fn delete(
+    State(state): State<AppState>,
+    admin: AnyAdmin,
+    Path((_, experience, widget)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let widget = load_in(&state, &admin, &experience, &widget).await?;
+    state.config_cache.delete(&keys::widget(&widget.id)).await?;
+    tracing::info!(tenant = %admin.id, widget = %widget.id, "widget deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A widget of an experience the admin may configure (403 otherwise), 404
+/// when the experience has no such widget.
+async fn load_in(
+    state: &AppState,
+    admin: &AnyAdmin,
+    experience: &str,
+    widget: &str,
+) -> ApiResult<Widget> {
+    admin.scope.require(experience)?;
+    let experience = experiences::load(state, admin.id, experience).await?;
+    let widget = load(state, admin.id, widget).await?;
     if widget.experience != experience.id {
         return Err(ApiError::not_found("widget"));
     }
-    Ok(axum::Json(widget_json(&widget, &state.public_url)))
+    Ok(widget)
 }
 
 async fn load(state: &AppState, tenant: TenantId, raw_id: &str) -> ApiResult<Widget> {

@@ -46,6 +46,7 @@ pub async fn list(
     member: TenantMember,
     query: Result<Query<Filter>, QueryRejection>,
 ) -> ApiResult<axum::Json<Value>> {
+    member.refuse_experience_admin("work items")?;
     let Query(filter) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
     let space = given(filter.space)
         .map(|s| parse_id::<SpaceId>("space", &s))
@@ -81,6 +82,7 @@ pub async fn show(
     member: TenantMember,
     Path((_, id)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Value>> {
+    member.refuse_experience_admin("work items")?;
     let id = item_id(&id)?;
     refuse_spaceless_agent(&member)?;
     let query = WorkItemQuery {
@@ -107,6 +109,7 @@ pub async fn update(
     Path((_, id)): Path<(String, String)>,
     ApiJson(body): ApiJson<UpdateWorkItem>,
 ) -> ApiResult<axum::Json<Value>> {
+    member.refuse_experience_admin("work items")?;
     let id = item_id(&id)?;
     let status = status("status", &body.status)?;
     refuse_spaceless_agent(&member)?;
@@ -115,7 +118,7 @@ pub async fn update(
         id,
         status,
         by: match &member.member {
-            Member::Admin => "admin".to_owned(),
+            Member::Admin(_) => "admin".to_owned(),
             Member::Agent(agent) => agent.id.clone(),
         },
         spaces: member.spaces().map(<[String]>::to_vec).unwrap_or_default(),
@@ -208,7 +211,7 @@ fn status(field: &str, value: &str) -> ApiResult<String> {
 fn assignee(member: &TenantMember, value: &str) -> ApiResult<String> {
     match (value, &member.member) {
         ("me", Member::Agent(agent)) => Ok(agent.id.clone()),
-        ("me", Member::Admin) => Err(ApiError::invalid(
+        ("me", Member::Admin(_)) => Err(ApiError::invalid(
             "assignee",
             "`me` needs an agent's token; give an agent id",
         )),

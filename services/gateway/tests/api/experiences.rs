@@ -161,3 +161,67 @@ async fn a_patch_is_validated_as_a_whole_and_bad_input_changes_nothing() {
     let (_, after) = app.admin(&tenant, "GET", &path, Value::Null).await;
     assert_eq!(before, after);
 }
+
+#[tokio::test]
+async fn a_sign_in_url_is_stored_returned_and_cleared_with_null() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("standard").await;
+    let agent = app.ai_agent(&tenant, true).await;
+    let body = json!({"name": "Help", "support_mode": "ai_agent", "ai_agent": agent,
+        "sign_in_url": "https://shop.example.com/sign-in?next=chat"});
+    let (status, created) = app.admin(&tenant, "POST", "/experiences", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(
+        created["sign_in_url"],
+        "https://shop.example.com/sign-in?next=chat"
+    );
+    let path = format!("/experiences/{}", created["id"].as_str().unwrap());
+    let body = json!({"sign_in_url": "http://localhost:8000/login"});
+    let (status, patched) = app.admin(&tenant, "PATCH", &path, body).await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    let (_, shown) = app.admin(&tenant, "GET", &path, Value::Null).await;
+    assert_eq!(shown["sign_in_url"], "http://localhost:8000/login");
+    let (_, cleared) = app
+        .admin(&tenant, "PATCH", &path, json!({"sign_in_url": null}))
+        .await;
+    assert_eq!(cleared["sign_in_url"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_sign_in_url_that_is_not_https_or_local_http_is_invalid_naming_the_field() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("standard").await;
+    let agent = app.ai_agent(&tenant, true).await;
+    let body = json!({"name": "Help", "support_mode": "ai_agent", "ai_agent": agent});
+    let id = app.create(&tenant, "/experiences", body).await;
+    for bad in [
+        "http://shop.example.com/login",
+        "ftp://shop.example.com/login",
+        "/login",
+        "javascript:alert(1)",
+        "https://shop.example.com/login#fragment",
+    ] {
+        let body = json!({"sign_in_url": bad});
+        let (status, answer) = app
+            .admin(&tenant, "PATCH", &format!("/experiences/{id}"), body)
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            "{bad}"
+        );
+        assert!(
+            message(&answer).starts_with("sign_in_url:"),
+            "{bad}: {answer}"
+        );
+    }
+    let body = json!({"name": "Other", "support_mode": "ai_agent", "ai_agent": agent,
+        "sign_in_url": "http://example.com/"});
+    let (status, answer) = app.admin(&tenant, "POST", "/experiences", body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(message(&answer).starts_with("sign_in_url:"), "{answer}");
+    let (_, shown) = app
+        .admin(&tenant, "GET", &format!("/experiences/{id}"), Value::Null)
+        .await;
+    assert_eq!(shown["sign_in_url"], Value::Null, "nothing was saved");
+}

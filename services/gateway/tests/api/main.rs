@@ -3,14 +3,18 @@
 //! nothing. Other services are stood in for on the bus where a route needs
 //! them ([`fakes`]).
 
+mod admins;
 mod agents;
+mod ai_agents;
 mod conversations;
+mod deletes;
 mod experiences;
 mod fakes;
 mod guards;
 mod helpers;
 mod openapi;
 mod pages;
+mod roles;
 mod tenants;
 mod widgets;
 mod work_items;

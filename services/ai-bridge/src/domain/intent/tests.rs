@@ -129,27 +129,46 @@ fn ordinary_questions_do_not_hand_off() {
     ]);
 }
 
+const DEFAULT: u32 = MISSES_BEFORE_HANDOFF;
+
 #[test]
 fn a_confident_answer_clears_the_miss_streak() {
-    assert_eq!(should_hand_off(0, true), (0, false));
-    assert_eq!(should_hand_off(1, true), (0, false));
+    assert_eq!(should_hand_off(0, true, DEFAULT), (0, false));
+    assert_eq!(should_hand_off(1, true, DEFAULT), (0, false));
 }
 
 #[test]
 fn the_first_miss_is_remembered_without_handing_off() {
-    assert_eq!(should_hand_off(0, false), (1, false));
+    assert_eq!(should_hand_off(0, false, DEFAULT), (1, false));
 }
 
 #[test]
 fn the_second_miss_in_a_row_hands_off_and_resets() {
-    assert_eq!(should_hand_off(1, false), (0, true));
+    assert_eq!(should_hand_off(1, false, DEFAULT), (0, true));
 }
 
 #[test]
 fn a_miss_after_a_confident_answer_starts_counting_again() {
-    let (misses, _) = should_hand_off(0, false);
-    let (misses, _) = should_hand_off(misses, true);
-    assert_eq!(should_hand_off(misses, false), (1, false));
+    let (misses, _) = should_hand_off(0, false, DEFAULT);
+    let (misses, _) = should_hand_off(misses, true, DEFAULT);
+    assert_eq!(should_hand_off(misses, false, DEFAULT), (1, false));
+}
+
+#[test]
+fn a_threshold_of_one_hands_off_at_the_first_miss() {
+    assert_eq!(should_hand_off(0, false, 1), (0, true));
+}
+
+#[test]
+fn a_threshold_of_five_waits_for_the_fifth_miss_in_a_row() {
+    assert_eq!(should_hand_off(3, false, 5), (4, false));
+    assert_eq!(should_hand_off(4, false, 5), (0, true));
+}
+
+#[test]
+fn a_threshold_of_zero_never_hands_off_however_long_the_streak() {
+    assert_eq!(should_hand_off(0, false, 0), (1, false));
+    assert_eq!(should_hand_off(u32::MAX, false, 0), (u32::MAX, false));
 }
 
 proptest! {
@@ -159,23 +178,30 @@ proptest! {
     }
 
     #[test]
-    fn a_handoff_always_needs_two_misses_in_a_row(answers in prop::collection::vec(any::<bool>(), 0..50)) {
+    fn a_handoff_always_needs_the_threshold_of_misses_in_a_row(
+        answers in prop::collection::vec(any::<bool>(), 0..50),
+        threshold in 1u32..=5,
+    ) {
         let (mut misses, mut run) = (0, 0);
         for confident in answers {
-            let (next, hand_off) = should_hand_off(misses, confident);
+            let (next, hand_off) = should_hand_off(misses, confident, threshold);
             run = if confident { 0 } else { run + 1 };
-            prop_assert_eq!(hand_off, run == MISSES_BEFORE_HANDOFF);
+            prop_assert_eq!(hand_off, run == threshold);
             if hand_off {
                 run = 0;
             }
-            prop_assert!(next < MISSES_BEFORE_HANDOFF);
+            prop_assert!(next < threshold);
             misses = next;
         }
     }
 
     #[test]
-    fn a_stored_streak_from_anywhere_stays_in_range(previous in any::<u32>(), confident in any::<bool>()) {
-        let (next, _) = should_hand_off(previous, confident);
-        prop_assert!(next < MISSES_BEFORE_HANDOFF);
+    fn a_stored_streak_from_anywhere_stays_in_range(
+        previous in any::<u32>(),
+        confident in any::<bool>(),
+        threshold in 1u32..=5,
+    ) {
+        let (next, _) = should_hand_off(previous, confident, threshold);
+        prop_assert!(next < threshold);
     }
 }

@@ -6,13 +6,10 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { startStack } from './support/stack.mjs';
 import { api } from './support/api.mjs';
-import { ARTIFACTS, launchChromium } from './support/pages.mjs';
-
-const SHOTS = path.join(ARTIFACTS, 'admin');
-const STEP = 15_000;
+import { launchChromium } from './support/pages.mjs';
+import { SHOTS, openConsole, visit } from './support/admin.mjs';
 
 let stack;
 let browser;
@@ -28,34 +25,12 @@ after(async () => {
   await stack?.stop();
 }, { timeout: 30_000 });
 
-/** A signed-in admin console in a fresh context, with `shot(name)` and the page's uncaught errors. */
-async function openConsole(tenant, token) {
-  const { gateway } = stack.info;
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gateway });
-  context.setDefaultTimeout(STEP);
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  const shot = (name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true }).catch(() => {});
-  await page.goto(`${gateway}/admin`);
-  await page.getByTestId('signin-tenant').fill(tenant);
-  await page.getByTestId('signin-token').fill(token);
-  return { page, errors, shot, close: () => context.close(), signIn: () => page.getByTestId('signin-submit').click() };
-}
-
-/** Opens a console page by its navigation link and waits for its heading. */
-async function visit(page, nav, heading) {
-  await page.getByTestId(`nav-${nav}`).click();
-  await page.locator('#page-title', { hasText: heading }).waitFor();
-}
-
 const idInHash = (page) => decodeURIComponent(new URL(page.url()).hash.split('/').pop());
 
 test('a site admin sets up live chat in the console: space, agent, AI agent, experience and an embed widget', { timeout: 180_000 }, async () => {
   const { gateway, demo } = stack.info;
   const tenant = `/tenants/${demo.tenant}`;
-  const admin = await openConsole(demo.tenant, demo.admin_token);
+  const admin = await openConsole(browser, gateway, demo.tenant, demo.admin_token);
   const { page, shot } = admin;
   try {
     await shot('01-sign-in');
@@ -174,7 +149,7 @@ test('a site admin sets up live chat in the console: space, agent, AI agent, exp
 test('a standard-edition tenant is told next to the support mode that live chat needs another edition, and nothing is saved', { timeout: 120_000 }, async () => {
   const { gateway, operator_token: operator } = stack.info;
   const made = await api(gateway, operator, 'POST', '/tenants', { name: 'Corner shop', edition: 'standard' });
-  const admin = await openConsole(made.id, made.admin_token);
+  const admin = await openConsole(browser, gateway, made.id, made.admin_token);
   const { page, shot } = admin;
   try {
     await admin.signIn();
@@ -193,6 +168,77 @@ test('a standard-edition tenant is told next to the support mode that live chat 
     assert.deepEqual(admin.errors, []);
   } catch (error) {
     await shot('failure-edition');
+    error.message += `\n--- page errors ---\n${admin.errors.join('\n') || '(none)'}`;
+    throw error;
+  } finally {
+    await admin.close();
+  }
+});
+
+test('each rule the API enforces is shown next to the field it names, nothing is saved, and deleting says what happens to conversations', { timeout: 120_000 }, async () => {
+  const { gateway, demo } = stack.info;
+  const tenant = `/tenants/${demo.tenant}`;
+  const call = (method, path, body) => api(gateway, demo.admin_token, method, `${tenant}${path}`, body);
+  // An experience whose AI agent and space were fine when it was set up, and are not any more.
+  const space = await call('POST', '/spaces', { name: 'Returns', live_chat: true });
+  const bot = await call('POST', '/ai-agents', { name: 'Returns bot', published: true, knowledge: [{ question: 'Refund?', answer: 'Within 30 days.' }] });
+  const experience = await call('POST', '/experiences', { name: 'Returns help', support_mode: 'ai_and_team', ai_agent: bot.id, routed_space: space.id });
+  await call('PATCH', `/ai-agents/${bot.id}`, { published: false });
+  await call('PATCH', `/spaces/${space.id}`, { live_chat: false });
+
+  const admin = await openConsole(browser, gateway, demo.tenant, demo.admin_token);
+  const { page, shot } = admin;
+  const stored = () => call('GET', `/experiences/${experience.id}`);
+  try {
+    await admin.signIn();
+    await page.locator('#page-title', { hasText: 'Customer experiences' }).waitFor();
+    await page.getByTestId('experience-row').filter({ hasText: 'Returns help' }).getByRole('link').click();
+    await page.locator('#page-title', { hasText: 'Returns help' }).waitFor();
+
+    await page.getByTestId('experience-fallback').fill('Write to returns@example.com.');
+    await page.getByTestId('save-settings').click();
+    const aiError = page.getByTestId('error-ai_agent');
+    await aiError.waitFor();
+    assert.match(await aiError.innerText(), /not published/);
+    assert.equal((await stored()).fallback_message, null, 'the refused change is not saved');
+    await shot('14-unpublished-ai-agent');
+
+    await page.getByTestId('mode-support_team').click();
+    await page.getByTestId('save-settings').click();
+    const spaceError = page.getByTestId('error-routed_space');
+    await spaceError.waitFor();
+    assert.match(await spaceError.innerText(), /live chat is off/);
+    assert.equal(await aiError.isVisible(), false, 'only the current complaint is shown');
+    assert.equal((await stored()).support_mode, 'ai_and_team');
+    await shot('15-space-without-live-chat');
+
+    await page.getByTestId('add-widget').click();
+    const originsError = page.getByTestId('error-allowed_origins');
+    await originsError.waitFor();
+    assert.match(await originsError.innerText(), /at least one origin/);
+    assert.equal((await stored()).widgets.length, 0);
+
+    await visit(page, 'settings', 'Site settings');
+    await page.getByTestId('maximum-conversations').fill('25');
+    await page.getByTestId('save-site-settings').click();
+    const limitError = page.getByTestId('error-maximum_conversations');
+    await limitError.waitFor();
+    assert.match(await limitError.innerText(), /1 to 20/);
+    assert.equal((await call('GET', '/chat-settings')).maximum_conversations, 3);
+    await shot('16-conversation-limit');
+
+    await visit(page, 'spaces', 'Spaces');
+    await page.getByTestId('space').filter({ hasText: 'Returns' }).getByTestId('delete-space').click();
+    const dialog = page.locator('#confirm');
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /end with the fallback message and stay readable; work items stay/);
+    await shot('17-delete-confirm');
+    await page.getByTestId('confirm-cancel').click();
+    await dialog.waitFor({ state: 'hidden' });
+    await call('GET', `/spaces/${space.id}`);
+    assert.deepEqual(admin.errors, []);
+  } catch (error) {
+    await shot('failure-rules');
     error.message += `\n--- page errors ---\n${admin.errors.join('\n') || '(none)'}`;
     throw error;
   } finally {

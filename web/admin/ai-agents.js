@@ -1,7 +1,7 @@
 /* Switchboard admin console: AI agents (SPEC.md §8, §11). The list; and one agent's page: its knowledge base
    (question and answer pairs, added, edited and removed in place), the next-steps text, whether it is published, and
    its handoff settings (hand off on request, after N unsure answers, the phrase it says). Saving sends what changed. */
-import { h, field, group, formError, clearErrors, showErrors, busy, toast, announce, pageHead, card, note, checkbox,
+import { h, field, group, formError, clearErrors, showErrors, busy, toast, announce, pageHead, card, note,
   option } from './ui.js';
 import { deleteThing } from './team.js';
 

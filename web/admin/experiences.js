@@ -2,7 +2,7 @@
    page with its chat settings in the order an admin sets them up (support mode → AI agent → routed space → fallback
    message → access and sign-in → save), its widgets (./widgets.js) and deleting it. A refused save shows the API's
    message next to the field it names and changes nothing. */
-import { h, field, group, formError, clearErrors, showErrors, busy, toast, announce, pageHead, card, note, failure,
+import { h, field, group, formError, clearErrors, showErrors, busy, toast, announce, pageHead, card, note,
   radio, option, confirmDelete, LIVE_CONVERSATIONS } from './ui.js';
 import { widgetsCard } from './widgets.js';
 

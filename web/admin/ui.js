@@ -162,7 +162,7 @@ export function note(text, kind = 'info') {
 
 /** The note for an API failure while loading a page section. */
 export function failure(error, what) {
-  if (error.unsupported) return note(`${what} are not available on this server yet (${error.message}).`, 'warn');
+  if (error.unsupported) return note(`${what} are not available on this server yet.`, 'warn');
   return note(`${what} could not be loaded: ${error.message}`, 'error');
 }
 

@@ -153,4 +153,17 @@ mod tests {
         assert_eq!(serve("/admin/nope.js").status(), StatusCode::NOT_FOUND);
         assert_eq!(serve("/admin/app.js").status(), StatusCode::OK);
     }
+
+    #[test]
+    fn each_file_has_its_type_and_the_content_security_policy() {
+        for asset in ASSETS {
+            let response = serve(asset.path);
+            let headers = response.headers();
+            assert_eq!(headers[header::CONTENT_TYPE], asset.content_type);
+            assert_eq!(
+                headers[header::CONTENT_SECURITY_POLICY],
+                CONTENT_SECURITY_POLICY
+            );
+        }
+    }
 }

@@ -146,12 +146,15 @@ test('a site admin sets up live chat in the console: space, agent, AI agent, exp
   }
 });
 
-test('a standard-edition tenant is told next to the support mode that live chat needs another edition, and nothing is saved', { timeout: 120_000 }, async () => {
+test('a wrong token is refused at sign-in; a standard-edition tenant is told beside the support mode that live chat needs another edition, and nothing is saved', { timeout: 120_000 }, async () => {
   const { gateway, operator_token: operator } = stack.info;
   const made = await api(gateway, operator, 'POST', '/tenants', { name: 'Corner shop', edition: 'standard' });
-  const admin = await openConsole(browser, gateway, made.id, made.admin_token);
+  const admin = await openConsole(browser, gateway, made.id, 'sb_admin_not-a-real-token');
   const { page, shot } = admin;
   try {
+    await admin.signIn();
+    await page.locator('#signin-error', { hasText: 'not accepted' }).waitFor();
+    await page.getByTestId('signin-token').fill(made.admin_token);
     await admin.signIn();
     await page.locator('#page-title', { hasText: 'Customer experiences' }).waitFor();
     await page.getByTestId('new-experience').click();
@@ -190,8 +193,10 @@ test('each rule the API enforces is shown next to the field it names, nothing is
   const { page, shot } = admin;
   const stored = () => call('GET', `/experiences/${experience.id}`);
   try {
-    await admin.signIn();
+    // A sign-in link: the token travels in the fragment and leaves the address bar at once.
+    await page.goto(`${gateway}/admin#tenant=${demo.tenant}&token=${demo.admin_token}`);
     await page.locator('#page-title', { hasText: 'Customer experiences' }).waitFor();
+    assert.ok(!page.url().includes('token'), `the address keeps no token: ${page.url()}`);
     await page.getByTestId('experience-row').filter({ hasText: 'Returns help' }).getByRole('link').click();
     await page.locator('#page-title', { hasText: 'Returns help' }).waitFor();
 

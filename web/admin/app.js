@@ -170,7 +170,12 @@ ui.form.addEventListener('submit', async (event) => {
   try { await signIn(session); } catch (error) { showSignin(error.message); ui.tenant.value = session.tenant; } finally { button.disabled = false; }
 });
 ui.signOut.addEventListener('click', () => { signOut(); toast('Signed out.'); });
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', () => {
+  // A sign-in link opened in a tab already showing the console changes only the fragment.
+  const handed = fromFragment();
+  if (handed?.tenant) signIn(handed).catch((error) => showSignin(error.message));
+  else route();
+});
 
 const handed = fromFragment();
 const saved = handed || store.get();

@@ -121,16 +121,25 @@ export function confirmDelete(title, text, action = 'Delete') {
   });
 }
 
-/** Copies `text` with the clipboard API; says whether it worked. */
+/**
+ * Copies `text` with the clipboard API; says whether it worked. Without it (plain http away from localhost is not
+ * a secure context) the text is put in a selection and copied the old way, and left selected for Ctrl+C if that fails.
+ */
 export async function copy(text, what) {
   try {
     await navigator.clipboard.writeText(text);
     toast(`${what} copied to the clipboard.`);
     return true;
-  } catch {
-    toast(`The browser did not allow copying. Select the ${what.toLowerCase()} and copy it by hand.`, 'error');
-    return false;
-  }
+  } catch { /* not allowed or not there: the selection below */ }
+  const holder = h('textarea.sr-only', { readonly: true, value: text, 'aria-hidden': 'true' });
+  document.body.append(holder);
+  holder.select();
+  let copied = false;
+  try { copied = document.execCommand('copy'); } catch { /* unsupported */ }
+  holder.remove();
+  toast(copied ? `${what} copied to the clipboard.` : `The browser did not allow copying. Select the ${what.toLowerCase()} and copy it by hand.`,
+    copied ? 'ok' : 'error');
+  return copied;
 }
 
 /** A freshly issued token, shown once, with a Copy button. */

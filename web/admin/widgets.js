@@ -47,7 +47,7 @@ function widgetItem(ctx, experience, widget, reload) {
       h('div', {}, h('strong', { text: kind.label }), h('span.muted.small', { text: ` \u00b7 ${widget.id}` })),
       h('div.actions', {},
         widget.url ? h('a.button.secondary', { href: widget.url, target: '_blank', rel: 'noopener', 'data-testid': 'open-support-site' }, 'Open support site') : null,
-        h('button.secondary', { type: 'button', 'data-testid': 'copy-snippet', on: { click: () => copy(widget.snippet, widget.url ? 'Link' : 'Snippet') } },
+        h('button.secondary', { type: 'button', 'data-testid': 'copy-snippet', on: { click: () => (widget.url ? copy(widget.url, 'Link') : copy(widget.snippet, 'Snippet')) } },
           widget.url ? 'Copy link' : 'Copy snippet'),
         remove)),
     widget.kind === 'embed'

@@ -15,6 +15,8 @@ export async function openConsole(browser, gateway, tenant, token) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // Refusals (4xx) are expected here; what must never happen is the page breaking its own policy.
+  page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text()); });
   const shot = (name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true }).catch(() => {});
   await page.goto(`${gateway}/admin`);
   await page.getByTestId('signin-tenant').fill(tenant);

@@ -27,7 +27,7 @@ after(async () => {
 
 const idInHash = (page) => decodeURIComponent(new URL(page.url()).hash.split('/').pop());
 
-test('a site admin sets up live chat in the console: space, agent, AI agent, experience and an embed widget', { timeout: 180_000 }, async () => {
+test('a site admin sets up live chat in the console: space, agent, AI agent, experience, an embed widget and the support website', { timeout: 180_000 }, async () => {
   const { gateway, demo } = stack.info;
   const tenant = `/tenants/${demo.tenant}`;
   const admin = await openConsole(browser, gateway, demo.tenant, demo.admin_token);
@@ -121,6 +121,12 @@ test('a site admin sets up live chat in the console: space, agent, AI agent, exp
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     assert.ok(copied.includes(widgetId) && copied.includes(`${gateway}/widget.js`), `the snippet names the widget: ${copied}`);
     assert.equal(copied, await widget.getByTestId('snippet').innerText());
+    // The support website that comes with the experience, and its link.
+    await page.getByTestId('widget-kind-support_site').check();
+    await page.getByTestId('add-widget').click();
+    const site = page.locator('[data-testid=widget][data-kind=support_site]');
+    await site.waitFor();
+    assert.equal(await site.getByTestId('open-support-site').getAttribute('href'), `${gateway}/support/${await site.getAttribute('data-id')}`);
     await shot('07-experience');
 
     await visit(page, 'experiences', 'Customer experiences');
@@ -178,7 +184,7 @@ test('a wrong token is refused at sign-in; a standard-edition tenant is told bes
   }
 });
 
-test('each rule the API enforces is shown next to the field it names, nothing is saved, and deleting says what happens to conversations', { timeout: 120_000 }, async () => {
+test('each rule the API enforces is shown next to the field it names, nothing is saved, deleting says what happens to conversations, and live chat and knowledge change in place', { timeout: 120_000 }, async () => {
   const { gateway, demo } = stack.info;
   const tenant = `/tenants/${demo.tenant}`;
   const call = (method, path, body) => api(gateway, demo.admin_token, method, `${tenant}${path}`, body);
@@ -240,7 +246,26 @@ test('each rule the API enforces is shown next to the field it names, nothing is
     await shot('17-delete-confirm');
     await page.getByTestId('confirm-cancel').click();
     await dialog.waitFor({ state: 'hidden' });
-    await call('GET', `/spaces/${space.id}`);
+    assert.equal((await call('GET', `/spaces/${space.id}`)).live_chat, false, 'cancelling deletes nothing');
+
+    // Live chat back on in the space; the AI agent's knowledge edited in place and published again.
+    await page.getByTestId('space').filter({ hasText: 'Returns' }).getByTestId('live-chat-toggle').click();
+    await page.locator(`[data-testid=live-chat-toggle][data-space="${space.id}"][aria-checked=true]`).waitFor();
+    assert.equal((await call('GET', `/spaces/${space.id}`)).live_chat, true);
+    await visit(page, 'ai-agents', 'AI agents');
+    await page.getByTestId('ai-agent-row').filter({ hasText: 'Returns bot' }).getByRole('link').click();
+    await page.locator('#page-title', { hasText: 'Returns bot' }).waitFor();
+    await page.getByTestId('knowledge-add').click();
+    await page.getByTestId('knowledge-question').nth(1).fill('Return label?');
+    await page.getByTestId('knowledge-answer').nth(1).fill('Print it from your order page.');
+    await page.getByTestId('knowledge-answer').nth(0).fill('Within 60 days.');
+    await page.getByTestId('knowledge-remove').nth(0).click();
+    await page.getByTestId('ai-published').check();
+    await page.getByTestId('save-ai-agent').click();
+    await page.locator('.toast', { hasText: 'AI agent saved' }).waitFor();
+    const edited = await call('GET', `/ai-agents/${bot.id}`);
+    assert.deepEqual(edited.knowledge, [{ question: 'Return label?', answer: 'Print it from your order page.' }]);
+    assert.equal(edited.published, true);
     assert.deepEqual(admin.errors, []);
   } catch (error) {
     await shot('failure-rules');

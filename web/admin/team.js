@@ -33,7 +33,8 @@ export async function spaces(ctx) {
 
 function spaceRow(ctx, space, agents) {
   const state = h('span.state', {});
-  const toggle = h('button.switch', { type: 'button', role: 'switch', 'data-testid': 'live-chat-toggle', 'data-space': space.id });
+  const toggle = h('button.switch', { type: 'button', role: 'switch', 'aria-label': `Live chat in ${space.name}`,
+    'data-testid': 'live-chat-toggle', 'data-space': space.id });
   toggle.append(h('span.track', { 'aria-hidden': 'true' }), h('span', { text: 'Live chat' }), state);
   const paint = () => {
     toggle.setAttribute('aria-checked', String(space.live_chat));

@@ -98,6 +98,10 @@ fn print_banner(stack: &Stack, operator_token: &str, demo: Option<&demo::Demo>) 
             "  Agent console (Alex):         {gateway}/console?token={}",
             demo.agent_token
         );
+        println!(
+            "  Admin console:                {gateway}/admin#tenant={}&token={}",
+            demo.tenant, demo.admin_token
+        );
         println!("  Demo tenant id:               {}", demo.tenant);
         println!("  Demo admin token:             {}", demo.admin_token);
     }

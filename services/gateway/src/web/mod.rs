@@ -1,9 +1,11 @@
 //! The browser-facing files: the widget script (`/widget.js`), each
 //! support-site widget's hosted page (`/support/{widget_id}`), the agent
-//! console ([`console`]) and a small index page. The files live in the
+//! console ([`console`]), the admin console ([`admin`]) and a small index
+//! page. The files live in the
 //! workspace's `web/` folder and are compiled in, so the gateway binary is
 //! all a deployment needs.
 
+pub mod admin;
 pub mod console;
 
 use axum::Router;
@@ -33,6 +35,8 @@ pub const PAGES: &[(&str, &str)] = &[
     ("GET", "/console-convs.js"),
     ("GET", "/console-work.js"),
     ("GET", "/favicon.ico"),
+    ("GET", "/admin"),
+    ("GET", "/admin/{file}"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -41,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/widget.js", get(widget_js))
         .route("/support/{widget}", get(support_page))
         .merge(console::routes())
+        .merge(admin::routes())
 }
 
 async fn widget_js() -> impl IntoResponse {
@@ -67,7 +72,8 @@ async fn index() -> impl IntoResponse {
          <p>Customer-service chat. The HTTP API is described by its \
          <a href=\"/api/v1/openapi.json\">OpenAPI document</a>; \
          the chat widget is <a href=\"/widget.js\">/widget.js</a>; \
-         agents work in the <a href=\"/console\">agent console</a>.</p>\
+         agents work in the <a href=\"/console\">agent console</a>; \
+         admins set everything up in the <a href=\"/admin\">admin console</a>.</p>\
          </body></html>\n"
             .to_owned(),
     )

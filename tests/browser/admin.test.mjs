@@ -1,0 +1,277 @@
+// Browser test of the admin console (/admin, SPEC.md §10): a site admin sets up live chat the way the seed article
+// goes, only by clicking through the console, against the whole system started by the devstack launcher; and the
+// API's refusals appear next to the field they name while nothing is saved. Every page is photographed to
+// tests/browser/artifacts/admin/ (also on failure).
+// Run from the repository root: SWITCHBOARD_BIN_DIR=$PWD/target/debug node --test tests/browser/admin*.test.mjs
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { startStack } from './support/stack.mjs';
+import { api } from './support/api.mjs';
+import { launchChromium } from './support/pages.mjs';
+import { SHOTS, openConsole, visit } from './support/admin.mjs';
+
+let stack;
+let browser;
+
+before(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  stack = await startStack({ timeoutMs: 90_000 });
+  browser = await launchChromium();
+}, { timeout: 120_000 });
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+}, { timeout: 30_000 });
+
+const idInHash = (page) => decodeURIComponent(new URL(page.url()).hash.split('/').pop());
+
+test('a site admin sets up live chat in the console: space, agent, AI agent, experience, an embed widget and the support website', { timeout: 180_000 }, async () => {
+  const { gateway, demo } = stack.info;
+  const tenant = `/tenants/${demo.tenant}`;
+  const admin = await openConsole(browser, gateway, demo.tenant, demo.admin_token);
+  const { page, shot } = admin;
+  try {
+    await shot('01-sign-in');
+    await admin.signIn();
+    await page.locator('#page-title', { hasText: 'Customer experiences' }).waitFor();
+    assert.equal(await page.getByTestId('role').innerText(), 'Site admin');
+    assert.ok(!page.url().includes(demo.admin_token), 'the token is not in the address');
+    await shot('02-experiences');
+
+    // A space with live chat on.
+    await visit(page, 'spaces', 'Spaces');
+    await page.getByTestId('space-name').fill('Billing');
+    await page.getByTestId('create-space').click();
+    const space = page.getByTestId('space').filter({ hasText: 'Billing' });
+    await space.waitFor();
+    const spaceId = await space.getAttribute('data-id');
+    assert.equal(await space.getByTestId('live-chat-toggle').getAttribute('aria-checked'), 'true');
+    await shot('03-spaces');
+
+    // An agent working there; the token is shown once.
+    await visit(page, 'agents', 'Agents');
+    await page.getByTestId('agent-name').fill('Alice');
+    await page.getByTestId('agent-email').fill('alice@example.com');
+    await page.getByRole('checkbox', { name: 'Billing' }).check();
+    await page.getByTestId('create-agent').click();
+    const agentToken = await page.getByTestId('token-value').innerText();
+    assert.match(agentToken, /\S{16,}/, 'the new agent\u2019s token is shown');
+    const agent = page.getByTestId('agent').filter({ hasText: 'Alice' });
+    await agent.filter({ hasText: 'Spaces: Billing' }).waitFor();
+    await shot('04-agents');
+
+    // A published AI agent with two knowledge entries.
+    await visit(page, 'ai-agents', 'AI agents');
+    await page.getByTestId('new-ai-agent').click();
+    await page.getByTestId('ai-name').fill('Helper');
+    await page.getByTestId('ai-published').check();
+    const entries = [['How do I reset my password?', 'Use \u201cForgot password\u201d on the sign-in page.'],
+      ['When are you open?', 'Monday to Friday, 8:00\u201318:00.']];
+    for (const [i, [question, answer]] of entries.entries()) {
+      await page.getByTestId('knowledge-add').click();
+      await page.getByTestId('knowledge-question').nth(i).fill(question);
+      await page.getByTestId('knowledge-answer').nth(i).fill(answer);
+    }
+    await page.getByTestId('save-ai-agent').click();
+    await page.locator('#page-title', { hasText: 'Helper' }).waitFor();
+    const aiId = idInHash(page);
+    assert.equal(await page.getByTestId('knowledge-entry').count(), 2);
+    const ai = await api(gateway, demo.admin_token, 'GET', `${tenant}/ai-agents/${aiId}`);
+    assert.deepEqual(ai.knowledge.map((k) => k.question), entries.map(([q]) => q));
+    assert.equal(ai.published, true);
+    await shot('05-ai-agent');
+
+    // An ai_and_team experience: first without a routed space, which the API refuses next to the space field.
+    await visit(page, 'experiences', 'Customer experiences');
+    const before = (await api(gateway, demo.admin_token, 'GET', `${tenant}/experiences`)).experiences.length;
+    await page.getByTestId('new-experience').click();
+    await page.getByTestId('experience-name').fill('Shop support');
+    await page.getByTestId('mode-ai_and_team').click();
+    await page.getByTestId('experience-ai-agent').selectOption(aiId);
+    const fallback = 'Nobody is free right now. Write to help@shop.example and we answer within a day.';
+    await page.getByTestId('experience-fallback').fill(fallback);
+    await page.getByTestId('save-settings').click();
+    const spaceError = page.getByTestId('error-routed_space');
+    await spaceError.waitFor();
+    assert.match(await spaceError.innerText(), /routed space/);
+    assert.equal((await api(gateway, demo.admin_token, 'GET', `${tenant}/experiences`)).experiences.length, before,
+      'a refused experience is not saved');
+    await shot('06-experience-validation');
+
+    await page.getByTestId('experience-space').selectOption(spaceId);
+    await page.getByTestId('save-settings').click();
+    await page.locator('#page-title', { hasText: 'Shop support' }).waitFor();
+    const experienceId = idInHash(page);
+    const experience = await api(gateway, demo.admin_token, 'GET', `${tenant}/experiences/${experienceId}`);
+    assert.equal(experience.support_mode, 'ai_and_team');
+    assert.equal(experience.ai_agent, aiId);
+    assert.equal(experience.routed_space, spaceId);
+    assert.equal(experience.fallback_message, fallback);
+
+    // An embed widget for a second origin, and its snippet copied with the button.
+    await page.getByTestId('widget-origins').fill('https://shop.example.com');
+    await page.getByTestId('add-widget').click();
+    const widget = page.locator('[data-testid=widget][data-kind=embed]');
+    await widget.waitFor();
+    const widgetId = await widget.getAttribute('data-id');
+    await widget.getByTestId('copy-snippet').click();
+    await page.locator('.toast', { hasText: 'Snippet copied' }).waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.ok(copied.includes(widgetId) && copied.includes(`${gateway}/widget.js`), `the snippet names the widget: ${copied}`);
+    assert.equal(copied, await widget.getByTestId('snippet').innerText());
+    // The support website that comes with the experience, and its link.
+    await page.getByTestId('widget-kind-support_site').check();
+    await page.getByTestId('add-widget').click();
+    const site = page.locator('[data-testid=widget][data-kind=support_site]');
+    await site.waitFor();
+    assert.equal(await site.getByTestId('open-support-site').getAttribute('href'), `${gateway}/support/${await site.getAttribute('data-id')}`);
+    await shot('07-experience');
+
+    await visit(page, 'experiences', 'Customer experiences');
+    await page.getByTestId('experience-row').filter({ hasText: 'Shop support' }).waitFor();
+    await shot('08-experience-list');
+    await visit(page, 'settings', 'Site settings');
+    assert.equal(await page.getByTestId('maximum-conversations').inputValue(), '3');
+    await shot('09-site-settings');
+    await visit(page, 'admins', 'Admins');
+    await shot('10-admins');
+    await visit(page, 'live', 'Live view');
+    await page.getByTestId('placeholder-live').waitFor();
+    await shot('11-live-view');
+    await visit(page, 'conversations', 'Conversations');
+    await shot('12-conversations');
+    assert.deepEqual(admin.errors, [], 'the console threw no uncaught errors');
+  } catch (error) {
+    await shot('failure');
+    error.message += `\n--- page errors ---\n${admin.errors.join('\n') || '(none)'}\n--- stack output ---\n${stack.logs()}`;
+    throw error;
+  } finally {
+    await admin.close();
+  }
+});
+
+test('a wrong token is refused at sign-in; a standard-edition tenant is told beside the support mode that live chat needs another edition, and nothing is saved', { timeout: 120_000 }, async () => {
+  const { gateway, operator_token: operator } = stack.info;
+  const made = await api(gateway, operator, 'POST', '/tenants', { name: 'Corner shop', edition: 'standard' });
+  const admin = await openConsole(browser, gateway, made.id, 'sb_admin_not-a-real-token');
+  const { page, shot } = admin;
+  try {
+    await admin.signIn();
+    await page.locator('#signin-error', { hasText: 'not accepted' }).waitFor();
+    await page.getByTestId('signin-token').fill(made.admin_token);
+    await admin.signIn();
+    await page.locator('#page-title', { hasText: 'Customer experiences' }).waitFor();
+    await page.getByTestId('new-experience').click();
+    await page.getByTestId('experience-name').fill('Corner help');
+    await page.getByTestId('mode-support_team').click();
+    await page.getByTestId('save-settings').click();
+    const modeError = page.getByTestId('error-support_mode');
+    await modeError.waitFor();
+    assert.match(await modeError.innerText(), /premium or enterprise/);
+    assert.equal(await page.getByTestId('error-routed_space').isVisible(), false, 'the edition is the one complaint');
+    const { experiences } = await api(gateway, made.admin_token, 'GET', `/tenants/${made.id}/experiences`);
+    assert.equal(experiences.length, 0, 'nothing is saved');
+    await shot('13-edition-required');
+    assert.deepEqual(admin.errors, []);
+  } catch (error) {
+    await shot('failure-edition');
+    error.message += `\n--- page errors ---\n${admin.errors.join('\n') || '(none)'}`;
+    throw error;
+  } finally {
+    await admin.close();
+  }
+});
+
+test('each rule the API enforces is shown next to the field it names, nothing is saved, deleting says what happens to conversations, and live chat and knowledge change in place', { timeout: 120_000 }, async () => {
+  const { gateway, demo } = stack.info;
+  const tenant = `/tenants/${demo.tenant}`;
+  const call = (method, path, body) => api(gateway, demo.admin_token, method, `${tenant}${path}`, body);
+  // An experience whose AI agent and space were fine when it was set up, and are not any more.
+  const space = await call('POST', '/spaces', { name: 'Returns', live_chat: true });
+  const bot = await call('POST', '/ai-agents', { name: 'Returns bot', published: true, knowledge: [{ question: 'Refund?', answer: 'Within 30 days.' }] });
+  const experience = await call('POST', '/experiences', { name: 'Returns help', support_mode: 'ai_and_team', ai_agent: bot.id, routed_space: space.id });
+  await call('PATCH', `/ai-agents/${bot.id}`, { published: false });
+  await call('PATCH', `/spaces/${space.id}`, { live_chat: false });
+
+  const admin = await openConsole(browser, gateway, demo.tenant, demo.admin_token);
+  const { page, shot } = admin;
+  const stored = () => call('GET', `/experiences/${experience.id}`);
+  try {
+    // A sign-in link: the token travels in the fragment and leaves the address bar at once.
+    await page.goto(`${gateway}/admin#tenant=${demo.tenant}&token=${demo.admin_token}`);
+    await page.locator('#page-title', { hasText: 'Customer experiences' }).waitFor();
+    assert.ok(!page.url().includes('token'), `the address keeps no token: ${page.url()}`);
+    await page.getByTestId('experience-row').filter({ hasText: 'Returns help' }).getByRole('link').click();
+    await page.locator('#page-title', { hasText: 'Returns help' }).waitFor();
+
+    await page.getByTestId('experience-fallback').fill('Write to returns@example.com.');
+    await page.getByTestId('save-settings').click();
+    const aiError = page.getByTestId('error-ai_agent');
+    await aiError.waitFor();
+    assert.match(await aiError.innerText(), /not published/);
+    assert.equal((await stored()).fallback_message, null, 'the refused change is not saved');
+    await shot('14-unpublished-ai-agent');
+
+    await page.getByTestId('mode-support_team').click();
+    await page.getByTestId('save-settings').click();
+    const spaceError = page.getByTestId('error-routed_space');
+    await spaceError.waitFor();
+    assert.match(await spaceError.innerText(), /live chat is off/);
+    assert.equal(await aiError.isVisible(), false, 'only the current complaint is shown');
+    assert.equal((await stored()).support_mode, 'ai_and_team');
+    await shot('15-space-without-live-chat');
+
+    await page.getByTestId('add-widget').click();
+    const originsError = page.getByTestId('error-allowed_origins');
+    await originsError.waitFor();
+    assert.match(await originsError.innerText(), /at least one origin/);
+    assert.equal((await stored()).widgets.length, 0);
+
+    await visit(page, 'settings', 'Site settings');
+    await page.getByTestId('maximum-conversations').fill('25');
+    await page.getByTestId('save-site-settings').click();
+    const limitError = page.getByTestId('error-maximum_conversations');
+    await limitError.waitFor();
+    assert.match(await limitError.innerText(), /1 to 20/);
+    assert.equal((await call('GET', '/chat-settings')).maximum_conversations, 3);
+    await shot('16-conversation-limit');
+
+    await visit(page, 'spaces', 'Spaces');
+    await page.getByTestId('space').filter({ hasText: 'Returns' }).getByTestId('delete-space').click();
+    const dialog = page.locator('#confirm');
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /end with the fallback message and stay readable; work items stay/);
+    await shot('17-delete-confirm');
+    await page.getByTestId('confirm-cancel').click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal((await call('GET', `/spaces/${space.id}`)).live_chat, false, 'cancelling deletes nothing');
+
+    // Live chat back on in the space; the AI agent's knowledge edited in place and published again.
+    await page.getByTestId('space').filter({ hasText: 'Returns' }).getByTestId('live-chat-toggle').click();
+    await page.locator(`[data-testid=live-chat-toggle][data-space="${space.id}"][aria-checked=true]`).waitFor();
+    assert.equal((await call('GET', `/spaces/${space.id}`)).live_chat, true);
+    await visit(page, 'ai-agents', 'AI agents');
+    await page.getByTestId('ai-agent-row').filter({ hasText: 'Returns bot' }).getByRole('link').click();
+    await page.locator('#page-title', { hasText: 'Returns bot' }).waitFor();
+    await page.getByTestId('knowledge-add').click();
+    await page.getByTestId('knowledge-question').nth(1).fill('Return label?');
+    await page.getByTestId('knowledge-answer').nth(1).fill('Print it from your order page.');
+    await page.getByTestId('knowledge-answer').nth(0).fill('Within 60 days.');
+    await page.getByTestId('knowledge-remove').nth(0).click();
+    await page.getByTestId('ai-published').check();
+    await page.getByTestId('save-ai-agent').click();
+    await page.locator('.toast', { hasText: 'AI agent saved' }).waitFor();
+    const edited = await call('GET', `/ai-agents/${bot.id}`);
+    assert.deepEqual(edited.knowledge, [{ question: 'Return label?', answer: 'Print it from your order page.' }]);
+    assert.equal(edited.published, true);
+    assert.deepEqual(admin.errors, []);
+  } catch (error) {
+    await shot('failure-rules');
+    error.message += `\n--- page errors ---\n${admin.errors.join('\n') || '(none)'}`;
+    throw error;
+  } finally {
+    await admin.close();
+  }
+});

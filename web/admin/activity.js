@@ -1,0 +1,50 @@
+/* Switchboard admin console: activity. The live view per space (who waits, agents' status and load) and the
+   conversation list with routing decisions need API endpoints this server does not offer yet, so those sections say
+   so plainly instead of showing made-up data. Opening one conversation by id already works (CONTRACT.md §2:
+   GET …/conversations/{id} and its transcript). */
+import { h, field, formError, clearErrors, showErrors, busy, pageHead, card, note } from './ui.js';
+
+export async function live(ctx) {
+  return h('div', {}, pageHead('Live view', 'Per space: who is waiting and for how long, and each agent\u2019s status and load.'),
+    card('Not available yet', h('div.placeholder', { 'data-testid': 'placeholder-live' },
+      h('p', {}, h('strong', { text: 'Coming next. ' }),
+        'The live view needs a live feed of each space\u2019s queue and its agents\u2019 presence, which this server does not offer yet. ',
+        'Until then, agents see their offers and conversations in the agent console.'))));
+}
+
+export async function conversations(ctx) {
+  const id = h('input', { required: true, spellcheck: 'false', placeholder: 'Conversation id', 'data-testid': 'conversation-id' });
+  const open = h('button.primary', { type: 'submit' }, 'Open');
+  const out = h('div', { 'data-testid': 'conversation' });
+  const form = h('form.row-form', { novalidate: true }, formError(), field('conversation', 'Conversation id', id), h('div.form-actions', {}, open));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    await busy(open, 'Opening\u2026', async () => {
+      try {
+        const key = encodeURIComponent(id.value.trim());
+        const [info, transcript] = await Promise.all([ctx.api.get(`/conversations/${key}`), ctx.api.get(`/conversations/${key}/transcript`)]);
+        out.replaceChildren(conversation(info, transcript.messages || []));
+      } catch (error) { out.replaceChildren(); showErrors(form, error); }
+    });
+  });
+  return h('div', {}, pageHead('Conversations', 'Every conversation stays readable, also after it ends or its experience is deleted.'),
+    card('List and routing decisions', h('div.placeholder', { 'data-testid': 'placeholder-conversations' },
+      h('p', {}, h('strong', { text: 'Coming next. ' }),
+        'A filtered list of conversations and each one\u2019s routing decision record (offered to whom, who was skipped and why) need endpoints this server does not offer yet.'))),
+    card('Open a conversation', form, out));
+}
+
+function conversation(info, messages) {
+  const who = info.customer ? `${info.customer.name}${info.customer.signed_in ? ' (signed in)' : ''}` : '\u2014';
+  return h('div', {},
+    h('dl.facts', {},
+      h('dt', { text: 'State' }), h('dd', { text: info.state || '\u2014' }),
+      h('dt', { text: 'Customer' }), h('dd', { text: who }),
+      h('dt', { text: 'Agent' }), h('dd', { text: info.assignee_name || '\u2014' }),
+      h('dt', { text: 'Started' }), h('dd', { text: new Date(info.created_at).toLocaleString() }),
+      info.end_reason ? [h('dt', { text: 'Ended' }), h('dd', { text: info.end_reason })] : null),
+    messages.length ? h('ol.transcript', {}, messages.map((m) => h('li', { 'data-role': m.author?.role },
+      h('span.muted.small', { text: `${m.author?.name || m.author?.role} \u00b7 ${new Date(m.at).toLocaleTimeString()}` }),
+      h('p', { text: m.text })))) : note('No messages.'));
+}

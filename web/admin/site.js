@@ -1,0 +1,93 @@
+/* Switchboard admin console: site-admin pages (SPEC.md §10). Site settings: the maximum number of conversations an
+   agent handles at once (1–20, default 3). Admins: who else configures this tenant, as a site admin (everything) or an
+   experience admin (only the experiences given); each gets their own token, which can be reissued. */
+import { h, field, group, formError, clearErrors, showErrors, busy, toast, announce, pageHead, card, note, failure,
+  checkbox, radio, tokenReveal, confirmDelete } from './ui.js';
+import { deleteThing } from './team.js';
+
+export async function settings(ctx) {
+  const current = await ctx.api.get('/chat-settings');
+  const limit = h('input', { type: 'number', min: '1', max: '20', step: '1', required: true,
+    value: String(current.maximum_conversations ?? 3), 'data-testid': 'maximum-conversations' });
+  const save = h('button.primary', { type: 'submit', 'data-testid': 'save-site-settings' }, 'Save');
+  const form = h('form.settings', { novalidate: true }, formError(),
+    field('maximum_conversations', 'Maximum conversations per agent', limit,
+      'How many live conversations one agent can have at once, from 1 to 20 (3 unless changed). Agents at the limit get no new offers; lowering it takes nothing away from anyone.'),
+    h('div.form-actions', {}, save));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    await busy(save, 'Saving\u2026', async () => {
+      try {
+        const saved = await ctx.api.patch('/chat-settings', { maximum_conversations: Number(limit.value) });
+        limit.value = String(saved.maximum_conversations);
+        toast('Site settings saved.');
+        announce('Site settings saved.');
+      } catch (error) { showErrors(form, error); }
+    });
+  });
+  const tenant = ctx.tenant;
+  return h('div', {}, pageHead('Site settings', 'Settings for the whole site. Only site admins see them.'),
+    card('Chat', form),
+    card('This site', h('dl.facts', {},
+      h('dt', { text: 'Name' }), h('dd', { text: tenant.name }),
+      h('dt', { text: 'Tenant id' }), h('dd', {}, h('code', { text: tenant.id })),
+      h('dt', { text: 'Edition' }), h('dd', { text: tenant.edition ? `${tenant.edition}${tenant.edition === 'standard' ? ' (AI chat only; live chat needs Premium or Enterprise)' : ''}` : '\u2014' }))));
+}
+
+export async function admins(ctx) {
+  const head = pageHead('Admins', 'Site admins configure everything. Experience admins configure only the customer experiences they are given.');
+  const [list, known] = await Promise.allSettled([ctx.api.get('/admins'), ctx.api.get('/experiences')]);
+  if (list.status === 'rejected') return h('div', {}, head, failure(list.reason, 'Admin accounts'));
+  const people = Array.isArray(list.value) ? list.value : list.value.admins || list.value.items || [];
+  const experiences = known.status === 'fulfilled' ? known.value.experiences : [];
+  const revealSlot = h('div', { 'data-slot': 'reveal' });
+
+  const name = h('input', { required: true, maxlength: '100', 'data-testid': 'admin-name' });
+  const email = h('input', { type: 'email', required: true, 'data-testid': 'admin-email' });
+  const roles = h('div', {},
+    radio({ name: 'role', value: 'site_admin', 'data-testid': 'role-site-admin' }, 'Site admin \u2014 everything, including other admins and site settings'),
+    radio({ name: 'role', value: 'experience_admin', checked: true, 'data-testid': 'role-experience-admin' }, 'Experience admin \u2014 only the experiences chosen below'));
+  const boxes = experiences.map((x) => checkbox({ value: x.id, 'data-testid': 'admin-experience' }, x.name));
+  const expRow = group('experiences', 'Experiences', boxes.length ? h('div.checks', {}, boxes) : note('No experiences yet.'));
+  const add = h('button.primary', { type: 'submit', 'data-testid': 'add-admin' }, 'Add admin');
+  const form = h('form.row-form', { novalidate: true }, formError(), field('name', 'Name', name), field('email', 'Email', email),
+    group('role', 'Role', roles), expRow, h('div.form-actions', {}, add));
+  const role = () => form.querySelector('input[name=role]:checked').value;
+  form.addEventListener('change', () => { expRow.hidden = role() !== 'experience_admin'; });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const body = { name: name.value.trim(), email: email.value.trim(), role: role() };
+    if (body.role === 'experience_admin') body.experiences = boxes.map((b) => b.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
+    await busy(add, 'Adding\u2026', async () => {
+      try {
+        const made = await ctx.api.post('/admins', body);
+        toast(`${made.name} is now an admin.`);
+        await ctx.rerender();
+        document.querySelector('[data-slot=reveal]')?.replaceChildren(tokenReveal(made.name, made.token));
+      } catch (error) { showErrors(form, error); }
+    });
+  });
+  const nameOf = (id) => experiences.find((x) => x.id === id)?.name || id;
+  const rows = people.map((p) => {
+    const reissue = h('button.secondary', { type: 'button', 'data-testid': 'reissue-admin-token' }, 'Issue new token');
+    reissue.addEventListener('click', async () => {
+      const sure = await confirmDelete(`Issue a new token for ${p.name}?`, 'Their current token stops working at once.', 'Issue new token');
+      if (!sure) return;
+      try {
+        const { token } = await ctx.api.post(`/admins/${p.id}/token`);
+        revealSlot.replaceChildren(tokenReveal(p.name, token));
+      } catch (error) { toast(`No new token: ${error.message}`, 'error'); }
+    });
+    const remove = h('button.link.danger-text', { type: 'button', 'data-testid': 'delete-admin' }, 'Delete');
+    remove.addEventListener('click', () => deleteThing(ctx, `/admins/${p.id}`, `the admin ${p.name}`,
+      'Their token stops working at once. Nothing they configured changes.'));
+    const scope = p.role === 'site_admin' ? 'Site admin' : `Experience admin: ${(p.experiences || []).map(nameOf).join(', ') || 'no experiences'}`;
+    return h('li.item', { 'data-testid': 'admin', 'data-id': p.id },
+      h('div.item-head', {}, h('div', {}, h('strong', { text: p.name }), ' ', h('span.muted', { text: p.email || '' }),
+        h('p.muted.small', { text: scope })), reissue, remove));
+  });
+  return h('div', {}, head, revealSlot, card('Add an admin', form),
+    card('Admins', rows.length ? h('ul.items', {}, rows) : note('Only the first site admin so far.')));
+}

@@ -1,6 +1,6 @@
 /* Switchboard chat widget: the customer-facing chat, embeddable on any site (CONTRACT.md sections 3 and 5).
    One self-contained file with no build step and no dependencies; the gateway serves it at /widget.js.
-   Reads window.switchboardSettings = { widget, server, authenticate?, container?, title?, greeting?, accentColor? },
+   Reads window.switchboardSettings = { widget, server, authenticate?, signInUrl?, container?, title?, greeting?, accentColor? },
    exposes window.Switchboard(command, ...args) (open, close, toggle, identify, on, off) and replays calls queued
    in window.Switchboard.q. Renders into an open Shadow DOM so host-page CSS can neither break it nor be broken. */
 (function () {
@@ -129,7 +129,16 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 140px; padding: 
     sections: [], // one per conversation: { id, el, msgs: Map(id -> element), ended, endNoticed }
     typers: new Map(), typingOn: false, typingSentAt: 0, typingIdle: 0,
     queuedEl: null, inactiveEl: null, open: false, unread: 0,
+    signInUrl: S.signInUrl ? String(S.signInUrl) : null, signInReturn: false,
   };
+  // Back from the site's sign-in page (SPEC 11): the token comes in the URL fragment, which never reaches a server
+  // log. Take it out of the address bar at once, then sign in on the resumed anonymous thread after `welcome`.
+  const returned = /(?:^#|&)switchboard_token=([^&]+)/.exec(location.hash);
+  if (returned) {
+    const rest = location.hash.slice(1).split('&').filter((p) => !p.startsWith('switchboard_token=')).join('&');
+    history.replaceState(history.state, '', location.pathname + location.search + (rest ? `#${rest}` : ''));
+    st.identifyToken = decodeURIComponent(returned[1]); st.signInReturn = true;
+  }
   const handlers = {};
   const emit = (ev, ...args) => (handlers[ev] || []).slice().forEach((fn) => { try { fn(...args); } catch (e) { console.error(e); } });
 
@@ -312,7 +321,8 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 140px; padding: 
     switch (f.type) {
       case 'welcome':
         st.welcomed = true; st.attempt = 0; st.signedIn = !!f.signed_in; st.mode = f.support_mode || st.mode;
-        if (st.signedIn) signin.hidden = true;
+        st.signInUrl = f.sign_in_url || st.signInUrl;
+        if (st.signedIn) { signin.hidden = true; st.signInReturn = false; }
         if (!st.signedIn && st.identifyToken && st.identifyToken !== st.helloToken) frame({ type: 'sign_in', token: st.identifyToken });
         updateControls();
         flushPending();
@@ -348,9 +358,9 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 140px; padding: 
         return setStatus();
       case 'sign_in_required':
         if (!noticeShown('sign_in_required')) notice('sign_in_required', 'Please sign in so we can connect you with a person.');
-        signinText.textContent = S.authenticate ? 'Sign in to continue this chat with our team.'
+        signinText.textContent = S.authenticate || st.signInUrl ? 'Sign in to continue this chat with our team.'
           : 'Please sign in on this website, then come back: your chat will continue here.';
-        signinBtn.hidden = typeof S.authenticate !== 'function';
+        signinBtn.hidden = typeof S.authenticate !== 'function' && !st.signInUrl;
         signin.hidden = false;
         return;
       case 'fallback': return void (noticeShown('fallback') || notice('fallback', linkify(String(f.text || ''))));
@@ -398,6 +408,9 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 140px; padding: 
       try { token = await Promise.race([S.authenticate(), new Promise((r) => setTimeout(r, 10000))]); } catch { token = null; } // anonymous
     }
     if (st.ws) return;
+    // A token brought back from the sign-in page belongs to a customer the anonymous thread does not name yet:
+    // reattach anonymously, then `sign_in` (after `welcome`) so the same thread continues signed in.
+    if (st.signInReturn && resume.get()) token = null;
     let ws;
     try { ws = new WebSocket(`${server.replace(/^http/, 'ws')}/ws/customer?widget=${encodeURIComponent(widget)}`); } catch (e) { return retry(); }
     st.ws = ws;
@@ -478,7 +491,12 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 140px; padding: 
     signin.hidden = true;
     if (st.welcomed && frame({ type: 'sign_in', token: String(token) })) flushPending(); // messages refused before sign-in go again
   }
+  function goToSignInPage() { // the site signs the customer in and sends them back here with the token
+    const back = location.href.split('#')[0];
+    location.assign(`${st.signInUrl}${st.signInUrl.includes('?') ? '&' : '?'}return_to=${encodeURIComponent(back)}`);
+  }
   async function signInClicked() {
+    if (typeof S.authenticate !== 'function') return st.signInUrl ? goToSignInPage() : undefined;
     signinBtn.disabled = true;
     try {
       const token = await S.authenticate();

@@ -41,6 +41,7 @@ export async function startStack({ timeoutMs = 90_000 } = {}) {
     NATS_URL: `nats://127.0.0.1:${await freePort()}`,
     SWITCHBOARD_DATA_DIR: dataDir,
     SWITCHBOARD_DEMO: '1',
+    SWITCHBOARD_DEMO_SIGN_IN_ADDR: `127.0.0.1:${await freePort()}`,
     SWITCHBOARD_DEVSTACK_READY_LINE: '1',
     NATS_SERVER_BIN: process.env.NATS_SERVER_BIN || path.join(REPO, '.tools/nats/bin/nats-server'),
     RUST_LOG: 'warn',

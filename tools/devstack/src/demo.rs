@@ -24,6 +24,10 @@ pub struct Demo {
     /// The demo support agent's console token.
     #[serde(default)]
     pub agent_token: String,
+    /// The demo site's sign-in page (see `signin_site`), where the support
+    /// site sends customers who must sign in. Set at every start.
+    #[serde(default)]
+    pub sign_in_url: String,
 }
 
 const KNOWLEDGE: &[(&str, &str)] = &[
@@ -174,7 +178,30 @@ async fn create(
         embed_widget: text(&embed, "id")?,
         customer_token,
         agent_token: text(&agent, "token")?,
+        sign_in_url: String::new(),
     })
+}
+
+/// Points the demo experience at the demo site's sign-in page (its port may
+/// differ from one start to the next).
+pub async fn use_sign_in_page(
+    gateway: &str,
+    demo: &mut Demo,
+    sign_in_url: String,
+) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    call(
+        client
+            .patch(format!(
+                "{gateway}/api/v1/tenants/{}/experiences/{}",
+                demo.tenant, demo.experience
+            ))
+            .bearer_auth(&demo.admin_token),
+        json!({"sign_in_url": sign_in_url}),
+    )
+    .await?;
+    demo.sign_in_url = sign_in_url;
+    Ok(())
 }
 
 async fn call(request: reqwest::RequestBuilder, body: Value) -> anyhow::Result<Value> {

@@ -11,6 +11,7 @@
 
 mod demo;
 mod processes;
+mod signin_site;
 
 use std::path::PathBuf;
 
@@ -40,7 +41,13 @@ async fn main() -> anyhow::Result<()> {
 
     let gateway = stack.gateway_url();
     let demo = if vars.get("SWITCHBOARD_DEMO").unwrap_or("0") == "1" {
-        Some(demo::ensure(&gateway, &operator_token, &data_dir).await?)
+        let mut demo = demo::ensure(&gateway, &operator_token, &data_dir).await?;
+        let sign_in_addr = vars.string("SWITCHBOARD_DEMO_SIGN_IN_ADDR", "127.0.0.1:8090");
+        let sign_in_url =
+            signin_site::start(&sign_in_addr, demo.identity_secret.clone(), gateway.clone())
+                .await?;
+        demo::use_sign_in_page(&gateway, &mut demo, sign_in_url).await?;
+        Some(demo)
     } else {
         None
     };
@@ -94,6 +101,7 @@ fn print_banner(stack: &Stack, operator_token: &str, demo: Option<&demo::Demo>) 
             "  …as a signed-in customer:     {gateway}/support/{}?token={}",
             demo.support_widget, demo.customer_token
         );
+        println!("  The demo site's sign-in page: {}", demo.sign_in_url);
         println!(
             "  Agent console (Alex):         {gateway}/console?token={}",
             demo.agent_token

@@ -25,9 +25,10 @@ use super::server_frame::{AgentRef, ConversationView, ServerFrame, SpaceView};
 use super::{availability_name, session_events};
 use crate::api::render::rfc3339_ms;
 use crate::error::ApiError;
-use crate::ws::MAX_FRAME_BYTES;
-use crate::ws::rate::TokenBucket;
-use crate::ws::server_frame::WsError;
+use crate::socket::error::WsError;
+use crate::socket::intake::Intake;
+
+pub use crate::socket::Now;
 
 /// What the shell must do, in the order given.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,14 +77,6 @@ pub enum FetchPurpose {
     Transcript,
 }
 
-/// The clock of one input: a monotonic instant for the rate limit, wall
-/// time for what is published.
-#[derive(Debug, Clone, Copy)]
-pub struct Now {
-    pub instant: Instant,
-    pub epoch_ms: i64,
-}
-
 /// A conversation this agent holds (live, assigned to it).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Held {
@@ -106,7 +99,7 @@ pub struct AgentSession {
     pub(super) identity: Option<AgentIdentity>,
     pub(super) welcome: Option<PendingWelcome>,
     pub(super) held: BTreeMap<ConversationId, Held>,
-    bucket: TokenBucket,
+    intake: Intake,
     pub(super) own_commands: VecDeque<String>,
 }
 
@@ -120,7 +113,7 @@ impl AgentSession {
             identity: None,
             welcome: None,
             held: BTreeMap::new(),
-            bucket: TokenBucket::new(frames_per_second, now),
+            intake: Intake::new(frames_per_second, now),
             own_commands: VecDeque::new(),
         }
     }
@@ -143,25 +136,14 @@ impl AgentSession {
 
     /// A binary frame: the protocol is JSON text only.
     pub fn on_binary_frame(&mut self, now: Now) -> Vec<Effect> {
-        if !self.bucket.try_take(now.instant) {
-            return send(WsError::rate_limited());
-        }
-        send(WsError::invalid(
-            "binary frames are not accepted; send JSON text frames",
-        ))
+        send(self.intake.binary(now.instant))
     }
 
     /// A text frame from the client.
     pub fn on_client_text(&mut self, text: &str, now: Now) -> Vec<Effect> {
-        if !self.bucket.try_take(now.instant) {
-            return send(WsError::rate_limited());
-        }
-        if text.len() > MAX_FRAME_BYTES {
-            return send(WsError::invalid("frame too large: at most 16 KiB"));
-        }
-        match AgentClientFrame::parse(text) {
+        match self.intake.text::<AgentClientFrame>(text, now.instant) {
             Ok(frame) => self.on_client_frame(frame, now),
-            Err(error) => send(WsError::invalid(error.0)),
+            Err(error) => send(error),
         }
     }
 

@@ -5,36 +5,33 @@
 //! the queue, so `hello` runs through to `welcome` as one input.
 
 use std::collections::VecDeque;
-use std::fmt::Display;
-use std::time::Duration;
 
-use axum::extract::ws::Message;
-use futures::Sink;
-use futures::stream::select;
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::subjects;
-use switchboard_contracts::v1::{AgentQuery, AgentView, TranscriptPage, TranscriptQuery};
+use switchboard_contracts::v1::{AgentQuery, AgentView};
 
 use super::identity::AgentIdentity;
-use super::session::{Effect, Fetch};
-use super::socket::{Closed, Shell, Watched, epoch_ms};
+use super::session::Effect;
+use super::socket::{AgentSocket, Watched};
+use crate::socket::conversation::{
+    ConversationFeed, RPC_TIMEOUT, publish_typing, read_transcript, subject_of,
+};
+use crate::socket::epoch_ms;
+use crate::socket::shell::{Closed, FrameSink, Outbox};
 
-/// How long the router's view and a transcript read may take.
-const RPC_TIMEOUT: Duration = Duration::from_secs(5);
-
-impl<S> Shell<S>
-where
-    S: Sink<Message> + Unpin,
-    S::Error: Display,
-{
+impl AgentSocket {
     /// Performs effects in order; an effect's answer is decided on and its
     /// follow-ups performed before the rest of the queue.
-    pub(super) async fn perform(&mut self, effects: Vec<Effect>) -> Result<(), Closed> {
+    pub(super) async fn perform_effects<S: FrameSink>(
+        &mut self,
+        out: &mut Outbox<S>,
+        effects: Vec<Effect>,
+    ) -> Result<(), Closed> {
         let mut queue = VecDeque::from(effects);
         while let Some(effect) = queue.pop_front() {
             let follow_up = match effect {
                 Effect::Send(frame) => {
-                    self.send(&frame).await?;
+                    out.send(&frame).await?;
                     Vec::new()
                 }
                 Effect::Authenticate(token) => {
@@ -73,7 +70,13 @@ where
                     Vec::new()
                 }
                 Effect::Fetch(fetch) => {
-                    let page = self.fetch(&fetch).await;
+                    let page = match self.tenant() {
+                        Some(tenant) => {
+                            let bus = &self.state.bus;
+                            read_transcript(bus, tenant, fetch.conversation, fetch.after_seq).await
+                        }
+                        None => None,
+                    };
                     self.session.on_page(fetch, page, epoch_ms())
                 }
                 Effect::Route(input) => {
@@ -113,13 +116,8 @@ where
                     }
                 }
                 Effect::Typing(event) => {
-                    if let Some(subject) =
-                        self.conversation_subject(&event.conversation, subjects::typing)
-                    {
-                        // Typing is best effort: a lost indicator clears itself.
-                        if let Err(error) = self.state.bus.publish_core(subject, &event).await {
-                            tracing::debug!(%error, "typing publish failed");
-                        }
+                    if let Some(tenant) = self.tenant() {
+                        publish_typing(&self.state.bus, tenant, &event).await;
                     }
                     Vec::new()
                 }
@@ -140,8 +138,7 @@ where
         conversation: &str,
         build: fn(TenantId, ConversationId) -> String,
     ) -> Option<String> {
-        let conversation = conversation.parse::<ConversationId>().ok()?;
-        Some(build(self.tenant()?, conversation))
+        subject_of(self.tenant()?, conversation, build)
     }
 
     async fn listen(&mut self) -> Result<(), async_nats::SubscribeError> {
@@ -189,40 +186,12 @@ where
         if self.watched.iter().any(|w| w.id == conversation) {
             return Ok(());
         }
-        let client = &self.state.bus.client;
-        let events = client
-            .subscribe(subjects::event(tenant, conversation))
-            .await?;
-        let typing_subject = subjects::typing(tenant, conversation);
-        let typing = client.subscribe(typing_subject.clone()).await?;
+        let feed =
+            ConversationFeed::subscribe(&self.state.bus.client, tenant, conversation).await?;
         self.watched.push(Watched {
             id: conversation,
-            typing_subject,
-            messages: select(events, typing),
+            feed,
         });
         Ok(())
-    }
-
-    async fn fetch(&self, fetch: &Fetch) -> Option<TranscriptPage> {
-        let tenant = self.tenant()?;
-        let query = TranscriptQuery {
-            tenant: tenant.to_string(),
-            conversation: fetch.conversation.to_string(),
-            after_seq: fetch.after_seq,
-            limit: 0,
-            tail: false,
-        };
-        match self
-            .state
-            .bus
-            .request::<TranscriptPage>(subjects::transcript_rpc(tenant), &query, RPC_TIMEOUT)
-            .await
-        {
-            Ok(page) => Some(page),
-            Err(error) => {
-                tracing::warn!(%error, "transcript read failed");
-                None
-            }
-        }
     }
 }

@@ -1,0 +1,89 @@
+//! A client frame's way in, the same for both sockets: the per-connection
+//! rate limit first (a dropped frame costs nothing more), then the size cap,
+//! then parsing. Whatever is refused becomes the [`WsError`] to answer with;
+//! the socket lives on.
+
+use std::time::Instant;
+
+use super::MAX_FRAME_BYTES;
+use super::client_frame::ParseFrame;
+use super::error::WsError;
+use super::rate::TokenBucket;
+
+#[derive(Debug, Clone)]
+pub struct Intake {
+    bucket: TokenBucket,
+}
+
+impl Intake {
+    /// Admits `frames_per_second` on average, bursts up to twice that.
+    pub fn new(frames_per_second: u32, now: Instant) -> Self {
+        Self {
+            bucket: TokenBucket::new(frames_per_second, now),
+        }
+    }
+
+    /// A text frame, parsed, or the error to answer it with.
+    pub fn text<F: ParseFrame>(&mut self, text: &str, now: Instant) -> Result<F, WsError> {
+        if !self.bucket.try_take(now) {
+            return Err(WsError::rate_limited());
+        }
+        if text.len() > MAX_FRAME_BYTES {
+            return Err(WsError::invalid("frame too large: at most 16 KiB"));
+        }
+        F::parse(text).map_err(|error| WsError::invalid(error.0))
+    }
+
+    /// A binary frame: the protocol is JSON text only, so always an error.
+    pub fn binary(&mut self, now: Instant) -> WsError {
+        if !self.bucket.try_take(now) {
+            return WsError::rate_limited();
+        }
+        WsError::invalid("binary frames are not accepted; send JSON text frames")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::socket::client_frame::{Fields, FrameError};
+
+    /// A frame that is any JSON object with a `type`.
+    #[derive(Debug)]
+    struct Typed(String);
+
+    impl ParseFrame for Typed {
+        fn parse(text: &str) -> Result<Self, FrameError> {
+            Fields::parse(text).map(|f| Typed(f.kind))
+        }
+    }
+
+    #[test]
+    fn a_well_formed_frame_is_parsed_and_a_malformed_one_is_named_invalid() {
+        let mut intake = Intake::new(10, Instant::now());
+        let frame: Typed = intake.text(r#"{"type":"end"}"#, Instant::now()).unwrap();
+        assert_eq!(frame.0, "end");
+        let refused = intake.text::<Typed>("nope", Instant::now()).unwrap_err();
+        assert_eq!(refused.code(), "invalid");
+        assert!(refused.message().contains("not valid JSON"));
+    }
+
+    #[test]
+    fn an_oversized_frame_is_refused_before_it_is_parsed() {
+        let mut intake = Intake::new(10, Instant::now());
+        let text = format!(r#"{{"type":"{}"}}"#, "x".repeat(MAX_FRAME_BYTES));
+        let refused = intake.text::<Typed>(&text, Instant::now()).unwrap_err();
+        assert_eq!(refused.message(), "frame too large: at most 16 KiB");
+    }
+
+    #[test]
+    fn frames_beyond_the_burst_are_rate_limited_whatever_their_kind() {
+        let now = Instant::now();
+        let mut intake = Intake::new(1, now);
+        assert!(intake.text::<Typed>(r#"{"type":"a"}"#, now).is_ok());
+        assert_eq!(intake.binary(now).code(), "invalid");
+        assert_eq!(intake.binary(now).code(), "rate_limited");
+        let refused = intake.text::<Typed>(r#"{"type":"a"}"#, now).unwrap_err();
+        assert_eq!(refused.code(), "rate_limited");
+    }
+}

@@ -26,7 +26,7 @@ use super::{availability_name, session_events};
 use crate::api::render::rfc3339_ms;
 use crate::error::ApiError;
 use crate::socket::error::WsError;
-use crate::socket::intake::Intake;
+use crate::socket::intake::{ClientSession, Intake};
 
 pub use crate::socket::Now;
 
@@ -107,6 +107,38 @@ pub(super) fn send(frame: impl Into<ServerFrame>) -> Vec<Effect> {
     vec![Effect::Send(frame.into())]
 }
 
+impl ClientSession for AgentSession {
+    type Frame = AgentClientFrame;
+    type Effect = Effect;
+
+    fn intake(&mut self) -> &mut Intake {
+        &mut self.intake
+    }
+
+    fn refuse(error: WsError) -> Effect {
+        Effect::Send(error.into())
+    }
+
+    /// A well-formed client frame.
+    fn on_client_frame(&mut self, frame: AgentClientFrame, now: Now) -> Vec<Effect> {
+        let AgentClientFrame::Hello { token } = frame else {
+            return match self.identity.clone() {
+                Some(identity) => self.after_hello(&identity, frame, now),
+                None => send(WsError::HelloRequired),
+            };
+        };
+        if self.identity.is_some() {
+            return send(WsError::invalid(
+                "type: hello was already accepted on this socket",
+            ));
+        }
+        match token {
+            Some(token) => vec![Effect::Authenticate(token)],
+            None => send(WsError::unauthorized("token: is required")),
+        }
+    }
+}
+
 impl AgentSession {
     pub fn new(frames_per_second: u32, now: Instant) -> Self {
         Self {
@@ -132,38 +164,6 @@ impl AgentSession {
     /// The conversations this socket holds.
     pub fn held(&self) -> impl Iterator<Item = &ConversationId> {
         self.held.keys()
-    }
-
-    /// A binary frame: the protocol is JSON text only.
-    pub fn on_binary_frame(&mut self, now: Now) -> Vec<Effect> {
-        send(self.intake.binary(now.instant))
-    }
-
-    /// A text frame from the client.
-    pub fn on_client_text(&mut self, text: &str, now: Now) -> Vec<Effect> {
-        match self.intake.text::<AgentClientFrame>(text, now.instant) {
-            Ok(frame) => self.on_client_frame(frame, now),
-            Err(error) => send(error),
-        }
-    }
-
-    /// A well-formed client frame.
-    pub fn on_client_frame(&mut self, frame: AgentClientFrame, now: Now) -> Vec<Effect> {
-        let AgentClientFrame::Hello { token } = frame else {
-            return match self.identity.clone() {
-                Some(identity) => self.after_hello(&identity, frame, now),
-                None => send(WsError::HelloRequired),
-            };
-        };
-        if self.identity.is_some() {
-            return send(WsError::invalid(
-                "type: hello was already accepted on this socket",
-            ));
-        }
-        match token {
-            Some(token) => vec![Effect::Authenticate(token)],
-            None => send(WsError::unauthorized("token: is required")),
-        }
     }
 
     /// The token resolved (or not). A refused `hello` leaves the socket

@@ -15,9 +15,9 @@ use futures::{Stream, StreamExt};
 use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::v1::AgentEvent;
 
-use super::session::{AgentSession, Effect, Now};
+use super::session::{AgentSession, Effect};
 use crate::socket::conversation::{ConversationFeed, FeedItem, decode};
-use crate::socket::shell::{self, FrameSink, Meters};
+use crate::socket::shell::{self, Closed, FollowUp, FrameSink, Meters, Outbox};
 use crate::state::AppState;
 
 /// One held conversation's subscriptions.
@@ -76,14 +76,11 @@ where
 
 impl shell::SocketSession for AgentSocket {
     type Effect = Effect;
+    type Session = AgentSession;
     type Delivery = Delivery;
 
-    fn on_text(&mut self, text: &str, now: Now) -> Vec<Effect> {
-        self.session.on_client_text(text, now)
-    }
-
-    fn on_binary(&mut self, now: Now) -> Vec<Effect> {
-        self.session.on_binary_frame(now)
+    fn session(&mut self) -> &mut AgentSession {
+        &mut self.session
     }
 
     /// Picks up a change of the agent's name or spaces made while the
@@ -149,9 +146,9 @@ impl shell::SocketSession for AgentSocket {
 
     async fn perform<S: FrameSink>(
         &mut self,
-        out: &mut shell::Outbox<S>,
-        effects: Vec<Effect>,
-    ) -> Result<(), shell::Closed> {
-        self.perform_effects(out, effects).await
+        out: &mut Outbox<S>,
+        effect: Effect,
+    ) -> Result<FollowUp<Effect>, Closed> {
+        self.perform_effect(out, effect).await
     }
 }

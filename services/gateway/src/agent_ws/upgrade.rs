@@ -6,10 +6,10 @@
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::socket;
-use crate::socket::upgrade::{accept, require};
+use crate::socket::upgrade::accept;
 use crate::state::AppState;
 
 /// The largest frame the server may have waiting to be written: a welcome
@@ -20,10 +20,6 @@ pub async fn agent_socket(
     State(state): State<AppState>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    let upgrade = match require(upgrade) {
-        Ok(upgrade) => upgrade,
-        Err(refusal) => return refusal.into_response(),
-    };
     // Filled in once `hello` names the agent.
     let span = tracing::info_span!(
         "agent_socket",

@@ -1,14 +1,14 @@
 //! A client frame's way in, the same for both sockets: the per-connection
 //! rate limit first (a dropped frame costs nothing more), then the size cap,
 //! then parsing. Whatever is refused becomes the [`WsError`] to answer with;
-//! the socket lives on.
+//! the socket lives on. [`ClientSession`] is a session's side of it.
 
 use std::time::Instant;
 
-use super::MAX_FRAME_BYTES;
 use super::client_frame::ParseFrame;
 use super::error::WsError;
 use super::rate::TokenBucket;
+use super::{MAX_FRAME_BYTES, Now};
 
 #[derive(Debug, Clone)]
 pub struct Intake {
@@ -40,6 +40,34 @@ impl Intake {
             return WsError::rate_limited();
         }
         WsError::invalid("binary frames are not accepted; send JSON text frames")
+    }
+}
+
+/// A session as its client frames see it: what they parse into, what a
+/// well-formed one does, and how a refused one is answered.
+pub trait ClientSession {
+    type Frame: ParseFrame;
+    type Effect;
+
+    fn intake(&mut self) -> &mut Intake;
+
+    /// A well-formed client frame.
+    fn on_client_frame(&mut self, frame: Self::Frame, now: Now) -> Vec<Self::Effect>;
+
+    /// The effect that answers a refused frame (an `error` frame).
+    fn refuse(error: WsError) -> Self::Effect;
+
+    /// A text frame from the client.
+    fn on_client_text(&mut self, text: &str, now: Now) -> Vec<Self::Effect> {
+        match self.intake().text::<Self::Frame>(text, now.instant) {
+            Ok(frame) => self.on_client_frame(frame, now),
+            Err(error) => vec![Self::refuse(error)],
+        }
+    }
+
+    /// A binary frame from the client.
+    fn on_binary_frame(&mut self, now: Now) -> Vec<Self::Effect> {
+        vec![Self::refuse(self.intake().binary(now.instant))]
     }
 }
 

@@ -11,6 +11,7 @@
 //! open sockets. Generic over `Sink`/`Stream` (the axum `testing-websockets`
 //! pattern), so it runs on channels in tests.
 
+use std::collections::VecDeque;
 use std::fmt::Display;
 use std::future::Future;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::Now;
+use super::intake::ClientSession;
 use super::server_frame::OutgoingFrame;
 use crate::state::Counters;
 
@@ -43,18 +45,16 @@ pub trait FrameSink: Sink<Message> + Unpin + Send {}
 
 impl<S: Sink<Message> + Unpin + Send> FrameSink for S {}
 
-/// One socket's session, plugged into the shell: its decisions on client
-/// frames and bus deliveries are effects, which it then performs itself
-/// (publishes, subscriptions, reads), sending frames through the [`Outbox`].
+/// One socket's session, plugged into the shell: the [`ClientSession`]
+/// deciding on client frames, what the socket listens to on the bus, and
+/// how it performs effects (publishes, subscriptions, reads), sending
+/// frames through the [`Outbox`].
 pub trait SocketSession: Send {
     type Effect: Send;
+    type Session: ClientSession<Effect = Self::Effect> + Send;
     type Delivery: Send;
 
-    /// A text frame from the client.
-    fn on_text(&mut self, text: &str, now: Now) -> Vec<Self::Effect>;
-
-    /// A binary frame from the client.
-    fn on_binary(&mut self, now: Now) -> Vec<Self::Effect>;
+    fn session(&mut self) -> &mut Self::Session;
 
     /// Picks up configuration changed while the socket is open; called
     /// before a text frame, at most every [`RELOAD_EVERY`].
@@ -67,12 +67,64 @@ pub trait SocketSession: Send {
     /// What a delivery means; `Err(reason)` closes the socket with it.
     fn on_delivery(&mut self, delivery: Self::Delivery) -> Result<Vec<Self::Effect>, &'static str>;
 
-    /// Performs effects in order; `Err` when the socket must stop.
+    /// Performs one effect; `Err` when the socket must stop.
     fn perform<S: FrameSink>(
         &mut self,
         out: &mut Outbox<S>,
-        effects: Vec<Self::Effect>,
-    ) -> impl Future<Output = Result<(), Closed>> + Send;
+        effect: Self::Effect,
+    ) -> impl Future<Output = Result<FollowUp<Self::Effect>, Closed>> + Send;
+}
+
+/// What performing an effect leads to: the session's decision on its
+/// answer (a transcript page, a failure), performed before the rest.
+pub struct FollowUp<E> {
+    effects: Vec<E>,
+    /// Whether what was queued behind the effect must not happen any more
+    /// (it depended on a subscription that failed).
+    drop_queued: bool,
+}
+
+impl<E> FollowUp<E> {
+    /// Nothing more to do for this effect.
+    pub fn done() -> Self {
+        Self::then(Vec::new())
+    }
+
+    /// `effects` next, then the rest of the queue.
+    pub fn then(effects: Vec<E>) -> Self {
+        Self {
+            effects,
+            drop_queued: false,
+        }
+    }
+
+    /// `effects` instead of the rest of the queue.
+    pub fn instead(effects: Vec<E>) -> Self {
+        Self {
+            effects,
+            drop_queued: true,
+        }
+    }
+}
+
+/// Performs effects in order; an effect's follow-ups go before the rest of
+/// the queue, so a chain such as `hello` → `welcome` runs as one input.
+async fn perform_all<S: FrameSink, T: SocketSession>(
+    socket: &mut T,
+    out: &mut Outbox<S>,
+    effects: Vec<T::Effect>,
+) -> Result<(), Closed> {
+    let mut queue = VecDeque::from(effects);
+    while let Some(effect) = queue.pop_front() {
+        let follow_up = socket.perform(out, effect).await?;
+        if follow_up.drop_queued {
+            queue.clear();
+        }
+        for effect in follow_up.effects.into_iter().rev() {
+            queue.push_front(effect);
+        }
+    }
+    Ok(())
 }
 
 /// The gateway's meters a socket moves.
@@ -151,7 +203,7 @@ impl Drop for OpenSocket {
 pub async fn run<S, R, E, T>(
     sink: S,
     mut stream: R,
-    mut session: T,
+    mut socket: T,
     meters: Meters,
     shutdown: CancellationToken,
 ) where
@@ -180,13 +232,13 @@ pub async fn run<S, R, E, T>(
                         meters.frames_in.inc();
                         if last_reload.elapsed() >= RELOAD_EVERY {
                             last_reload = Instant::now();
-                            session.reload();
+                            socket.reload();
                         }
-                        session.on_text(text.as_str(), Now::current())
+                        socket.session().on_client_text(text.as_str(), Now::current())
                     }
                     Some(Ok(Message::Binary(_))) => {
                         meters.frames_in.inc();
-                        session.on_binary(Now::current())
+                        socket.session().on_binary_frame(Now::current())
                     }
                     // axum answers pings itself; a pong only proves the
                     // client is there.
@@ -202,10 +254,10 @@ pub async fn run<S, R, E, T>(
                     None => return,
                 };
                 last_heard = Instant::now();
-                session.perform(&mut out, effects).await
+                perform_all(&mut socket, &mut out, effects).await
             }
-            delivery = session.next_delivery() => match session.on_delivery(delivery) {
-                Ok(effects) => session.perform(&mut out, effects).await,
+            delivery = socket.next_delivery() => match socket.on_delivery(delivery) {
+                Ok(effects) => perform_all(&mut socket, &mut out, effects).await,
                 Err(reason) => {
                     out.close(reason).await;
                     return;

@@ -19,10 +19,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::Now;
 use super::client_frame::{Fields, FrameError, ParseFrame};
-use super::intake::Intake;
+use super::error::WsError;
+use super::intake::{ClientSession, Intake};
 use super::server_frame::OutgoingFrame;
 use super::shell::{
-    self, Closed, FrameSink, GOING_AWAY, Meters, Outbox, PING_EVERY, RELOAD_EVERY, SocketSession,
+    self, Closed, FollowUp, FrameSink, GOING_AWAY, Meters, Outbox, PING_EVERY, RELOAD_EVERY,
+    SocketSession,
 };
 
 /// A client frame of the probe: any JSON object with a `type`.
@@ -53,32 +55,42 @@ enum BusInput {
     Lost,
 }
 
+/// Echoes the type of every well-formed frame.
+struct Echo(Intake);
+
+impl ClientSession for Echo {
+    type Frame = Typed;
+    type Effect = ProbeFrame;
+
+    fn intake(&mut self) -> &mut Intake {
+        &mut self.0
+    }
+
+    fn on_client_frame(&mut self, Typed(kind): Typed, _: Now) -> Vec<ProbeFrame> {
+        vec![ProbeFrame::Echo { kind }]
+    }
+
+    fn refuse(error: WsError) -> ProbeFrame {
+        ProbeFrame::Error {
+            code: error.code().to_owned(),
+            message: error.message(),
+        }
+    }
+}
+
 struct Probe {
-    intake: Intake,
+    echo: Echo,
     bus: mpsc::UnboundedReceiver<BusInput>,
     reloads: Arc<AtomicUsize>,
 }
 
-fn error_frame(error: super::error::WsError) -> ProbeFrame {
-    ProbeFrame::Error {
-        code: error.code().to_owned(),
-        message: error.message(),
-    }
-}
-
 impl SocketSession for Probe {
     type Effect = ProbeFrame;
+    type Session = Echo;
     type Delivery = BusInput;
 
-    fn on_text(&mut self, text: &str, now: Now) -> Vec<ProbeFrame> {
-        vec![match self.intake.text::<Typed>(text, now.instant) {
-            Ok(Typed(kind)) => ProbeFrame::Echo { kind },
-            Err(error) => error_frame(error),
-        }]
-    }
-
-    fn on_binary(&mut self, now: Now) -> Vec<ProbeFrame> {
-        vec![error_frame(self.intake.binary(now.instant))]
+    fn session(&mut self) -> &mut Echo {
+        &mut self.echo
     }
 
     fn reload(&mut self) {
@@ -102,12 +114,10 @@ impl SocketSession for Probe {
     async fn perform<S: FrameSink>(
         &mut self,
         out: &mut Outbox<S>,
-        effects: Vec<ProbeFrame>,
-    ) -> Result<(), Closed> {
-        for frame in effects {
-            out.send(&frame).await?;
-        }
-        Ok(())
+        frame: ProbeFrame,
+    ) -> Result<FollowUp<ProbeFrame>, Closed> {
+        out.send(&frame).await?;
+        Ok(FollowUp::done())
     }
 }
 
@@ -135,7 +145,7 @@ impl Harness {
         let (bus, deliveries) = mpsc::unbounded_channel();
         let reloads = Arc::new(AtomicUsize::new(0));
         let probe = Probe {
-            intake: Intake::new(1000, std::time::Instant::now()),
+            echo: Echo(Intake::new(1000, std::time::Instant::now())),
             bus: deliveries,
             reloads: reloads.clone(),
         };

@@ -8,7 +8,7 @@ use std::future::Future;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use futures::stream::{SplitSink, SplitStream};
 use switchboard_runtime::shutdown::Shutdown;
@@ -21,18 +21,12 @@ const READ_BUFFER_BYTES: usize = 1024;
 /// Frames are written as soon as they are sent (no batching buffer).
 const WRITE_BUFFER_BYTES: usize = 0;
 
-/// The upgrade, or the contract's error for a request that is not one.
-pub fn require(
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-) -> Result<WebSocketUpgrade, ApiError> {
-    upgrade.map_err(|_| ApiError::BadRequest("this endpoint needs a WebSocket upgrade".into()))
-}
-
 /// Completes the upgrade and runs the socket in `span`, tracked by the
-/// server's `shutdown`. `max_write_buffer` is the largest frame the socket
-/// may have waiting to be written.
+/// server's `shutdown`; a request that is not an upgrade gets the contract's
+/// error. `max_write_buffer` is the largest frame the socket may have
+/// waiting to be written.
 pub fn accept<F, Fut>(
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     shutdown: &Shutdown,
     max_write_buffer: usize,
     span: Span,
@@ -42,6 +36,10 @@ where
     F: FnOnce(SplitSink<WebSocket, Message>, SplitStream<WebSocket>) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    let Ok(upgrade) = upgrade else {
+        return ApiError::BadRequest("this endpoint needs a WebSocket upgrade".into())
+            .into_response();
+    };
     let tracker = shutdown.tracker().clone();
     upgrade
         .read_buffer_size(READ_BUFFER_BYTES)

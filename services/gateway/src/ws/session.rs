@@ -16,7 +16,7 @@ use switchboard_contracts::v1::{
 use super::client_frame::ClientFrame;
 use super::context::WidgetContext;
 use super::server_frame::{ServerFrame, WsError};
-use crate::socket::intake::Intake;
+use crate::socket::intake::{ClientSession, Intake};
 
 pub use crate::socket::Now;
 
@@ -91,6 +91,30 @@ pub(super) fn send(frame: impl Into<ServerFrame>) -> Vec<Effect> {
     vec![Effect::Send(frame.into())]
 }
 
+impl ClientSession for CustomerSession {
+    type Frame = ClientFrame;
+    type Effect = Effect;
+
+    fn intake(&mut self) -> &mut Intake {
+        &mut self.intake
+    }
+
+    fn refuse(error: WsError) -> Effect {
+        Effect::Send(error.into())
+    }
+
+    /// A well-formed client frame.
+    fn on_client_frame(&mut self, frame: ClientFrame, now: Now) -> Vec<Effect> {
+        match frame {
+            ClientFrame::Hello { token, resume } => self.on_hello(token, resume),
+            frame => match self.customer.clone() {
+                Some(customer) => self.after_hello(&customer, frame, now),
+                None => send(WsError::HelloRequired),
+            },
+        }
+    }
+}
+
 impl CustomerSession {
     pub fn new(ctx: WidgetContext, frames_per_second: u32, now: Instant) -> Self {
         Self {
@@ -109,30 +133,6 @@ impl CustomerSession {
 
     pub fn attached(&self) -> Option<&Attached> {
         self.conversation.as_ref()
-    }
-
-    /// A binary frame: the protocol is JSON text only.
-    pub fn on_binary_frame(&mut self, now: Now) -> Vec<Effect> {
-        send(self.intake.binary(now.instant))
-    }
-
-    /// A text frame from the client.
-    pub fn on_client_text(&mut self, text: &str, now: Now) -> Vec<Effect> {
-        match self.intake.text::<ClientFrame>(text, now.instant) {
-            Ok(frame) => self.on_client_frame(frame, now),
-            Err(error) => send(error),
-        }
-    }
-
-    /// A well-formed client frame.
-    pub fn on_client_frame(&mut self, frame: ClientFrame, now: Now) -> Vec<Effect> {
-        match frame {
-            ClientFrame::Hello { token, resume } => self.on_hello(token, resume),
-            frame => match self.customer.clone() {
-                Some(customer) => self.after_hello(&customer, frame, now),
-                None => send(WsError::HelloRequired),
-            },
-        }
     }
 
     fn after_hello(&mut self, customer: &Customer, frame: ClientFrame, now: Now) -> Vec<Effect> {

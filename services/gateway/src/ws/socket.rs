@@ -12,9 +12,9 @@ use futures::{Stream, StreamExt};
 use switchboard_contracts::v1::QueuePosition;
 
 use super::context::WidgetContext;
-use super::session::{CustomerSession, Effect, Now};
+use super::session::{CustomerSession, Effect};
 use crate::socket::conversation::{ConversationFeed, FeedItem, decode};
-use crate::socket::shell::{self, FrameSink, Meters};
+use crate::socket::shell::{self, Closed, FollowUp, FrameSink, Meters, Outbox};
 use crate::state::AppState;
 
 /// The attached conversation's core subscriptions: its events and typing,
@@ -64,42 +64,13 @@ where
     shell::run(sink, stream, socket, meters, shutdown).await;
 }
 
-/// The next message of the attached conversation; pending while unattached.
-async fn next_delivery(attached: &mut Option<Subscriptions>) -> Delivery {
-    let Some(Subscriptions { feed, queue }) = attached else {
-        return std::future::pending().await;
-    };
-    let next_position = async {
-        match queue {
-            Some(queue) => queue.next().await,
-            None => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        item = feed.next() => match item {
-            Some(Some(item)) => Delivery::Feed(item),
-            Some(None) => Delivery::Skipped,
-            None => Delivery::Ended,
-        },
-        // A queue subscription that ended only loses positions; the
-        // conversation itself goes on.
-        Some(message) = next_position => match decode(message, "queue position") {
-            Some(position) => Delivery::Queue(position),
-            None => Delivery::Skipped,
-        },
-    }
-}
-
 impl shell::SocketSession for CustomerSocket {
     type Effect = Effect;
+    type Session = CustomerSession;
     type Delivery = Delivery;
 
-    fn on_text(&mut self, text: &str, now: Now) -> Vec<Effect> {
-        self.session.on_client_text(text, now)
-    }
-
-    fn on_binary(&mut self, now: Now) -> Vec<Effect> {
-        self.session.on_binary_frame(now)
+    fn session(&mut self) -> &mut CustomerSession {
+        &mut self.session
     }
 
     /// Picks up configuration changes (support mode, access, secrets) made
@@ -110,8 +81,30 @@ impl shell::SocketSession for CustomerSocket {
         }
     }
 
+    /// The next message of the attached conversation; pending while unattached.
     async fn next_delivery(&mut self) -> Delivery {
-        next_delivery(&mut self.attached).await
+        let Some(Subscriptions { feed, queue }) = &mut self.attached else {
+            return std::future::pending().await;
+        };
+        let next_position = async {
+            match queue {
+                Some(queue) => queue.next().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            item = feed.next() => match item {
+                Some(Some(item)) => Delivery::Feed(item),
+                Some(None) => Delivery::Skipped,
+                None => Delivery::Ended,
+            },
+            // A queue subscription that ended only loses positions; the
+            // conversation itself goes on.
+            Some(message) = next_position => match decode(message, "queue position") {
+                Some(position) => Delivery::Queue(position),
+                None => Delivery::Skipped,
+            },
+        }
     }
 
     fn on_delivery(&mut self, delivery: Delivery) -> Result<Vec<Effect>, &'static str> {
@@ -129,9 +122,9 @@ impl shell::SocketSession for CustomerSocket {
 
     async fn perform<S: FrameSink>(
         &mut self,
-        out: &mut shell::Outbox<S>,
-        effects: Vec<Effect>,
-    ) -> Result<(), shell::Closed> {
-        self.perform_effects(out, effects).await
+        out: &mut Outbox<S>,
+        effect: Effect,
+    ) -> Result<FollowUp<Effect>, Closed> {
+        self.perform_effect(out, effect).await
     }
 }

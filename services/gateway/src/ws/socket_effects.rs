@@ -1,10 +1,8 @@
 //! How the customer socket performs its session's effects: sends, the
 //! conversation's subscriptions (its queue position included), durable
 //! command publishes, typing on core NATS and transcript reads. Effects that
-//! produce an answer feed it back to the session at once, before the rest of
-//! the queue.
-
-use std::collections::VecDeque;
+//! produce an answer feed it back to the session at once; the shell performs
+//! what it decides before the rest of the queue.
 
 use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::subjects;
@@ -12,90 +10,75 @@ use switchboard_contracts::subjects;
 use super::session::Effect;
 use super::socket::{CustomerSocket, Subscriptions};
 use crate::socket::conversation::{ConversationFeed, publish_typing, read_transcript, subject_of};
-use crate::socket::shell::{Closed, FrameSink, Outbox};
+use crate::socket::shell::{Closed, FollowUp, FrameSink, Outbox};
 
 impl CustomerSocket {
-    /// Performs effects in order; effects that produce an answer (a
-    /// transcript read, a failure) feed it back to the session and perform
-    /// what it decides next, before the rest of the queue.
-    pub(super) async fn perform_effects<S: FrameSink>(
+    /// Performs one effect; what the session decides on its answer (a
+    /// transcript page, a failure) is performed next.
+    pub(super) async fn perform_effect<S: FrameSink>(
         &mut self,
         out: &mut Outbox<S>,
-        effects: Vec<Effect>,
-    ) -> Result<(), Closed> {
+        effect: Effect,
+    ) -> Result<FollowUp<Effect>, Closed> {
         let tenant = self.session.ctx.tenant;
-        let mut queue = VecDeque::from(effects);
-        while let Some(effect) = queue.pop_front() {
-            let follow_up = match effect {
-                Effect::Send(frame) => {
-                    out.send(&frame).await?;
-                    Vec::new()
-                }
-                Effect::Attach(conversation) => match self.subscribe(conversation).await {
-                    Ok(subscriptions) => {
-                        self.attached = Some(subscriptions);
-                        Vec::new()
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "subscribing to a conversation failed");
-                        // Whatever was queued for the conversation must not happen.
-                        queue.clear();
-                        self.session.on_attach_failed()
-                    }
-                },
-                Effect::Detach => {
-                    self.attached = None;
-                    Vec::new()
-                }
-                Effect::WatchQueue(conversation) => {
-                    self.watch_queue(conversation).await;
-                    Vec::new()
-                }
-                // The position subscription lives as long as the attachment:
-                // dropping it on leaving the queue would reopen the race for
-                // the next handoff of the same conversation.
-                Effect::UnwatchQueue => Vec::new(),
-                Effect::Publish(command) => {
-                    // The session only builds commands for ids it made, so
-                    // the subject always resolves.
-                    let Some(subject) =
-                        subject_of(tenant, &command.conversation, subjects::command)
-                    else {
-                        continue;
-                    };
-                    match self
-                        .state
-                        .bus
-                        .publish_durable(subject, &command.command_id, &command)
-                        .await
-                    {
-                        Ok(_) => Vec::new(),
-                        Err(error) => {
-                            tracing::warn!(%error, "publishing a customer command failed");
-                            self.session.on_publish_failed(&command.command_id)
-                        }
-                    }
-                }
-                Effect::Typing(event) => {
-                    publish_typing(&self.state.bus, tenant, &event).await;
-                    Vec::new()
-                }
-                Effect::Fetch(fetch) => {
-                    let page = read_transcript(
-                        &self.state.bus,
-                        tenant,
-                        fetch.conversation,
-                        fetch.after_seq,
-                    )
-                    .await;
-                    self.session.on_page(fetch, page)
-                }
-            };
-            for effect in follow_up.into_iter().rev() {
-                queue.push_front(effect);
+        Ok(match effect {
+            Effect::Send(frame) => {
+                out.send(&frame).await?;
+                FollowUp::done()
             }
-        }
-        Ok(())
+            Effect::Attach(conversation) => match self.subscribe(conversation).await {
+                Ok(subscriptions) => {
+                    self.attached = Some(subscriptions);
+                    FollowUp::done()
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "subscribing to a conversation failed");
+                    // Whatever was queued for the conversation must not happen.
+                    FollowUp::instead(self.session.on_attach_failed())
+                }
+            },
+            Effect::Detach => {
+                self.attached = None;
+                FollowUp::done()
+            }
+            Effect::WatchQueue(conversation) => {
+                self.watch_queue(conversation).await;
+                FollowUp::done()
+            }
+            // The position subscription lives as long as the attachment:
+            // dropping it on leaving the queue would reopen the race for
+            // the next handoff of the same conversation.
+            Effect::UnwatchQueue => FollowUp::done(),
+            Effect::Publish(command) => {
+                // The session only builds commands for ids it made, so the
+                // subject always resolves.
+                let Some(subject) = subject_of(tenant, &command.conversation, subjects::command)
+                else {
+                    return Ok(FollowUp::done());
+                };
+                let published = self
+                    .state
+                    .bus
+                    .publish_durable(subject, &command.command_id, &command)
+                    .await;
+                match published {
+                    Ok(_) => FollowUp::done(),
+                    Err(error) => {
+                        tracing::warn!(%error, "publishing a customer command failed");
+                        FollowUp::then(self.session.on_publish_failed(&command.command_id))
+                    }
+                }
+            }
+            Effect::Typing(event) => {
+                publish_typing(&self.state.bus, tenant, &event).await;
+                FollowUp::done()
+            }
+            Effect::Fetch(fetch) => {
+                let (conversation, after_seq) = (fetch.conversation, fetch.after_seq);
+                let page = read_transcript(&self.state.bus, tenant, conversation, after_seq).await;
+                FollowUp::then(self.session.on_page(fetch, page))
+            }
+        })
     }
 
     async fn subscribe(

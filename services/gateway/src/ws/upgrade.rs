@@ -18,7 +18,7 @@ use switchboard_contracts::v1::WidgetKind;
 use super::context::WidgetContext;
 use super::{origin, socket};
 use crate::error::ApiError;
-use crate::socket::upgrade::{accept, require};
+use crate::socket::upgrade::accept;
 use crate::state::AppState;
 
 /// The largest frame the server may have waiting to be written; a resumed
@@ -39,10 +39,6 @@ pub async fn customer_socket(
     let ctx = match admit(&state, query, &headers).await {
         Ok(ctx) => ctx,
         Err(error) => return error.into_response(),
-    };
-    let upgrade = match require(upgrade) {
-        Ok(upgrade) => upgrade,
-        Err(refusal) => return refusal.into_response(),
     };
     let span = tracing::info_span!("customer_socket", tenant = %ctx.tenant, widget = %ctx.widget);
     let shutdown = state.shutdown.clone();

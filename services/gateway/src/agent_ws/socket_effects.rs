@@ -13,7 +13,7 @@ use super::identity::AgentIdentity;
 use super::session::Effect;
 use super::socket::{AgentSocket, Watched};
 use crate::socket::conversation::{
-    ConversationFeed, RPC_TIMEOUT, publish_typing, read_transcript, subject_of,
+    ConversationFeed, RPC_TIMEOUT, publish_command, publish_typing, read_transcript,
 };
 use crate::socket::epoch_ms;
 use crate::socket::shell::{Closed, FollowUp, FrameSink, Outbox};
@@ -93,18 +93,11 @@ impl AgentSocket {
                 }
             }
             Effect::Publish(command) => {
-                let Some(subject) =
-                    self.conversation_subject(&command.conversation, subjects::command)
-                else {
+                let Some(tenant) = self.tenant() else {
                     return Ok(FollowUp::done());
                 };
-                let published = self
-                    .state
-                    .bus
-                    .publish_durable(subject, &command.command_id, &command)
-                    .await;
-                match published {
-                    Ok(_) => Vec::new(),
+                match publish_command(&self.state.bus, tenant, &command).await {
+                    Ok(()) => Vec::new(),
                     Err(error) => {
                         tracing::warn!(%error, "publishing an agent command failed");
                         self.session.on_publish_failed(&command)
@@ -123,14 +116,6 @@ impl AgentSocket {
 
     fn tenant(&self) -> Option<TenantId> {
         self.session.identity().map(|i| i.tenant)
-    }
-
-    fn conversation_subject(
-        &self,
-        conversation: &str,
-        build: fn(TenantId, ConversationId) -> String,
-    ) -> Option<String> {
-        subject_of(self.tenant()?, conversation, build)
     }
 
     async fn listen(&mut self) -> Result<(), async_nats::SubscribeError> {

@@ -1,6 +1,6 @@
 //! The bus I/O both sockets do for a conversation they show: its events and
-//! typing as one feed of core subscriptions, typing indicators published on
-//! core NATS, and transcript reads. Undecodable bus messages are logged and
+//! typing as one feed of core subscriptions, durable commands, typing
+//! indicators published on core NATS, and transcript reads. Undecodable bus messages are logged and
 //! skipped here, so a session only ever sees decoded events.
 
 use std::future::poll_fn;
@@ -10,10 +10,12 @@ use std::time::Duration;
 use async_nats::{SubscribeError, Subscriber};
 use futures::StreamExt;
 use futures::stream::{Select, select};
-use switchboard_bus::Bus;
+use switchboard_bus::{Bus, BusError};
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::subjects;
-use switchboard_contracts::v1::{ConversationEvent, TranscriptPage, TranscriptQuery, TypingEvent};
+use switchboard_contracts::v1::{
+    ConversationCommand, ConversationEvent, TranscriptPage, TranscriptQuery, TypingEvent,
+};
 
 /// How long a request to another service (a transcript read) may take.
 pub const RPC_TIMEOUT: Duration = Duration::from_secs(5);
@@ -88,6 +90,22 @@ pub fn subject_of(
 ) -> Option<String> {
     let conversation = conversation.parse::<ConversationId>().ok()?;
     Some(build(tenant, conversation))
+}
+
+/// Publishes a command durably on its conversation's subject, with the
+/// command id as `Nats-Msg-Id`. Skipped if the conversation is not an id
+/// (sessions only build commands for ids they made).
+pub async fn publish_command(
+    bus: &Bus,
+    tenant: TenantId,
+    command: &ConversationCommand,
+) -> Result<(), BusError> {
+    let Some(subject) = subject_of(tenant, &command.conversation, subjects::command) else {
+        return Ok(());
+    };
+    bus.publish_durable(subject, &command.command_id, command)
+        .await
+        .map(drop)
 }
 
 /// Publishes a typing indicator on core NATS. Best effort: a lost

@@ -9,7 +9,9 @@ use switchboard_contracts::subjects;
 
 use super::session::Effect;
 use super::socket::{CustomerSocket, Subscriptions};
-use crate::socket::conversation::{ConversationFeed, publish_typing, read_transcript, subject_of};
+use crate::socket::conversation::{
+    ConversationFeed, publish_command, publish_typing, read_transcript,
+};
 use crate::socket::shell::{Closed, FollowUp, FrameSink, Outbox};
 
 impl CustomerSocket {
@@ -50,19 +52,8 @@ impl CustomerSocket {
             // the next handoff of the same conversation.
             Effect::UnwatchQueue => FollowUp::done(),
             Effect::Publish(command) => {
-                // The session only builds commands for ids it made, so the
-                // subject always resolves.
-                let Some(subject) = subject_of(tenant, &command.conversation, subjects::command)
-                else {
-                    return Ok(FollowUp::done());
-                };
-                let published = self
-                    .state
-                    .bus
-                    .publish_durable(subject, &command.command_id, &command)
-                    .await;
-                match published {
-                    Ok(_) => FollowUp::done(),
+                match publish_command(&self.state.bus, tenant, &command).await {
+                    Ok(()) => FollowUp::done(),
                     Err(error) => {
                         tracing::warn!(%error, "publishing a customer command failed");
                         FollowUp::then(self.session.on_publish_failed(&command.command_id))

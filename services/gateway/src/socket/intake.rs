@@ -74,17 +74,7 @@ pub trait ClientSession {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::socket::client_frame::{Fields, FrameError};
-
-    /// A frame that is any JSON object with a `type`.
-    #[derive(Debug)]
-    struct Typed(String);
-
-    impl ParseFrame for Typed {
-        fn parse(text: &str) -> Result<Self, FrameError> {
-            Fields::parse(text).map(|f| Typed(f.kind))
-        }
-    }
+    use crate::socket::shell_tests::probe::Typed;
 
     #[test]
     fn a_well_formed_frame_is_parsed_and_a_malformed_one_is_named_invalid() {

@@ -3,6 +3,8 @@
 //! customer and agent sessions, so what is tested is the loop itself —
 //! keepalive, silence, reload, shutdown, closing and error frames.
 
+pub(super) mod probe;
+
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,116 +12,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::extract::ws::{CloseFrame, Message};
 use futures::StreamExt;
 use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
-use serde::Serialize;
 use serde_json::{Value, json};
 use switchboard_runtime::metrics::Metrics;
 use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-use super::Now;
-use super::client_frame::{Fields, FrameError, ParseFrame};
-use super::error::WsError;
-use super::intake::{ClientSession, Intake};
-use super::server_frame::OutgoingFrame;
-use super::shell::{
-    self, Closed, FollowUp, FrameSink, GOING_AWAY, Meters, Outbox, PING_EVERY, RELOAD_EVERY,
-    SocketSession,
-};
-
-/// A client frame of the probe: any JSON object with a `type`.
-struct Typed(String);
-
-impl ParseFrame for Typed {
-    fn parse(text: &str) -> Result<Self, FrameError> {
-        Fields::parse(text).map(|fields| Typed(fields.kind))
-    }
-}
-
-#[derive(Debug, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum ProbeFrame {
-    Echo { kind: String },
-    Event { n: u32 },
-    Error { code: String, message: String },
-}
-
-impl OutgoingFrame for ProbeFrame {
-    fn is_error(&self) -> bool {
-        matches!(self, ProbeFrame::Error { .. })
-    }
-}
-
-enum BusInput {
-    Event(u32),
-    Lost,
-}
-
-/// Echoes the type of every well-formed frame.
-struct Echo(Intake);
-
-impl ClientSession for Echo {
-    type Frame = Typed;
-    type Effect = ProbeFrame;
-
-    fn intake(&mut self) -> &mut Intake {
-        &mut self.0
-    }
-
-    fn on_client_frame(&mut self, Typed(kind): Typed, _: Now) -> Vec<ProbeFrame> {
-        vec![ProbeFrame::Echo { kind }]
-    }
-
-    fn refuse(error: WsError) -> ProbeFrame {
-        ProbeFrame::Error {
-            code: error.code().to_owned(),
-            message: error.message(),
-        }
-    }
-}
-
-struct Probe {
-    echo: Echo,
-    bus: mpsc::UnboundedReceiver<BusInput>,
-    reloads: Arc<AtomicUsize>,
-}
-
-impl SocketSession for Probe {
-    type Effect = ProbeFrame;
-    type Session = Echo;
-    type Delivery = BusInput;
-
-    fn session(&mut self) -> &mut Echo {
-        &mut self.echo
-    }
-
-    fn reload(&mut self) {
-        self.reloads.fetch_add(1, Ordering::SeqCst);
-    }
-
-    async fn next_delivery(&mut self) -> BusInput {
-        match self.bus.recv().await {
-            Some(input) => input,
-            None => std::future::pending().await,
-        }
-    }
-
-    fn on_delivery(&mut self, delivery: BusInput) -> Result<Vec<ProbeFrame>, &'static str> {
-        match delivery {
-            BusInput::Event(n) => Ok(vec![ProbeFrame::Event { n }]),
-            BusInput::Lost => Err("the connection to the bus was lost"),
-        }
-    }
-
-    async fn perform<S: FrameSink>(
-        &mut self,
-        out: &mut Outbox<S>,
-        frame: ProbeFrame,
-    ) -> Result<FollowUp<ProbeFrame>, Closed> {
-        out.send(&frame).await?;
-        Ok(FollowUp::done())
-    }
-}
+use super::intake::Intake;
+use super::shell::{self, GOING_AWAY, Meters, PING_EVERY, RELOAD_EVERY};
+use probe::{BusInput, Echo, Probe};
 
 /// A running shell and the client's, the bus's and the server's ends of it.
 struct Harness {

@@ -12,7 +12,9 @@
 //! | [`error`] | the contract's error codes, mapped once for HTTP and WebSocket |
 //! | [`auth`] | bearer tokens, customer identity JWTs, resume tokens |
 //! | [`api`] | the HTTP API under `/api/v1` and its OpenAPI document |
+//! | [`socket`] | the socket kit both WebSockets run in |
 //! | [`ws`] | the customer WebSocket |
+//! | [`agent_ws`] | the agent WebSocket |
 //! | [`web`] | the widget script and the hosted support page |
 
 pub mod agent_ws;
@@ -21,6 +23,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod server;
+pub mod socket;
 pub mod state;
 pub mod web;
 pub mod ws;

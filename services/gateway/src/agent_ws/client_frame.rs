@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 use switchboard_contracts::ids::{ConversationId, SpaceId};
 use switchboard_contracts::v1::Availability;
 
-use crate::ws::client_frame::bounded_label;
-pub use crate::ws::client_frame::{ClientId, FrameError, MessageText};
+pub use crate::socket::client_frame::{ClientId, FrameError, MessageText};
+use crate::socket::client_frame::{Fields, ParseFrame, bounded_label};
 
 /// The agent's bearer token. Never logged: `Debug` hides it.
 #[derive(Clone, PartialEq, Eq)]
@@ -92,73 +92,45 @@ pub const AGENT_FRAME_TYPES: &[&str] = &[
     "transcript",
 ];
 
-impl AgentClientFrame {
-    /// Parses one text frame.
-    pub fn parse(text: &str) -> Result<Self, FrameError> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| FrameError(format!("the frame is not valid JSON ({e})")))?;
-        let Value::Object(fields) = value else {
-            return Err(FrameError("the frame must be a JSON object".into()));
-        };
-        let kind = match fields.get("type") {
-            Some(Value::String(kind)) => kind.as_str(),
-            Some(_) => return Err(FrameError::field("type", "must be a string")),
-            None => return Err(FrameError::field("type", "is required")),
-        };
-        let f = &fields;
-        match kind {
+impl ParseFrame for AgentClientFrame {
+    fn parse(text: &str) -> Result<Self, FrameError> {
+        let frame = Fields::parse(text)?;
+        let f = &frame.fields;
+        match frame.kind.as_str() {
             "hello" => Ok(Self::Hello { token: token(f)? }),
             "set_status" => Ok(Self::SetStatus {
-                status: status(f)?,
+                status: status(&frame)?,
                 space: space(f)?,
             }),
             "accept" => Ok(Self::Accept {
-                offer_id: OfferRef::parse(required_str(f, "offer_id")?)?,
+                offer_id: OfferRef::parse(frame.required_str("offer_id")?)?,
             }),
             "decline" => Ok(Self::Decline {
-                offer_id: OfferRef::parse(required_str(f, "offer_id")?)?,
+                offer_id: OfferRef::parse(frame.required_str("offer_id")?)?,
             }),
             "message" => Ok(Self::Message {
-                conversation: conversation(f)?,
-                client_id: ClientId::parse(required_str(f, "client_id")?)?,
-                text: MessageText::parse(required_str(f, "text")?)?,
+                conversation: conversation(&frame)?,
+                client_id: ClientId::parse(frame.required_str("client_id")?)?,
+                text: MessageText::parse(frame.required_str("text")?)?,
             }),
             "typing" => Ok(Self::Typing {
-                conversation: conversation(f)?,
-                on: match f.get("on") {
-                    Some(Value::Bool(on)) => *on,
-                    Some(_) => return Err(FrameError::field("on", "must be true or false")),
-                    None => return Err(FrameError::field("on", "is required")),
-                },
+                conversation: conversation(&frame)?,
+                on: frame.required_bool("on")?,
             }),
             "end" => Ok(Self::End {
-                conversation: conversation(f)?,
+                conversation: conversation(&frame)?,
             }),
             "transcript" => Ok(Self::Transcript {
-                conversation: conversation(f)?,
+                conversation: conversation(&frame)?,
             }),
-            other => Err(FrameError::field(
-                "type",
-                format!(
-                    "unknown frame type `{}`; expected one of {}",
-                    other.chars().take(40).collect::<String>(),
-                    AGENT_FRAME_TYPES.join(", ")
-                ),
-            )),
+            _ => Err(frame.unknown_type(AGENT_FRAME_TYPES)),
         }
     }
 }
 
-fn required_str<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<&'a str, FrameError> {
-    match fields.get(name) {
-        Some(Value::String(s)) => Ok(s),
-        Some(Value::Null) | None => Err(FrameError::field(name, "is required")),
-        Some(_) => Err(FrameError::field(name, "must be a string")),
-    }
-}
-
-fn conversation(fields: &Map<String, Value>) -> Result<ConversationId, FrameError> {
-    required_str(fields, "conversation")?
+fn conversation(frame: &Fields) -> Result<ConversationId, FrameError> {
+    frame
+        .required_str("conversation")?
         .parse()
         .map_err(|_| FrameError::field("conversation", "is not a conversation id"))
 }
@@ -177,8 +149,8 @@ fn token(fields: &Map<String, Value>) -> Result<Option<Token>, FrameError> {
     }
 }
 
-fn status(fields: &Map<String, Value>) -> Result<Availability, FrameError> {
-    match required_str(fields, "status")? {
+fn status(frame: &Fields) -> Result<Availability, FrameError> {
+    match frame.required_str("status")? {
         "available" => Ok(Availability::Available),
         "unavailable" => Ok(Availability::Unavailable),
         _ => Err(FrameError::field(

@@ -1,11 +1,12 @@
 //! # The agent WebSocket (`GET /ws/agent`)
 //!
-//! CONTRACT.md §3, the agent console's socket. Built like the customer
-//! socket ([`crate::ws`]): a functional core whose decisions are plain code
-//! returning [`session::Effect`]s, and an async shell, generic over
-//! `Sink`/`Stream`, that performs them one input at a time. The error codes
-//! are the customer socket's ([`crate::ws::server_frame::WsError`]), and
-//! messages render with [`crate::api::render::message_json`].
+//! CONTRACT.md §3, the agent console's socket. A sibling of the customer
+//! socket ([`crate::ws`]) in the socket kit ([`crate::socket`]): a
+//! functional core whose decisions are plain code returning
+//! [`session::Effect`]s, run in the kit's shell, which performs them one
+//! input at a time. The error codes are the kit's
+//! ([`crate::socket::error::WsError`]), and messages render with
+//! [`crate::api::render::message_json`].
 //!
 //! What the socket shows comes from three places: the router's view of the
 //! agent (`sb.rpc.router.{tenant}`, read once at `hello`) and its live
@@ -26,8 +27,8 @@
 //! | [`session_commands`] | availability, accept / decline, messages, typing, end, transcript |
 //! | [`session_events`] | decisions on router events, conversation events and failed I/O |
 //! | [`session_pages`] | decisions on transcript pages: welcome, assigned, gaps, `transcript` |
-//! | [`socket`] | the async shell: frames, bus deliveries, keepalive, shutdown |
-//! | [`socket_effects`] | how the shell performs effects |
+//! | [`socket`] | the session plugged into the shell: what it listens to, reloads |
+//! | [`socket_effects`] | how the agent socket performs effects |
 
 pub mod client_frame;
 pub mod identity;

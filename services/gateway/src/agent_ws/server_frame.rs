@@ -1,7 +1,7 @@
 //! Server → client frames of the agent socket. Each serializes to one JSON
 //! object with its fields at the top level next to `"type"` (CONTRACT.md §3).
 //!
-//! Error frames use the customer socket's codes ([`WsError`]) and may name
+//! Error frames use the sockets' shared codes ([`WsError`]) and may name
 //! what they answer (`offer_id`, `conversation`, `client_id`), so the console
 //! can tell which of several accepts or sends in flight failed. A few frames
 //! carry such extra fields (`tenant`, `server_time`, `space_name`, `customer`); the
@@ -10,7 +10,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::ws::server_frame::WsError;
+use crate::socket::error::WsError;
+use crate::socket::server_frame::OutgoingFrame;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AgentRef {
@@ -165,17 +166,8 @@ impl From<WsError> for ServerFrame {
     }
 }
 
-impl ServerFrame {
-    pub fn to_json(&self) -> String {
-        // Serializing these plain structs cannot fail; keep the socket alive
-        // with an internal error frame if it ever does.
-        serde_json::to_string(self).unwrap_or_else(|_| {
-            r#"{"type":"error","code":"internal","message":"a frame could not be encoded"}"#
-                .to_owned()
-        })
-    }
-
-    pub fn is_error(&self) -> bool {
+impl OutgoingFrame for ServerFrame {
+    fn is_error(&self) -> bool {
         matches!(self, ServerFrame::Error(_))
     }
 }

@@ -25,9 +25,10 @@ use super::server_frame::{AgentRef, ConversationView, ServerFrame, SpaceView};
 use super::{availability_name, session_events};
 use crate::api::render::rfc3339_ms;
 use crate::error::ApiError;
-use crate::ws::MAX_FRAME_BYTES;
-use crate::ws::rate::TokenBucket;
-use crate::ws::server_frame::WsError;
+use crate::socket::error::WsError;
+use crate::socket::intake::{ClientSession, Intake};
+
+pub use crate::socket::Now;
 
 /// What the shell must do, in the order given.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,14 +77,6 @@ pub enum FetchPurpose {
     Transcript,
 }
 
-/// The clock of one input: a monotonic instant for the rate limit, wall
-/// time for what is published.
-#[derive(Debug, Clone, Copy)]
-pub struct Now {
-    pub instant: Instant,
-    pub epoch_ms: i64,
-}
-
 /// A conversation this agent holds (live, assigned to it).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Held {
@@ -106,12 +99,44 @@ pub struct AgentSession {
     pub(super) identity: Option<AgentIdentity>,
     pub(super) welcome: Option<PendingWelcome>,
     pub(super) held: BTreeMap<ConversationId, Held>,
-    bucket: TokenBucket,
+    intake: Intake,
     pub(super) own_commands: VecDeque<String>,
 }
 
 pub(super) fn send(frame: impl Into<ServerFrame>) -> Vec<Effect> {
     vec![Effect::Send(frame.into())]
+}
+
+impl ClientSession for AgentSession {
+    type Frame = AgentClientFrame;
+    type Effect = Effect;
+
+    fn intake(&mut self) -> &mut Intake {
+        &mut self.intake
+    }
+
+    fn refuse(error: WsError) -> Effect {
+        Effect::Send(error.into())
+    }
+
+    /// A well-formed client frame.
+    fn on_client_frame(&mut self, frame: AgentClientFrame, now: Now) -> Vec<Effect> {
+        let AgentClientFrame::Hello { token } = frame else {
+            return match self.identity.clone() {
+                Some(identity) => self.after_hello(&identity, frame, now),
+                None => send(WsError::HelloRequired),
+            };
+        };
+        if self.identity.is_some() {
+            return send(WsError::invalid(
+                "type: hello was already accepted on this socket",
+            ));
+        }
+        match token {
+            Some(token) => vec![Effect::Authenticate(token)],
+            None => send(WsError::unauthorized("token: is required")),
+        }
+    }
 }
 
 impl AgentSession {
@@ -120,7 +145,7 @@ impl AgentSession {
             identity: None,
             welcome: None,
             held: BTreeMap::new(),
-            bucket: TokenBucket::new(frames_per_second, now),
+            intake: Intake::new(frames_per_second, now),
             own_commands: VecDeque::new(),
         }
     }
@@ -139,49 +164,6 @@ impl AgentSession {
     /// The conversations this socket holds.
     pub fn held(&self) -> impl Iterator<Item = &ConversationId> {
         self.held.keys()
-    }
-
-    /// A binary frame: the protocol is JSON text only.
-    pub fn on_binary_frame(&mut self, now: Now) -> Vec<Effect> {
-        if !self.bucket.try_take(now.instant) {
-            return send(WsError::rate_limited());
-        }
-        send(WsError::invalid(
-            "binary frames are not accepted; send JSON text frames",
-        ))
-    }
-
-    /// A text frame from the client.
-    pub fn on_client_text(&mut self, text: &str, now: Now) -> Vec<Effect> {
-        if !self.bucket.try_take(now.instant) {
-            return send(WsError::rate_limited());
-        }
-        if text.len() > MAX_FRAME_BYTES {
-            return send(WsError::invalid("frame too large: at most 16 KiB"));
-        }
-        match AgentClientFrame::parse(text) {
-            Ok(frame) => self.on_client_frame(frame, now),
-            Err(error) => send(WsError::invalid(error.0)),
-        }
-    }
-
-    /// A well-formed client frame.
-    pub fn on_client_frame(&mut self, frame: AgentClientFrame, now: Now) -> Vec<Effect> {
-        let AgentClientFrame::Hello { token } = frame else {
-            return match self.identity.clone() {
-                Some(identity) => self.after_hello(&identity, frame, now),
-                None => send(WsError::HelloRequired),
-            };
-        };
-        if self.identity.is_some() {
-            return send(WsError::invalid(
-                "type: hello was already accepted on this socket",
-            ));
-        }
-        match token {
-            Some(token) => vec![Effect::Authenticate(token)],
-            None => send(WsError::unauthorized("token: is required")),
-        }
     }
 
     /// The token resolved (or not). A refused `hello` leaves the socket

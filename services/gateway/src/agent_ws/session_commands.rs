@@ -20,7 +20,7 @@ use super::identity::AgentIdentity;
 use super::server_frame::ErrorFrame;
 use super::session::{AgentSession, Effect, Fetch, FetchPurpose, Now, send};
 use crate::error::ApiError;
-use crate::ws::server_frame::WsError;
+use crate::socket::error::WsError;
 
 /// How many of its own command ids a socket remembers, to recognise the
 /// owner's rejections of them.

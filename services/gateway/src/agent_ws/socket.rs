@@ -1,52 +1,33 @@
-//! The async shell of an agent socket: reads frames, the agent's router
-//! events, the held conversations' events and typing, the keepalive tick and
-//! the shutdown signal, hands them to the [`AgentSession`] and performs the
-//! effects it returns, one input at a time. Processing strictly in turn is
-//! what lets the session assume that a transcript page arrives before any
-//! later event of its conversation.
-//!
-//! Generic over `Sink`/`Stream` (the axum `testing-websockets` pattern).
-//! Leaving changes nothing: the agent's availability belongs to the router.
+//! The agent session plugged into the socket kit's shell
+//! ([`crate::socket::shell`]): what the agent socket listens to (the
+//! agent's router events, then the held conversations' events and typing)
+//! and how the agent's name and spaces are reloaded. How effects are
+//! performed is in [`super::socket_effects`]. Leaving changes nothing: the
+//! agent's availability belongs to the router.
 
 use std::fmt::Display;
 use std::future::poll_fn;
 use std::task::Poll;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_nats::Subscriber;
-use axum::extract::ws::{CloseFrame, Message};
-use futures::stream::Select;
-use futures::{Sink, SinkExt, Stream, StreamExt};
-use prost::Message as _;
+use axum::extract::ws::Message;
+use futures::{Stream, StreamExt};
 use switchboard_contracts::ids::ConversationId;
-use switchboard_contracts::v1::{AgentEvent, ConversationEvent, TypingEvent};
-use tokio::time::Instant;
+use switchboard_contracts::v1::AgentEvent;
 
-use super::server_frame::ServerFrame;
-use super::session::{AgentSession, Now};
+use super::session::{AgentSession, Effect};
+use crate::socket::conversation::{ConversationFeed, FeedItem, decode};
+use crate::socket::shell::{self, Closed, FollowUp, FrameSink, Meters, Outbox};
 use crate::state::AppState;
 
-/// How often the server pings an idle client.
-const PING_EVERY: Duration = Duration::from_secs(30);
-/// A client silent for this long (no frame, no pong) is gone.
-const SILENT_LIMIT: Duration = Duration::from_secs(75);
-/// How often a socket picks up changes to the agent's name and spaces.
-const RELOAD_EVERY: Duration = Duration::from_secs(5);
-/// WebSocket close codes (RFC 6455).
-const GOING_AWAY: u16 = 1001;
-
-/// One held conversation's two core subscriptions, merged.
+/// One held conversation's subscriptions.
 pub(super) struct Watched {
     pub(super) id: ConversationId,
-    pub(super) typing_subject: String,
-    pub(super) messages: Select<Subscriber, Subscriber>,
+    pub(super) feed: ConversationFeed,
 }
 
-/// The socket's sink went away, or the socket must close: stop.
-pub(super) struct Closed;
-
-pub(super) struct Shell<S> {
-    pub(super) sink: S,
+/// An agent socket's session and the I/O it holds.
+pub struct AgentSocket {
     pub(super) state: AppState,
     pub(super) session: AgentSession,
     /// `sb.agent.{tenant}.{agent}`, once `hello` is accepted.
@@ -55,205 +36,56 @@ pub(super) struct Shell<S> {
     /// Where the next poll of `watched` starts, so a busy conversation
     /// cannot starve the others.
     cursor: usize,
-    last_reload: Instant,
 }
 
 /// What arrived from the bus.
-enum Delivery {
-    /// `None`: the subscription ended (the bus connection is gone for good).
-    Agent(Option<async_nats::Message>),
-    /// `(is_typing, message)`; `None` when the subscriptions ended.
-    Conversation(ConversationId, Option<(bool, async_nats::Message)>),
-}
-
-/// Counts an open socket for as long as it lives, however it ends.
-struct OpenSocket(switchboard_runtime::metrics::Handle);
-
-impl Drop for OpenSocket {
-    fn drop(&mut self) {
-        self.0.add(-1);
-    }
-}
-
-pub(super) fn epoch_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
-fn now() -> Now {
-    Now {
-        instant: std::time::Instant::now(),
-        epoch_ms: epoch_ms(),
-    }
+pub enum Delivery {
+    Agent(AgentEvent),
+    Conversation(FeedItem),
+    /// A message that could not be decoded (logged).
+    Skipped,
+    /// The agent's events ended: the bus connection is gone for good.
+    AgentEnded,
+    /// A conversation's subscriptions ended.
+    ConversationEnded(ConversationId),
 }
 
 /// Runs one agent socket until the client leaves, stops answering, or the
 /// server shuts down.
-pub async fn run<S, R, E>(sink: S, mut stream: R, state: AppState)
+pub async fn run<S, R, E>(sink: S, stream: R, state: AppState)
 where
-    S: Sink<Message> + Unpin,
-    S::Error: Display,
+    S: FrameSink,
     R: Stream<Item = Result<Message, E>> + Unpin,
     E: Display,
 {
     let open = state
         .metrics
         .gauge("switchboard_gateway_agent_sockets", "Open agent WebSockets");
-    open.inc();
-    let _open = OpenSocket(open);
+    let meters = Meters::new(&state.counters, open);
     let shutdown = state.shutdown.token();
     let session = AgentSession::new(state.settings.frames_per_second, std::time::Instant::now());
-    let mut shell = Shell {
-        sink,
+    let socket = AgentSocket {
         state,
         session,
         agent_events: None,
         watched: Vec::new(),
         cursor: 0,
-        last_reload: Instant::now(),
     };
-    let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
-    let mut last_heard = Instant::now();
-    loop {
-        let outcome = tokio::select! {
-            () = shutdown.cancelled() => {
-                shell.close("the server is shutting down").await;
-                return;
-            }
-            frame = stream.next() => match frame {
-                Some(Ok(message)) => {
-                    last_heard = Instant::now();
-                    shell.on_client_message(message).await
-                }
-                Some(Err(error)) => {
-                    tracing::debug!(%error, "agent socket read failed");
-                    return;
-                }
-                None => return,
-            },
-            delivery = next_delivery(&mut shell.agent_events, &mut shell.watched, &mut shell.cursor) => {
-                shell.on_delivery(delivery).await
-            }
-            _ = ping.tick() => {
-                if last_heard.elapsed() > SILENT_LIMIT {
-                    shell.close("no answer to pings").await;
-                    return;
-                }
-                shell.sink.send(Message::Ping(Default::default())).await.map_err(|_| Closed)
-            }
-        };
-        if outcome.is_err() {
-            return;
-        }
-    }
+    shell::run(sink, stream, socket, meters, shutdown).await;
 }
 
-/// The next bus message for this socket; pending while there is nothing to
-/// listen to. The agent's events go first; the conversations take turns.
-async fn next_delivery(
-    agent: &mut Option<Subscriber>,
-    watched: &mut [Watched],
-    cursor: &mut usize,
-) -> Delivery {
-    poll_fn(|cx| {
-        if let Some(events) = agent
-            && let Poll::Ready(message) = events.poll_next_unpin(cx)
-        {
-            return Poll::Ready(Delivery::Agent(message));
-        }
-        let count = watched.len();
-        for step in 0..count {
-            let index = (*cursor + step) % count;
-            let conversation = &mut watched[index];
-            if let Poll::Ready(message) = conversation.messages.poll_next_unpin(cx) {
-                *cursor = index + 1;
-                let typing = conversation.typing_subject.as_str();
-                let message = message.map(|m| (m.subject.as_str() == typing, m));
-                return Poll::Ready(Delivery::Conversation(conversation.id, message));
-            }
-        }
-        Poll::Pending
-    })
-    .await
-}
+impl shell::SocketSession for AgentSocket {
+    type Effect = Effect;
+    type Session = AgentSession;
+    type Delivery = Delivery;
 
-impl<S> Shell<S>
-where
-    S: Sink<Message> + Unpin,
-    S::Error: Display,
-{
-    async fn on_client_message(&mut self, message: Message) -> Result<(), Closed> {
-        let effects = match message {
-            Message::Text(text) => {
-                self.state.counters.frames_in.inc();
-                self.reload_identity();
-                self.session.on_client_text(text.as_str(), now())
-            }
-            Message::Binary(_) => {
-                self.state.counters.frames_in.inc();
-                self.session.on_binary_frame(now())
-            }
-            // axum answers pings itself; a pong only proves the client is there.
-            Message::Ping(_) | Message::Pong(_) => return Ok(()),
-            Message::Close(_) => {
-                // Flushes the close reply tungstenite queued for us.
-                let _ = self.sink.close().await;
-                return Err(Closed);
-            }
-        };
-        self.perform(effects).await
-    }
-
-    async fn on_delivery(&mut self, delivery: Delivery) -> Result<(), Closed> {
-        let effects = match delivery {
-            Delivery::Agent(None) => {
-                // The console reconnects and is welcomed afresh.
-                self.close("the connection to the bus was lost").await;
-                return Err(Closed);
-            }
-            Delivery::Agent(Some(message)) => match AgentEvent::decode(message.payload) {
-                Ok(event) => self.session.on_agent_event(event),
-                Err(error) => {
-                    tracing::warn!(%error, subject = %message.subject, "undecodable agent event skipped");
-                    Vec::new()
-                }
-            },
-            Delivery::Conversation(id, None) => {
-                tracing::warn!(conversation = %id, "a conversation's subscriptions ended");
-                self.watched.retain(|w| w.id != id);
-                Vec::new()
-            }
-            Delivery::Conversation(_, Some((true, message))) => {
-                match TypingEvent::decode(message.payload) {
-                    Ok(event) => self.session.on_typing_event(event),
-                    Err(error) => {
-                        tracing::warn!(%error, subject = %message.subject, "undecodable typing event skipped");
-                        Vec::new()
-                    }
-                }
-            }
-            Delivery::Conversation(_, Some((false, message))) => {
-                match ConversationEvent::decode(message.payload) {
-                    Ok(event) => self.session.on_event(event),
-                    Err(error) => {
-                        tracing::warn!(%error, subject = %message.subject, "undecodable conversation event skipped");
-                        Vec::new()
-                    }
-                }
-            }
-        };
-        self.perform(effects).await
+    fn session(&mut self) -> &mut AgentSession {
+        &mut self.session
     }
 
     /// Picks up a change of the agent's name or spaces made while the
-    /// socket is open, at most every few seconds.
-    fn reload_identity(&mut self) {
-        if self.last_reload.elapsed() < RELOAD_EVERY {
-            return;
-        }
-        self.last_reload = Instant::now();
+    /// socket is open.
+    fn reload(&mut self) {
         let reloaded = self
             .session
             .identity()
@@ -263,21 +95,60 @@ where
         }
     }
 
-    pub(super) async fn send(&mut self, frame: &ServerFrame) -> Result<(), Closed> {
-        if frame.is_error() {
-            self.state.counters.frame_errors.inc();
-        }
-        self.sink
-            .send(Message::Text(frame.to_json().into()))
-            .await
-            .map_err(|_| Closed)
+    /// The next bus message for this socket; pending while there is nothing
+    /// to listen to. The agent's events go first; the conversations take
+    /// turns.
+    async fn next_delivery(&mut self) -> Delivery {
+        poll_fn(|cx| {
+            if let Some(events) = &mut self.agent_events
+                && let Poll::Ready(message) = events.poll_next_unpin(cx)
+            {
+                return Poll::Ready(match message {
+                    Some(message) => {
+                        decode(message, "agent event").map_or(Delivery::Skipped, Delivery::Agent)
+                    }
+                    None => Delivery::AgentEnded,
+                });
+            }
+            let count = self.watched.len();
+            for step in 0..count {
+                let index = (self.cursor + step) % count;
+                let conversation = &mut self.watched[index];
+                if let Poll::Ready(item) = conversation.feed.poll_next(cx) {
+                    self.cursor = index + 1;
+                    return Poll::Ready(match item {
+                        Some(Some(item)) => Delivery::Conversation(item),
+                        Some(None) => Delivery::Skipped,
+                        None => Delivery::ConversationEnded(conversation.id),
+                    });
+                }
+            }
+            Poll::Pending
+        })
+        .await
     }
 
-    async fn close(&mut self, reason: &'static str) {
-        let frame = CloseFrame {
-            code: GOING_AWAY,
-            reason: reason.into(),
-        };
-        let _ = self.sink.send(Message::Close(Some(frame))).await;
+    fn on_delivery(&mut self, delivery: Delivery) -> Result<Vec<Effect>, &'static str> {
+        Ok(match delivery {
+            // The console reconnects and is welcomed afresh.
+            Delivery::AgentEnded => return Err("the connection to the bus was lost"),
+            Delivery::Agent(event) => self.session.on_agent_event(event),
+            Delivery::ConversationEnded(id) => {
+                tracing::warn!(conversation = %id, "a conversation's subscriptions ended");
+                self.watched.retain(|w| w.id != id);
+                Vec::new()
+            }
+            Delivery::Conversation(FeedItem::Typing(event)) => self.session.on_typing_event(event),
+            Delivery::Conversation(FeedItem::Event(event)) => self.session.on_event(event),
+            Delivery::Skipped => Vec::new(),
+        })
+    }
+
+    async fn perform<S: FrameSink>(
+        &mut self,
+        out: &mut Outbox<S>,
+        effect: Effect,
+    ) -> Result<FollowUp<Effect>, Closed> {
+        self.perform_effect(out, effect).await
     }
 }

@@ -1,147 +1,121 @@
 //! How the agent socket's shell performs the session's effects: sends, token
 //! resolution, subscriptions, the router's view, routing inputs, durable
 //! command publishes, typing on core NATS and transcript reads. Effects that
-//! produce an answer feed it back to the session at once, before the rest of
-//! the queue, so `hello` runs through to `welcome` as one input.
+//! produce an answer feed it back to the session at once; the shell performs
+//! what it decides before the rest of the queue, so `hello` runs through to
+//! `welcome` as one input.
 
-use std::collections::VecDeque;
-use std::fmt::Display;
-use std::time::Duration;
-
-use axum::extract::ws::Message;
-use futures::Sink;
-use futures::stream::select;
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::subjects;
-use switchboard_contracts::v1::{AgentQuery, AgentView, TranscriptPage, TranscriptQuery};
+use switchboard_contracts::v1::{AgentQuery, AgentView};
 
 use super::identity::AgentIdentity;
-use super::session::{Effect, Fetch};
-use super::socket::{Closed, Shell, Watched, epoch_ms};
+use super::session::Effect;
+use super::socket::{AgentSocket, Watched};
+use crate::socket::conversation::{
+    ConversationFeed, RPC_TIMEOUT, publish_command, publish_typing, read_transcript,
+};
+use crate::socket::epoch_ms;
+use crate::socket::shell::{Closed, FollowUp, FrameSink, Outbox};
 
-/// How long the router's view and a transcript read may take.
-const RPC_TIMEOUT: Duration = Duration::from_secs(5);
-
-impl<S> Shell<S>
-where
-    S: Sink<Message> + Unpin,
-    S::Error: Display,
-{
-    /// Performs effects in order; an effect's answer is decided on and its
-    /// follow-ups performed before the rest of the queue.
-    pub(super) async fn perform(&mut self, effects: Vec<Effect>) -> Result<(), Closed> {
-        let mut queue = VecDeque::from(effects);
-        while let Some(effect) = queue.pop_front() {
-            let follow_up = match effect {
-                Effect::Send(frame) => {
-                    self.send(&frame).await?;
-                    Vec::new()
-                }
-                Effect::Authenticate(token) => {
-                    let resolved =
-                        AgentIdentity::resolve(&self.state.config_cache, token.expose()).await;
-                    if let Ok(identity) = &resolved {
-                        let span = tracing::Span::current();
-                        span.record("tenant", tracing::field::display(identity.tenant));
-                        span.record("agent", tracing::field::display(identity.agent));
-                    }
-                    self.session.on_authenticated(resolved)
-                }
-                Effect::Listen => match self.listen().await {
-                    Ok(()) => Vec::new(),
-                    Err(error) => {
-                        tracing::warn!(%error, "subscribing to the agent's events failed");
-                        // The welcome chain queued behind it must not run.
-                        queue.clear();
-                        self.session.on_listen_failed()
-                    }
-                },
-                Effect::QueryRouter => {
-                    let view = self.query_router().await;
-                    self.session.on_view(view, epoch_ms())
-                }
-                Effect::Attach(conversation) => match self.watch(conversation).await {
-                    Ok(()) => Vec::new(),
-                    Err(error) => {
-                        tracing::warn!(%error, %conversation, "subscribing to a conversation failed");
-                        self.session.on_attach_failed(conversation)
-                    }
-                },
-                Effect::Detach(conversation) => {
-                    // Dropping the subscribers unsubscribes them.
-                    self.watched.retain(|w| w.id != conversation);
-                    Vec::new()
-                }
-                Effect::Fetch(fetch) => {
-                    let page = self.fetch(&fetch).await;
-                    self.session.on_page(fetch, page, epoch_ms())
-                }
-                Effect::Route(input) => {
-                    let Some(tenant) = self.tenant() else {
-                        continue;
-                    };
-                    let published = self
-                        .state
-                        .bus
-                        .publish_durable(subjects::route(tenant), &input.input_id, &input)
-                        .await;
-                    match published {
-                        Ok(_) => Vec::new(),
-                        Err(error) => {
-                            tracing::warn!(%error, "publishing a routing input failed");
-                            self.session.on_route_failed(&input)
-                        }
-                    }
-                }
-                Effect::Publish(command) => {
-                    let Some(subject) =
-                        self.conversation_subject(&command.conversation, subjects::command)
-                    else {
-                        continue;
-                    };
-                    let published = self
-                        .state
-                        .bus
-                        .publish_durable(subject, &command.command_id, &command)
-                        .await;
-                    match published {
-                        Ok(_) => Vec::new(),
-                        Err(error) => {
-                            tracing::warn!(%error, "publishing an agent command failed");
-                            self.session.on_publish_failed(&command)
-                        }
-                    }
-                }
-                Effect::Typing(event) => {
-                    if let Some(subject) =
-                        self.conversation_subject(&event.conversation, subjects::typing)
-                    {
-                        // Typing is best effort: a lost indicator clears itself.
-                        if let Err(error) = self.state.bus.publish_core(subject, &event).await {
-                            tracing::debug!(%error, "typing publish failed");
-                        }
-                    }
-                    Vec::new()
-                }
-            };
-            for effect in follow_up.into_iter().rev() {
-                queue.push_front(effect);
+impl AgentSocket {
+    /// Performs one effect; what the session decides on its answer is
+    /// performed next.
+    pub(super) async fn perform_effect<S: FrameSink>(
+        &mut self,
+        out: &mut Outbox<S>,
+        effect: Effect,
+    ) -> Result<FollowUp<Effect>, Closed> {
+        let follow_up = match effect {
+            Effect::Send(frame) => {
+                out.send(&frame).await?;
+                Vec::new()
             }
-        }
-        Ok(())
+            Effect::Authenticate(token) => {
+                let resolved =
+                    AgentIdentity::resolve(&self.state.config_cache, token.expose()).await;
+                if let Ok(identity) = &resolved {
+                    let span = tracing::Span::current();
+                    span.record("tenant", tracing::field::display(identity.tenant));
+                    span.record("agent", tracing::field::display(identity.agent));
+                }
+                self.session.on_authenticated(resolved)
+            }
+            Effect::Listen => match self.listen().await {
+                Ok(()) => Vec::new(),
+                Err(error) => {
+                    tracing::warn!(%error, "subscribing to the agent's events failed");
+                    // The welcome chain queued behind it must not run.
+                    return Ok(FollowUp::instead(self.session.on_listen_failed()));
+                }
+            },
+            Effect::QueryRouter => {
+                let view = self.query_router().await;
+                self.session.on_view(view, epoch_ms())
+            }
+            Effect::Attach(conversation) => match self.watch(conversation).await {
+                Ok(()) => Vec::new(),
+                Err(error) => {
+                    tracing::warn!(%error, %conversation, "subscribing to a conversation failed");
+                    self.session.on_attach_failed(conversation)
+                }
+            },
+            Effect::Detach(conversation) => {
+                // Dropping the subscribers unsubscribes them.
+                self.watched.retain(|w| w.id != conversation);
+                Vec::new()
+            }
+            Effect::Fetch(fetch) => {
+                let page = match self.tenant() {
+                    Some(tenant) => {
+                        let bus = &self.state.bus;
+                        read_transcript(bus, tenant, fetch.conversation, fetch.after_seq).await
+                    }
+                    None => None,
+                };
+                self.session.on_page(fetch, page, epoch_ms())
+            }
+            Effect::Route(input) => {
+                let Some(tenant) = self.tenant() else {
+                    return Ok(FollowUp::done());
+                };
+                let published = self
+                    .state
+                    .bus
+                    .publish_durable(subjects::route(tenant), &input.input_id, &input)
+                    .await;
+                match published {
+                    Ok(_) => Vec::new(),
+                    Err(error) => {
+                        tracing::warn!(%error, "publishing a routing input failed");
+                        self.session.on_route_failed(&input)
+                    }
+                }
+            }
+            Effect::Publish(command) => {
+                let Some(tenant) = self.tenant() else {
+                    return Ok(FollowUp::done());
+                };
+                match publish_command(&self.state.bus, tenant, &command).await {
+                    Ok(()) => Vec::new(),
+                    Err(error) => {
+                        tracing::warn!(%error, "publishing an agent command failed");
+                        self.session.on_publish_failed(&command)
+                    }
+                }
+            }
+            Effect::Typing(event) => {
+                if let Some(tenant) = self.tenant() {
+                    publish_typing(&self.state.bus, tenant, &event).await;
+                }
+                Vec::new()
+            }
+        };
+        Ok(FollowUp::then(follow_up))
     }
 
     fn tenant(&self) -> Option<TenantId> {
         self.session.identity().map(|i| i.tenant)
-    }
-
-    fn conversation_subject(
-        &self,
-        conversation: &str,
-        build: fn(TenantId, ConversationId) -> String,
-    ) -> Option<String> {
-        let conversation = conversation.parse::<ConversationId>().ok()?;
-        Some(build(self.tenant()?, conversation))
     }
 
     async fn listen(&mut self) -> Result<(), async_nats::SubscribeError> {
@@ -189,40 +163,12 @@ where
         if self.watched.iter().any(|w| w.id == conversation) {
             return Ok(());
         }
-        let client = &self.state.bus.client;
-        let events = client
-            .subscribe(subjects::event(tenant, conversation))
-            .await?;
-        let typing_subject = subjects::typing(tenant, conversation);
-        let typing = client.subscribe(typing_subject.clone()).await?;
+        let feed =
+            ConversationFeed::subscribe(&self.state.bus.client, tenant, conversation).await?;
         self.watched.push(Watched {
             id: conversation,
-            typing_subject,
-            messages: select(events, typing),
+            feed,
         });
         Ok(())
-    }
-
-    async fn fetch(&self, fetch: &Fetch) -> Option<TranscriptPage> {
-        let tenant = self.tenant()?;
-        let query = TranscriptQuery {
-            tenant: tenant.to_string(),
-            conversation: fetch.conversation.to_string(),
-            after_seq: fetch.after_seq,
-            limit: 0,
-            tail: false,
-        };
-        match self
-            .state
-            .bus
-            .request::<TranscriptPage>(subjects::transcript_rpc(tenant), &query, RPC_TIMEOUT)
-            .await
-        {
-            Ok(page) => Some(page),
-            Err(error) => {
-                tracing::warn!(%error, "transcript read failed");
-                None
-            }
-        }
     }
 }

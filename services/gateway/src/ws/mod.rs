@@ -1,8 +1,9 @@
 //! # The customer WebSocket (`GET /ws/customer?widget={id}`)
 //!
 //! CONTRACT.md §3. A functional core with an imperative shell: the session's
-//! decisions are plain code returning [`session::Effect`]s, and the socket
-//! loop performs them (bus publishes, subscriptions, transcript reads).
+//! decisions are plain code returning [`session::Effect`]s, performed (bus
+//! publishes, subscriptions, transcript reads) inside the socket kit's shell
+//! ([`crate::socket`]), which the agent socket shares.
 //! Messages render with [`crate::api::render::message_json`], the same
 //! object the HTTP API returns.
 //!
@@ -19,14 +20,12 @@
 //! | [`session_events`] | decisions on bus events, queue positions and transcript pages |
 //! | [`session_notices`] | the frames that go with notice messages and inactivity |
 //! | [`session_identity`] | `hello` and `sign_in`: identity and resume tokens |
-//! | [`rate`] | the per-connection token bucket |
-//! | [`socket`] | the async shell, generic over `Sink`/`Stream` |
-//! | [`socket_effects`] | how the shell performs effects |
+//! | [`socket`] | the session plugged into the shell: what it listens to, reloads |
+//! | [`socket_effects`] | how the customer socket performs effects |
 
 pub mod client_frame;
 pub mod context;
 pub mod origin;
-pub mod rate;
 pub mod server_frame;
 pub mod session;
 pub mod session_commands;
@@ -45,15 +44,6 @@ use axum::Router;
 use axum::routing::get;
 
 use crate::state::AppState;
-
-/// Largest text frame the session accepts; larger ones get `error invalid`.
-pub const MAX_FRAME_BYTES: usize = 16 * 1024;
-
-/// Largest message the WebSocket protocol layer reads at all; beyond this the
-/// connection is closed (1009) because the frame cannot be skipped safely.
-/// Kept above [`MAX_FRAME_BYTES`] so a modestly oversized frame gets a named
-/// error instead of a dropped connection.
-pub const MAX_PROTOCOL_MESSAGE_BYTES: usize = 64 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/ws/customer", get(upgrade::customer_socket))

@@ -5,7 +5,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::ApiError;
+pub use crate::socket::error::WsError;
+use crate::socket::server_frame::OutgoingFrame;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -62,82 +63,9 @@ pub struct AgentName {
     pub name: String,
 }
 
-impl ServerFrame {
-    pub fn to_json(&self) -> String {
-        // Serializing these plain structs cannot fail; keep the socket alive
-        // with an internal error frame if it ever does.
-        serde_json::to_string(self).unwrap_or_else(|_| {
-            r#"{"type":"error","code":"internal","message":"a frame could not be encoded"}"#
-                .to_owned()
-        })
-    }
-
-    pub fn is_error(&self) -> bool {
+impl OutgoingFrame for ServerFrame {
+    fn is_error(&self) -> bool {
         matches!(self, ServerFrame::Error { .. })
-    }
-}
-
-/// Why the socket answered a frame with `error`. Codes shared with the HTTP
-/// API come from [`ApiError`], so both speak the same vocabulary.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WsError {
-    /// A code the HTTP API also uses (`invalid`, `unauthorized`, ...).
-    Api(ApiError),
-    /// A frame other than `hello` came first.
-    HelloRequired,
-    /// The resume token cannot reattach (ended, unknown, not this customer).
-    ResumeInvalid(String),
-    /// The frame needs an open conversation and there is none.
-    NotInConversation,
-    /// `request_human` before the first message: there is nothing to hand over.
-    FirstMessageNeeded,
-    /// The conversation's owner refused a command of this socket.
-    Rejected { code: String, message: String },
-}
-
-impl WsError {
-    pub fn invalid(message: impl Into<String>) -> Self {
-        WsError::Api(ApiError::Invalid(message.into()))
-    }
-
-    pub fn unauthorized(message: impl Into<String>) -> Self {
-        WsError::Api(ApiError::Unauthorized(message.into()))
-    }
-
-    pub fn unavailable(message: impl Into<String>) -> Self {
-        WsError::Api(ApiError::Unavailable(message.into()))
-    }
-
-    pub fn rate_limited() -> Self {
-        WsError::Api(ApiError::RateLimited(
-            "too many frames; this one was dropped, slow down".into(),
-        ))
-    }
-
-    pub fn code(&self) -> &str {
-        match self {
-            WsError::Api(error) => error.code(),
-            WsError::HelloRequired => "hello_required",
-            WsError::ResumeInvalid(_) => "resume_invalid",
-            WsError::NotInConversation | WsError::FirstMessageNeeded => "not_in_conversation",
-            WsError::Rejected { code, .. } => code,
-        }
-    }
-
-    pub fn message(&self) -> String {
-        match self {
-            WsError::Api(error) => error.message().to_owned(),
-            WsError::HelloRequired => "the first frame must be `hello`".into(),
-            WsError::ResumeInvalid(why) => {
-                format!("{why}; the next message starts a new conversation")
-            }
-            WsError::NotInConversation => "there is no open conversation".into(),
-            WsError::FirstMessageNeeded => {
-                "there is no open conversation yet; send a message first, then ask for a person"
-                    .into()
-            }
-            WsError::Rejected { message, .. } => message.clone(),
-        }
     }
 }
 
@@ -199,13 +127,6 @@ mod tests {
         assert_eq!(
             json_of(&frame),
             json!({"type": "error", "code": "invalid", "message": "text: must not be empty"})
-        );
-        assert_eq!(WsError::HelloRequired.code(), "hello_required");
-        assert_eq!(WsError::rate_limited().code(), "rate_limited");
-        assert!(
-            WsError::ResumeInvalid("the conversation has ended".into())
-                .message()
-                .contains("next message starts a new conversation")
         );
     }
 }

@@ -13,11 +13,12 @@ use switchboard_contracts::v1::{
     Author, ChatMessage, ConversationCommand, ConversationState, Customer, Role, TypingEvent,
 };
 
-use super::MAX_FRAME_BYTES;
 use super::client_frame::ClientFrame;
 use super::context::WidgetContext;
-use super::rate::TokenBucket;
 use super::server_frame::{ServerFrame, WsError};
+use crate::socket::intake::{ClientSession, Intake};
+
+pub use crate::socket::Now;
 
 /// What the shell must do, in the order given.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,14 +63,6 @@ pub enum FetchPurpose {
     Transcript,
 }
 
-/// The clock of one input: a monotonic instant for the rate limit, wall
-/// time for commands.
-#[derive(Debug, Clone, Copy)]
-pub struct Now {
-    pub instant: Instant,
-    pub epoch_ms: i64,
-}
-
 /// The open conversation this socket is attached to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attached {
@@ -90,12 +83,36 @@ pub struct CustomerSession {
     /// `None` until a `hello` is accepted.
     pub(super) customer: Option<Customer>,
     pub(super) conversation: Option<Attached>,
-    bucket: TokenBucket,
+    intake: Intake,
     pub(super) own_commands: VecDeque<String>,
 }
 
 pub(super) fn send(frame: impl Into<ServerFrame>) -> Vec<Effect> {
     vec![Effect::Send(frame.into())]
+}
+
+impl ClientSession for CustomerSession {
+    type Frame = ClientFrame;
+    type Effect = Effect;
+
+    fn intake(&mut self) -> &mut Intake {
+        &mut self.intake
+    }
+
+    fn refuse(error: WsError) -> Effect {
+        Effect::Send(error.into())
+    }
+
+    /// A well-formed client frame.
+    fn on_client_frame(&mut self, frame: ClientFrame, now: Now) -> Vec<Effect> {
+        match frame {
+            ClientFrame::Hello { token, resume } => self.on_hello(token, resume),
+            frame => match self.customer.clone() {
+                Some(customer) => self.after_hello(&customer, frame, now),
+                None => send(WsError::HelloRequired),
+            },
+        }
+    }
 }
 
 impl CustomerSession {
@@ -104,7 +121,7 @@ impl CustomerSession {
             ctx,
             customer: None,
             conversation: None,
-            bucket: TokenBucket::new(frames_per_second, now),
+            intake: Intake::new(frames_per_second, now),
             own_commands: VecDeque::new(),
         }
     }
@@ -116,41 +133,6 @@ impl CustomerSession {
 
     pub fn attached(&self) -> Option<&Attached> {
         self.conversation.as_ref()
-    }
-
-    /// A binary frame: the protocol is JSON text only.
-    pub fn on_binary_frame(&mut self, now: Now) -> Vec<Effect> {
-        if !self.bucket.try_take(now.instant) {
-            return send(WsError::rate_limited());
-        }
-        send(WsError::invalid(
-            "binary frames are not accepted; send JSON text frames",
-        ))
-    }
-
-    /// A text frame from the client.
-    pub fn on_client_text(&mut self, text: &str, now: Now) -> Vec<Effect> {
-        if !self.bucket.try_take(now.instant) {
-            return send(WsError::rate_limited());
-        }
-        if text.len() > MAX_FRAME_BYTES {
-            return send(WsError::invalid("frame too large: at most 16 KiB"));
-        }
-        match ClientFrame::parse(text) {
-            Ok(frame) => self.on_client_frame(frame, now),
-            Err(error) => send(WsError::invalid(error.0)),
-        }
-    }
-
-    /// A well-formed client frame.
-    pub fn on_client_frame(&mut self, frame: ClientFrame, now: Now) -> Vec<Effect> {
-        match frame {
-            ClientFrame::Hello { token, resume } => self.on_hello(token, resume),
-            frame => match self.customer.clone() {
-                Some(customer) => self.after_hello(&customer, frame, now),
-                None => send(WsError::HelloRequired),
-            },
-        }
     }
 
     fn after_hello(&mut self, customer: &Customer, frame: ClientFrame, now: Now) -> Vec<Effect> {

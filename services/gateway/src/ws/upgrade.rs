@@ -2,32 +2,25 @@
 //! An unknown widget is a 404 and a refused `Origin` a 403, both as the
 //! contract's JSON errors, so a misconfigured page learns why in the
 //! browser's network panel instead of seeing a socket that opens and dies.
-//!
-//! The socket is configured small (P4: hundreds of thousands of idle sockets
-//! per gateway): a 1 KiB read buffer that grows only for a large frame, no
-//! write batching, and caps on message size and on the write buffer.
+//! The socket itself is set up by [`crate::socket::upgrade`].
 
 use axum::extract::rejection::QueryRejection;
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::http::header::{HOST, ORIGIN};
 use axum::response::{IntoResponse, Response};
-use futures::StreamExt;
 use serde::Deserialize;
 use switchboard_contracts::ids::WidgetId;
 use switchboard_contracts::v1::WidgetKind;
-use tracing::Instrument;
 
 use super::context::WidgetContext;
-use super::{MAX_PROTOCOL_MESSAGE_BYTES, origin, socket};
+use super::{origin, socket};
 use crate::error::ApiError;
+use crate::socket::upgrade::accept;
 use crate::state::AppState;
 
-const READ_BUFFER_BYTES: usize = 1024;
-/// Frames are written as soon as they are sent (no batching buffer).
-const WRITE_BUFFER_BYTES: usize = 0;
 /// The largest frame the server may have waiting to be written; a resumed
 /// transcript is the largest frame there is (4,000-character messages).
 const MAX_WRITE_BUFFER_BYTES: usize = 8 * 1024 * 1024;
@@ -47,28 +40,15 @@ pub async fn customer_socket(
         Ok(ctx) => ctx,
         Err(error) => return error.into_response(),
     };
-    let Ok(upgrade) = upgrade else {
-        return ApiError::BadRequest("this endpoint needs a WebSocket upgrade".into())
-            .into_response();
-    };
     let span = tracing::info_span!("customer_socket", tenant = %ctx.tenant, widget = %ctx.widget);
-    let tracker = state.shutdown.tracker().clone();
-    upgrade
-        .read_buffer_size(READ_BUFFER_BYTES)
-        .write_buffer_size(WRITE_BUFFER_BYTES)
-        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
-        .max_message_size(MAX_PROTOCOL_MESSAGE_BYTES)
-        .max_frame_size(MAX_PROTOCOL_MESSAGE_BYTES)
-        .on_upgrade(move |ws: WebSocket| {
-            // Tracked, so the server's drain waits for sockets to close.
-            tracker.track_future(
-                async move {
-                    let (sink, stream) = ws.split();
-                    socket::run(sink, stream, state, ctx).await;
-                }
-                .instrument(span),
-            )
-        })
+    let shutdown = state.shutdown.clone();
+    accept(
+        upgrade,
+        &shutdown,
+        MAX_WRITE_BUFFER_BYTES,
+        span,
+        move |sink, stream| socket::run(sink, stream, state, ctx),
+    )
 }
 
 /// Looks up the widget and checks the request's `Origin` against it.

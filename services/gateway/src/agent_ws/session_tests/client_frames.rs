@@ -7,6 +7,7 @@ use switchboard_contracts::v1::Availability;
 use super::*;
 use crate::agent_ws::client_frame::AgentClientFrame;
 use crate::error::ApiError;
+use crate::socket::client_frame::ParseFrame;
 
 fn error_of(text: &str) -> String {
     AgentClientFrame::parse(text).unwrap_err().0

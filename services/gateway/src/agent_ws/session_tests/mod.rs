@@ -17,6 +17,7 @@ use switchboard_contracts::v1::{
 use super::identity::{AgentIdentity, SpaceRef};
 use super::server_frame::ServerFrame;
 use super::session::{AgentSession, Effect, Fetch, FetchPurpose, Now};
+use crate::socket::intake::ClientSession;
 
 pub(super) fn now() -> Now {
     Now {

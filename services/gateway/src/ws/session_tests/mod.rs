@@ -19,6 +19,7 @@ use super::context::{AiAgentRef, WidgetContext};
 use super::server_frame::ServerFrame;
 use super::session::{CustomerSession, Effect, Now};
 use crate::auth::{IdentityClaims, sign_identity};
+use crate::socket::intake::ClientSession;
 
 pub(super) const SECRET: &str = "identity-secret";
 

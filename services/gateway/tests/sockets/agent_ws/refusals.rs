@@ -7,7 +7,7 @@ use switchboard_contracts::ids::{ConversationId, SpaceId};
 use switchboard_contracts::v1::routing_input::Input;
 
 use super::app::spawn_app;
-use super::client::connect;
+use crate::client::connect;
 
 #[tokio::test]
 async fn a_bad_token_is_unauthorized_and_the_socket_waits_for_a_valid_one() {
@@ -24,7 +24,7 @@ async fn a_bad_token_is_unauthorized_and_the_socket_waits_for_a_valid_one() {
     );
     console.send(json!({"type": "hello"})).await;
     console.expect_error("unauthorized").await;
-    let welcome = console.hello(&seeded.token).await;
+    let welcome = console.hello(json!({"token": seeded.token})).await;
     assert_eq!(welcome["agent"]["name"], "Grace");
 }
 
@@ -37,7 +37,7 @@ async fn frames_before_hello_are_answered_hello_required() {
         .send(json!({"type": "set_status", "status": "available"}))
         .await;
     console.expect_error("hello_required").await;
-    console.hello(&seeded.token).await;
+    console.hello(json!({"token": seeded.token})).await;
 }
 
 #[tokio::test]
@@ -47,7 +47,7 @@ async fn an_agent_cannot_write_into_a_conversation_not_assigned_to_it() {
     // Someone else's live conversation, real and readable.
     let theirs = app.live_conversation(&seeded).to_string();
     let mut console = connect(&app.socket_url()).await;
-    console.hello(&seeded.token).await;
+    console.hello(json!({"token": seeded.token})).await;
     for frame in [
         json!({"type": "message", "conversation": theirs, "client_id": "a1", "text": "hi"}),
         json!({"type": "typing", "conversation": theirs, "on": true}),
@@ -66,7 +66,7 @@ async fn bad_frames_are_named_as_invalid_and_publish_nothing() {
     let seeded = app.seed().await;
     let mut router = app.router(&seeded).await;
     let mut console = connect(&app.socket_url()).await;
-    console.hello(&seeded.token).await;
+    console.hello(json!({"token": seeded.token})).await;
     let c = ConversationId::new().to_string();
     let cases = [
         ("not json".to_owned(), "not valid JSON"),

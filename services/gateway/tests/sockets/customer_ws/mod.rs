@@ -1,18 +1,15 @@
-//! The customer WebSocket (CONTRACT.md §3) against a real nats-server and a
-//! real gateway, with a stand-in transcript service owning conversations.
+//! The customer WebSocket, with the stand-in transcript service owning
+//! conversations.
 
 mod app;
-mod client;
-mod fake_owner;
-mod fake_owner_live;
 mod guards;
 mod live_chat;
 
 use serde_json::{Value, json};
 use switchboard_contracts::v1::{Access, SupportMode, WidgetKind};
 
+use crate::client::connect;
 use app::spawn_app;
-use client::connect;
 
 fn messages(frames: &[Value]) -> Vec<&Value> {
     frames.iter().filter(|f| f["type"] == "message").collect()

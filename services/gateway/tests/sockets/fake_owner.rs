@@ -1,13 +1,15 @@
-//! A stand-in for the transcript service (the conversations' owner), so the
-//! gateway is tested against the bus contract alone: it consumes
+//! A stand-in for the transcript service (the conversations' owner), so both
+//! sockets are tested against the bus contract alone: it consumes
 //! `SB_COMMANDS` through a durable JetStream consumer, keeps conversations in
 //! memory with gap-free `seq`, publishes the events a real owner would
 //! (including the same event again for a redelivered post), and answers
-//! transcript reads on `sb.rpc.transcript.*`. The live-chat commands are in
-//! [`super::fake_owner_live`].
+//! transcript reads on `sb.rpc.transcript.*`. A test may seed conversations
+//! (with their AI part) and see each command the owner consumed. The
+//! live-chat commands are in [`crate::fake_owner_live`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_nats::jetstream::consumer::{AckPolicy, pull};
 use futures::StreamExt;
@@ -21,8 +23,9 @@ use switchboard_contracts::v1::{
     ChatMessage, CommandRejected, ConversationCommand, ConversationEvent, ConversationInfo,
     ConversationState, MessageAdded, StateChanged, TranscriptPage, TranscriptQuery,
 };
+use tokio::sync::mpsc;
 
-use super::fake_owner_live;
+use crate::fake_owner_live;
 
 #[derive(Default)]
 pub struct Conversation {
@@ -31,6 +34,11 @@ pub struct Conversation {
 }
 
 type Store = Arc<Mutex<HashMap<String, Conversation>>>;
+
+pub struct FakeOwner {
+    store: Store,
+    commands: mpsc::UnboundedReceiver<ConversationCommand>,
+}
 
 /// An event of `command`'s conversation as it stands.
 pub fn event_of(
@@ -47,61 +55,85 @@ pub fn event_of(
     }
 }
 
-/// Starts the consumer and the RPC responder; they run until the bus closes.
-pub async fn start(bus: Bus) {
-    let store = Store::default();
-    let consumer = bus
-        .js
-        .get_stream(streams::COMMANDS)
-        .await
-        .expect("command stream")
-        .create_consumer(pull::Config {
-            durable_name: Some("fake-owner".into()),
-            ack_policy: AckPolicy::Explicit,
-            filter_subject: filter::ALL_COMMANDS.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("fake owner consumer");
-    let mut messages = consumer.messages().await.expect("fake owner messages");
-    let commands_bus = bus.clone();
-    let commands_store = store.clone();
-    tokio::spawn(async move {
-        while let Some(Ok(message)) = messages.next().await {
-            if let Ok(command) = ConversationCommand::decode(message.payload.clone()) {
-                for (msg_id, event) in apply(&commands_store, command) {
-                    let subject = subjects::event(
-                        event.tenant.parse().expect("tenant id"),
-                        event.conversation.parse().expect("conversation id"),
-                    );
-                    commands_bus
-                        .publish_durable(subject, &msg_id, &event)
-                        .await
-                        .expect("event published");
+impl FakeOwner {
+    /// Starts the consumer and the RPC responder; they run until the bus
+    /// closes.
+    pub async fn start(bus: Bus) -> Self {
+        let store = Store::default();
+        let consumer = bus
+            .js
+            .get_stream(streams::COMMANDS)
+            .await
+            .expect("command stream")
+            .create_consumer(pull::Config {
+                durable_name: Some("fake-owner".into()),
+                ack_policy: AckPolicy::Explicit,
+                filter_subject: filter::ALL_COMMANDS.into(),
+                ..Default::default()
+            })
+            .await
+            .expect("fake owner consumer");
+        let mut messages = consumer.messages().await.expect("fake owner messages");
+        let (tx, commands) = mpsc::unbounded_channel();
+        let (commands_bus, writes) = (bus.clone(), store.clone());
+        tokio::spawn(async move {
+            while let Some(Ok(message)) = messages.next().await {
+                if let Ok(command) = ConversationCommand::decode(message.payload.clone()) {
+                    for (msg_id, event) in apply(&writes, command.clone()) {
+                        let subject = subjects::event(
+                            event.tenant.parse().expect("tenant id"),
+                            event.conversation.parse().expect("conversation id"),
+                        );
+                        commands_bus
+                            .publish_durable(subject, &msg_id, &event)
+                            .await
+                            .expect("event published");
+                    }
+                    // A test that let the owner go has dropped the receiver.
+                    let _ = tx.send(command);
                 }
+                message.ack().await.expect("command acked");
             }
-            message.ack().await.expect("command acked");
-        }
-    });
-    let mut requests = bus
-        .client
-        .subscribe(filter::ALL_TRANSCRIPT_RPC)
-        .await
-        .expect("rpc subscription");
-    let client = bus.client.clone();
-    tokio::spawn(async move {
-        while let Some(request) = requests.next().await {
-            let Some(reply) = request.reply else { continue };
-            let page = match TranscriptQuery::decode(request.payload) {
-                Ok(query) => read(&store, &query),
-                Err(_) => TranscriptPage {
-                    error: "invalid".into(),
-                    ..Default::default()
-                },
-            };
-            let _ = client.publish(reply, page.encode_to_vec().into()).await;
-        }
-    });
+        });
+        let mut requests = bus
+            .client
+            .subscribe(filter::ALL_TRANSCRIPT_RPC)
+            .await
+            .expect("rpc subscription");
+        let (client, reads) = (bus.client.clone(), store.clone());
+        tokio::spawn(async move {
+            while let Some(request) = requests.next().await {
+                let Some(reply) = request.reply else { continue };
+                let page = match TranscriptQuery::decode(request.payload) {
+                    Ok(query) => read(&reads, &query),
+                    Err(_) => TranscriptPage {
+                        error: "invalid".into(),
+                        ..Default::default()
+                    },
+                };
+                let _ = client.publish(reply, page.encode_to_vec().into()).await;
+            }
+        });
+        Self { store, commands }
+    }
+
+    /// Stores a conversation as the owner would hold it.
+    pub fn seed(&self, info: ConversationInfo, messages: Vec<ChatMessage>) {
+        let mut info = info;
+        info.last_seq = messages.len() as u64;
+        self.store
+            .lock()
+            .unwrap()
+            .insert(info.id.clone(), Conversation { info, messages });
+    }
+
+    /// The next command the owner consumed.
+    pub async fn next_command(&mut self) -> ConversationCommand {
+        tokio::time::timeout(Duration::from_secs(5), self.commands.recv())
+            .await
+            .expect("a command within 5 s")
+            .expect("the fake owner runs")
+    }
 }
 
 fn read(store: &Store, query: &TranscriptQuery) -> TranscriptPage {

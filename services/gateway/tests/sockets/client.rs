@@ -1,5 +1,6 @@
-//! A widget's side of the socket: tokio-tungstenite 0.29 (the version axum
-//! 0.8 speaks), JSON frames in and out, and waits bounded by a timeout.
+//! A client's side of either socket (the widget's or the agent console's):
+//! tokio-tungstenite 0.29 (the version axum 0.8 speaks), JSON frames in and
+//! out, and waits bounded by a timeout.
 
 use std::time::Duration;
 
@@ -92,7 +93,7 @@ impl Client {
         frame
     }
 
-    /// `hello` and its `welcome`.
+    /// `hello` with `fields` (a token, a resume token) and its `welcome`.
     pub async fn hello(&mut self, fields: Value) -> Value {
         let mut frame = json!({"type": "hello"});
         if let (Some(frame), Some(fields)) = (frame.as_object_mut(), fields.as_object()) {

@@ -10,7 +10,7 @@ use switchboard_contracts::v1::{
     ConversationState, CustomerIdentified, MessageAdded, Role, StateChanged,
 };
 
-use super::fake_owner::{Conversation, event_of};
+use crate::fake_owner::{Conversation, event_of};
 
 type Events = Vec<(String, ConversationEvent)>;
 

@@ -3,8 +3,6 @@
 //! stream and its events) and the transcript service (reads and commands).
 
 mod app;
-mod client;
-mod fake_owner;
 mod fake_router;
 mod live;
 mod refusals;
@@ -17,8 +15,8 @@ use switchboard_contracts::v1::{
     AcceptRefused, AgentView, Assigned, Availability, Customer, EndReason, Offer, Role, SpaceStatus,
 };
 
+use crate::client::connect;
 use app::spawn_app;
-use client::connect;
 
 fn texts(messages: &Value) -> Vec<&str> {
     messages
@@ -39,7 +37,7 @@ async fn the_welcome_lists_the_agents_spaces_with_their_status_from_the_router()
         status: Availability::Available as i32,
     }];
     let mut console = connect(&app.socket_url()).await;
-    let welcome = console.hello(&seeded.token).await;
+    let welcome = console.hello(json!({"token": seeded.token})).await;
     assert_eq!(
         welcome["agent"],
         json!({"id": seeded.agent.to_string(), "name": "Grace"})
@@ -59,7 +57,7 @@ async fn without_a_router_answering_every_space_is_welcomed_unavailable() {
     let app = spawn_app().await;
     let seeded = app.seed().await;
     let mut console = connect(&app.socket_url()).await;
-    let welcome = console.hello(&seeded.token).await;
+    let welcome = console.hello(json!({"token": seeded.token})).await;
     let statuses: Vec<&Value> = welcome["spaces"]
         .as_array()
         .unwrap()
@@ -75,7 +73,7 @@ async fn set_status_goes_to_the_router_and_the_status_frame_comes_back_from_it()
     let seeded = app.seed().await;
     let mut router = app.router(&seeded).await;
     let mut console = connect(&app.socket_url()).await;
-    console.hello(&seeded.token).await;
+    console.hello(json!({"token": seeded.token})).await;
     let billing = seeded.spaces[0].to_string();
     console
         .send(json!({"type": "set_status", "status": "available", "space": billing}))
@@ -120,7 +118,7 @@ async fn an_offer_shows_with_its_expiry_and_accepting_it_publishes_an_accept() {
     let seeded = app.seed().await;
     let mut router = app.router(&seeded).await;
     let mut console = connect(&app.socket_url()).await;
-    console.hello(&seeded.token).await;
+    console.hello(json!({"token": seeded.token})).await;
     let conversation = app.live_conversation(&seeded);
     let offer = Offer {
         offer_id: format!("{conversation}:1"),
@@ -162,7 +160,7 @@ async fn an_assigned_conversation_arrives_with_its_whole_transcript_and_messages
     let mut app = spawn_app().await;
     let seeded = app.seed().await;
     let mut console = connect(&app.socket_url()).await;
-    console.hello(&seeded.token).await;
+    console.hello(json!({"token": seeded.token})).await;
     let conversation = app.live_conversation(&seeded);
     let assigned = Assigned {
         conversation: conversation.to_string(),
@@ -219,7 +217,7 @@ async fn a_refused_accept_is_a_conflict_naming_the_offer() {
     let app = spawn_app().await;
     let seeded = app.seed().await;
     let mut console = connect(&app.socket_url()).await;
-    console.hello(&seeded.token).await;
+    console.hello(json!({"token": seeded.token})).await;
     let refused = AcceptRefused {
         offer_id: "c:1".into(),
         code: "conflict".into(),
@@ -239,7 +237,7 @@ async fn ending_publishes_agent_ended_and_the_ended_event_releases_the_conversat
     let router = app.router(&seeded).await;
     router.view.lock().unwrap().live_conversations = vec![conversation.to_string()];
     let mut console = connect(&app.socket_url()).await;
-    let welcome = console.hello(&seeded.token).await;
+    let welcome = console.hello(json!({"token": seeded.token})).await;
     let listed = &welcome["conversations"][0];
     assert_eq!(listed["id"], conversation.to_string());
     assert_eq!(listed["state"], "live");
@@ -287,7 +285,7 @@ async fn the_welcome_is_followed_by_the_pending_offers() {
         ..Default::default()
     };
     let mut console = connect(&app.socket_url()).await;
-    console.hello(&seeded.token).await;
+    console.hello(json!({"token": seeded.token})).await;
     let offer = console.expect("offer").await;
     assert_eq!(offer["offer_id"], "c:9");
     assert_eq!(offer["space_name"], "Returns");

@@ -15,7 +15,7 @@ use switchboard_contracts::v1::{
 };
 
 use super::app::{Site, TestApp, spawn_app};
-use super::client::{Client, connect};
+use crate::client::{Client, connect};
 
 fn id_of(frame: &Value) -> ConversationId {
     frame["id"]

@@ -15,7 +15,7 @@ use switchboard_gateway::state::AppState;
 use switchboard_runtime::shutdown::Shutdown;
 use switchboard_testkit::NatsServer;
 
-use super::fake_owner;
+use crate::fake_owner::FakeOwner;
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -59,7 +59,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut GatewayConfig)) -> TestApp 
     let addr = app.addr();
     let state = app.state().clone();
     let shutdown = app.shutdown_handle();
-    fake_owner::start(state.bus.clone()).await;
+    FakeOwner::start(state.bus.clone()).await;
     let server = tokio::spawn(app.run_until(std::future::pending()));
     TestApp {
         addr,

@@ -6,7 +6,7 @@ use switchboard_contracts::v1::{Access, SupportMode, WidgetKind};
 use tokio_tungstenite::tungstenite::http::StatusCode;
 
 use super::app::{self, spawn_app};
-use super::client::{connect, try_connect};
+use crate::client::{connect, try_connect};
 
 #[tokio::test]
 async fn a_message_before_hello_is_answered_hello_required() {

@@ -20,8 +20,8 @@ use switchboard_gateway::server::Application;
 use switchboard_gateway::state::AppState;
 use switchboard_testkit::NatsServer;
 
-use super::fake_owner::FakeOwner;
 use super::fake_router::FakeRouter;
+use crate::fake_owner::FakeOwner;
 
 pub struct TestApp {
     pub addr: SocketAddr,

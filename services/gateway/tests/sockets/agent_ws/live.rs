@@ -14,7 +14,7 @@ use switchboard_contracts::v1::{
 };
 
 use super::app::spawn_app;
-use super::client::connect;
+use crate::client::connect;
 
 #[tokio::test]
 async fn typing_reaches_the_agent_from_the_customer_and_the_bus_from_the_agent() {
@@ -24,7 +24,7 @@ async fn typing_reaches_the_agent_from_the_customer_and_the_bus_from_the_agent()
     let router = app.router(&seeded).await;
     router.view.lock().unwrap().live_conversations = vec![conversation.to_string()];
     let mut console = connect(&app.socket_url()).await;
-    console.hello(&seeded.token).await;
+    console.hello(json!({"token": seeded.token})).await;
     let subject = subjects::typing(seeded.tenant, conversation);
     let mut typing = app
         .state
@@ -80,7 +80,7 @@ async fn an_inactivity_warning_is_shown_with_its_deadline() {
     let router = app.router(&seeded).await;
     router.view.lock().unwrap().live_conversations = vec![conversation.to_string()];
     let mut console = connect(&app.socket_url()).await;
-    console.hello(&seeded.token).await;
+    console.hello(json!({"token": seeded.token})).await;
     let warning = ConversationEvent {
         tenant: seeded.tenant.to_string(),
         conversation: conversation.to_string(),
@@ -112,7 +112,7 @@ async fn a_dropped_connection_changes_no_availability() {
     let seeded = app.seed().await;
     let mut router = app.router(&seeded).await;
     let mut first = connect(&app.socket_url()).await;
-    first.hello(&seeded.token).await;
+    first.hello(json!({"token": seeded.token})).await;
     let open = app
         .state
         .metrics
@@ -127,7 +127,7 @@ async fn a_dropped_connection_changes_no_availability() {
     .await;
 
     let mut second = connect(&app.socket_url()).await;
-    second.hello(&seeded.token).await;
+    second.hello(json!({"token": seeded.token})).await;
     second
         .send(json!({"type": "set_status", "status": "available"}))
         .await;

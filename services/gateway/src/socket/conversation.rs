@@ -1,0 +1,148 @@
+//! The bus I/O both sockets do for a conversation they show: its events and
+//! typing as one feed of core subscriptions, durable commands, typing
+//! indicators published on core NATS, and transcript reads. Undecodable bus messages are logged and
+//! skipped here, so a session only ever sees decoded events.
+
+use std::future::poll_fn;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use async_nats::{SubscribeError, Subscriber};
+use futures::StreamExt;
+use futures::stream::{Select, select};
+use switchboard_bus::{Bus, BusError};
+use switchboard_contracts::ids::{ConversationId, TenantId};
+use switchboard_contracts::subjects;
+use switchboard_contracts::v1::{
+    ConversationCommand, ConversationEvent, TranscriptPage, TranscriptQuery, TypingEvent,
+};
+
+/// How long a request to another service (a transcript read) may take.
+pub const RPC_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A conversation's events and typing, merged into one feed.
+pub struct ConversationFeed {
+    typing_subject: String,
+    messages: Select<Subscriber, Subscriber>,
+}
+
+/// One decoded message of a [`ConversationFeed`].
+#[derive(Debug)]
+pub enum FeedItem {
+    Event(ConversationEvent),
+    Typing(TypingEvent),
+}
+
+impl ConversationFeed {
+    /// Subscribes to `sb.evt` and `sb.typing` of the conversation.
+    pub async fn subscribe(
+        client: &async_nats::Client,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> Result<Self, SubscribeError> {
+        let events = client
+            .subscribe(subjects::event(tenant, conversation))
+            .await?;
+        let typing_subject = subjects::typing(tenant, conversation);
+        let typing = client.subscribe(typing_subject.clone()).await?;
+        Ok(Self {
+            typing_subject,
+            messages: select(events, typing),
+        })
+    }
+
+    /// The next message: `Ready(None)` when the subscriptions ended (the bus
+    /// connection is gone for good), `Ready(Some(None))` for one skipped.
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Option<FeedItem>>> {
+        self.messages.poll_next_unpin(cx).map(|message| {
+            let message = message?;
+            Some(if message.subject.as_str() == self.typing_subject {
+                decode(message, "typing event").map(FeedItem::Typing)
+            } else {
+                decode(message, "conversation event").map(FeedItem::Event)
+            })
+        })
+    }
+
+    /// [`Self::poll_next`] as a future.
+    pub async fn next(&mut self) -> Option<Option<FeedItem>> {
+        poll_fn(|cx| self.poll_next(cx)).await
+    }
+}
+
+/// Decodes a bus message, or logs it as `what` and skips it.
+pub fn decode<T: prost::Message + Default>(message: async_nats::Message, what: &str) -> Option<T> {
+    match T::decode(message.payload) {
+        Ok(decoded) => Some(decoded),
+        Err(error) => {
+            tracing::warn!(%error, subject = %message.subject, "undecodable {what} skipped");
+            None
+        }
+    }
+}
+
+/// The subject `build` makes for a conversation id a session put in an
+/// effect; `None` only if it is not an id (sessions only use ids they made).
+pub fn subject_of(
+    tenant: TenantId,
+    conversation: &str,
+    build: fn(TenantId, ConversationId) -> String,
+) -> Option<String> {
+    let conversation = conversation.parse::<ConversationId>().ok()?;
+    Some(build(tenant, conversation))
+}
+
+/// Publishes a command durably on its conversation's subject, with the
+/// command id as `Nats-Msg-Id`. Skipped if the conversation is not an id
+/// (sessions only build commands for ids they made).
+pub async fn publish_command(
+    bus: &Bus,
+    tenant: TenantId,
+    command: &ConversationCommand,
+) -> Result<(), BusError> {
+    let Some(subject) = subject_of(tenant, &command.conversation, subjects::command) else {
+        return Ok(());
+    };
+    bus.publish_durable(subject, &command.command_id, command)
+        .await
+        .map(drop)
+}
+
+/// Publishes a typing indicator on core NATS. Best effort: a lost
+/// indicator clears itself.
+pub async fn publish_typing(bus: &Bus, tenant: TenantId, event: &TypingEvent) {
+    let Some(subject) = subject_of(tenant, &event.conversation, subjects::typing) else {
+        return;
+    };
+    if let Err(error) = bus.publish_core(subject, event).await {
+        tracing::debug!(%error, "typing publish failed");
+    }
+}
+
+/// Reads a conversation's messages after `after_seq`; `None` (logged) when
+/// the transcript service cannot answer.
+pub async fn read_transcript(
+    bus: &Bus,
+    tenant: TenantId,
+    conversation: ConversationId,
+    after_seq: u64,
+) -> Option<TranscriptPage> {
+    let query = TranscriptQuery {
+        tenant: tenant.to_string(),
+        conversation: conversation.to_string(),
+        after_seq,
+        limit: 0,
+        tail: false,
+    };
+    let subject = subjects::transcript_rpc(tenant);
+    match bus
+        .request::<TranscriptPage>(subject, &query, RPC_TIMEOUT)
+        .await
+    {
+        Ok(page) => Some(page),
+        Err(error) => {
+            tracing::warn!(%error, "transcript read failed");
+            None
+        }
+    }
+}

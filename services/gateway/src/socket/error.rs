@@ -1,0 +1,85 @@
+//! The error codes both sockets answer a frame with. Codes shared with the
+//! HTTP API come from [`ApiError`], so the sockets and the API speak the
+//! same vocabulary; the rest are the socket protocol's own (CONTRACT.md §3).
+
+use crate::error::ApiError;
+
+/// Why a socket answered a frame with `error`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WsError {
+    /// A code the HTTP API also uses (`invalid`, `unauthorized`, ...).
+    Api(ApiError),
+    /// A frame other than `hello` came first.
+    HelloRequired,
+    /// The resume token cannot reattach (ended, unknown, not this customer).
+    ResumeInvalid(String),
+    /// The frame needs an open conversation and there is none.
+    NotInConversation,
+    /// `request_human` before the first message: there is nothing to hand over.
+    FirstMessageNeeded,
+    /// The conversation's owner refused a command of this socket.
+    Rejected { code: String, message: String },
+}
+
+impl WsError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        WsError::Api(ApiError::Invalid(message.into()))
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        WsError::Api(ApiError::Unauthorized(message.into()))
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        WsError::Api(ApiError::Unavailable(message.into()))
+    }
+
+    pub fn rate_limited() -> Self {
+        WsError::Api(ApiError::RateLimited(
+            "too many frames; this one was dropped, slow down".into(),
+        ))
+    }
+
+    pub fn code(&self) -> &str {
+        match self {
+            WsError::Api(error) => error.code(),
+            WsError::HelloRequired => "hello_required",
+            WsError::ResumeInvalid(_) => "resume_invalid",
+            WsError::NotInConversation | WsError::FirstMessageNeeded => "not_in_conversation",
+            WsError::Rejected { code, .. } => code,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            WsError::Api(error) => error.message().to_owned(),
+            WsError::HelloRequired => "the first frame must be `hello`".into(),
+            WsError::ResumeInvalid(why) => {
+                format!("{why}; the next message starts a new conversation")
+            }
+            WsError::NotInConversation => "there is no open conversation".into(),
+            WsError::FirstMessageNeeded => {
+                "there is no open conversation yet; send a message first, then ask for a person"
+                    .into()
+            }
+            WsError::Rejected { message, .. } => message.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_come_from_the_api_or_the_socket_protocol() {
+        assert_eq!(WsError::invalid("x").code(), "invalid");
+        assert_eq!(WsError::HelloRequired.code(), "hello_required");
+        assert_eq!(WsError::rate_limited().code(), "rate_limited");
+        assert!(
+            WsError::ResumeInvalid("the conversation has ended".into())
+                .message()
+                .contains("next message starts a new conversation")
+        );
+    }
+}

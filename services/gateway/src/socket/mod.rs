@@ -1,0 +1,68 @@
+//! # The socket kit: what the customer and agent WebSockets share
+//!
+//! Both sockets are a functional core (a session whose decisions are plain
+//! code returning effects) inside an async shell. The shell is written once,
+//! here, and generic over `Sink`/`Stream` (the axum `testing-websockets`
+//! pattern), so it runs on channels in tests; [`crate::ws`] (the customer's
+//! widget) and [`crate::agent_ws`] (the agent console) plug their sessions
+//! into it as siblings through [`shell::SocketSession`].
+//!
+//! | module | what |
+//! |---|---|
+//! | [`shell`] | the loop: frames, bus deliveries, keepalive, silence, reload, shutdown |
+//! | [`upgrade`] | socket buffers and the tracked task every upgrade gets |
+//! | [`intake`] | a text frame's way in: rate limit, size cap, parse → error frame |
+//! | [`client_frame`] | the field rules both sockets' client frames share |
+//! | [`server_frame`] | JSON encoding of server frames |
+//! | [`error`] | [`error::WsError`]: the error codes both sockets answer with |
+//! | [`rate`] | the per-connection token bucket |
+//! | [`conversation`] | a conversation's subscriptions, typing and transcript reads |
+
+pub mod client_frame;
+pub mod conversation;
+pub mod error;
+pub mod intake;
+pub mod rate;
+pub mod server_frame;
+pub mod shell;
+pub mod upgrade;
+
+#[cfg(test)]
+mod shell_tests;
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// Largest text frame a session accepts; larger ones get `error invalid`.
+pub const MAX_FRAME_BYTES: usize = 16 * 1024;
+
+/// Largest message the WebSocket protocol layer reads at all; beyond this the
+/// connection is closed (1009) because the frame cannot be skipped safely.
+/// Kept above [`MAX_FRAME_BYTES`] so a modestly oversized frame gets a named
+/// error instead of a dropped connection.
+pub const MAX_PROTOCOL_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// The clock of one input: a monotonic instant for the rate limit, wall
+/// time for what a session publishes.
+#[derive(Debug, Clone, Copy)]
+pub struct Now {
+    pub instant: Instant,
+    pub epoch_ms: i64,
+}
+
+impl Now {
+    /// The clocks as they read now.
+    pub fn current() -> Self {
+        Self {
+            instant: Instant::now(),
+            epoch_ms: epoch_ms(),
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, saturating rather than failing.
+pub fn epoch_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

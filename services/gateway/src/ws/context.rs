@@ -34,6 +34,8 @@ pub struct WidgetContext {
     pub ai_agent: Option<AiAgentRef>,
     pub routed_space: String,
     pub fallback_message: String,
+    /// Where the widget sends a customer who must sign in (empty: none).
+    pub sign_in_url: String,
 }
 
 impl std::fmt::Debug for WidgetContext {
@@ -80,6 +82,7 @@ impl WidgetContext {
                 }),
             routed_space: experience.routed_space.clone(),
             fallback_message: experience.fallback_message.clone(),
+            sign_in_url: experience.sign_in_url.clone(),
         })
     }
 

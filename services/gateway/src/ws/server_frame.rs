@@ -14,6 +14,9 @@ pub enum ServerFrame {
     Welcome {
         signed_in: bool,
         support_mode: &'static str,
+        /// The experience's sign-in page, when it has one (SPEC §11).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sign_in_url: Option<String>,
     },
     Conversation {
         id: String,

@@ -162,6 +162,7 @@ impl CustomerSession {
         ServerFrame::Welcome {
             signed_in: self.customer.as_ref().is_some_and(|c| c.signed_in),
             support_mode: self.ctx.support_mode.wire_name(),
+            sign_in_url: Some(self.ctx.sign_in_url.clone()).filter(|url| !url.is_empty()),
         }
     }
 

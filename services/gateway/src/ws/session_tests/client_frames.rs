@@ -23,12 +23,28 @@ fn hello_welcomes_an_anonymous_customer_as_a_guest() {
         frames(&effects),
         vec![&ServerFrame::Welcome {
             signed_in: false,
-            support_mode: "ai_agent"
+            support_mode: "ai_agent",
+            sign_in_url: None,
         }]
     );
     let customer = s.customer.as_ref().unwrap();
     assert!(customer.key.starts_with("anon:"));
     assert_eq!(customer.name, "Guest");
+}
+
+#[test]
+fn the_welcome_names_the_experiences_sign_in_page_when_it_has_one() {
+    let mut s = session(SupportMode::AiAndTeam, Access::Open);
+    s.ctx.sign_in_url = "https://shop.example.com/sign-in".into();
+    let effects = s.on_client_text(r#"{"type":"hello"}"#, now());
+    assert_eq!(
+        frames(&effects),
+        vec![&ServerFrame::Welcome {
+            signed_in: false,
+            support_mode: "ai_and_team",
+            sign_in_url: Some("https://shop.example.com/sign-in".into()),
+        }]
+    );
 }
 
 #[test]
@@ -43,7 +59,8 @@ fn a_bad_identity_token_refuses_the_hello_and_a_valid_one_is_accepted_after() {
         frames(&effects),
         vec![&ServerFrame::Welcome {
             signed_in: true,
-            support_mode: "ai_agent"
+            support_mode: "ai_agent",
+            sign_in_url: None,
         }]
     );
 }
@@ -131,7 +148,8 @@ fn signed_in_access_asks_an_anonymous_customer_to_sign_in() {
         frames(&s.on_client_text(&sign_in, now())),
         vec![&ServerFrame::Welcome {
             signed_in: true,
-            support_mode: "ai_agent"
+            support_mode: "ai_agent",
+            sign_in_url: None,
         }]
     );
     assert_eq!(

@@ -117,7 +117,8 @@ fn signing_in_on_an_attached_socket_identifies_the_customer_to_the_owner() {
         effects[0],
         Effect::Send(ServerFrame::Welcome {
             signed_in: true,
-            support_mode: "ai_and_team"
+            support_mode: "ai_and_team",
+            sign_in_url: None,
         })
     );
     let Effect::Send(ServerFrame::Conversation { resume_token, .. }) = &effects[1] else {

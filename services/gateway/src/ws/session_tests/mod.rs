@@ -39,6 +39,7 @@ pub(super) fn ctx(mode: SupportMode, access: Access) -> WidgetContext {
         }),
         routed_space: String::new(),
         fallback_message: String::new(),
+        sign_in_url: String::new(),
     }
 }
 

@@ -110,6 +110,9 @@ export function buildOffer(o, spaceName, actions) {
     h('strong', { class: 'offer-name', id: titleId }, customerName(c)), countdown),
   c.email && c.email !== c.name ? h('div', { class: 'offer-email muted small' }, c.email) : null,
   h('div', { class: 'offer-space small' }, h('span', { class: 'muted' }, 'Space: '), spaceName),
+  o.experience && o.experience.name
+    ? h('div', { class: 'offer-experience small', 'data-testid': 'offer-experience' }, h('span', { class: 'muted' }, 'From: '), String(o.experience.name))
+    : null,
   o.summary ? h('p', { class: 'offer-summary' }, String(o.summary)) : null,
   h('div', { class: 'offer-actions' }, accept, decline));
   return { el, countdown, accept, decline };

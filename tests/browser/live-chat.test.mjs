@@ -87,6 +87,8 @@ test('a customer asks for a person, an agent accepts in the console, they exchan
     const offer = desk.getByTestId('offer');
     await offer.waitFor();
     assert.match(await offer.innerText(), /Casey/, 'the offer names the customer');
+    assert.match(await offer.getByTestId('offer-experience').innerText(), /Demo Co Help Center/,
+      'the offer names the customer experience');
     const countdown = await offer.getByTestId('countdown').elementHandle();
     await desk.waitForFunction((el) => /^\d+:\d\d$/.test(el.textContent.trim()), countdown, { timeout: STEP });
     const remaining = Number(await countdown.getAttribute('data-remaining'));

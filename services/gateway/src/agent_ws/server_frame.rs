@@ -26,6 +26,14 @@ pub struct SpaceView {
     pub status: &'static str,
 }
 
+/// The customer experience an offer comes from (SPEC §7). `name` is filled
+/// from the configuration when the frame is sent; empty if it is gone.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExperienceView {
+    pub id: String,
+    pub name: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CustomerView {
     pub name: String,
@@ -67,6 +75,7 @@ pub enum ServerFrame {
         conversation: String,
         space: String,
         space_name: String,
+        experience: ExperienceView,
         customer: CustomerView,
         summary: String,
         expires_at: String,

@@ -17,7 +17,7 @@ use switchboard_contracts::v1::{
 
 use super::availability_name;
 use super::identity::AgentIdentity;
-use super::server_frame::{CustomerView, ErrorFrame, ServerFrame};
+use super::server_frame::{CustomerView, ErrorFrame, ExperienceView, ServerFrame};
 use super::session::{AgentSession, Effect, Fetch, FetchPurpose, Held, send};
 use crate::api::render::{message_json, rfc3339_ms};
 
@@ -33,6 +33,10 @@ pub(super) fn offer_frame(identity: &AgentIdentity, offer: Offer) -> ServerFrame
         offer_id: offer.offer_id,
         conversation: offer.conversation,
         space: offer.space,
+        experience: ExperienceView {
+            id: offer.experience,
+            name: String::new(),
+        },
         customer: customer_view(offer.customer),
         summary: offer.summary,
         expires_at: rfc3339_ms(offer.expires_at_ms),

@@ -5,11 +5,13 @@
 //! what it decides before the rest of the queue, so `hello` runs through to
 //! `welcome` as one input.
 
+use switchboard_bus::config::keys;
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::subjects;
-use switchboard_contracts::v1::{AgentQuery, AgentView};
+use switchboard_contracts::v1::{AgentQuery, AgentView, Experience};
 
 use super::identity::AgentIdentity;
+use super::server_frame::ServerFrame;
 use super::session::Effect;
 use super::socket::{AgentSocket, Watched};
 use crate::socket::conversation::{
@@ -27,7 +29,8 @@ impl AgentSocket {
         effect: Effect,
     ) -> Result<FollowUp<Effect>, Closed> {
         let follow_up = match effect {
-            Effect::Send(frame) => {
+            Effect::Send(mut frame) => {
+                self.name_experience(&mut frame);
                 out.send(&frame).await?;
                 Vec::new()
             }
@@ -170,5 +173,25 @@ impl AgentSocket {
             feed,
         });
         Ok(())
+    }
+}
+
+impl AgentSocket {
+    /// Fills an offer's experience name from this instance's configuration
+    /// (the router's offer names the experience by id only).
+    fn name_experience(&self, frame: &mut ServerFrame) {
+        let ServerFrame::Offer { experience, .. } = frame else {
+            return;
+        };
+        if !experience.name.is_empty() || experience.id.is_empty() {
+            return;
+        }
+        let record: Option<Experience> = self
+            .state
+            .config_cache
+            .get(&keys::experience(&experience.id));
+        if let Some(record) = record.filter(|r| r.id == experience.id) {
+            experience.name = record.name;
+        }
     }
 }

@@ -8,11 +8,14 @@ mod live;
 mod refusals;
 
 use serde_json::{Value, json};
+use switchboard_bus::config::keys;
+use switchboard_contracts::ids::ExperienceId;
 use switchboard_contracts::v1::agent_event::Event;
 use switchboard_contracts::v1::conversation_command::Command;
 use switchboard_contracts::v1::routing_input::Input;
 use switchboard_contracts::v1::{
-    AcceptRefused, AgentView, Assigned, Availability, Customer, EndReason, Offer, Role, SpaceStatus,
+    AcceptRefused, AgentView, Assigned, Availability, Customer, EndReason, Experience, Offer, Role,
+    SpaceStatus,
 };
 
 use crate::client::connect;
@@ -120,8 +123,21 @@ async fn an_offer_shows_with_its_expiry_and_accepting_it_publishes_an_accept() {
     let mut console = connect(&app.socket_url()).await;
     console.hello(json!({"token": seeded.token})).await;
     let conversation = app.live_conversation(&seeded);
+    let experience = ExperienceId::new();
+    let record = Experience {
+        id: experience.to_string(),
+        tenant: seeded.tenant.to_string(),
+        name: "Acme Help Center".into(),
+        ..Default::default()
+    };
+    app.state
+        .config_cache
+        .put(&keys::experience(experience), &record)
+        .await
+        .unwrap();
     let offer = Offer {
         offer_id: format!("{conversation}:1"),
+        experience: experience.to_string(),
         conversation: conversation.to_string(),
         space: seeded.spaces[0].to_string(),
         customer: Some(Customer {
@@ -138,6 +154,11 @@ async fn an_offer_shows_with_its_expiry_and_accepting_it_publishes_an_accept() {
     assert_eq!(frame["offer_id"], format!("{conversation}:1"));
     assert_eq!(frame["conversation"], conversation.to_string());
     assert_eq!(frame["space"], seeded.spaces[0].to_string());
+    assert_eq!(
+        frame["experience"],
+        json!({"id": experience.to_string(), "name": "Acme Help Center"}),
+        "the offer names the customer experience (SPEC §7)"
+    );
     assert_eq!(
         frame["customer"],
         json!({"name": "Ada", "email": "ada@example.com"})

@@ -14,13 +14,7 @@ use switchboard_contracts::v1::{ChatMessage, Role, SupportMode};
 
 use crate::domain::{Answer, Index, NO_ANSWER_TEXT, asks_for_human, should_hand_off};
 
-/// Sent in `ai_agent` mode to a request for a person when the AI agent has no
-/// "next steps" message configured.
-pub const DEFAULT_NEXT_STEPS: &str = "I can't connect you to a person here, but you can reach \
-                                      the team through the contact options on this site.";
-
-/// What the AI agent says as it hands the conversation to the team.
-pub const HANDOFF_TEXT: &str = "Let me connect you with a person from our team.";
+pub use switchboard_contracts::texts::{DEFAULT_NEXT_STEPS, HANDOFF as HANDOFF_TEXT};
 
 /// Everything [`decide`] looks at besides the knowledge base.
 #[derive(Debug, Clone, Copy)]

@@ -33,6 +33,7 @@ pub mod work_items;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use switchboard_contracts::error_codes::ErrorCode;
 
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -256,7 +257,7 @@ async fn no_such_route(method: Method, uri: Uri) -> ApiError {
 
 async fn method_not_allowed(method: Method, allow: String) -> impl IntoResponse {
     let body = json!({"error": {
-        "code": "method_not_allowed",
+        "code": ErrorCode::MethodNotAllowed.as_str(),
         "message": format!("{method} is not served here; use {allow}"),
     }});
     (

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use switchboard_contracts::error_codes::ErrorCode;
 
 use crate::error::ApiError;
 
@@ -117,9 +118,11 @@ impl WsError {
     pub fn code(&self) -> &str {
         match self {
             WsError::Api(error) => error.code(),
-            WsError::HelloRequired => "hello_required",
-            WsError::ResumeInvalid(_) => "resume_invalid",
-            WsError::NotInConversation | WsError::FirstMessageNeeded => "not_in_conversation",
+            WsError::HelloRequired => ErrorCode::HelloRequired.as_str(),
+            WsError::ResumeInvalid(_) => ErrorCode::ResumeInvalid.as_str(),
+            WsError::NotInConversation | WsError::FirstMessageNeeded => {
+                ErrorCode::NotInConversation.as_str()
+            }
             WsError::Rejected { code, .. } => code,
         }
     }

@@ -20,12 +20,14 @@
 //! transcript has the `assign`, nor an offer whose timer is not armed).
 
 use futures::future::{BoxFuture, try_join_all};
-use switchboard_bus::timers::{Timers, now_ms};
+use switchboard_bus::timers::Timers;
 use switchboard_bus::{Bus, BusError};
+use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::TenantId;
 use switchboard_contracts::subjects;
 use switchboard_contracts::v1::agent_event::Event;
 use switchboard_contracts::v1::{AcceptRefused, Assigned, Offer};
+use switchboard_runtime::clock;
 
 use switchboard_runtime::metrics::Handle;
 
@@ -111,7 +113,11 @@ impl Performer {
         effect: &'a Effect,
         plan: &mut Plan<'a>,
     ) {
-        let (t, state, now) = (scope.tenant, &scope.snapshot.state, now_ms());
+        let (t, state, now) = (
+            scope.tenant,
+            &scope.snapshot.state,
+            clock::now_ms_unsigned(),
+        );
         match *effect {
             Effect::Queued {
                 conversation,
@@ -203,7 +209,7 @@ impl Performer {
             Effect::AcceptRefused { offer, agent, .. } => {
                 let event = Event::Refused(AcceptRefused {
                     offer_id: offer.to_string(),
-                    code: "conflict".to_owned(),
+                    code: ErrorCode::Conflict.as_str().to_owned(),
                     message: messages::NO_LONGER_AVAILABLE.to_owned(),
                 });
                 plan.notices.push(Box::pin(self.notify(t, agent, event)));

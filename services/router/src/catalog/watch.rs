@@ -156,10 +156,10 @@ async fn publish(bus: &Bus, tenant: TenantId, revision: u64) {
     match published {
         Ok(Ok(_)) => tracing::debug!(%tenant, revision, "configuration change published"),
         Ok(Err(error)) => {
-            tracing::warn!(%tenant, %error, "could not publish a configuration change; the next input applies it")
+            tracing::warn!(%tenant, %error, "could not publish a configuration change; the next input applies it");
         }
         Err(_) => {
-            tracing::warn!(%tenant, "publishing a configuration change timed out; the next input applies it")
+            tracing::warn!(%tenant, "publishing a configuration change timed out; the next input applies it");
         }
     }
 }

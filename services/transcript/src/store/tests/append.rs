@@ -72,7 +72,7 @@ pub(super) async fn concurrent_appends_to_one_conversation_get_gap_free_unique_s
     for task in tasks {
         match task.await.expect("task").expect("append") {
             Appended::New(message, _) => {
-                assert!(seqs.insert(message.seq), "seq {} twice", message.seq)
+                assert!(seqs.insert(message.seq), "seq {} twice", message.seq);
             }
             other => panic!("expected a new message, got {other:?}"),
         }

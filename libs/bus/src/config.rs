@@ -20,33 +20,9 @@ use tokio_util::sync::CancellationToken;
 use crate::Bus;
 use crate::error::{BusError, ErrorKind};
 
-/// Key builders, one per record type.
-pub mod keys {
-    use std::fmt::Display;
-
-    pub fn tenant(id: impl Display) -> String {
-        format!("tenant.{id}")
-    }
-    pub fn ai_agent(id: impl Display) -> String {
-        format!("ai_agent.{id}")
-    }
-    pub fn experience(id: impl Display) -> String {
-        format!("experience.{id}")
-    }
-    pub fn widget(id: impl Display) -> String {
-        format!("widget.{id}")
-    }
-    pub fn space(id: impl Display) -> String {
-        format!("space.{id}")
-    }
-    pub fn agent(id: impl Display) -> String {
-        format!("agent.{id}")
-    }
-    /// `sha256` is the hex SHA-256 of a bearer token.
-    pub fn token(sha256: &str) -> String {
-        format!("token.{sha256}")
-    }
-}
+/// Key builders, one per record type (the layout is a contract: see
+/// [`switchboard_contracts::config_keys`]).
+pub use switchboard_contracts::config_keys as keys;
 
 #[derive(Debug, Clone)]
 struct Cached {

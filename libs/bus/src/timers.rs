@@ -32,7 +32,7 @@
 //! message.
 
 use std::collections::HashMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use async_nats::HeaderMap;
 use async_nats::jetstream::{kv, stream};
@@ -141,14 +141,6 @@ pub fn bucket_config() -> kv::Config {
     }
 }
 
-/// Milliseconds since the Unix epoch by this machine's clock.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
 /// A handle on the timers bucket. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Timers {
@@ -209,7 +201,7 @@ impl Timers {
             subject: subject.into(),
             payload: message.encode_to_vec(),
             msg_id: String::new(),
-            scheduled_at_ms: now_ms(),
+            scheduled_at_ms: switchboard_runtime::clock::now_ms_unsigned(),
             headers,
         };
         self.schedule(&timer).await

@@ -8,13 +8,21 @@
 //! | [`v1`] | protobuf messages generated from `proto/switchboard/v1` |
 //! | [`subjects`] | subject builders and filters |
 //! | [`streams`] | JetStream stream, consumer and bucket names |
+//! | [`config_keys`] | keys of the configuration bucket |
+//! | [`editions`] | what each edition allows |
+//! | [`error_codes`] | the snake_case error codes senders write and receivers match |
 //! | [`ids`] | typed ids |
+//! | [`texts`] | the default texts customers see |
 //! | [`names`] | the wire names (snake_case) of enums used in JSON |
 
+pub mod config_keys;
+pub mod editions;
+pub mod error_codes;
 pub mod ids;
 pub mod names;
 pub mod streams;
 pub mod subjects;
+pub mod texts;
 
 /// Generated protobuf types of package `switchboard.v1`.
 #[allow(clippy::all, missing_docs)]
@@ -34,3 +42,7 @@ pub mod v1 {
 }
 
 pub use prost::Message;
+
+/// The compiled `proto/` schema (an encoded `google.protobuf.FileDescriptorSet`).
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/switchboard.v1.fds"));

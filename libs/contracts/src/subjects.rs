@@ -90,6 +90,8 @@ pub fn workitem_rpc(tenant: TenantId) -> String {
 
 /// Filters, for consumers and subscriptions.
 pub mod filter {
+    use crate::ids::TenantId;
+
     pub const ALL_COMMANDS: &str = "sb.cmd.>";
     pub const ALL_EVENTS: &str = "sb.evt.>";
     pub const ALL_TRANSCRIPT_RPC: &str = "sb.rpc.transcript.*";
@@ -101,6 +103,36 @@ pub mod filter {
     pub const ALL_DECISIONS: &str = "sb.decision.*";
     pub const ALL_ROUTER_RPC: &str = "sb.rpc.router.*";
     pub const ALL_WORKITEM_RPC: &str = "sb.rpc.workitem.*";
+
+    /// Every command of one tenant (`sb.cmd.{tenant}.>`).
+    pub fn tenant_commands(tenant: TenantId) -> String {
+        format!("sb.cmd.{tenant}.>")
+    }
+
+    /// Every event of one tenant (`sb.evt.{tenant}.>`).
+    pub fn tenant_events(tenant: TenantId) -> String {
+        format!("sb.evt.{tenant}.>")
+    }
+
+    /// Every typing indicator of one tenant (`sb.typing.{tenant}.>`).
+    pub fn tenant_typing(tenant: TenantId) -> String {
+        format!("sb.typing.{tenant}.>")
+    }
+
+    /// Every agent's events of one tenant (`sb.agent.{tenant}.*`).
+    pub fn tenant_agent_events(tenant: TenantId) -> String {
+        format!("sb.agent.{tenant}.*")
+    }
+
+    /// Every queue position of one tenant (`sb.queue.{tenant}.*`).
+    pub fn tenant_queue_positions(tenant: TenantId) -> String {
+        format!("sb.queue.{tenant}.*")
+    }
+
+    /// Every AI request of one tenant (`switchboard.ai.request.{tenant}.*`).
+    pub fn tenant_ai_requests(tenant: TenantId) -> String {
+        format!("switchboard.ai.request.{tenant}.*")
+    }
 }
 
 /// The tenant token of a subject built here (its third token for `sb.*`
@@ -136,5 +168,54 @@ mod tests {
         assert_eq!(tenant_of(&ai_reply(t)), Some(t));
         assert_eq!(tenant_of(&ai_request(t, a)), Some(t));
         assert_eq!(tenant_of(&transcript_rpc(t)), Some(t));
+    }
+
+    /// Whether NATS would deliver `subject` to a subscription on `filter`.
+    fn matches(filter: &str, subject: &str) -> bool {
+        let (mut f, mut s) = (filter.split('.'), subject.split('.'));
+        loop {
+            match (f.next(), s.next()) {
+                (Some(">"), Some(_)) => return true,
+                (Some("*"), Some(_)) => {}
+                (Some(a), Some(b)) if a == b => {}
+                (None, None) => return true,
+                _ => return false,
+            }
+        }
+    }
+
+    #[test]
+    fn a_tenant_filter_takes_its_tenant_and_leaves_the_others() {
+        let t: TenantId = "0190a0b0-0000-7000-8000-000000000001".parse().unwrap();
+        let other: TenantId = "0190a0b0-0000-7000-8000-00000000000f".parse().unwrap();
+        let c: ConversationId = "0190a0b0-0000-7000-8000-000000000002".parse().unwrap();
+        let a: AiAgentId = "0190a0b0-0000-7000-8000-000000000003".parse().unwrap();
+        let h: AgentId = "0190a0b0-0000-7000-8000-000000000004".parse().unwrap();
+        type Case = (fn(TenantId) -> String, String, String);
+        let cases: [Case; 6] = [
+            (filter::tenant_commands, command(t, c), command(other, c)),
+            (filter::tenant_events, event(t, c), event(other, c)),
+            (filter::tenant_typing, typing(t, c), typing(other, c)),
+            (
+                filter::tenant_agent_events,
+                agent_events(t, h),
+                agent_events(other, h),
+            ),
+            (
+                filter::tenant_queue_positions,
+                queue_position(t, c),
+                queue_position(other, c),
+            ),
+            (
+                filter::tenant_ai_requests,
+                ai_request(t, a),
+                ai_request(other, a),
+            ),
+        ];
+        for (build, ours, theirs) in cases {
+            let filter = build(t);
+            assert!(matches(&filter, &ours), "{filter} misses {ours}");
+            assert!(!matches(&filter, &theirs), "{filter} takes {theirs}");
+        }
     }
 }

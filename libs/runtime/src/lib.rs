@@ -4,6 +4,7 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`clock`] | the wall clock in milliseconds since the Unix epoch |
 //! | [`config`] | typed settings read from an explicit variable source, durations like `20m` |
 //! | [`startup`] | retry a dependency at start until it answers or a deadline passes |
 //! | [`shutdown`] | cancellation token + task tracker; waits for Ctrl-C / SIGTERM |
@@ -11,6 +12,7 @@
 //! | [`metrics`] | a small counter registry rendered in the Prometheus text format |
 //! | [`telemetry`] | tracing subscriber and the OpenTelemetry layer, set up once |
 
+pub mod clock;
 pub mod config;
 pub mod health;
 pub mod metrics;

@@ -17,14 +17,7 @@ use crate::domain::{
     Answer, Index, MISSES_BEFORE_HANDOFF, NO_ANSWER_TEXT, asks_for_human, should_hand_off,
 };
 
-/// Sent in `ai_agent` mode to a request for a person when the AI agent has no
-/// "next steps" message configured.
-pub const DEFAULT_NEXT_STEPS: &str = "I can't connect you to a person here, but you can reach \
-                                      the team through the contact options on this site.";
-
-/// What the AI agent says as it hands the conversation to the team, unless
-/// its handoff settings give another phrase.
-pub const HANDOFF_TEXT: &str = "Let me connect you with a person from our team.";
+pub use switchboard_contracts::texts::{DEFAULT_NEXT_STEPS, HANDOFF as HANDOFF_TEXT};
 
 /// The AI agent's handoff settings as the built-in agent applies them.
 #[derive(Debug, Clone, PartialEq, Eq)]

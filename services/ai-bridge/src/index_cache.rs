@@ -153,7 +153,7 @@ mod tests {
         let a = agent("a", "Use the link.");
         cache.get(&a);
         cache.get(&a);
-        let mut renamed = a.clone();
+        let mut renamed = a;
         renamed.name = "Sparky".into();
         cache.get(&renamed);
         assert_eq!(cache.builds(), 1);

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use switchboard_contracts::error_codes::ErrorCode;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
@@ -28,17 +29,17 @@ pub enum ApiError {
 impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::Unauthorized(_) => "unauthorized",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound(_) => "not_found",
+            ApiError::Unauthorized(_) => ErrorCode::Unauthorized.as_str(),
+            ApiError::Forbidden(_) => ErrorCode::Forbidden.as_str(),
+            ApiError::NotFound(_) => ErrorCode::NotFound.as_str(),
             ApiError::Invalid(_) | ApiError::BadRequest(_) | ApiError::PayloadTooLarge(_) => {
-                "invalid"
+                ErrorCode::Invalid.as_str()
             }
-            ApiError::EditionRequired(_) => "edition_required",
-            ApiError::Conflict(_) => "conflict",
-            ApiError::RateLimited(_) => "rate_limited",
-            ApiError::Unavailable(_) => "unavailable",
-            ApiError::Internal(_) => "internal",
+            ApiError::EditionRequired(_) => ErrorCode::EditionRequired.as_str(),
+            ApiError::Conflict(_) => ErrorCode::Conflict.as_str(),
+            ApiError::RateLimited(_) => ErrorCode::RateLimited.as_str(),
+            ApiError::Unavailable(_) => ErrorCode::Unavailable.as_str(),
+            ApiError::Internal(_) => ErrorCode::Internal.as_str(),
         }
     }
 

@@ -22,8 +22,9 @@ use async_nats::jetstream::{consumer, stream};
 use futures::StreamExt;
 use hdrhistogram::Histogram;
 use switchboard_bus::Bus;
-use switchboard_bus::timers::{Timers, now_ms};
+use switchboard_bus::timers::Timers;
 use switchboard_contracts::v1::Timer;
+use switchboard_runtime::clock::now_ms_unsigned as now_ms;
 use switchboard_testkit::{NatsServer, free_port};
 
 use support::{IN_FLIGHT, ServiceProcess, is_ready, metric, mib, proc_kib, time_until};

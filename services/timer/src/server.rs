@@ -10,9 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream;
-use switchboard_bus::timers::{Timers, now_ms};
+use switchboard_bus::timers::Timers;
 use switchboard_bus::{Bus, BusError, ErrorKind};
 use switchboard_contracts::streams::timer_keys::PARTITIONS;
+use switchboard_runtime::clock::now_ms_unsigned as now_ms;
 use switchboard_runtime::health::{self, Readiness};
 use switchboard_runtime::metrics::Metrics;
 use switchboard_runtime::shutdown::Shutdown;

@@ -3,6 +3,7 @@
 //! why the service could not start.
 
 use switchboard_bus::BusError;
+use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_runtime::startup::{RetryError, StartupTimeout};
 
 /// Why a command was refused. Its [`Refusal::code`] goes back to the sender
@@ -27,10 +28,10 @@ impl Refusal {
     /// The snake_case code senders match on.
     pub fn code(&self) -> &'static str {
         match self {
-            Refusal::ConversationNotFound => "conversation_not_found",
-            Refusal::ConversationEnded => "conversation_ended",
-            Refusal::Conflict(_) => "conflict",
-            Refusal::Invalid(_) => "invalid",
+            Refusal::ConversationNotFound => ErrorCode::ConversationNotFound.as_str(),
+            Refusal::ConversationEnded => ErrorCode::ConversationEnded.as_str(),
+            Refusal::Conflict(_) => ErrorCode::Conflict.as_str(),
+            Refusal::Invalid(_) => ErrorCode::Invalid.as_str(),
         }
     }
 }

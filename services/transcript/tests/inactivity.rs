@@ -50,7 +50,7 @@ async fn next_non_message(events: &mut Events) -> ConversationEvent {
 /// Waits until this machine's clock has reached `at_ms`: a check judged
 /// before then would (rightly) find nothing due.
 async fn wall_clock_reaches(at_ms: i64) {
-    let now = switchboard_db::now_ms();
+    let now = switchboard_runtime::clock::now_ms();
     if at_ms > now {
         tokio::time::sleep(Duration::from_millis((at_ms - now) as u64 + 5)).await;
     }

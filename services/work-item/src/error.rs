@@ -3,6 +3,7 @@
 //! help, and a [`StartError`] is why the service could not start.
 
 use switchboard_bus::BusError;
+use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_runtime::startup::{RetryError, StartupTimeout};
 
 /// Why a work-item request was refused. [`Refusal::code`] and the message go
@@ -24,9 +25,9 @@ impl Refusal {
     /// The snake_case code callers match on.
     pub fn code(&self) -> &'static str {
         match self {
-            Refusal::NotFound => "not_found",
-            Refusal::Invalid(_) => "invalid",
-            Refusal::Conflict(_) => "conflict",
+            Refusal::NotFound => ErrorCode::NotFound.as_str(),
+            Refusal::Invalid(_) => ErrorCode::Invalid.as_str(),
+            Refusal::Conflict(_) => ErrorCode::Conflict.as_str(),
         }
     }
 }

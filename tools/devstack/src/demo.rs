@@ -166,7 +166,7 @@ async fn create(
             sub: "demo-customer".into(),
             name: Some("Dana Demo".into()),
             email: Some("dana@example.com".into()),
-            exp: now_secs() + 365 * 24 * 3600,
+            exp: switchboard_runtime::clock::now_secs() + 365 * 24 * 3600,
         },
     );
     Ok(Demo {
@@ -220,11 +220,4 @@ fn text(value: &Value, field: &str) -> anyhow::Result<String> {
         .and_then(Value::as_str)
         .map(str::to_owned)
         .with_context(|| format!("the API answer has no `{field}`: {value}"))
-}
-
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
 }

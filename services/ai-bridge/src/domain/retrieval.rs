@@ -15,9 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::text;
 
-/// The plain reply when nothing in the knowledge base matches confidently.
-pub const NO_ANSWER_TEXT: &str =
-    "I'm not sure I have a good answer to that. Could you rephrase your question?";
+pub use switchboard_contracts::texts::NO_ANSWER as NO_ANSWER_TEXT;
 
 /// The least confidence at which an answer is sent (see the module docs for the
 /// scale). Tuned on the demo knowledge base in the tests: paraphrases of a stored

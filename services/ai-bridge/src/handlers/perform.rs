@@ -2,14 +2,13 @@
 //! a handoff (commands to the transcript service), typing indicators, and
 //! reading a conversation back.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::subjects;
 use switchboard_contracts::v1::{
     AiAgent, Author, ConversationCommand, PostMessage, RequestHandoff, Role, TranscriptPage,
     TranscriptQuery, TypingEvent, conversation_command,
 };
+use switchboard_runtime::clock::now_ms;
 
 use super::Context;
 use crate::error::HandlerError;
@@ -21,7 +20,7 @@ pub const MAX_TEXT_CHARS: usize = 4000;
 pub const MAX_REASON_CHARS: usize = 200;
 
 /// Shown as the author when an AI agent has no name.
-const DEFAULT_AI_NAME: &str = "AI agent";
+use switchboard_contracts::texts::DEFAULT_AI_NAME;
 
 /// How the AI agent signs its messages and typing.
 pub fn ai_author(agent: &AiAgent) -> Author {
@@ -170,13 +169,6 @@ fn fit(text: &str) -> String {
             text[..cut].to_owned()
         }
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

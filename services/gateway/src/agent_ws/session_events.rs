@@ -22,7 +22,7 @@ use super::session::{AgentSession, Effect, Fetch, FetchPurpose, Held, send};
 use crate::api::render::{message_json, rfc3339_ms};
 
 /// What the console shows when an accept lost (CONTRACT.md §3, SPEC §5).
-pub const NO_LONGER_AVAILABLE: &str = "That conversation is no longer available";
+pub use switchboard_contracts::texts::NO_LONGER_AVAILABLE;
 
 pub(super) fn offer_frame(identity: &AgentIdentity, offer: Offer) -> ServerFrame {
     ServerFrame::Offer {

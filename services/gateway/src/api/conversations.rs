@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use axum::extract::{Path, State};
 use serde_json::{Value, json};
+use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::subjects;
 use switchboard_contracts::v1::{ConversationInfo, TranscriptPage, TranscriptQuery};
@@ -82,11 +83,11 @@ async fn query(
         .bus
         .request(subjects::transcript_rpc(tenant), &query, RPC_TIMEOUT)
         .await?;
-    match page.error.as_str() {
-        "" => {}
-        "not_found" => return Err(ApiError::not_found("conversation")),
-        code => {
-            tracing::warn!(%conversation, code, "transcript query failed");
+    match ErrorCode::parse(&page.error) {
+        None if page.error.is_empty() => {}
+        Some(ErrorCode::NotFound) => return Err(ApiError::not_found("conversation")),
+        _ => {
+            tracing::warn!(%conversation, code = %page.error, "transcript query failed");
             return Err(ApiError::Unavailable(
                 "the conversation could not be read; retry shortly".into(),
             ));

@@ -23,7 +23,7 @@ pub fn needs_team(mode: SupportMode) -> bool {
 }
 
 fn allows_team(edition: Edition) -> bool {
-    matches!(edition, Edition::Premium | Edition::Enterprise)
+    edition.allows_live_chat()
 }
 
 /// `edition_required` when `mode` needs an edition the tenant is not on.

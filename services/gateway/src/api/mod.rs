@@ -44,6 +44,7 @@ pub mod work_items;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use switchboard_contracts::error_codes::ErrorCode;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri, header};
@@ -110,7 +111,7 @@ async fn no_such_route(method: Method, uri: Uri) -> ApiError {
 
 async fn method_not_allowed(method: Method, allow: String) -> impl IntoResponse {
     let body = json!({"error": {
-        "code": "method_not_allowed",
+        "code": ErrorCode::MethodNotAllowed.as_str(),
         "message": format!("{method} is not served here; use {allow}"),
     }});
     (

@@ -191,7 +191,4 @@ pub async fn update_chat_settings(
     Ok(axum::Json(chat_settings_json(&tenant)))
 }
 
-pub fn now_ms() -> i64 {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
-    i64::try_from(now).unwrap_or(i64::MAX)
-}
+pub use switchboard_runtime::clock::now_ms;

@@ -12,6 +12,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::{AgentId, SpaceId, TenantId};
 use switchboard_contracts::subjects;
 use switchboard_contracts::v1::work_item_request::Request;
@@ -143,17 +144,17 @@ async fn ask(state: &AppState, tenant: TenantId, request: Request) -> ApiResult<
             page.message.clone()
         }
     };
-    match page.error.as_str() {
-        "" => Ok(page.items),
-        "not_found" => Err(ApiError::not_found("work item")),
-        "invalid" => Err(ApiError::Invalid(message(
+    match ErrorCode::parse(&page.error) {
+        None if page.error.is_empty() => Ok(page.items),
+        Some(ErrorCode::NotFound) => Err(ApiError::not_found("work item")),
+        Some(ErrorCode::Invalid) => Err(ApiError::Invalid(message(
             "status: this change is not allowed",
         ))),
-        "conflict" => Err(ApiError::Conflict(message(
+        Some(ErrorCode::Conflict) => Err(ApiError::Conflict(message(
             "the work item changed meanwhile; read it and try again",
         ))),
-        code => {
-            tracing::warn!(code, "work-item request failed");
+        _ => {
+            tracing::warn!(code = %page.error, "work-item request failed");
             Err(ApiError::Unavailable(
                 "work items are temporarily unavailable; retry shortly".into(),
             ))

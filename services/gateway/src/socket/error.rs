@@ -3,6 +3,7 @@
 //! same vocabulary; the rest are the socket protocol's own (CONTRACT.md §3).
 
 use crate::error::ApiError;
+use switchboard_contracts::error_codes::ErrorCode;
 
 /// Why a socket answered a frame with `error`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,9 +44,11 @@ impl WsError {
     pub fn code(&self) -> &str {
         match self {
             WsError::Api(error) => error.code(),
-            WsError::HelloRequired => "hello_required",
-            WsError::ResumeInvalid(_) => "resume_invalid",
-            WsError::NotInConversation | WsError::FirstMessageNeeded => "not_in_conversation",
+            WsError::HelloRequired => ErrorCode::HelloRequired.as_str(),
+            WsError::ResumeInvalid(_) => ErrorCode::ResumeInvalid.as_str(),
+            WsError::NotInConversation | WsError::FirstMessageNeeded => {
+                ErrorCode::NotInConversation.as_str()
+            }
             WsError::Rejected { code, .. } => code,
         }
     }

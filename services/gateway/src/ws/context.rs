@@ -140,7 +140,7 @@ impl WidgetContext {
 
     /// True when the tenant's edition allows live chat with humans.
     pub fn edition_allows_live_chat(&self) -> bool {
-        matches!(self.edition, Edition::Premium | Edition::Enterprise)
+        self.edition.allows_live_chat()
     }
 
     /// The experience's fallback message, or a default that gives a next step.
@@ -153,10 +153,4 @@ impl WidgetContext {
     }
 }
 
-/// Shown when an experience has no fallback message of its own.
-pub const DEFAULT_FALLBACK: &str = "We can't connect you to a person right now. \
-     Please use the contact options on this site and we'll get back to you.";
-
-/// Sent for a request for a person when the AI agent has no next steps.
-pub const DEFAULT_NEXT_STEPS: &str = "I can't connect you to a person here. \
-     You can reach us through the contact options on this site.";
+pub use switchboard_contracts::texts::{DEFAULT_FALLBACK, DEFAULT_NEXT_STEPS};

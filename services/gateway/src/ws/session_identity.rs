@@ -27,7 +27,7 @@ use crate::auth::{self, TokenError};
 use crate::error::ApiError;
 
 /// The display name of anonymous customers.
-pub const GUEST_NAME: &str = "Guest";
+pub use switchboard_contracts::texts::GUEST_NAME;
 
 fn anonymous() -> Customer {
     Customer {

@@ -20,7 +20,7 @@ pub const NOTICE_AGENT_JOINED: &str = "agent_joined";
 pub const NOTICE_SIGN_IN_REQUIRED: &str = "sign_in_required";
 
 /// Shown when an agent joined without a display name.
-const UNNAMED_AGENT: &str = "An agent";
+use switchboard_contracts::texts::DEFAULT_AGENT_NAME as UNNAMED_AGENT;
 
 /// The frame that follows a notice message's `message` frame, if any.
 /// `assignee_name` is the conversation's agent as its latest info names them.

@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use switchboard_contracts::config_keys::{ConfigKey, ConfigKind};
 use switchboard_contracts::ids::{AgentId, ExperienceId, SpaceId, TenantId};
 use switchboard_contracts::v1::{self, Edition, SupportMode};
 use tokio::sync::watch as signal;
@@ -57,7 +58,7 @@ impl TenantConfig {
     /// Live chat with people is a premium and enterprise feature (SPEC §2);
     /// a tenant the router has no record of gets the fallback too.
     pub fn allows_live_chat(&self) -> bool {
-        matches!(self.edition, Some(Edition::Premium | Edition::Enterprise))
+        self.edition.is_some_and(Edition::allows_live_chat)
     }
 }
 
@@ -184,7 +185,8 @@ impl Index {
             None => self.keys.get(key)?.0,
         };
         self.keys.insert(key.to_owned(), (tenant, revision));
-        let id = key.split_once('.').map_or("", |(_, id)| id);
+        let key = ConfigKey::parse(key)?;
+        let id = key.id.as_str();
         if let Some(Record::Experience(experience)) = &record {
             let id = experience.id.parse().ok()?;
             let value = ExperienceRecord {
@@ -194,7 +196,7 @@ impl Index {
             self.experiences.insert(id, value);
             return None;
         }
-        if key.starts_with("experience.") {
+        if key.kind == ConfigKind::Experience {
             self.experiences.remove(&id.parse().ok()?);
             return None;
         }
@@ -218,11 +220,11 @@ impl Index {
                     .insert(space.id.parse().ok()?, space.live_chat);
             }
             Some(Record::Experience(_)) => {}
-            None if key.starts_with("tenant.") => {
+            None if key.kind == ConfigKind::Tenant => {
                 config.edition = None;
                 config.maximum_conversations = 0;
             }
-            None if key.starts_with("agent.") => {
+            None if key.kind == ConfigKind::Agent => {
                 config.agents.remove(&id.parse().ok()?);
             }
             None => {
@@ -238,13 +240,12 @@ impl Record {
     /// keys and for records that do not decode (logged by the caller).
     pub fn decode(key: &str, value: &[u8]) -> Option<Result<Record, prost::DecodeError>> {
         use prost::Message;
-        let prefix = key.split_once('.')?.0;
-        Some(match prefix {
-            "tenant" => v1::Tenant::decode(value).map(Record::Tenant),
-            "agent" => v1::Agent::decode(value).map(Record::Agent),
-            "space" => v1::Space::decode(value).map(Record::Space),
-            "experience" => v1::Experience::decode(value).map(Record::Experience),
-            _ => return None,
+        Some(match ConfigKey::parse(key)?.kind {
+            ConfigKind::Tenant => v1::Tenant::decode(value).map(Record::Tenant),
+            ConfigKind::Agent => v1::Agent::decode(value).map(Record::Agent),
+            ConfigKind::Space => v1::Space::decode(value).map(Record::Space),
+            ConfigKind::Experience => v1::Experience::decode(value).map(Record::Experience),
+            ConfigKind::AiAgent | ConfigKind::Widget | ConfigKind::Token => return None,
         })
     }
 
@@ -260,7 +261,10 @@ impl Record {
 
 /// Whether a bucket key is one the index follows.
 pub fn is_followed(key: &str) -> bool {
-    ["tenant.", "agent.", "space.", "experience."]
-        .iter()
-        .any(|prefix| key.starts_with(prefix))
+    ConfigKey::parse(key).is_some_and(|key| {
+        matches!(
+            key.kind,
+            ConfigKind::Tenant | ConfigKind::Agent | ConfigKind::Space | ConfigKind::Experience
+        )
+    })
 }

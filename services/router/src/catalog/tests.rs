@@ -1,6 +1,7 @@
 //! Tests of the configuration index: records land in their tenant, deletes
 //! and stale revisions, and what moves a tenant's routing revision.
 
+use switchboard_contracts::config_keys;
 use switchboard_contracts::ids::{AgentId, ExperienceId, SpaceId, TenantId};
 use switchboard_contracts::v1::{self, Edition, SupportMode};
 
@@ -20,7 +21,7 @@ fn agent(tenant: TenantId, id: AgentId, spaces: &[SpaceId]) -> Record {
 fn an_agent_lands_in_its_tenant_and_a_delete_takes_it_out() {
     let catalog = Catalog::default();
     let (tenant, id, space) = (TenantId::new(), AgentId::new(), SpaceId::new());
-    let key = format!("agent.{id}");
+    let key = config_keys::agent(id);
     assert_eq!(
         catalog.apply(&key, 4, Some(agent(tenant, id, &[space]))),
         Some(tenant)
@@ -37,7 +38,7 @@ fn an_agent_lands_in_its_tenant_and_a_delete_takes_it_out() {
 fn an_older_revision_of_a_record_changes_nothing() {
     let catalog = Catalog::default();
     let (tenant, id) = (TenantId::new(), AgentId::new());
-    let key = format!("agent.{id}");
+    let key = config_keys::agent(id);
     catalog.apply(&key, 7, Some(agent(tenant, id, &[SpaceId::new()])));
     assert_eq!(catalog.apply(&key, 5, Some(agent(tenant, id, &[]))), None);
     assert_eq!(catalog.tenant(tenant).agents[&id].spaces.len(), 1);
@@ -55,7 +56,7 @@ fn experiences_are_kept_without_moving_the_routing_revision() {
         ..Default::default()
     });
     assert_eq!(
-        catalog.apply(&format!("experience.{id}"), 3, Some(record)),
+        catalog.apply(&config_keys::experience(id), 3, Some(record)),
         None
     );
     let experience = catalog.experience(&id.to_string()).unwrap();
@@ -80,7 +81,7 @@ fn only_premium_and_enterprise_tenants_get_live_chat() {
             maximum_conversations: 5,
             ..Default::default()
         });
-        catalog.apply(&format!("tenant.{tenant}"), revision, Some(record));
+        catalog.apply(&config_keys::tenant(tenant), revision, Some(record));
         assert_eq!(
             catalog.tenant(tenant).allows_live_chat(),
             allowed,
@@ -93,6 +94,15 @@ fn only_premium_and_enterprise_tenants_get_live_chat() {
 #[test]
 fn a_configuration_change_input_carries_its_revision() {
     let tenant = TenantId::new();
-    assert_eq!(watch::revision_of(&watch::input_id(tenant, 42)), Some(42));
-    assert_eq!(watch::revision_of("handoff:x:1"), None);
+    assert_eq!(
+        watch::revision_of(&watch::config_changed(tenant, 42)),
+        Some(42)
+    );
+    assert_eq!(
+        watch::revision_of(&v1::RoutingInput {
+            input_id: watch::input_id(tenant, 42),
+            ..Default::default()
+        }),
+        None
+    );
 }

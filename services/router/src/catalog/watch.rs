@@ -14,11 +14,11 @@ use std::time::Duration;
 use async_nats::jetstream::kv::{Operation, Store};
 use futures::StreamExt;
 use switchboard_bus::Bus;
-use switchboard_bus::timers::now_ms;
 use switchboard_contracts::ids::TenantId;
 use switchboard_contracts::subjects;
 use switchboard_contracts::v1::routing_input::Input;
 use switchboard_contracts::v1::{RouteConfigChanged, RoutingInput};
+use switchboard_runtime::clock;
 use tokio_util::sync::CancellationToken;
 
 use super::{Catalog, Record, is_followed};
@@ -32,14 +32,13 @@ pub fn input_id(tenant: TenantId, revision: u64) -> String {
     format!("cfg:{tenant}:{revision}")
 }
 
-/// The revision in a configuration change's input id, if it is one.
-pub fn revision_of(input_id: &str) -> Option<u64> {
-    input_id
-        .strip_prefix("cfg:")?
-        .rsplit(':')
-        .next()?
-        .parse()
-        .ok()
+/// The configuration revision a configuration change brings, if the input is
+/// one and says.
+pub fn revision_of(input: &RoutingInput) -> Option<u64> {
+    match &input.input {
+        Some(Input::ConfigChanged(change)) if change.revision > 0 => Some(change.revision),
+        _ => None,
+    }
 }
 
 /// Watches the bucket until `shutdown`, resuming after errors from the last
@@ -135,14 +134,20 @@ async fn loaded(catalog: &Catalog, bus: &Bus) {
     }
 }
 
-async fn publish(bus: &Bus, tenant: TenantId, revision: u64) {
-    let id = input_id(tenant, revision);
-    let input = RoutingInput {
+/// The input that tells the router a tenant's configuration moved on to
+/// `revision`.
+pub fn config_changed(tenant: TenantId, revision: u64) -> RoutingInput {
+    RoutingInput {
         tenant: tenant.to_string(),
-        input_id: id.clone(),
-        at_ms: i64::try_from(now_ms()).unwrap_or(i64::MAX),
-        input: Some(Input::ConfigChanged(RouteConfigChanged {})),
-    };
+        input_id: input_id(tenant, revision),
+        at_ms: clock::now_ms(),
+        input: Some(Input::ConfigChanged(RouteConfigChanged { revision })),
+    }
+}
+
+async fn publish(bus: &Bus, tenant: TenantId, revision: u64) {
+    let input = config_changed(tenant, revision);
+    let id = input.input_id.clone();
     let published = tokio::time::timeout(
         PUBLISH_TIMEOUT,
         bus.publish_durable(subjects::route(tenant), &id, &input),
@@ -151,10 +156,10 @@ async fn publish(bus: &Bus, tenant: TenantId, revision: u64) {
     match published {
         Ok(Ok(_)) => tracing::debug!(%tenant, revision, "configuration change published"),
         Ok(Err(error)) => {
-            tracing::warn!(%tenant, %error, "could not publish a configuration change; the next input applies it")
+            tracing::warn!(%tenant, %error, "could not publish a configuration change; the next input applies it");
         }
         Err(_) => {
-            tracing::warn!(%tenant, "publishing a configuration change timed out; the next input applies it")
+            tracing::warn!(%tenant, "publishing a configuration change timed out; the next input applies it");
         }
     }
 }

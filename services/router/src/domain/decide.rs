@@ -22,7 +22,7 @@ pub fn decide(state: &mut State, input: Input, now_ms: u64) -> Vec<Effect> {
     let mut step = Step::default();
     match input {
         Input::AgentUpserted { agent, spaces } => {
-            upsert_agent(state, agent, spaces.into_iter().collect(), &mut step)
+            upsert_agent(state, agent, spaces.into_iter().collect(), &mut step);
         }
         Input::AgentRemoved { agent } => remove_agent(state, agent, &mut step),
         Input::SetStatus {

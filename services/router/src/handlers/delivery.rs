@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 
 use prost::Message;
-use switchboard_bus::timers::now_ms;
 use switchboard_bus::{BusError, propagation};
 use switchboard_contracts::ids::{AgentId, ConversationId, SpaceId, TenantId};
 use switchboard_contracts::subjects;
 use switchboard_contracts::v1::agent_event::Event;
 use switchboard_contracts::v1::{QueuePosition, RoutingInput, Timer};
+use switchboard_runtime::clock;
 
 use super::messages;
 use super::perform::Performer;
@@ -80,7 +80,7 @@ impl Performer {
             subject: subjects::route(tenant),
             payload: fire.encode_to_vec(),
             msg_id: fire.input_id.clone(),
-            scheduled_at_ms: now_ms(),
+            scheduled_at_ms: clock::now_ms_unsigned(),
             headers,
         };
         self.timers.schedule(&timer).await.map(|_| ())

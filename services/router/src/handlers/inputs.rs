@@ -23,11 +23,11 @@ use std::time::Duration;
 
 use prost::Message;
 use switchboard_bus::consume::{ConsumerSpec, Delivery, Outcome};
-use switchboard_bus::timers::now_ms;
 use switchboard_contracts::ids::TenantId;
 use switchboard_contracts::streams::{self, consumers};
 use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::RoutingInput;
+use switchboard_runtime::clock;
 
 use super::Counters;
 use super::perform::{Performer, Scope};
@@ -98,7 +98,7 @@ impl InputHandler {
             Ok(parsed) => parsed,
             Err(error) => return Outcome::Park(error.to_string()),
         };
-        if let Some(revision) = watch::revision_of(&input.input_id) {
+        if let Some(revision) = watch::revision_of(&input) {
             // A change this instance may not have seen yet: apply it, not an older one.
             if !self.catalog.wait_seen(revision, CATALOG_WAIT).await {
                 return Outcome::Retry(Duration::from_millis(500));
@@ -164,7 +164,7 @@ impl InputHandler {
             }
             config = self.catalog.tenant(tenant);
         }
-        let effects = step::apply(&mut snapshot, &config, parsed, now_ms());
+        let effects = step::apply(&mut snapshot, &config, parsed, clock::now_ms_unsigned());
         snapshot.record(input_id, effects.clone());
         let written = match self.store.save(tenant, &mut snapshot, revision).await {
             Ok(written) => written,

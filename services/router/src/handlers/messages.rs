@@ -14,11 +14,7 @@ use switchboard_contracts::v1::{
 
 use crate::domain::{FallbackReason, OfferId, SkipReason, Status, StatusReason, WithdrawReason};
 
-/// Shown when the experience has no fallback message of its own.
-pub const DEFAULT_FALLBACK: &str = "We couldn't connect you with a person right now. Please try again later or use the contact options on this site.";
-
-/// The message of a refused accept.
-pub const NO_LONGER_AVAILABLE: &str = "That conversation is no longer available";
+pub use switchboard_contracts::texts::{DEFAULT_FALLBACK, NO_LONGER_AVAILABLE};
 
 /// The accept window's timer: one per conversation.
 pub fn accept_timer(conversation: ConversationId) -> String {

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use prost::Message;
 use switchboard_bus::rpc::{Lifecycle, Responder};
 use switchboard_bus::{Bus, BusError};
+use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::{AgentId, TenantId};
 use switchboard_contracts::streams::queues;
 use switchboard_contracts::subjects::{self, filter};
@@ -80,22 +81,22 @@ impl RpcHandler {
 
     async fn answer(&self, subject: &str, payload: &Bytes) -> AgentView {
         let Ok(query) = AgentQuery::decode(payload.clone()) else {
-            return failed("invalid");
+            return failed(ErrorCode::Invalid);
         };
         let (Ok(tenant), Ok(agent)) = (
             query.tenant.parse::<TenantId>(),
             query.agent.parse::<AgentId>(),
         ) else {
-            return failed("invalid");
+            return failed(ErrorCode::Invalid);
         };
         if subject != subjects::router_rpc(tenant) {
-            return failed("invalid");
+            return failed(ErrorCode::Invalid);
         }
         match self.store.read(tenant).await {
             Ok((snapshot, _)) => view(&snapshot, &self.catalog, tenant, agent),
             Err(error) => {
                 tracing::warn!(%error, "cannot read the routing state for an agent view");
-                failed("unavailable")
+                failed(ErrorCode::Unavailable)
             }
         }
     }
@@ -107,7 +108,7 @@ pub fn view(snapshot: &Snapshot, catalog: &Catalog, tenant: TenantId, agent: Age
     let Some(record) = state.agent(agent) else {
         let config = catalog.tenant(tenant);
         let Some(configured) = config.agents.get(&agent) else {
-            return failed("not_found");
+            return failed(ErrorCode::NotFound);
         };
         return AgentView {
             spaces: configured
@@ -154,9 +155,9 @@ pub fn view(snapshot: &Snapshot, catalog: &Catalog, tenant: TenantId, agent: Age
     }
 }
 
-fn failed(code: &str) -> AgentView {
+fn failed(code: ErrorCode) -> AgentView {
     AgentView {
-        error: code.to_owned(),
+        error: code.as_str().to_owned(),
         ..Default::default()
     }
 }

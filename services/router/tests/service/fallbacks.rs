@@ -8,7 +8,7 @@ use switchboard_contracts::v1::{Edition, EndReason, SupportMode};
 
 use super::support::Harness;
 
-const DEFAULT_FALLBACK: &str = "We couldn't connect you with a person right now. Please try again later or use the contact options on this site.";
+use switchboard_contracts::texts::DEFAULT_FALLBACK;
 
 #[tokio::test]
 async fn with_nobody_available_an_ai_and_team_conversation_goes_back_to_the_ai() {

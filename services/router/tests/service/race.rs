@@ -13,6 +13,7 @@ use prost::Message;
 use switchboard_bus::Bus;
 use switchboard_contracts::ids::{AgentId, ConversationId, TenantId};
 use switchboard_contracts::streams;
+use switchboard_contracts::subjects::filter;
 use switchboard_contracts::v1::agent_event::Event;
 use switchboard_contracts::v1::conversation_command::Command;
 use switchboard_contracts::v1::routing_input::Input;
@@ -236,7 +237,7 @@ async fn transcript_loop(bus: Bus, tenant: TenantId, seen: Arc<Mutex<Seen>>) {
     let stream = bus.js.get_stream(streams::COMMANDS).await.expect("stream");
     let consumer = stream
         .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
-            filter_subject: format!("sb.cmd.{tenant}.>"),
+            filter_subject: filter::tenant_commands(tenant),
             ..Default::default()
         })
         .await

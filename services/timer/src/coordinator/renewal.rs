@@ -99,8 +99,12 @@ impl Coordinator {
         held.valid_until = valid_until;
         if held.suspended_at.take().is_some() {
             tracing::info!(partition = p, "lease renewed; resuming the partition");
-            self.shared
-                .update(|table| ((), table.resume(p, switchboard_bus::timers::now_ms())));
+            self.shared.update(|table| {
+                (
+                    (),
+                    table.resume(p, switchboard_runtime::clock::now_ms_unsigned()),
+                )
+            });
         }
         self.view
             .observe(&timer_keys::lease_key(p), revision, Some(value.clone()));

@@ -158,7 +158,7 @@ mod tests {
         assert_eq!(a.release, vec![1, 3]);
         let b = plan("b", 4, &[instance("a", 200)], &leases, &BTreeSet::new());
         assert!(b.take.is_empty(), "a's leases are live until released");
-        let mut released = leases.clone();
+        let mut released = leases;
         released.remove(&1);
         released.remove(&3);
         let b = plan("b", 4, &[instance("a", 200)], &released, &BTreeSet::new());

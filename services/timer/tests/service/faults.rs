@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use switchboard_bus::timers::now_ms;
+use switchboard_runtime::clock::now_ms_unsigned as now_ms;
 use switchboard_testkit::eventually;
 use switchboard_timer::config::TimerConfig;
 

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use switchboard_bus::ErrorKind;
-use switchboard_bus::timers::now_ms;
 use switchboard_contracts::v1::Timer;
+use switchboard_runtime::clock::now_ms_unsigned as now_ms;
 
 use crate::harness::{Fixture, InProcess, WAIT, assert_each_fired_once_and_not_early, metric};
 

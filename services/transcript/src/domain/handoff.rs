@@ -3,12 +3,13 @@
 //! (`handoff_pending`) behind a `sign_in_required` notice; identifying the
 //! customer carries it on.
 
+use switchboard_contracts::texts;
 use switchboard_contracts::v1::{
     ConversationState, Customer, IdentifyCustomer, RequestHandoff, Role, SupportMode,
 };
 
 use super::plan::{Plan, Record};
-use super::{MAX_LABEL_CHARS, MAX_TEXT_CHARS, SIGN_IN_TEXT, check_length, invalid, notices};
+use super::{MAX_LABEL_CHARS, MAX_TEXT_CHARS, check_length, invalid, notices};
 use crate::error::Refusal;
 
 /// What the team is told when a handoff names no reason.
@@ -54,7 +55,7 @@ pub fn handoff(
     // The customer is told every time they ask, so a second click on "talk
     // to a person" is answered too; the latest request is the one kept.
     Ok(plan
-        .notice(notices::SIGN_IN_REQUIRED, SIGN_IN_TEXT)
+        .notice(notices::SIGN_IN_REQUIRED, texts::SIGN_IN_REQUIRED)
         .edit_last(|after| {
             after.info.handoff_pending = true;
             after.info.handoff_reason = reason;

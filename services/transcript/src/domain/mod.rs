@@ -20,7 +20,7 @@ pub mod post;
 pub mod team;
 
 pub use plan::{Effect, Plan, Record, Step};
-pub use post::{end_reason, validate_post};
+pub use post::{NewMessage, end_reason, validate_post};
 
 use crate::error::Refusal;
 
@@ -37,12 +37,6 @@ pub mod notices {
     pub const AGENT_JOINED: &str = "agent_joined";
     pub const FALLBACK: &str = "fallback";
 }
-
-/// Shown when the customer must sign in before a person can take over.
-pub const SIGN_IN_TEXT: &str = "Please sign in so we can connect you with a person.";
-/// Shown when a fallback is due but the sender gave no text.
-pub const DEFAULT_FALLBACK_TEXT: &str = "Sorry, nobody from our team is available right now. \
-                                         Please try again later or use the contact options on this site.";
 
 fn invalid(message: &str) -> Refusal {
     Refusal::Invalid(message.to_owned())

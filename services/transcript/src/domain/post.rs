@@ -1,11 +1,30 @@
 //! The rules a post must meet before it is appended.
 
 use switchboard_contracts::ids::{ConversationId, TenantId};
-use switchboard_contracts::v1::{ConversationState, EndConversation, EndReason, PostMessage, Role};
+use switchboard_contracts::v1::{
+    Author, ConversationStart, ConversationState, EndConversation, EndReason, PostMessage, Role,
+};
 
 use super::{MAX_CLIENT_ID_CHARS, MAX_TEXT_CHARS, invalid};
 use crate::error::Refusal;
-use crate::store::NewMessage;
+
+/// A validated post, ready to store (see [`validate_post`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMessage {
+    pub tenant: TenantId,
+    pub conversation: ConversationId,
+    pub author: Author,
+    pub text: String,
+    /// The sender's idempotency key, if it has one.
+    pub client_id: Option<String>,
+    /// The command that posts it: the idempotency key of a post without a
+    /// client id.
+    pub command_id: String,
+    /// Present when this post may open the conversation.
+    pub start: Option<ConversationStart>,
+    /// When the message is stored (epoch ms).
+    pub at_ms: i64,
+}
 
 /// Checks a post and turns it into what the store appends.
 pub fn validate_post(

@@ -3,16 +3,12 @@
 //! notice, in `ai_and_team`). Exactly one agent ever gets a conversation: a
 //! second accept is a `conflict`, the same one again is a no-op.
 
+use switchboard_contracts::texts;
 use switchboard_contracts::v1::{AssignAgent, ConversationState, ReturnToAi};
 
 use super::plan::{Plan, Record};
-use super::{
-    DEFAULT_FALLBACK_TEXT, MAX_LABEL_CHARS, MAX_TEXT_CHARS, check_length, invalid, notices,
-};
+use super::{MAX_LABEL_CHARS, MAX_TEXT_CHARS, check_length, invalid, notices};
 use crate::error::Refusal;
-
-/// Shown as the agent's name when the router sends none.
-const DEFAULT_AGENT_NAME: &str = "An agent";
 
 /// The agent who accepted; queued → live with an `agent_joined` notice.
 pub fn assign(record: &Record, assign: &AssignAgent, at_ms: i64) -> Result<Plan, Refusal> {
@@ -38,7 +34,7 @@ pub fn assign(record: &Record, assign: &AssignAgent, at_ms: i64) -> Result<Plan,
         }
     }
     let name = match assign.agent_name.trim() {
-        "" => DEFAULT_AGENT_NAME,
+        "" => texts::DEFAULT_AGENT_NAME,
         name => name,
     };
     let (agent, name) = (assign.agent.clone(), name.to_owned());
@@ -88,7 +84,7 @@ pub fn return_to_ai(record: &Record, back: &ReturnToAi, at_ms: i64) -> Result<Pl
 /// gives the customer somewhere to go.
 pub fn fallback_text(given: &str) -> &str {
     match given.trim() {
-        "" => DEFAULT_FALLBACK_TEXT,
+        "" => texts::DEFAULT_FALLBACK,
         text => text,
     }
 }
@@ -187,6 +183,6 @@ mod tests {
             return_to_ai(&live, &back, 8).unwrap_err().code(),
             "conflict"
         );
-        assert_eq!(fallback_text("  "), DEFAULT_FALLBACK_TEXT);
+        assert_eq!(fallback_text("  "), texts::DEFAULT_FALLBACK);
     }
 }

@@ -21,7 +21,7 @@ use switchboard_contracts::streams::{self, consumers};
 use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::conversation_command::Command;
 use switchboard_contracts::v1::{CommandRejected, ConversationCommand, PostMessage};
-use switchboard_db::now_ms;
+use switchboard_runtime::clock::now_ms;
 
 use super::Counters;
 use super::inactivity::InactivityTimer;

@@ -14,11 +14,12 @@ use std::collections::HashMap;
 use prost::Message;
 use switchboard_bus::BusError;
 use switchboard_bus::propagation;
-use switchboard_bus::timers::{Timers, now_ms};
+use switchboard_bus::timers::Timers;
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::subjects;
 use switchboard_contracts::v1::conversation_command::Command;
 use switchboard_contracts::v1::{CheckInactivity, ConversationCommand, ConversationState, Timer};
+use switchboard_runtime::clock;
 
 use crate::domain::Record;
 use crate::domain::inactivity::{self, Limits};
@@ -108,7 +109,7 @@ impl InactivityTimer {
             subject: subjects::command(tenant, conversation),
             msg_id: command.command_id.clone(),
             payload: command.encode_to_vec(),
-            scheduled_at_ms: now_ms(),
+            scheduled_at_ms: clock::now_ms_unsigned(),
             headers,
         };
         self.timers.schedule(&timer).await?;

@@ -18,6 +18,7 @@ use bytes::Bytes;
 use prost::Message;
 use switchboard_bus::rpc::{Lifecycle, Responder};
 use switchboard_bus::{Bus, BusError};
+use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::streams::queues;
 use switchboard_contracts::subjects::{self, filter};
@@ -84,7 +85,7 @@ impl RpcHandler {
             .answer(&request.subject, &request.payload)
             .instrument(span)
             .await;
-        if page.error == "unavailable" {
+        if page.error == ErrorCode::Unavailable.as_str() {
             self.counters.rpc_failures.inc();
         }
         page
@@ -92,10 +93,10 @@ impl RpcHandler {
 
     async fn answer(&self, subject: &str, payload: &Bytes) -> TranscriptPage {
         let Ok(query) = TranscriptQuery::decode(payload.clone()) else {
-            return failed("invalid");
+            return failed(ErrorCode::Invalid);
         };
         let Some((tenant, conversation)) = address(subject, &query) else {
-            return failed("invalid");
+            return failed(ErrorCode::Invalid);
         };
         let read = self
             .store
@@ -116,10 +117,10 @@ impl RpcHandler {
                     error: String::new(),
                 }
             }
-            Ok(None) => failed("not_found"),
+            Ok(None) => failed(ErrorCode::NotFound),
             Err(error) => {
                 tracing::warn!(%error, "transcript read failed");
-                failed("unavailable")
+                failed(ErrorCode::Unavailable)
             }
         }
     }
@@ -132,11 +133,11 @@ fn address(subject: &str, query: &TranscriptQuery) -> Option<(TenantId, Conversa
     (subject == subjects::transcript_rpc(tenant)).then_some((tenant, conversation))
 }
 
-fn failed(code: &str) -> TranscriptPage {
+fn failed(code: ErrorCode) -> TranscriptPage {
     TranscriptPage {
         info: None,
         messages: Vec::new(),
-        error: code.to_owned(),
+        error: code.as_str().to_owned(),
     }
 }
 

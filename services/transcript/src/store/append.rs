@@ -11,36 +11,18 @@
 //! computed by one writer at a time: seqs are unique and gap-free.
 
 use sqlx::AnyConnection;
-use switchboard_contracts::ids::{ConversationId, MessageId, TenantId};
+use switchboard_contracts::ids::MessageId;
 use switchboard_contracts::names::WireName;
 use switchboard_contracts::v1::{
-    Author, ChatMessage, ConversationInfo, ConversationStart, ConversationState, Role,
+    ChatMessage, ConversationInfo, ConversationStart, ConversationState, Role,
 };
 
 use super::rows::{self, nullable, wire_name};
-use crate::domain::inactivity;
+use crate::domain::{NewMessage, inactivity};
 use crate::error::{Refusal, StoreError};
 
 /// The handoff reason of a conversation that opens in the team's queue.
 pub const SUPPORT_TEAM_REASON: &str = "support_team";
-
-/// A validated post, ready to store (see `domain::validate_post`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewMessage {
-    pub tenant: TenantId,
-    pub conversation: ConversationId,
-    pub author: Author,
-    pub text: String,
-    /// The sender's idempotency key, if it has one.
-    pub client_id: Option<String>,
-    /// The command that posts it: the idempotency key of a post without a
-    /// client id.
-    pub command_id: String,
-    /// Present when this post may open the conversation.
-    pub start: Option<ConversationStart>,
-    /// When the message is stored (epoch ms).
-    pub at_ms: i64,
-}
 
 /// The result of [`crate::store::Store::append`]: the stored message and the
 /// conversation as it stands after it.

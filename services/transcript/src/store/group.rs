@@ -18,7 +18,8 @@ use sqlx::Acquire;
 use tokio::sync::oneshot;
 
 use super::Store;
-use super::append::{Appended, NewMessage, Step, append_within};
+use super::append::{Appended, Step, append_within};
+use crate::domain::NewMessage;
 use crate::error::StoreError;
 
 /// The most posts one transaction stores: bounds how long the write lock is

@@ -17,7 +17,7 @@ mod outcomes;
 #[cfg(test)]
 mod tests;
 
-pub use append::{Appended, NewMessage, SUPPORT_TEAM_REASON};
+pub use append::{Appended, SUPPORT_TEAM_REASON};
 pub use apply::{Applied, Facts, Target};
 
 use sqlx::AnyPool;

@@ -68,7 +68,7 @@ pub fn check_move(from: Status, to: Status) -> Result<Move, Refusal> {
     use Status::*;
     match (from, to) {
         _ if from == to => Ok(Move::Stay),
-        (Open, InProgress) | (Open, Resolved) | (InProgress, Resolved) | (Resolved, Open) => {
+        (Open, InProgress | Resolved) | (InProgress, Resolved) | (Resolved, Open) => {
             Ok(Move::Change)
         }
         _ => Err(Refusal::Invalid(format!(

@@ -9,9 +9,10 @@
 
 use bytes::Bytes;
 use prost::Message;
+use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::{SpaceId, TenantId};
 use switchboard_contracts::v1::{WorkItem, WorkItemPage, WorkItemRequest};
-use switchboard_db::now_ms;
+use switchboard_runtime::clock::now_ms;
 use uuid::Uuid;
 
 use super::Counters;
@@ -60,7 +61,7 @@ impl Answerer {
                 self.counters.rpc_failures.inc();
                 WorkItemPage {
                     items: Vec::new(),
-                    error: "unavailable".into(),
+                    error: ErrorCode::Unavailable.as_str().into(),
                     message: "the work-item store is unavailable; try again".into(),
                 }
             }

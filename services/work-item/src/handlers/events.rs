@@ -27,7 +27,7 @@ use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::streams::{self, consumers};
 use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::ConversationEvent;
-use switchboard_db::now_ms;
+use switchboard_runtime::clock::now_ms;
 
 use super::Counters;
 use super::thread::{ThreadError, read_thread};

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use switchboard_bus::Bus;
+use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::subjects;
 use switchboard_contracts::v1::{ChatMessage, TranscriptPage, TranscriptQuery};
@@ -45,10 +46,15 @@ pub async fn read_thread(
             .request(subjects::transcript_rpc(tenant), &query, timeout)
             .await
             .map_err(|e| ThreadError::Unavailable(e.to_string()))?;
-        match page.error.as_str() {
-            "" => {}
-            "not_found" => return Err(ThreadError::NotFound),
-            other => return Err(ThreadError::Unavailable(format!("answered `{other}`"))),
+        match ErrorCode::parse(&page.error) {
+            None if page.error.is_empty() => {}
+            Some(ErrorCode::NotFound) => return Err(ThreadError::NotFound),
+            _ => {
+                return Err(ThreadError::Unavailable(format!(
+                    "answered `{}`",
+                    page.error
+                )));
+            }
         }
         let last_seq = page.info.as_ref().map_or(0, |i| i.last_seq);
         let Some(reached) = page.messages.last().map(|m| m.seq) else {

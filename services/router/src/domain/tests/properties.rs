@@ -103,7 +103,7 @@ impl History {
                     self.forget(*conversation);
                 }
                 Effect::QueuePositions { positions, .. } => {
-                    self.positions.extend(positions.iter().copied())
+                    self.positions.extend(positions.iter().copied());
                 }
                 _ => {}
             }

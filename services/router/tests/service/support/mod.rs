@@ -14,7 +14,7 @@ use switchboard_bus::Bus;
 use switchboard_bus::config::ConfigCache;
 use switchboard_contracts::ids::{AgentId, ConversationId, ExperienceId, SpaceId, TenantId};
 use switchboard_contracts::streams;
-use switchboard_contracts::subjects;
+use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::routing_input::Input;
 use switchboard_contracts::v1::{
     Availability, ConversationState, RouteAccept, RouteSetStatus, SupportMode,
@@ -196,7 +196,7 @@ impl Harness {
             .expect("stream");
         let consumer = stream
             .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
-                filter_subject: format!("sb.cmd.{}.>", self.tenant),
+                filter_subject: filter::tenant_commands(self.tenant),
                 ..Default::default()
             })
             .await

@@ -1,5 +1,6 @@
 //! The sign-in rule and the handoff's bookkeeping, without a database.
 
+use switchboard_contracts::texts;
 use switchboard_contracts::v1::{ConversationInfo, ConversationState, Customer, SupportMode};
 
 use super::*;
@@ -77,7 +78,7 @@ fn an_anonymous_customer_is_asked_to_sign_in_and_stays_with_the_ai() {
         plan.steps[0].effect,
         Effect::Notice {
             kind: "sign_in_required".into(),
-            text: SIGN_IN_TEXT.into()
+            text: texts::SIGN_IN_REQUIRED.into()
         }
     );
     let after = plan.current();

@@ -9,7 +9,7 @@ use switchboard_contracts::v1::{
     AssignAgent, ConversationCommand, ConversationState, EndConversation, IdentifyCustomer,
     PostNotice, RequestHandoff, ReturnToAi,
 };
-use switchboard_db::now_ms;
+use switchboard_runtime::clock::now_ms;
 
 use super::address::Address;
 use super::{CommandHandler, Failure};

@@ -6,7 +6,8 @@ use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::v1::{Author, ConversationState, EndReason, Role, SupportMode};
 
 use super::{new_message, post, start};
-use crate::store::{Appended, NewMessage, Store};
+use crate::domain::NewMessage;
+use crate::store::{Appended, Store};
 
 pub(super) async fn seq_counts_one_two_three_within_each_conversation(store: Store) {
     let tenant = TenantId::new();
@@ -71,7 +72,7 @@ pub(super) async fn concurrent_appends_to_one_conversation_get_gap_free_unique_s
     for task in tasks {
         match task.await.expect("task").expect("append") {
             Appended::New(message, _) => {
-                assert!(seqs.insert(message.seq), "seq {} twice", message.seq)
+                assert!(seqs.insert(message.seq), "seq {} twice", message.seq);
             }
             other => panic!("expected a new message, got {other:?}"),
         }

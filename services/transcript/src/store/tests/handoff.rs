@@ -6,8 +6,8 @@ use switchboard_contracts::v1::{ConversationState, Role};
 
 use super::commands::{give_back, identify_as, open, request_handoff};
 use super::{change, notices, refusal};
-use crate::domain::SIGN_IN_TEXT;
 use crate::store::Store;
+use switchboard_contracts::texts::SIGN_IN_REQUIRED as SIGN_IN_TEXT;
 
 pub(super) async fn an_anonymous_handoff_waits_for_sign_in_and_identify_carries_it_on(
     store: Store,

@@ -10,7 +10,8 @@ use switchboard_contracts::v1::{
     SupportMode,
 };
 
-use super::{Appended, Applied, NewMessage, Store, Target};
+use super::{Appended, Applied, Store, Target};
+use crate::domain::NewMessage;
 use crate::error::{Refusal, StoreError};
 
 mod append;

@@ -147,7 +147,6 @@ async fn an_offer_shows_with_its_expiry_and_accepting_it_publishes_an_accept() {
         }),
         summary: "My invoice is wrong".into(),
         expires_at_ms: 1_700_000_120_000,
-        ..Default::default()
     };
     app.agent_event(&seeded, Event::Offer(offer)).await;
     let frame = console.expect("offer").await;

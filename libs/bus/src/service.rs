@@ -19,6 +19,7 @@ use switchboard_runtime::shutdown::Shutdown;
 use switchboard_runtime::startup::{RetryError, StartupTimeout, retry_until};
 use tokio::time::Instant;
 
+use crate::config::ConfigCache;
 use crate::consume::{self, ConsumerSpec, Delivery};
 use crate::failure::Classify;
 use crate::rpc::{Lifecycle, Refuse, Responder};
@@ -82,9 +83,18 @@ impl KitSettings {
     }
 }
 
-type Closer = Pin<Box<dyn Future<Output = ()> + Send>>;
+/// What to close at exit, in order.
+#[derive(Default)]
+struct Closers(Vec<Pin<Box<dyn Future<Output = ()> + Send>>>);
+
+impl std::fmt::Debug for Closers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} to close", self.0.len())
+    }
+}
 
 /// A service being started.
+#[derive(Debug)]
 pub struct Kit {
     name: String,
     bus: Bus,
@@ -94,16 +104,7 @@ pub struct Kit {
     health_addr: Option<SocketAddr>,
     deadline: Instant,
     drain_grace: Duration,
-    closers: Vec<Closer>,
-}
-
-impl std::fmt::Debug for Kit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Kit")
-            .field("name", &self.name)
-            .field("health_addr", &self.health_addr)
-            .finish_non_exhaustive()
-    }
+    closers: Closers,
 }
 
 impl Kit {
@@ -128,7 +129,7 @@ impl Kit {
             health_addr: None,
             deadline,
             drain_grace: settings.drain_grace,
-            closers: Vec::new(),
+            closers: Closers::default(),
         };
         let bus = kit.bus.clone();
         kit.wait_for("the NATS streams", || bus.ensure_topology(), |_| true)
@@ -192,6 +193,21 @@ impl Kit {
             })
     }
 
+    /// The configuration bucket's live cache, loaded (both steps retried
+    /// until the start deadline).
+    pub async fn config_cache(&self) -> Result<ConfigCache, StartError> {
+        let cache = self
+            .wait_for(
+                "the configuration cache",
+                || ConfigCache::start(&self.bus, self.shutdown.token()),
+                |_| true,
+            )
+            .await?;
+        self.within("the configuration to load", cache.ready())
+            .await?;
+        Ok(cache)
+    }
+
     /// Runs a durable consumer until shutdown; the pipeline settles each
     /// message by the handler's result (see [`consume`]).
     pub fn spawn_consumer<H, F, E>(&self, spec: ConsumerSpec, handler: H)
@@ -239,7 +255,7 @@ impl Kit {
 
     /// Something to close at exit, after the drain (a database pool).
     pub fn on_close(&mut self, close: impl Future<Output = ()> + Send + 'static) {
-        self.closers.push(Box::pin(close));
+        self.closers.0.push(Box::pin(close));
     }
 
     pub fn bus(&self) -> &Bus {
@@ -282,6 +298,7 @@ impl Kit {
 }
 
 /// A started service.
+#[derive(Debug)]
 pub struct Running {
     name: String,
     bus: Bus,
@@ -291,16 +308,7 @@ pub struct Running {
     health_addr: Option<SocketAddr>,
     drain_grace: Duration,
     /// Behind a lock only so that a `Running` is `Sync` (the futures are not).
-    closers: std::sync::Mutex<Vec<Closer>>,
-}
-
-impl std::fmt::Debug for Running {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Running")
-            .field("name", &self.name)
-            .field("health_addr", &self.health_addr)
-            .finish_non_exhaustive()
-    }
+    closers: std::sync::Mutex<Closers>,
 }
 
 impl Running {
@@ -357,7 +365,7 @@ impl Running {
             );
         }
         let closers = self.closers.into_inner().unwrap_or_else(|e| e.into_inner());
-        for close in closers {
+        for close in closers.0 {
             if tokio::time::timeout(CLOSE_GRACE, close).await.is_err() {
                 tracing::warn!("a resource did not close within {CLOSE_GRACE:?}");
             }

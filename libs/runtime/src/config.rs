@@ -28,6 +28,16 @@ impl Vars {
         )
     }
 
+    /// The variables every service's test settings start from: the given
+    /// NATS, health on an ephemeral port, a 20 s start deadline.
+    pub fn for_tests(nats_url: &str) -> Self {
+        Self::from_pairs([
+            ("NATS_URL", nats_url),
+            ("SWITCHBOARD_HEALTH_ADDR", "127.0.0.1:0"),
+            ("SWITCHBOARD_STARTUP_TIMEOUT", "20s"),
+        ])
+    }
+
     pub fn set(&mut self, key: impl Into<String>, value: impl Into<String>) -> &mut Self {
         self.0.insert(key.into(), value.into());
         self

@@ -40,11 +40,7 @@ impl AiBridgeConfig {
 
     /// For tests: the given bus, health on an ephemeral port.
     pub fn for_tests(nats_url: &str) -> Self {
-        let mut vars = Vars::default();
-        vars.set("NATS_URL", nats_url)
-            .set("SWITCHBOARD_HEALTH_ADDR", "127.0.0.1:0")
-            .set("SWITCHBOARD_STARTUP_TIMEOUT", "20s");
-        Self::load(&vars).expect("test settings are valid")
+        Self::load(&Vars::for_tests(nats_url)).expect("test settings are valid")
     }
 }
 

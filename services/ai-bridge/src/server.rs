@@ -4,17 +4,14 @@
 //! flushes the bus.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_bus::ConnectSettings;
-use switchboard_bus::config::ConfigCache;
 use switchboard_bus::consume::{ConsumerSpec, Delivery};
 use switchboard_bus::service::{Kit, KitSettings, Running};
 use switchboard_contracts::streams::{self, consumers};
 use switchboard_contracts::subjects::filter;
-use switchboard_runtime::shutdown::Shutdown;
 
 use crate::config::AiBridgeConfig;
 use crate::error::{HandlerError, StartError};
@@ -37,15 +34,7 @@ impl Service {
             config.startup_timeout,
         ))
         .await?;
-        let config_cache = kit
-            .wait_for(
-                "the configuration cache",
-                || ConfigCache::start(kit.bus(), kit.shutdown().token()),
-                |_| true,
-            )
-            .await?;
-        kit.within("the configuration to load", config_cache.ready())
-            .await?;
+        let config_cache = kit.config_cache().await?;
 
         let counters = Counters::new(kit.metrics());
         let context = Arc::new(Context {
@@ -97,16 +86,6 @@ impl Service {
         })
     }
 
-    /// Where `/healthz`, `/readyz` and `/metrics` are served.
-    pub fn health_addr(&self) -> SocketAddr {
-        self.running.health_addr()
-    }
-
-    /// A handle that stops the service when triggered (tests use it).
-    pub fn shutdown_handle(&self) -> Shutdown {
-        self.running.shutdown_handle()
-    }
-
     /// Runs until `signal` resolves or the shutdown handle is triggered, then
     /// stops taking messages, lets the consumers finish what they hold (what
     /// is still unacked is redelivered to another instance) and flushes.
@@ -123,4 +102,14 @@ where
 {
     let context = context.clone();
     kit.spawn_consumer(spec, move |delivery| handler(context.clone(), delivery));
+}
+
+/// A started service is its kit's [`Running`] (health address, readiness,
+/// metrics, shutdown handle) plus its own parts.
+impl std::ops::Deref for Service {
+    type Target = Running;
+
+    fn deref(&self) -> &Running {
+        &self.running
+    }
 }

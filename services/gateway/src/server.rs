@@ -11,7 +11,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::serve::ListenerExt;
 use switchboard_bus::ConnectSettings;
-use switchboard_bus::config::ConfigCache;
 use switchboard_bus::service::{HealthListener, Kit, KitSettings, Running};
 use switchboard_runtime::health;
 use switchboard_runtime::shutdown::Shutdown;
@@ -40,15 +39,7 @@ impl Application {
             drain_grace: Duration::from_secs(10),
         })
         .await?;
-        let config_cache = kit
-            .wait_for(
-                "the configuration cache",
-                || ConfigCache::start(kit.bus(), kit.shutdown().token()),
-                |_| true,
-            )
-            .await?;
-        kit.within("the configuration to load", config_cache.ready())
-            .await?;
+        let config_cache = kit.config_cache().await?;
 
         let listener = TcpListener::bind(config.http_addr).await?;
         let addr = listener.local_addr()?;

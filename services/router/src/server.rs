@@ -6,14 +6,11 @@
 //! service in-process, as many instances as they like.
 
 use std::future::Future;
-use std::net::SocketAddr;
 
 use switchboard_bus::service::{Kit, KitSettings, Running};
 use switchboard_bus::timers::Timers;
 use switchboard_bus::{BusError, ConnectSettings, ErrorKind};
 use switchboard_contracts::streams;
-use switchboard_runtime::metrics::Metrics;
-use switchboard_runtime::shutdown::Shutdown;
 
 use crate::catalog::{self, Catalog};
 use crate::config::RouterConfig;
@@ -129,19 +126,6 @@ impl Service {
         })
     }
 
-    /// Where `/healthz`, `/readyz` and `/metrics` are served.
-    pub fn health_addr(&self) -> SocketAddr {
-        self.running.health_addr()
-    }
-
-    pub fn is_ready(&self) -> bool {
-        self.running.is_ready()
-    }
-
-    pub fn metrics(&self) -> &Metrics {
-        self.running.metrics()
-    }
-
     pub fn counters(&self) -> &Counters {
         &self.counters
     }
@@ -157,11 +141,6 @@ impl Service {
         &self.catalog
     }
 
-    /// A handle that stops the service when triggered.
-    pub fn shutdown_handle(&self) -> Shutdown {
-        self.running.shutdown_handle()
-    }
-
     /// Runs until `signal` resolves or the shutdown handle is triggered, then
     /// stops taking inputs, lets those in flight finish (an unacked input is
     /// redelivered to another instance anyway) and flushes the bus.
@@ -173,4 +152,14 @@ impl Service {
 /// Every bus error at start is taken as "not up yet".
 fn not_up_yet(_: &BusError) -> bool {
     true
+}
+
+/// A started service is its kit's [`Running`] (health address, readiness,
+/// metrics, shutdown handle) plus its own parts.
+impl std::ops::Deref for Service {
+    type Target = Running;
+
+    fn deref(&self) -> &Running {
+        &self.running
+    }
 }

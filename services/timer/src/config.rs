@@ -69,11 +69,8 @@ impl TimerConfig {
 
     /// For tests: the given bus, health on an ephemeral port, a 1 s lease.
     pub fn for_tests(nats_url: &str) -> Self {
-        let mut vars = Vars::default();
-        vars.set("NATS_URL", nats_url)
-            .set("SWITCHBOARD_HEALTH_ADDR", "127.0.0.1:0")
-            .set("SWITCHBOARD_TIMER_LEASE_TTL", "1s")
-            .set("SWITCHBOARD_STARTUP_TIMEOUT", "20s");
+        let mut vars = Vars::for_tests(nats_url);
+        vars.set("SWITCHBOARD_TIMER_LEASE_TTL", "1s");
         Self::load(&vars).expect("test settings are valid")
     }
 }

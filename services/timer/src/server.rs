@@ -6,7 +6,6 @@
 //! after the lease TTL, and flushes the bus.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +13,6 @@ use switchboard_bus::service::{Kit, KitSettings, Running};
 use switchboard_bus::timers::{Timers, now_ms};
 use switchboard_bus::{BusError, ConnectSettings, ErrorKind};
 use switchboard_contracts::streams::timer_keys::PARTITIONS;
-use switchboard_runtime::shutdown::Shutdown;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -115,25 +113,11 @@ impl Service {
         })
     }
 
-    /// Where `/healthz`, `/readyz` and `/metrics` are served.
-    pub fn health_addr(&self) -> SocketAddr {
-        self.running.health_addr()
-    }
-
     pub fn instance_id(&self) -> &str {
         &self.instance_id
     }
 
     /// Ready once it holds its share of the partitions and has loaded them.
-    pub fn is_ready(&self) -> bool {
-        self.running.is_ready()
-    }
-
-    /// A handle that stops the service when triggered (tests use it).
-    pub fn shutdown_handle(&self) -> Shutdown {
-        self.running.shutdown_handle()
-    }
-
     /// Runs until `signal` resolves or the shutdown handle is triggered, then drains.
     pub async fn run_until(self, signal: impl Future<Output = ()>) {
         self.running.wait(signal).await;
@@ -175,4 +159,14 @@ fn fast_reconnect(
         changed.notify_one();
     }));
     settings
+}
+
+/// A started service is its kit's [`Running`] (health address, readiness,
+/// metrics, shutdown handle) plus its own parts.
+impl std::ops::Deref for Service {
+    type Target = Running;
+
+    fn deref(&self) -> &Running {
+        &self.running
+    }
 }

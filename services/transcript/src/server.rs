@@ -5,13 +5,10 @@
 //! database and flushes the bus. Tests start the same service in-process.
 
 use std::future::Future;
-use std::net::SocketAddr;
 
 use switchboard_bus::service::{Kit, KitSettings, Running};
 use switchboard_bus::timers::Timers;
 use switchboard_bus::{BusError, ConnectSettings};
-use switchboard_runtime::metrics::Metrics;
-use switchboard_runtime::shutdown::Shutdown;
 
 use crate::config::TranscriptConfig;
 use crate::domain::inactivity::Limits;
@@ -90,27 +87,9 @@ impl Service {
         })
     }
 
-    /// Where `/healthz`, `/readyz` and `/metrics` are served.
-    pub fn health_addr(&self) -> SocketAddr {
-        self.running.health_addr()
-    }
-
-    pub fn is_ready(&self) -> bool {
-        self.running.is_ready()
-    }
-
     /// The store this service writes (tests read through it).
     pub fn store(&self) -> &Store {
         &self.store
-    }
-
-    pub fn metrics(&self) -> &Metrics {
-        self.running.metrics()
-    }
-
-    /// A handle that stops the service when triggered.
-    pub fn shutdown_handle(&self) -> Shutdown {
-        self.running.shutdown_handle()
     }
 
     /// Runs until `signal` resolves or the shutdown handle is triggered, then
@@ -119,5 +98,15 @@ impl Service {
     /// database and the bus connection.
     pub async fn run_until(self, signal: impl Future<Output = ()>) {
         self.running.run_until(signal).await;
+    }
+}
+
+/// A started service is its kit's [`Running`] (health address, readiness,
+/// metrics, shutdown handle) plus its own parts.
+impl std::ops::Deref for Service {
+    type Target = Running;
+
+    fn deref(&self) -> &Running {
+        &self.running
     }
 }

@@ -5,12 +5,9 @@
 //! database and flushes the bus. Tests start the same service in-process.
 
 use std::future::Future;
-use std::net::SocketAddr;
 
 use switchboard_bus::ConnectSettings;
 use switchboard_bus::service::{Kit, KitSettings, Running};
-use switchboard_runtime::metrics::Metrics;
-use switchboard_runtime::shutdown::Shutdown;
 
 use crate::config::WorkItemConfig;
 use crate::error::{StartError, StoreError, StoreErrorKind};
@@ -79,27 +76,9 @@ impl Service {
         })
     }
 
-    /// Where `/healthz`, `/readyz` and `/metrics` are served.
-    pub fn health_addr(&self) -> SocketAddr {
-        self.running.health_addr()
-    }
-
-    pub fn is_ready(&self) -> bool {
-        self.running.is_ready()
-    }
-
     /// The store this service writes (tests read through it).
     pub fn store(&self) -> &Store {
         &self.store
-    }
-
-    pub fn metrics(&self) -> &Metrics {
-        self.running.metrics()
-    }
-
-    /// A handle that stops the service when triggered.
-    pub fn shutdown_handle(&self) -> Shutdown {
-        self.running.shutdown_handle()
     }
 
     /// Runs until `signal` resolves or the shutdown handle is triggered, then
@@ -107,5 +86,15 @@ impl Service {
     /// events are redelivered anyway), and closes the database and the bus.
     pub async fn run_until(self, signal: impl Future<Output = ()>) {
         self.running.run_until(signal).await;
+    }
+}
+
+/// A started service is its kit's [`Running`] (health address, readiness,
+/// metrics, shutdown handle) plus its own parts.
+impl std::ops::Deref for Service {
+    type Target = Running;
+
+    fn deref(&self) -> &Running {
+        &self.running
     }
 }

@@ -3,14 +3,17 @@
 //! A durable pull consumer with explicit acks feeds a fixed number of lanes.
 //! Messages are spread over lanes by subject, so one conversation's messages
 //! are handled in order while different conversations run concurrently. The
-//! handler decides, the pipeline acks:
+//! handler returns `Ok` or an error that [`Classify`]s itself; the pipeline
+//! settles the message (see [`settle`]):
 //!
-//! - [`Outcome::Ack`] means done.
-//! - [`Outcome::Retry`] naks with a delay; after `max_deliver` attempts the
-//!   message is parked.
-//! - [`Outcome::Park`] is for poison (undecodable, impossible): it is copied to
+//! - `Ok`, or a refusal already answered, acks.
+//! - A retry naks with the spec's [`Backoff`] for this attempt; after
+//!   `max_deliver` attempts the message is parked.
+//! - A park is for poison (undecodable, impossible): the message is copied to
 //!   `sb.parked.{stream}.{consumer}` with the reason, where an operator can
-//!   inspect it, then terminated so it stops blocking.
+//!   inspect it, then terminated so it stops blocking. Should the copy fail,
+//!   the message is nakked instead: it comes back and is parked later, never
+//!   lost.
 //!
 //! A handler that never returns (crash) leaves the message unacked: the
 //! server redelivers it after `ack_wait`. Handlers must be idempotent.
@@ -27,16 +30,18 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use switchboard_contracts::subjects;
+
 use crate::Bus;
 use crate::error::{BusError, ErrorKind};
+use crate::failure::{Backoff, Classify, Disposition};
 use crate::propagation;
-use crate::setup::PARKED_PREFIX;
 
 /// Messages the pipeline holds per lane, on average: with the lane count it
 /// sets `max_ack_pending`, the bound on messages delivered and not yet acked.
 const LANE_DEPTH: usize = 4;
 
-/// What a handler decided about one message.
+/// What the pipeline does with one message once its handler returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Ack,
@@ -69,6 +74,8 @@ pub struct ConsumerSpec {
     pub max_deliver: i64,
     /// Messages handled concurrently; one conversation always uses one lane.
     pub lanes: usize,
+    /// The delays between attempts of a message whose handler asked to retry.
+    pub backoff: Backoff,
 }
 
 impl ConsumerSpec {
@@ -84,7 +91,18 @@ impl ConsumerSpec {
             ack_wait: Duration::from_secs(5),
             max_deliver: 20,
             lanes: 16,
+            backoff: Backoff::default(),
         }
+    }
+
+    pub fn max_deliver(mut self, max_deliver: i64) -> Self {
+        self.max_deliver = max_deliver.max(1);
+        self
+    }
+
+    pub fn backoff(mut self, first: Duration, max: Duration) -> Self {
+        self.backoff = Backoff { first, max };
+        self
     }
 
     pub fn lanes(mut self, lanes: usize) -> Self {
@@ -115,10 +133,11 @@ impl ConsumerSpec {
 
 /// Runs the consumer until `shutdown`, then lets the lanes finish what they
 /// hold. Reconnects (with backoff) when the stream or consumer goes away.
-pub async fn run<H, F>(bus: Bus, spec: ConsumerSpec, handler: H, shutdown: CancellationToken)
+pub async fn run<H, F, E>(bus: Bus, spec: ConsumerSpec, handler: H, shutdown: CancellationToken)
 where
     H: Fn(Delivery) -> F + Clone + Send + Sync + 'static,
-    F: Future<Output = Outcome> + Send + 'static,
+    F: Future<Output = Result<(), E>> + Send + 'static,
+    E: Classify,
 {
     let mut backoff = Duration::from_millis(100);
     while !shutdown.is_cancelled() {
@@ -136,7 +155,7 @@ where
     }
 }
 
-async fn pump<H, F>(
+async fn pump<H, F, E>(
     bus: &Bus,
     spec: &ConsumerSpec,
     handler: H,
@@ -144,7 +163,8 @@ async fn pump<H, F>(
 ) -> Result<(), BusError>
 where
     H: Fn(Delivery) -> F + Clone + Send + Sync + 'static,
-    F: Future<Output = Outcome> + Send + 'static,
+    F: Future<Output = Result<(), E>> + Send + 'static,
+    E: Classify,
 {
     let unavailable =
         |e: &dyn std::fmt::Display| BusError::new(ErrorKind::Unavailable, e.to_string());
@@ -211,14 +231,15 @@ fn lane_of(subject: &str, lanes: usize) -> usize {
     (hasher.finish() % lanes as u64) as usize
 }
 
-async fn lane<H, F>(
+async fn lane<H, F, E>(
     bus: Bus,
     spec: ConsumerSpec,
     mut rx: mpsc::UnboundedReceiver<jetstream::Message>,
     handler: H,
 ) where
     H: Fn(Delivery) -> F,
-    F: Future<Output = Outcome>,
+    F: Future<Output = Result<(), E>>,
+    E: Classify,
 {
     while let Some(message) = rx.recv().await {
         let (attempt, stream_sequence) = message
@@ -249,24 +270,28 @@ async fn lane<H, F>(
                 let _ = message.ack_with(AckKind::Progress).await;
             }
         };
-        let outcome = tokio::select! {
-            outcome = handler(delivery).instrument(span.clone()) => outcome,
+        let result = tokio::select! {
+            result = handler(delivery).instrument(span.clone()) => result,
             () = keep_alive => unreachable!("the keep-alive loop never ends"),
         };
-        let outcome = match outcome {
-            Outcome::Retry(_) if attempt >= spec.max_deliver => {
-                Outcome::Park(format!("gave up after {attempt} attempts"))
-            }
-            other => other,
-        };
-        let acked = match &outcome {
+        let acked = match settle(result, attempt, &spec) {
             Outcome::Ack => message.ack().await,
-            Outcome::Retry(delay) => message.ack_with(AckKind::Nak(Some(*delay))).await,
+            Outcome::Retry(delay) => {
+                let _enter = span.enter();
+                tracing::warn!(attempt, ?delay, "handler failed; retrying");
+                message.ack_with(AckKind::Nak(Some(delay))).await
+            }
             Outcome::Park(reason) => {
                 let _enter = span.enter();
                 tracing::error!(%reason, "parking a message that cannot be handled");
-                park(&bus, &spec, &message, reason).await;
-                message.ack_with(AckKind::Term).await
+                match park(&bus, &spec, &message, &reason).await {
+                    Ok(()) => message.ack_with(AckKind::Term).await,
+                    Err(error) => {
+                        tracing::error!(%error, "could not park the message; it comes back later");
+                        let delay = spec.backoff.delay(attempt);
+                        message.ack_with(AckKind::Nak(Some(delay))).await
+                    }
+                }
             }
         };
         if let Err(error) = acked {
@@ -276,21 +301,42 @@ async fn lane<H, F>(
     }
 }
 
-async fn park(bus: &Bus, spec: &ConsumerSpec, message: &jetstream::Message, reason: &str) {
+/// What a handler's result means for its message on attempt `attempt`.
+pub fn settle<E: Classify>(result: Result<(), E>, attempt: i64, spec: &ConsumerSpec) -> Outcome {
+    let Err(error) = result else {
+        return Outcome::Ack;
+    };
+    match error.disposition() {
+        Disposition::Answered => Outcome::Ack,
+        Disposition::Park => Outcome::Park(error.to_string()),
+        Disposition::Retry if attempt >= spec.max_deliver => {
+            Outcome::Park(format!("gave up after {attempt} attempts: {error}"))
+        }
+        Disposition::Retry => {
+            tracing::debug!(%error, attempt, "will retry");
+            Outcome::Retry(spec.backoff.delay(attempt))
+        }
+    }
+}
+
+/// Copies `message` to the parked stream and waits for the stream's ack.
+pub(crate) async fn park(
+    bus: &Bus,
+    spec: &ConsumerSpec,
+    message: &jetstream::Message,
+    reason: &str,
+) -> Result<(), BusError> {
     let mut headers = message.headers.clone().unwrap_or_default();
     headers.insert("Switchboard-Parked-Reason", reason);
     headers.insert("Switchboard-Original-Subject", message.subject.as_str());
-    let subject = format!("{PARKED_PREFIX}.{}.{}", spec.stream, spec.durable);
-    match bus
-        .js
+    let subject = subjects::parked(spec.stream, &spec.durable);
+    let unavailable =
+        |e: &dyn std::fmt::Display| BusError::new(ErrorKind::Unavailable, e.to_string());
+    bus.js
         .publish_with_headers(subject, headers, message.payload.clone())
         .await
-    {
-        Ok(ack) => {
-            if let Err(error) = ack.await {
-                tracing::error!(%error, "could not park message");
-            }
-        }
-        Err(error) => tracing::error!(%error, "could not park message"),
-    }
+        .map_err(|e| unavailable(&e))?
+        .await
+        .map_err(|e| unavailable(&e))?;
+    Ok(())
 }

@@ -15,19 +15,68 @@
 //! | [`propagation`] | trace context into and out of NATS headers |
 //! | [`rpc`] | the request/reply responder: queue subscription, bounded concurrency, drain |
 //! | [`timers`] | durable timers: schedule, re-arm, cancel (the timer service fires them) |
+//! | [`failure`] | the failure vocabulary: retry (with the spec's backoff), park, answered |
+//! | [`service`] | the service kit: connect, topology, health, consumers, responders, drain |
 
 pub mod config;
 pub mod consume;
+#[cfg(test)]
+mod consume_tests;
 pub mod error;
+pub mod failure;
 pub mod propagation;
 pub mod publish;
 pub mod rpc;
+pub mod service;
 pub mod setup;
 pub mod timers;
 
 pub use error::{BusError, ErrorKind};
+pub use failure::{Backoff, Classify, Disposition};
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_nats::jetstream;
+
+/// How a process connects to NATS: the one place that will also take its
+/// credentials and TLS settings.
+#[derive(Clone)]
+pub struct ConnectSettings {
+    pub url: String,
+    /// The client name the server shows (`connz`).
+    pub name: String,
+    /// See [`Bus::replicas`].
+    pub replicas: usize,
+    /// The longest wait between reconnect attempts; `None` keeps the
+    /// client's default (growing to 4 s).
+    pub reconnect_delay_cap: Option<Duration>,
+    /// Called on every (re)connect.
+    pub on_connect: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+impl ConnectSettings {
+    pub fn new(url: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            name: name.into(),
+            replicas: 1,
+            reconnect_delay_cap: None,
+            on_connect: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ConnectSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectSettings")
+            .field("url", &self.url)
+            .field("name", &self.name)
+            .field("replicas", &self.replicas)
+            .field("reconnect_delay_cap", &self.reconnect_delay_cap)
+            .finish_non_exhaustive()
+    }
+}
 
 /// A connection to NATS and its JetStream context.
 #[derive(Clone, Debug)]
@@ -43,11 +92,32 @@ impl Bus {
     /// Connects, retrying until the server answers (services may start before
     /// NATS in `make run` and after a NATS restart).
     pub async fn connect(url: &str, name: &str) -> Result<Self, BusError> {
-        let client = async_nats::ConnectOptions::new()
-            .name(name)
+        Self::connect_with(&ConnectSettings::new(url, name)).await
+    }
+
+    /// Connects as `settings` say, retrying until the server answers.
+    pub async fn connect_with(settings: &ConnectSettings) -> Result<Self, BusError> {
+        let mut options = async_nats::ConnectOptions::new()
+            .name(&settings.name)
             .retry_on_initial_connect()
-            .connection_timeout(std::time::Duration::from_secs(5))
-            .connect(url)
+            .connection_timeout(Duration::from_secs(5));
+        if let Some(cap) = settings.reconnect_delay_cap {
+            let step = cap / 5;
+            options = options
+                .reconnect_delay_callback(move |attempts| step * attempts.clamp(1, 5) as u32);
+        }
+        if let Some(on_connect) = settings.on_connect.clone() {
+            options = options.event_callback(move |event| {
+                let on_connect = on_connect.clone();
+                async move {
+                    if matches!(event, async_nats::Event::Connected) {
+                        on_connect();
+                    }
+                }
+            });
+        }
+        let client = options
+            .connect(&settings.url)
             .await
             .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
         let js = jetstream::new(client.clone());
@@ -55,7 +125,8 @@ impl Bus {
             client,
             js,
             replicas: 1,
-        })
+        }
+        .with_replicas(settings.replicas))
     }
 
     /// Sets the replica count of the streams and buckets (see [`Bus::replicas`]).

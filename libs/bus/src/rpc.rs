@@ -5,8 +5,11 @@
 //! requests already delivered are still answered.
 //!
 //! Each service keeps its own decode / decide / answer logic in the handler
-//! it passes to [`serve`]; this module only moves messages and encodes the
-//! reply.
+//! it passes to [`Responder::serve`]; this module moves messages, opens the
+//! request's span under the caller's trace, and encodes the reply. A handler
+//! that fails returns an error that knows the reply its caller gets
+//! ([`Refuse`]); an error that asks to retry is logged as the service being
+//! unavailable.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -17,8 +20,10 @@ use futures::StreamExt;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
-use crate::{Bus, BusError, ErrorKind};
+use crate::failure::{Classify, Disposition};
+use crate::{Bus, BusError, ErrorKind, propagation};
 
 /// How long a shutdown waits for requests already delivered.
 const DRAIN_GRACE: Duration = Duration::from_secs(5);
@@ -34,6 +39,12 @@ pub struct Responder {
     pub queue_group: &'static str,
     /// Requests answered at once (at least one).
     pub concurrency: usize,
+}
+
+/// An RPC handler's error: classified like any handler failure, and turned
+/// into the reply its caller gets (an error code in the reply message).
+pub trait Refuse<M>: Classify {
+    fn reply(&self) -> M;
 }
 
 /// How the responder's tasks are stopped and awaited: `stop` ends the loop
@@ -64,7 +75,7 @@ impl Responder {
     /// Answers requests from `subscriber` (made by [`Responder::subscribe`])
     /// with `handler` until `lifecycle.stop`, then drains the subscription.
     /// A request without a reply subject is dropped unanswered.
-    pub async fn serve<F, Fut, M>(
+    pub async fn serve<F, Fut, M, E>(
         self,
         bus: Bus,
         mut subscriber: async_nats::Subscriber,
@@ -72,8 +83,9 @@ impl Responder {
         lifecycle: Lifecycle,
     ) where
         F: Fn(async_nats::Message) -> Fut + Clone + Send + Sync + 'static,
-        Fut: Future<Output = M> + Send + 'static,
+        Fut: Future<Output = Result<M, E>> + Send + 'static,
         M: prost::Message,
+        E: Refuse<M>,
     {
         let permits = Arc::new(Semaphore::new(self.concurrency.max(1)));
         let mut drain_deadline = None;
@@ -120,8 +132,14 @@ impl Responder {
                 break;
             };
             let (handler, client) = (handler.clone(), bus.client.clone());
+            let span = tracing::info_span!(
+                "rpc",
+                subject = %request.subject,
+                queue_group = self.queue_group,
+            );
+            propagation::set_parent_from(&span, request.headers.as_ref());
             lifecycle.tasks.spawn(async move {
-                let answer = handler(request).await;
+                let answer = answer(handler(request).instrument(span.clone()).await);
                 let payload = Bytes::from(answer.encode_to_vec());
                 if let Err(error) = client.publish(reply.clone(), payload).await {
                     tracing::warn!(%error, %reply, "could not send an rpc reply");
@@ -129,6 +147,22 @@ impl Responder {
                 drop(permit);
             });
         }
+    }
+
+    /// Subscribes, retrying until `deadline` (the server may still be
+    /// starting).
+    pub(crate) async fn subscribe_by(
+        &self,
+        bus: &Bus,
+        deadline: tokio::time::Instant,
+    ) -> Result<async_nats::Subscriber, switchboard_runtime::startup::RetryError<BusError>> {
+        switchboard_runtime::startup::retry_until(
+            self.subject_filter,
+            deadline,
+            || self.subscribe(bus),
+            |_| true,
+        )
+        .await
     }
 
     async fn resubscribe(
@@ -149,6 +183,22 @@ impl Responder {
                 }
             }
             delay = (delay * 2).min(RESUBSCRIBE_MAX_DELAY);
+        }
+    }
+}
+
+/// The reply for a handler's result; a failure is logged by its kind.
+fn answer<M, E: Refuse<M>>(result: Result<M, E>) -> M {
+    match result {
+        Ok(reply) => reply,
+        Err(error) => {
+            match error.disposition() {
+                Disposition::Retry => tracing::warn!(%error, "answered unavailable"),
+                Disposition::Park | Disposition::Answered => {
+                    tracing::debug!(%error, "request refused");
+                }
+            }
+            error.reply()
         }
     }
 }

@@ -19,9 +19,6 @@ use crate::error::{BusError, ErrorKind};
 
 /// How long the server remembers a `Nats-Msg-Id` to drop a duplicate publish.
 pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(10 * 60);
-/// Parked (poison) messages: subject prefix and stream.
-pub const PARKED_STREAM: &str = "SB_PARKED";
-pub const PARKED_PREFIX: &str = "sb.parked";
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
@@ -42,7 +39,7 @@ pub fn stream_configs(replicas: usize) -> Vec<stream::Config> {
         base(streams::AI, filter::ALL_AI, DAY),
         base(streams::ROUTING, filter::ALL_ROUTING, 7 * DAY),
         base(streams::AUDIT, filter::ALL_DECISIONS, 30 * DAY),
-        base(PARKED_STREAM, "sb.parked.>", 30 * DAY),
+        base(streams::PARKED, filter::ALL_PARKED, 30 * DAY),
     ]
 }
 

@@ -20,6 +20,9 @@ pub const CONFIG_BUCKET: &str = "SB_CONFIG";
 pub const TIMERS_BUCKET: &str = "SB_TIMERS";
 /// The timer service's partition leases and instance heartbeats.
 pub const TIMER_LEASES_BUCKET: &str = "SB_TIMER_LEASES";
+/// Messages a consumer gave up on (`sb.parked.{stream}.{consumer}`), kept
+/// with their reason for an operator to inspect.
+pub const PARKED: &str = "SB_PARKED";
 
 /// Durable consumer names.
 pub mod consumers {

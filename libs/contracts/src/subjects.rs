@@ -15,6 +15,7 @@
 //! | `sb.decision.{tenant}` | JetStream `SB_AUDIT` | `RoutingDecision` |
 //! | `sb.rpc.router.{tenant}` | core request/reply | `AgentQuery` → `AgentView` |
 //! | `sb.rpc.workitem.{tenant}` | core request/reply | `WorkItemRequest` → `WorkItemPage` |
+//! | `sb.parked.{stream}.{consumer}` | JetStream `SB_PARKED` | the parked message, headers `Switchboard-Parked-Reason`, `Switchboard-Original-Subject` |
 //! | `$KV.SB_TIMERS.p{NN}.{timer}` | JetStream KV `SB_TIMERS` | `Timer` (see [`crate::streams::timer_keys`]) |
 
 use crate::ids::{AgentId, AiAgentId, ConversationId, TenantId};
@@ -88,6 +89,14 @@ pub fn workitem_rpc(tenant: TenantId) -> String {
     format!("sb.rpc.workitem.{tenant}")
 }
 
+/// The first tokens of every parked message's subject.
+pub const PARKED_PREFIX: &str = "sb.parked";
+
+/// Where a consumer parks what it gave up on: `sb.parked.{stream}.{consumer}`.
+pub fn parked(stream: &str, consumer: &str) -> String {
+    format!("{PARKED_PREFIX}.{stream}.{consumer}")
+}
+
 /// Filters, for consumers and subscriptions.
 pub mod filter {
     use crate::ids::TenantId;
@@ -133,6 +142,8 @@ pub mod filter {
     pub fn tenant_ai_requests(tenant: TenantId) -> String {
         format!("switchboard.ai.request.{tenant}.*")
     }
+
+    pub const ALL_PARKED: &str = "sb.parked.>";
 }
 
 /// The tenant token of a subject built here (its third token for `sb.*`

@@ -28,6 +28,16 @@ impl Vars {
         )
     }
 
+    /// The variables every service's test settings start from: the given
+    /// NATS, health on an ephemeral port, a 20 s start deadline.
+    pub fn for_tests(nats_url: &str) -> Self {
+        Self::from_pairs([
+            ("NATS_URL", nats_url),
+            ("SWITCHBOARD_HEALTH_ADDR", "127.0.0.1:0"),
+            ("SWITCHBOARD_STARTUP_TIMEOUT", "20s"),
+        ])
+    }
+
     pub fn set(&mut self, key: impl Into<String>, value: impl Into<String>) -> &mut Self {
         self.0.insert(key.into(), value.into());
         self
@@ -127,31 +137,105 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     Ok(total)
 }
 
-/// Settings shared by every service.
-#[derive(Debug, Clone)]
+/// What differs between services in [`CommonConfig`]: their defaults, and
+/// the word in their own variable names (`SWITCHBOARD_{PREFIX}_LANES`).
+#[derive(Debug, Clone, Copy)]
+pub struct CommonDefaults {
+    /// Differs per service so they can share a machine.
+    pub health_addr: &'static str,
+    /// `TRANSCRIPT` reads `SWITCHBOARD_TRANSCRIPT_LANES` and
+    /// `SWITCHBOARD_TRANSCRIPT_RPC_CONCURRENCY`.
+    pub prefix: &'static str,
+    pub lanes: usize,
+    pub rpc_concurrency: usize,
+}
+
+/// Settings shared by the services that keep a database, consume a stream
+/// and answer requests; each service's config embeds it.
+#[derive(Clone)]
 pub struct CommonConfig {
     pub nats_url: String,
     pub data_dir: PathBuf,
-    /// `sqlite://…` or `postgres://…`.
+    /// `sqlite://…` or `postgres://…`; may hold a password, so never logged.
     pub database_url: String,
     /// Where `/healthz`, `/readyz` and `/metrics` are served.
     pub health_addr: SocketAddr,
+    /// How long start-up waits for NATS and the database to answer.
+    pub startup_timeout: Duration,
+    /// Messages handled concurrently (one conversation always uses one lane).
+    pub lanes: usize,
+    /// Requests answered concurrently.
+    pub rpc_concurrency: usize,
+}
+
+impl std::fmt::Debug for CommonConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommonConfig")
+            .field("nats_url", &self.nats_url)
+            .field("database_url", &without_password(&self.database_url))
+            .field("health_addr", &self.health_addr)
+            .field("startup_timeout", &self.startup_timeout)
+            .field("lanes", &self.lanes)
+            .field("rpc_concurrency", &self.rpc_concurrency)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CommonConfig {
-    /// `health_default` differs per service so they can share a machine.
-    pub fn load(vars: &Vars, health_default: &str) -> Result<Self, ConfigError> {
+    /// `NATS_URL`, `DATABASE_URL` (default: SQLite under
+    /// `SWITCHBOARD_DATA_DIR`, shared by the services), `SWITCHBOARD_HEALTH_ADDR`,
+    /// `SWITCHBOARD_STARTUP_TIMEOUT` [60s], `SWITCHBOARD_{PREFIX}_LANES`,
+    /// `SWITCHBOARD_{PREFIX}_RPC_CONCURRENCY`.
+    pub fn load(vars: &Vars, defaults: &CommonDefaults) -> Result<Self, ConfigError> {
         let data_dir = PathBuf::from(vars.string("SWITCHBOARD_DATA_DIR", "./.data"));
         let database_url = vars
             .get("DATABASE_URL")
             .map(str::to_owned)
             .unwrap_or_else(|| format!("sqlite://{}/switchboard.db", data_dir.display()));
+        let prefix = defaults.prefix;
         Ok(Self {
             nats_url: vars.string("NATS_URL", "nats://127.0.0.1:4222"),
             data_dir,
             database_url,
-            health_addr: vars.addr("SWITCHBOARD_HEALTH_ADDR", health_default)?,
+            health_addr: vars.addr("SWITCHBOARD_HEALTH_ADDR", defaults.health_addr)?,
+            startup_timeout: vars.duration("SWITCHBOARD_STARTUP_TIMEOUT", "60s")?,
+            lanes: vars
+                .number(&format!("SWITCHBOARD_{prefix}_LANES"), defaults.lanes)?
+                .max(1),
+            rpc_concurrency: vars
+                .number(
+                    &format!("SWITCHBOARD_{prefix}_RPC_CONCURRENCY"),
+                    defaults.rpc_concurrency,
+                )?
+                .max(1),
         })
+    }
+
+    /// For tests: the given bus and database, health on port 0, small pools.
+    pub fn for_tests(nats_url: &str, database_url: &str) -> Self {
+        Self {
+            nats_url: nats_url.to_owned(),
+            data_dir: PathBuf::from("./.data"),
+            database_url: database_url.to_owned(),
+            health_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            startup_timeout: Duration::from_secs(20),
+            lanes: 4,
+            rpc_concurrency: 8,
+        }
+    }
+}
+
+/// A URL with the password of its credentials starred out, for logs.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
     }
 }
 
@@ -182,5 +266,24 @@ mod tests {
             .duration("SWITCHBOARD_OFFER_TIMEOUT", "120s")
             .unwrap_err();
         assert!(err.to_string().starts_with("SWITCHBOARD_OFFER_TIMEOUT"));
+    }
+
+    #[test]
+    fn common_settings_read_the_services_own_variables() {
+        let defaults = CommonDefaults {
+            health_addr: "127.0.0.1:8099",
+            prefix: "THING",
+            lanes: 8,
+            rpc_concurrency: 32,
+        };
+        let vars = Vars::from_pairs([
+            ("SWITCHBOARD_THING_LANES", "3"),
+            ("DATABASE_URL", "postgres://app:hunter2@db/sb"),
+        ]);
+        let common = CommonConfig::load(&vars, &defaults).unwrap();
+        assert_eq!((common.lanes, common.rpc_concurrency), (3, 32));
+        assert_eq!(common.health_addr.to_string(), "127.0.0.1:8099");
+        let shown = format!("{common:?}");
+        assert!(shown.contains("postgres://app:***@db/sb"), "{shown}");
     }
 }

@@ -31,14 +31,14 @@ impl Readiness {
 
 #[derive(Debug, Clone)]
 struct HealthState {
-    service: &'static str,
+    service: Arc<str>,
     ready: Readiness,
     metrics: Metrics,
 }
 
 /// The health routes, to be served alone or merged into a service's router.
 pub fn routes<S: Clone + Send + Sync + 'static>(
-    service: &'static str,
+    service: impl Into<Arc<str>>,
     ready: Readiness,
     metrics: Metrics,
 ) -> Router<S> {
@@ -47,7 +47,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .with_state(HealthState {
-            service,
+            service: service.into(),
             ready,
             metrics,
         })
@@ -75,7 +75,7 @@ async fn metrics_text(State(state): State<HealthState>) -> String {
 /// Binds `addr` and serves the health routes until shutdown. Returns the
 /// bound address (useful with port 0).
 pub async fn serve(
-    service: &'static str,
+    service: impl Into<Arc<str>>,
     addr: SocketAddr,
     ready: Readiness,
     metrics: Metrics,

@@ -1,9 +1,9 @@
 //! Waiting at start for what a service needs (NATS, its buckets, the
 //! database): services may start before their dependencies (as under
 //! `make run`), so each step is retried with backoff until it answers, fails
-//! for good, or the start deadline passes. The error types stay per service:
-//! [`retry_until`] hands back either the attempt's own error or a
-//! [`StartupTimeout`], and the service converts both.
+//! for good, or the start deadline passes. [`retry_until`] hands back either
+//! the attempt's own error or a [`StartupTimeout`]; the service kit
+//! (`switchboard_bus::service`) turns both into its one start error.
 
 use std::fmt::Display;
 use std::future::Future;

@@ -21,6 +21,9 @@ pub struct AiBridgeConfig {
     pub index_cache_capacity: usize,
     /// `SWITCHBOARD_AI_LANES`: messages handled concurrently per consumer.
     pub lanes: usize,
+    /// `SWITCHBOARD_STARTUP_TIMEOUT` [60s]: how long start-up waits for NATS
+    /// and the configuration.
+    pub startup_timeout: Duration,
 }
 
 impl AiBridgeConfig {
@@ -31,15 +34,13 @@ impl AiBridgeConfig {
             rpc_timeout: vars.duration("SWITCHBOARD_AI_RPC_TIMEOUT", "5s")?,
             index_cache_capacity: vars.number("SWITCHBOARD_AI_INDEX_CACHE", 256)?,
             lanes: vars.number("SWITCHBOARD_AI_LANES", 16)?,
+            startup_timeout: vars.duration("SWITCHBOARD_STARTUP_TIMEOUT", "60s")?,
         })
     }
 
     /// For tests: the given bus, health on an ephemeral port.
     pub fn for_tests(nats_url: &str) -> Self {
-        let mut vars = Vars::default();
-        vars.set("NATS_URL", nats_url)
-            .set("SWITCHBOARD_HEALTH_ADDR", "127.0.0.1:0");
-        Self::load(&vars).expect("test settings are valid")
+        Self::load(&Vars::for_tests(nats_url)).expect("test settings are valid")
     }
 }
 

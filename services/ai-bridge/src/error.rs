@@ -1,42 +1,22 @@
-//! The ai-bridge's errors: why the service could not start, and why a handler
-//! could not finish a message — classified so the consumer pipeline knows
-//! whether to retry or park.
+//! The ai-bridge's handler errors, classified so the consumer pipeline
+//! knows whether to retry (with the consumer's backoff) or park. Why the
+//! service could not start is the service kit's [`StartError`].
 
-use std::time::Duration;
+use switchboard_bus::{BusError, Classify, Disposition};
 
-use switchboard_bus::BusError;
-use switchboard_bus::consume::Outcome;
-use switchboard_runtime::config::ConfigError;
-
-/// The service could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("configuration: {0}")]
-    Config(#[from] ConfigError),
-    #[error("bus: {0}")]
-    Bus(#[from] BusError),
-    #[error("health endpoint: {0}")]
-    Health(#[from] std::io::Error),
-}
-
-/// How a handler failure is treated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// The bus or the transcript service did not answer: try again later.
-    Transient,
-    /// The message can never be handled (undecodable, wrong tenant, invalid):
-    /// park it where an operator can see it.
-    Poison,
-}
+pub use switchboard_bus::service::StartError;
 
 /// Why a handler did not finish a message.
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
     #[error("bus: {0}")]
     Bus(#[from] BusError),
-    /// The transcript service answered with an error code.
-    #[error("transcript service: {0}")]
-    Transcript(String),
+    /// The transcript service answered with an error code: it could not
+    /// read, or does not have the conversation yet; retry.
+    #[error("transcript service answered `{code}`")]
+    Transcript { code: String },
+    /// The message can never be handled (undecodable, wrong tenant,
+    /// invalid); the text names what is wrong.
     #[error("{0}")]
     Poison(String),
 }
@@ -45,32 +25,16 @@ impl HandlerError {
     pub fn poison(reason: impl Into<String>) -> Self {
         HandlerError::Poison(reason.into())
     }
-
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            HandlerError::Bus(error) if error.kind().is_retryable() => ErrorKind::Transient,
-            HandlerError::Transcript(_) => ErrorKind::Transient,
-            HandlerError::Bus(_) | HandlerError::Poison(_) => ErrorKind::Poison,
-        }
-    }
-
-    /// What the pipeline should do; `attempt` is 1 on first delivery.
-    pub fn outcome(&self, attempt: i64) -> Outcome {
-        match self.kind() {
-            ErrorKind::Transient => {
-                tracing::warn!(error = %self, attempt, "will retry");
-                Outcome::Retry(backoff(attempt))
-            }
-            ErrorKind::Poison => Outcome::Park(self.to_string()),
-        }
-    }
 }
 
-/// 250 ms doubling per attempt, at most 15 s: quick through a blip, gentle
-/// through an outage (the pipeline parks after its `max_deliver`).
-pub fn backoff(attempt: i64) -> Duration {
-    let exponent = attempt.clamp(1, 7) - 1;
-    (Duration::from_millis(250) * 2u32.pow(exponent as u32)).min(Duration::from_secs(15))
+impl Classify for HandlerError {
+    fn disposition(&self) -> Disposition {
+        match self {
+            HandlerError::Bus(error) => error.disposition(),
+            HandlerError::Transcript { .. } => Disposition::Retry,
+            HandlerError::Poison(_) => Disposition::Park,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -80,21 +44,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_bus_outage_is_retried_with_a_growing_delay() {
-        let error = HandlerError::from(BusError::new(BusKind::Unavailable, "timed out"));
-        assert_eq!(error.outcome(1), Outcome::Retry(Duration::from_millis(250)));
-        assert_eq!(error.outcome(3), Outcome::Retry(Duration::from_secs(1)));
-        assert_eq!(error.outcome(40), Outcome::Retry(Duration::from_secs(15)));
+    fn a_bus_outage_or_a_transcript_failure_is_retried() {
+        let outage = HandlerError::from(BusError::new(BusKind::Unavailable, "timed out"));
+        let unread = HandlerError::Transcript {
+            code: "unavailable".into(),
+        };
+        assert_eq!(outage.disposition(), Disposition::Retry);
+        assert_eq!(unread.disposition(), Disposition::Retry);
     }
 
     #[test]
     fn a_poison_message_is_parked_with_its_reason() {
         let error = HandlerError::poison("reply text is empty");
-        assert_eq!(
-            error.outcome(1),
-            Outcome::Park("reply text is empty".into())
-        );
+        assert_eq!(error.disposition(), Disposition::Park);
+        assert_eq!(error.to_string(), "reply text is empty");
         let undecodable = HandlerError::from(BusError::new(BusKind::Decode, "bad bytes"));
-        assert_eq!(undecodable.kind(), ErrorKind::Poison);
+        assert_eq!(undecodable.disposition(), Disposition::Park);
     }
 }

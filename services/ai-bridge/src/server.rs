@@ -1,142 +1,115 @@
-//! The ai-bridge service: connects to the bus, loads the configuration cache,
-//! starts its three durable consumers and the health endpoint, and runs until a
-//! shutdown signal, then drains what the consumers hold.
+//! The ai-bridge service: starts the service kit (bus, topology, health),
+//! loads the configuration cache, and lists its three durable consumers;
+//! runs until a shutdown signal, then drains what the consumers hold and
+//! flushes the bus.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_bus::Bus;
-use switchboard_bus::config::ConfigCache;
-use switchboard_bus::consume::{self, ConsumerSpec, Delivery, Outcome};
+use switchboard_bus::ConnectSettings;
+use switchboard_bus::consume::{ConsumerSpec, Delivery};
+use switchboard_bus::service::{Kit, KitSettings, Running};
 use switchboard_contracts::streams::{self, consumers};
 use switchboard_contracts::subjects::filter;
-use switchboard_runtime::health::{self, Readiness};
-use switchboard_runtime::metrics::Metrics;
-use switchboard_runtime::shutdown::Shutdown;
 
 use crate::config::AiBridgeConfig;
-use crate::error::StartError;
+use crate::error::{HandlerError, StartError};
 use crate::handlers::{Context, Counters, events, handoffs, replies};
 use crate::index_cache::IndexCache;
-
-/// How long in-flight messages get to finish after a shutdown signal; what is
-/// still unacked then is redelivered to another instance.
-const DRAIN_GRACE: Duration = Duration::from_secs(10);
 
 /// A running ai-bridge.
 #[derive(Debug)]
 pub struct Service {
-    shutdown: Shutdown,
-    health_addr: SocketAddr,
-    ready: Readiness,
+    running: Running,
 }
 
 impl Service {
     /// Connects, ensures the bus topology, waits for the configuration cache,
-    /// then starts the consumers and the health endpoint.
+    /// then starts the consumers.
     pub async fn start(config: AiBridgeConfig) -> Result<Self, StartError> {
-        let shutdown = Shutdown::new();
-        let bus = Bus::connect(&config.nats_url, "ai-bridge").await?;
-        bus.ensure_topology().await?;
-        let config_cache = ConfigCache::start(&bus, shutdown.token()).await?;
-        config_cache.ready().await;
-
-        let metrics = Metrics::new();
-        let ready = Readiness::default();
-        let health_addr = health::serve(
-            "ai-bridge",
+        let kit = Kit::start(KitSettings::new(
+            ConnectSettings::new(&config.nats_url, "ai-bridge"),
             config.health_addr,
-            ready.clone(),
-            metrics.clone(),
-            &shutdown,
-        )
+            config.startup_timeout,
+        ))
         .await?;
+        let config_cache = kit.config_cache().await?;
 
-        let counters = Counters::new(&metrics);
+        let counters = Counters::new(kit.metrics());
         let context = Arc::new(Context {
-            bus: bus.clone(),
+            bus: kit.bus().clone(),
             config: config_cache,
             indexes: IndexCache::new(config.index_cache_capacity, counters.index_builds.clone()),
             rpc_timeout: config.rpc_timeout,
             counters,
         });
-        let specs = [
-            (
+        let consumer = |stream, durable, filter| {
+            // Retries wait out the bus or the transcript service: quick
+            // through a blip, gentle through an outage.
+            ConsumerSpec::new(stream, durable, filter)
+                .lanes(config.lanes)
+                .backoff(Duration::from_millis(250), Duration::from_secs(15))
+        };
+        spawn(
+            &kit,
+            consumer(
                 streams::EVENTS,
                 consumers::AI_BRIDGE_EVENTS,
                 filter::ALL_EVENTS,
             ),
-            (
+            &context,
+            events::handle,
+        );
+        spawn(
+            &kit,
+            consumer(
                 streams::AI,
                 consumers::AI_BRIDGE_REPLIES,
                 filter::ALL_AI_REPLIES,
             ),
-            (
+            &context,
+            replies::handle,
+        );
+        spawn(
+            &kit,
+            consumer(
                 streams::AI,
                 consumers::AI_BRIDGE_HANDOFFS,
                 filter::ALL_AI_HANDOFFS,
             ),
-        ]
-        .map(|(stream, durable, filter)| {
-            ConsumerSpec::new(stream, durable, filter).lanes(config.lanes)
-        });
-        let [events_spec, replies_spec, handoffs_spec] = specs;
-        spawn_consumer(&shutdown, &bus, events_spec, &context, events::handle);
-        spawn_consumer(&shutdown, &bus, replies_spec, &context, replies::handle);
-        spawn_consumer(&shutdown, &bus, handoffs_spec, &context, handoffs::handle);
-
-        ready.set(true);
-        tracing::info!(%health_addr, "ai-bridge started");
+            &context,
+            handoffs::handle,
+        );
         Ok(Self {
-            shutdown,
-            health_addr,
-            ready,
+            running: kit.running(),
         })
     }
 
-    /// Where `/healthz`, `/readyz` and `/metrics` are served.
-    pub fn health_addr(&self) -> SocketAddr {
-        self.health_addr
-    }
-
-    /// A handle that stops the service when triggered (tests use it).
-    pub fn shutdown_handle(&self) -> Shutdown {
-        self.shutdown.clone()
-    }
-
     /// Runs until `signal` resolves or the shutdown handle is triggered, then
-    /// stops taking messages and lets the consumers finish what they hold.
+    /// stops taking messages, lets the consumers finish what they hold (what
+    /// is still unacked is redelivered to another instance) and flushes.
     pub async fn run_until(self, signal: impl Future<Output = ()>) {
-        let drained = self
-            .shutdown
-            .wait_then_drain(signal, &self.ready, DRAIN_GRACE)
-            .await;
-        if !drained {
-            tracing::warn!(
-                "ai-bridge stopped before every message finished; they will be redelivered"
-            );
-        }
-        tracing::info!("ai-bridge stopped");
+        self.running.run_until(signal).await;
     }
 }
 
-fn spawn_consumer<F, Fut>(
-    shutdown: &Shutdown,
-    bus: &Bus,
-    spec: ConsumerSpec,
-    context: &Arc<Context>,
-    handler: F,
-) where
+/// One consumer whose handler takes the shared context.
+fn spawn<F, Fut>(kit: &Kit, spec: ConsumerSpec, context: &Arc<Context>, handler: F)
+where
     F: Fn(Arc<Context>, Delivery) -> Fut + Copy + Send + Sync + 'static,
-    Fut: Future<Output = Outcome> + Send + 'static,
+    Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
 {
     let context = context.clone();
-    shutdown.spawn(consume::run(
-        bus.clone(),
-        spec,
-        move |delivery| handler(context.clone(), delivery),
-        shutdown.token(),
-    ));
+    kit.spawn_consumer(spec, move |delivery| handler(context.clone(), delivery));
+}
+
+/// A started service is its kit's [`Running`] (health address, readiness,
+/// metrics, shutdown handle) plus its own parts.
+impl std::ops::Deref for Service {
+    type Target = Running;
+
+    fn deref(&self) -> &Running {
+        &self.running
+    }
 }

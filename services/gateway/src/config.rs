@@ -1,6 +1,7 @@
 //! Gateway settings.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use switchboard_runtime::config::{ConfigError, Vars};
 
@@ -15,6 +16,8 @@ pub struct GatewayConfig {
     pub public_url: Option<String>,
     /// Customer frames per second allowed per connection (burst twice that).
     pub frames_per_second: u32,
+    /// How long start-up waits for NATS and the configuration.
+    pub startup_timeout: Duration,
 }
 
 impl std::fmt::Debug for GatewayConfig {
@@ -39,6 +42,7 @@ impl GatewayConfig {
             operator_token: vars.get("SWITCHBOARD_OPERATOR_TOKEN").map(str::to_owned),
             public_url: vars.get("SWITCHBOARD_PUBLIC_URL").map(str::to_owned),
             frames_per_second: vars.number("SWITCHBOARD_WS_FRAMES_PER_SECOND", 10)?,
+            startup_timeout: vars.duration("SWITCHBOARD_STARTUP_TIMEOUT", "60s")?,
         })
     }
 
@@ -50,6 +54,7 @@ impl GatewayConfig {
             operator_token: Some(operator_token.to_owned()),
             public_url: None,
             frames_per_second: 50,
+            startup_timeout: Duration::from_secs(20),
         }
     }
 }

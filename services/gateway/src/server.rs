@@ -1,16 +1,18 @@
-//! The gateway application: built with its listener bound (port 0 in tests),
-//! run until a shutdown future resolves, then drained.
+//! The gateway application: built on the service kit (bus, topology with
+//! retry, the health routes merged into its own listener), with its listener
+//! bound (port 0 in tests); run until a shutdown future resolves, then
+//! drained and the bus flushed.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::serve::ListenerExt;
-use switchboard_bus::Bus;
-use switchboard_bus::config::ConfigCache;
-use switchboard_runtime::health::{self, Readiness};
-use switchboard_runtime::metrics::Metrics;
+use switchboard_bus::ConnectSettings;
+use switchboard_bus::service::{HealthListener, Kit, KitSettings, Running};
+use switchboard_runtime::health;
 use switchboard_runtime::shutdown::Shutdown;
 use tokio::net::TcpListener;
 
@@ -20,19 +22,24 @@ use crate::state::{AppState, Counters};
 pub struct Application {
     listener: TcpListener,
     router: Router,
-    shutdown: Shutdown,
+    running: Running,
     state: AppState,
 }
 
 impl Application {
     /// Connects to the bus, ensures the topology, loads the configuration
-    /// cache and binds the HTTP listener.
+    /// cache (each retried until the start deadline) and binds the HTTP
+    /// listener.
     pub async fn build(config: GatewayConfig) -> anyhow::Result<Self> {
-        let shutdown = Shutdown::new();
-        let bus = Bus::connect(&config.nats_url, "gateway").await?;
-        bus.ensure_topology().await?;
-        let config_cache = ConfigCache::start(&bus, shutdown.token()).await?;
-        config_cache.ready().await;
+        let kit = Kit::start(KitSettings {
+            connect: ConnectSettings::new(&config.nats_url, "gateway"),
+            health: HealthListener::Merged,
+            startup_timeout: config.startup_timeout,
+            // Open requests and sockets get this long to finish.
+            drain_grace: Duration::from_secs(10),
+        })
+        .await?;
+        let config_cache = kit.config_cache().await?;
 
         let listener = TcpListener::bind(config.http_addr).await?;
         let addr = listener.local_addr()?;
@@ -42,29 +49,27 @@ impl Application {
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
             .into();
-        let metrics = Metrics::new();
+        let metrics = kit.metrics().clone();
         let state = AppState {
-            bus,
+            bus: kit.bus().clone(),
             config_cache,
             counters: Arc::new(Counters::new(&metrics)),
             settings: Arc::new(config),
             public_url,
             metrics: metrics.clone(),
-            shutdown: shutdown.clone(),
+            shutdown: kit.shutdown().clone(),
         };
-        let ready = Readiness::default();
-        ready.set(true);
         let router = Router::new()
             .merge(crate::api::routes())
             .merge(crate::ws::routes())
             .merge(crate::agent_ws::routes())
             .merge(crate::web::routes())
             .with_state(state.clone())
-            .merge(health::routes("gateway", ready, metrics));
+            .merge(health::routes("gateway", kit.readiness().clone(), metrics));
         Ok(Self {
             listener,
             router,
-            shutdown,
+            running: kit.running(),
             state,
         })
     }
@@ -79,31 +84,31 @@ impl Application {
 
     /// A handle that stops the server when triggered (tests use it).
     pub fn shutdown_handle(&self) -> Shutdown {
-        self.shutdown.clone()
+        self.running.shutdown_handle()
     }
 
     /// Serves until `signal` resolves or the shutdown handle is triggered,
-    /// then gives open requests and sockets up to 10 s to finish.
+    /// then gives open requests and sockets up to 10 s to finish and flushes
+    /// the bus.
     pub async fn run_until(self, signal: impl std::future::Future<Output = ()> + Send + 'static) {
-        let token = self.shutdown.token();
-        let stop = token.clone();
-        tokio::spawn(async move {
-            tokio::select! {
-                () = signal => stop.cancel(),
-                () = stop.cancelled() => {}
-            }
-        });
+        let shutdown = self.running.shutdown_handle();
+        let stopped = shutdown.clone();
         // Small frames back to back (typing, then the answer) must not wait
         // for the client's delayed ACK: turn Nagle's algorithm off.
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
         let served = axum::serve(listener, self.router)
-            .with_graceful_shutdown(async move { token.cancelled().await })
-            .await;
+            .with_graceful_shutdown(async move { stopped.cancelled().await })
+            .into_future();
+        let watch = async {
+            self.running.wait(signal).await;
+            shutdown.trigger();
+        };
+        let (served, ()) = tokio::join!(served, watch);
         if let Err(error) = served {
             tracing::error!(%error, "gateway server failed");
         }
-        self.shutdown.drain(Duration::from_secs(10)).await;
+        self.running.finish().await;
     }
 }

@@ -1,22 +1,16 @@
-//! The running service: [`Service::start`] connects the bus, opens the
-//! router-state and timers buckets, loads the configuration index, and starts
-//! the two consumers, the agent-view RPC and the health endpoints;
-//! [`Service::run_until`] waits for a shutdown signal and drains. Tests start
-//! the same service in-process, as many instances as they like.
+//! The running service: [`Service::start`] starts the service kit (bus,
+//! topology, health), opens the router-state and timers buckets, loads the
+//! configuration index, and lists what the router consumes (routing inputs,
+//! conversation events) and answers (agent views); [`Service::run_until`]
+//! waits for a shutdown signal, drains and flushes. Tests start the same
+//! service in-process, as many instances as they like.
 
 use std::future::Future;
-use std::net::SocketAddr;
-use std::time::Duration;
 
-use switchboard_bus::consume;
+use switchboard_bus::service::{Kit, KitSettings, Running};
 use switchboard_bus::timers::Timers;
-use switchboard_bus::{Bus, BusError, ErrorKind};
+use switchboard_bus::{BusError, ConnectSettings, ErrorKind};
 use switchboard_contracts::streams;
-use switchboard_runtime::health::{self, Readiness};
-use switchboard_runtime::metrics::Metrics;
-use switchboard_runtime::shutdown::Shutdown;
-use switchboard_runtime::startup::{StartupTimeout, retry_until};
-use tokio::time::Instant;
 
 use crate::catalog::{self, Catalog};
 use crate::config::RouterConfig;
@@ -28,19 +22,12 @@ use crate::handlers::perform::Performer;
 use crate::handlers::rpc::{self, RpcHandler};
 use crate::store::SnapshotStore;
 
-/// How long work in flight may take to finish at shutdown.
-const DRAIN_GRACE: Duration = Duration::from_secs(10);
-
 /// A started router instance.
 #[derive(Debug)]
 pub struct Service {
-    shutdown: Shutdown,
-    ready: Readiness,
-    health_addr: SocketAddr,
-    bus: Bus,
+    running: Running,
     catalog: Catalog,
     store: SnapshotStore,
-    metrics: Metrics,
     counters: Counters,
 }
 
@@ -48,83 +35,55 @@ impl Service {
     /// Connects and starts every task. NATS may come up after this process
     /// (as under `make run`): it is retried until `config.startup_timeout`.
     pub async fn start(config: RouterConfig) -> Result<Self, StartError> {
-        let deadline = Instant::now() + config.startup_timeout;
-        let bus = Bus::connect(&config.nats_url, "router")
-            .await?
-            .with_replicas(config.replicas);
-        retry_until(
-            "the NATS streams",
-            deadline,
-            || bus.ensure_topology(),
-            not_up_yet,
-        )
+        let mut connect = ConnectSettings::new(&config.nats_url, "router");
+        connect.replicas = config.replicas;
+        let kit = Kit::start(KitSettings::new(
+            connect,
+            config.health_addr,
+            config.startup_timeout,
+        ))
         .await?;
+        let bus = kit.bus().clone();
         let timing = config.timing();
-        let store = retry_until(
-            "the router-state bucket",
-            deadline,
-            || SnapshotStore::open(&bus, timing),
-            not_up_yet,
-        )
-        .await?;
-        let timers = retry_until(
-            "the timers bucket",
-            deadline,
-            || Timers::open(&bus),
-            not_up_yet,
-        )
-        .await?;
-        let config_bucket = retry_until(
-            "the configuration bucket",
-            deadline,
-            || async {
-                bus.js
-                    .get_key_value(streams::CONFIG_BUCKET)
-                    .await
-                    .map_err(|e| BusError::new(ErrorKind::Unavailable, e))
-            },
-            not_up_yet,
-        )
-        .await?;
+        let store = kit
+            .wait_for(
+                "the router-state bucket",
+                || SnapshotStore::open(&bus, timing),
+                not_up_yet,
+            )
+            .await?;
+        let timers = kit
+            .wait_for("the timers bucket", || Timers::open(&bus), not_up_yet)
+            .await?;
+        let config_bucket = kit
+            .wait_for(
+                "the configuration bucket",
+                || async {
+                    bus.js
+                        .get_key_value(streams::CONFIG_BUCKET)
+                        .await
+                        .map_err(|e| BusError::new(ErrorKind::Unavailable, e))
+                },
+                not_up_yet,
+            )
+            .await?;
 
-        let shutdown = Shutdown::new();
         let catalog = Catalog::default();
-        shutdown.spawn(catalog::watch::run(
+        kit.shutdown().spawn(catalog::watch::run(
             catalog.clone(),
             config_bucket,
             bus.clone(),
-            shutdown.token(),
+            kit.shutdown().token(),
         ));
-        let loaded = tokio::time::timeout_at(deadline, catalog.ready()).await;
-        if loaded.is_err() {
-            shutdown.trigger();
-            return Err(StartError::Timeout(StartupTimeout {
-                what: "the configuration to load",
-                seconds: config.startup_timeout.as_secs(),
-                last_error: "no answer".into(),
-            }));
+        let loaded = kit
+            .within("the configuration to load", catalog.ready())
+            .await;
+        if let Err(error) = loaded {
+            kit.shutdown().trigger();
+            return Err(error);
         }
-        let subscriber = retry_until(
-            "the router rpc subscription",
-            deadline,
-            || rpc::subscribe(&bus),
-            not_up_yet,
-        )
-        .await?;
 
-        let metrics = Metrics::new();
-        let ready = Readiness::default();
-        let health_addr = health::serve(
-            "router",
-            config.health_addr,
-            ready.clone(),
-            metrics.clone(),
-            &shutdown,
-        )
-        .await
-        .map_err(StartError::Health)?;
-
-        let counters = Counters::new(&metrics);
+        let counters = Counters::new(kit.metrics());
         let inputs = InputHandler {
             store: store.clone(),
             catalog: catalog.clone(),
@@ -136,62 +95,35 @@ impl Service {
             },
             counters: counters.clone(),
         };
-        shutdown.spawn(consume::run(
-            bus.clone(),
-            inputs::spec(config.lanes),
-            move |delivery| {
-                let inputs = inputs.clone();
-                async move { inputs.handle(delivery).await }
-            },
-            shutdown.token(),
-        ));
+        kit.spawn_consumer(inputs::spec(config.lanes), move |delivery| {
+            let inputs = inputs.clone();
+            async move { inputs.handle(delivery).await }
+        });
         let events = EventHandler {
-            bus: bus.clone(),
+            bus,
             counters: counters.clone(),
         };
-        shutdown.spawn(consume::run(
-            bus.clone(),
-            events::spec(config.lanes),
-            move |delivery| {
-                let events = events.clone();
-                async move { events.handle(delivery).await }
-            },
-            shutdown.token(),
-        ));
-        let rpc = RpcHandler {
-            bus: bus.clone(),
+        kit.spawn_consumer(events::spec(config.lanes), move |delivery| {
+            let events = events.clone();
+            async move { events.handle(delivery).await }
+        });
+        let views = RpcHandler {
             store: store.clone(),
             catalog: catalog.clone(),
             counters: counters.clone(),
-            concurrency: config.rpc_concurrency,
         };
-        shutdown.spawn(rpc.serve(subscriber, shutdown.clone()));
+        kit.spawn_responder(rpc::responder(config.rpc_concurrency), move |request| {
+            let views = views.clone();
+            async move { views.respond(request).await }
+        })
+        .await?;
 
-        ready.set(true);
-        tracing::info!(health = %health_addr, "router started");
         Ok(Self {
-            shutdown,
-            ready,
-            health_addr,
-            bus,
+            running: kit.running(),
             catalog,
             store,
-            metrics,
             counters,
         })
-    }
-
-    /// Where `/healthz`, `/readyz` and `/metrics` are served.
-    pub fn health_addr(&self) -> SocketAddr {
-        self.health_addr
-    }
-
-    pub fn is_ready(&self) -> bool {
-        self.ready.is_ready()
-    }
-
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
     }
 
     pub fn counters(&self) -> &Counters {
@@ -209,28 +141,25 @@ impl Service {
         &self.catalog
     }
 
-    /// A handle that stops the service when triggered.
-    pub fn shutdown_handle(&self) -> Shutdown {
-        self.shutdown.clone()
-    }
-
     /// Runs until `signal` resolves or the shutdown handle is triggered, then
-    /// stops taking inputs and lets those in flight finish (an unacked input
-    /// is redelivered to another instance anyway).
+    /// stops taking inputs, lets those in flight finish (an unacked input is
+    /// redelivered to another instance anyway) and flushes the bus.
     pub async fn run_until(self, signal: impl Future<Output = ()>) {
-        let drained = self
-            .shutdown
-            .wait_then_drain(signal, &self.ready, DRAIN_GRACE)
-            .await;
-        if !drained {
-            tracing::warn!("work still running after {DRAIN_GRACE:?}; stopping anyway");
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.bus.client.flush()).await;
-        tracing::info!("router stopped");
+        self.running.run_until(signal).await;
     }
 }
 
 /// Every bus error at start is taken as "not up yet".
 fn not_up_yet(_: &BusError) -> bool {
     true
+}
+
+/// A started service is its kit's [`Running`] (health address, readiness,
+/// metrics, shutdown handle) plus its own parts.
+impl std::ops::Deref for Service {
+    type Target = Running;
+
+    fn deref(&self) -> &Running {
+        &self.running
+    }
 }

@@ -26,6 +26,9 @@ pub struct TimerConfig {
     pub instance_id: String,
     /// `SWITCHBOARD_TIMER_MAX_IN_FLIGHT` (default 256): fires awaiting their ack at once.
     pub max_in_flight: usize,
+    /// `SWITCHBOARD_STARTUP_TIMEOUT` (default 60s): how long start-up waits
+    /// for NATS.
+    pub startup_timeout: Duration,
 }
 
 impl TimerConfig {
@@ -60,15 +63,14 @@ impl TimerConfig {
             lease_ttl,
             instance_id,
             max_in_flight,
+            startup_timeout: vars.duration("SWITCHBOARD_STARTUP_TIMEOUT", "60s")?,
         })
     }
 
     /// For tests: the given bus, health on an ephemeral port, a 1 s lease.
     pub fn for_tests(nats_url: &str) -> Self {
-        let mut vars = Vars::default();
-        vars.set("NATS_URL", nats_url)
-            .set("SWITCHBOARD_HEALTH_ADDR", "127.0.0.1:0")
-            .set("SWITCHBOARD_TIMER_LEASE_TTL", "1s");
+        let mut vars = Vars::for_tests(nats_url);
+        vars.set("SWITCHBOARD_TIMER_LEASE_TTL", "1s");
         Self::load(&vars).expect("test settings are valid")
     }
 }

@@ -1,24 +1,15 @@
-//! The timer service's errors: why it could not start, why a fire attempt
-//! failed (every one is retried with backoff: a due timer is never dropped),
-//! and why a partition's watch was interrupted (it resumes).
+//! The timer service's errors: why a fire attempt failed (every one is
+//! retried with backoff: a due timer is never dropped), and why a
+//! partition's watch was interrupted (it resumes). Why it could not start is
+//! the service kit's [`StartError`].
 
 use async_nats::jetstream::consumer::StreamError;
 use async_nats::jetstream::context::PublishError;
 use async_nats::jetstream::kv::UpdateError;
 use async_nats::jetstream::stream::ConsumerError;
-use switchboard_bus::BusError;
-use switchboard_runtime::config::ConfigError;
+use switchboard_bus::{Classify, Disposition};
 
-/// The service could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("configuration: {0}")]
-    Config(#[from] ConfigError),
-    #[error("bus: {0}")]
-    Bus(#[from] BusError),
-    #[error("health endpoint: {0}")]
-    Health(#[from] std::io::Error),
-}
+pub use switchboard_bus::service::StartError;
 
 /// One fire attempt failed.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +26,13 @@ pub enum FireError {
     Delete(#[source] UpdateError),
     #[error("deleting the fired record: no ack in time")]
     DeleteTimedOut,
+}
+
+/// A due timer is never dropped: every failed fire is tried again.
+impl Classify for FireError {
+    fn disposition(&self) -> Disposition {
+        Disposition::Retry
+    }
 }
 
 /// A partition's watch stopped; it resumes from the last revision seen.

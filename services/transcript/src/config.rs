@@ -1,64 +1,38 @@
 //! Transcript settings, read once from a [`Vars`] source.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use switchboard_runtime::config::{CommonConfig, ConfigError, Vars};
+use switchboard_runtime::config::{CommonConfig, CommonDefaults, ConfigError, Vars};
 
 /// Where `/healthz`, `/readyz` and `/metrics` are served unless
 /// `SWITCHBOARD_HEALTH_ADDR` says otherwise.
 pub const HEALTH_DEFAULT: &str = "127.0.0.1:8091";
 
-#[derive(Clone)]
+const DEFAULTS: CommonDefaults = CommonDefaults {
+    health_addr: HEALTH_DEFAULT,
+    prefix: "TRANSCRIPT",
+    lanes: 16,
+    rpc_concurrency: 64,
+};
+
+#[derive(Debug, Clone)]
 pub struct TranscriptConfig {
-    pub nats_url: String,
-    /// `sqlite://…` or `postgres://…`; may hold a password, so never logged.
-    pub database_url: String,
-    pub health_addr: SocketAddr,
-    /// Commands handled concurrently (one conversation always uses one lane).
-    pub lanes: usize,
-    /// Transcript reads answered concurrently.
-    pub rpc_concurrency: usize,
-    /// How long start-up waits for NATS and the database to answer.
-    pub startup_timeout: Duration,
+    /// Bus, database, health, start deadline; command lanes and concurrent
+    /// transcript reads.
+    pub common: CommonConfig,
     /// Silence in `ai` or `live` before both sides are warned (SPEC §4).
     pub inactivity_warn: Duration,
     /// Further silence after the warning before the conversation ends.
     pub inactivity_end: Duration,
 }
 
-impl std::fmt::Debug for TranscriptConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TranscriptConfig")
-            .field("nats_url", &self.nats_url)
-            .field("database_url", &switchboard_db::redact(&self.database_url))
-            .field("health_addr", &self.health_addr)
-            .field("lanes", &self.lanes)
-            .field("rpc_concurrency", &self.rpc_concurrency)
-            .field("startup_timeout", &self.startup_timeout)
-            .field("inactivity_warn", &self.inactivity_warn)
-            .field("inactivity_end", &self.inactivity_end)
-            .finish()
-    }
-}
-
 impl TranscriptConfig {
-    /// `NATS_URL`, `DATABASE_URL` (default: SQLite under
-    /// `SWITCHBOARD_DATA_DIR`), `SWITCHBOARD_HEALTH_ADDR`,
-    /// `SWITCHBOARD_TRANSCRIPT_LANES` [16], `SWITCHBOARD_TRANSCRIPT_RPC_CONCURRENCY` [64],
-    /// `SWITCHBOARD_STARTUP_TIMEOUT` [60s], `SWITCHBOARD_INACTIVITY_WARN` [20m],
-    /// `SWITCHBOARD_INACTIVITY_END` [10m].
+    /// The common settings (`SWITCHBOARD_TRANSCRIPT_LANES` [16],
+    /// `SWITCHBOARD_TRANSCRIPT_RPC_CONCURRENCY` [64], health on 8091),
+    /// `SWITCHBOARD_INACTIVITY_WARN` [20m], `SWITCHBOARD_INACTIVITY_END` [10m].
     pub fn load(vars: &Vars) -> Result<Self, ConfigError> {
-        let common = CommonConfig::load(vars, HEALTH_DEFAULT)?;
         Ok(Self {
-            nats_url: common.nats_url,
-            database_url: common.database_url,
-            health_addr: common.health_addr,
-            lanes: vars.number("SWITCHBOARD_TRANSCRIPT_LANES", 16usize)?.max(1),
-            rpc_concurrency: vars
-                .number("SWITCHBOARD_TRANSCRIPT_RPC_CONCURRENCY", 64usize)?
-                .max(1),
-            startup_timeout: vars.duration("SWITCHBOARD_STARTUP_TIMEOUT", "60s")?,
+            common: CommonConfig::load(vars, &DEFAULTS)?,
             inactivity_warn: vars.duration("SWITCHBOARD_INACTIVITY_WARN", "20m")?,
             inactivity_end: vars.duration("SWITCHBOARD_INACTIVITY_END", "10m")?,
         })
@@ -66,13 +40,10 @@ impl TranscriptConfig {
 
     /// For tests: the given bus and database, health on port 0.
     pub fn for_tests(nats_url: &str, database_url: &str) -> Self {
+        let mut common = CommonConfig::for_tests(nats_url, database_url);
+        common.rpc_concurrency = 16;
         Self {
-            nats_url: nats_url.to_owned(),
-            database_url: database_url.to_owned(),
-            health_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            lanes: 4,
-            rpc_concurrency: 16,
-            startup_timeout: Duration::from_secs(20),
+            common,
             inactivity_warn: Duration::from_secs(20 * 60),
             inactivity_end: Duration::from_secs(10 * 60),
         }
@@ -88,9 +59,12 @@ mod tests {
         let config =
             TranscriptConfig::load(&Vars::from_pairs([("SWITCHBOARD_DATA_DIR", "/tmp/sb")]))
                 .unwrap();
-        assert_eq!(config.database_url, "sqlite:///tmp/sb/switchboard.db");
-        assert_eq!(config.health_addr.to_string(), HEALTH_DEFAULT);
-        assert_eq!(config.nats_url, "nats://127.0.0.1:4222");
+        assert_eq!(
+            config.common.database_url,
+            "sqlite:///tmp/sb/switchboard.db"
+        );
+        assert_eq!(config.common.health_addr.to_string(), HEALTH_DEFAULT);
+        assert_eq!(config.common.nats_url, "nats://127.0.0.1:4222");
         assert_eq!(config.inactivity_warn, Duration::from_secs(20 * 60));
         assert_eq!(config.inactivity_end, Duration::from_secs(10 * 60));
     }

@@ -1,20 +1,14 @@
-//! The running service: [`Service::start`] connects the bus and the
-//! database and starts the command consumer, the transcript RPC and the
-//! health endpoints; [`Service::run_until`] waits for a shutdown signal and
-//! drains. Tests start the same service in-process.
+//! The running service: [`Service::start`] starts the service kit (bus,
+//! topology, health), opens the database and the timers bucket, and lists
+//! what the transcript consumes (commands) and answers (thread reads);
+//! [`Service::run_until`] waits for a shutdown signal, drains, closes the
+//! database and flushes the bus. Tests start the same service in-process.
 
 use std::future::Future;
-use std::net::SocketAddr;
-use std::time::Duration;
 
-use switchboard_bus::consume;
+use switchboard_bus::service::{Kit, KitSettings, Running};
 use switchboard_bus::timers::Timers;
-use switchboard_bus::{Bus, BusError};
-use switchboard_runtime::health::{self, Readiness};
-use switchboard_runtime::metrics::Metrics;
-use switchboard_runtime::shutdown::Shutdown;
-use switchboard_runtime::startup::retry_until;
-use tokio::time::Instant;
+use switchboard_bus::{BusError, ConnectSettings};
 
 use crate::config::TranscriptConfig;
 use crate::domain::inactivity::Limits;
@@ -25,71 +19,42 @@ use crate::handlers::inactivity::InactivityTimer;
 use crate::handlers::rpc::{self, RpcHandler};
 use crate::store::Store;
 
-/// How long work in flight may take to finish at shutdown.
-const DRAIN_GRACE: Duration = Duration::from_secs(10);
-const CLOSE_GRACE: Duration = Duration::from_secs(5);
-
 /// A started transcript service.
 #[derive(Debug)]
 pub struct Service {
-    shutdown: Shutdown,
-    ready: Readiness,
-    health_addr: SocketAddr,
+    running: Running,
     store: Store,
-    bus: Bus,
-    metrics: Metrics,
 }
 
 impl Service {
     /// Connects, prepares the streams and the schema, and starts every task.
     /// NATS and the database may come up after this process (as under
-    /// `make run`): each is retried until `config.startup_timeout`.
+    /// `make run`): each is retried until `startup_timeout`.
     pub async fn start(config: TranscriptConfig) -> Result<Self, StartError> {
-        let deadline = Instant::now() + config.startup_timeout;
-        let bus = Bus::connect(&config.nats_url, "transcript").await?;
-        retry_until(
-            "the NATS streams",
-            deadline,
-            || bus.ensure_topology(),
-            |_: &BusError| true,
-        )
+        let common = &config.common;
+        let mut kit = Kit::start(KitSettings::new(
+            ConnectSettings::new(&common.nats_url, "transcript"),
+            common.health_addr,
+            common.startup_timeout,
+        ))
         .await?;
-        let store = retry_until(
-            "the database",
-            deadline,
-            || Store::connect(&config.database_url),
-            |e: &StoreError| e.kind() == StoreErrorKind::Unavailable,
-        )
-        .await?;
-        let timers = retry_until(
-            "the timers bucket",
-            deadline,
-            || Timers::open(&bus),
-            |_: &BusError| true,
-        )
-        .await?;
-        let subscriber = retry_until(
-            "the transcript rpc subscription",
-            deadline,
-            || rpc::subscribe(&bus),
-            |_: &BusError| true,
-        )
-        .await?;
+        let store = kit
+            .wait_for(
+                "the database",
+                || Store::connect(&common.database_url),
+                |e: &StoreError| e.kind() == StoreErrorKind::Unavailable,
+            )
+            .await?;
+        let bus = kit.bus().clone();
+        let timers = kit
+            .wait_for(
+                "the timers bucket",
+                || Timers::open(&bus),
+                |_: &BusError| true,
+            )
+            .await?;
 
-        let shutdown = Shutdown::new();
-        let metrics = Metrics::new();
-        let ready = Readiness::default();
-        let health_addr = health::serve(
-            "transcript",
-            config.health_addr,
-            ready.clone(),
-            metrics.clone(),
-            &shutdown,
-        )
-        .await
-        .map_err(StartError::Health)?;
-
-        let counters = Counters::new(&metrics);
+        let counters = Counters::new(kit.metrics());
         let commands = CommandHandler {
             store: store.clone(),
             bus: bus.clone(),
@@ -99,42 +64,27 @@ impl Service {
                 Limits::new(config.inactivity_warn, config.inactivity_end),
             ),
         };
-        shutdown.spawn(consume::run(
-            bus.clone(),
-            commands::spec(config.lanes),
-            move |delivery| {
-                let commands = commands.clone();
-                async move { commands.handle(delivery).await }
-            },
-            shutdown.token(),
-        ));
-        let rpc = RpcHandler {
+        kit.spawn_consumer(commands::spec(common.lanes), move |delivery| {
+            let commands = commands.clone();
+            async move { commands.handle(delivery).await }
+        });
+        let reads = RpcHandler {
             store: store.clone(),
-            bus: bus.clone(),
-            counters,
-            concurrency: config.rpc_concurrency,
-        };
-        shutdown.spawn(rpc.serve(subscriber, shutdown.clone()));
-
-        ready.set(true);
-        tracing::info!(health = %health_addr, "transcript started");
-        Ok(Self {
-            shutdown,
-            ready,
-            health_addr,
-            store,
             bus,
-            metrics,
+            counters,
+        };
+        kit.spawn_responder(rpc::responder(common.rpc_concurrency), move |request| {
+            let reads = reads.clone();
+            async move { reads.respond(request).await }
         })
-    }
+        .await?;
 
-    /// Where `/healthz`, `/readyz` and `/metrics` are served.
-    pub fn health_addr(&self) -> SocketAddr {
-        self.health_addr
-    }
-
-    pub fn is_ready(&self) -> bool {
-        self.ready.is_ready()
+        let closing = store.clone();
+        kit.on_close(async move { closing.close().await });
+        Ok(Self {
+            running: kit.running(),
+            store,
+        })
     }
 
     /// The store this service writes (tests read through it).
@@ -142,34 +92,21 @@ impl Service {
         &self.store
     }
 
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
-    }
-
-    /// A handle that stops the service when triggered.
-    pub fn shutdown_handle(&self) -> Shutdown {
-        self.shutdown.clone()
-    }
-
     /// Runs until `signal` resolves or the shutdown handle is triggered, then
     /// stops taking work, lets commands and reads in flight finish (unacked
     /// commands are redelivered to another instance anyway), and closes the
     /// database and the bus connection.
     pub async fn run_until(self, signal: impl Future<Output = ()>) {
-        let drained = self
-            .shutdown
-            .wait_then_drain(signal, &self.ready, DRAIN_GRACE)
-            .await;
-        if !drained {
-            tracing::warn!("work still running after {DRAIN_GRACE:?}; stopping anyway");
-        }
-        if tokio::time::timeout(CLOSE_GRACE, self.store.close())
-            .await
-            .is_err()
-        {
-            tracing::warn!("database connections still in use at exit");
-        }
-        let _ = tokio::time::timeout(CLOSE_GRACE, self.bus.client.flush()).await;
-        tracing::info!("transcript stopped");
+        self.running.run_until(signal).await;
+    }
+}
+
+/// A started service is its kit's [`Running`] (health address, readiness,
+/// metrics, shutdown handle) plus its own parts.
+impl std::ops::Deref for Service {
+    type Target = Running;
+
+    fn deref(&self) -> &Running {
+        &self.running
     }
 }

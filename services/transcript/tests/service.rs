@@ -9,7 +9,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::TryStreamExt;
 use support::{Harness, added, end, post, query, rejected, state_changed};
-use switchboard_bus::setup::{PARKED_PREFIX, PARKED_STREAM};
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::streams::{self, consumers};
 use switchboard_contracts::subjects;
@@ -220,15 +219,11 @@ async fn a_poison_payload_is_parked_and_does_not_block_the_next_command() {
     harness.send(&post(t, c, "c1", true), "post:c1").await;
     assert_eq!(events.next_message().await.0.seq, 1);
 
-    let parked_subject = format!(
-        "{PARKED_PREFIX}.{}.{}",
-        streams::COMMANDS,
-        consumers::TRANSCRIPT_COMMANDS
-    );
+    let parked_subject = subjects::parked(streams::COMMANDS, consumers::TRANSCRIPT_COMMANDS);
     let parked = harness
         .bus
         .js
-        .get_stream(PARKED_STREAM)
+        .get_stream(streams::PARKED)
         .await
         .expect("parked stream");
     let last = parked

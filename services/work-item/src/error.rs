@@ -1,10 +1,9 @@
 //! Errors by layer. A [`Refusal`] is an answer (the caller gets its code and
 //! message, nothing changed), a [`StoreError`] says whether retrying can
-//! help, and a [`StartError`] is why the service could not start.
+//! help, and a [`StartError`] is why the service could not start (the
+//! service kit's).
 
-use switchboard_bus::BusError;
 use switchboard_contracts::error_codes::ErrorCode;
-use switchboard_runtime::startup::{RetryError, StartupTimeout};
 
 /// Why a work-item request was refused. [`Refusal::code`] and the message go
 /// back in `WorkItemPage.error` / `.message`.
@@ -65,26 +64,5 @@ impl StoreError {
     }
 }
 
-/// Why [`crate::server::Service::start`] failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("the bus is unavailable: {0}")]
-    Bus(#[from] BusError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("cannot serve the health endpoints: {0}")]
-    Health(#[source] std::io::Error),
-    /// "gave up after {seconds}s waiting for {what}: {last_error}"
-    #[error(transparent)]
-    Timeout(#[from] StartupTimeout),
-}
-
-/// A start step's own error, or its timeout.
-impl<E: Into<StartError>> From<RetryError<E>> for StartError {
-    fn from(error: RetryError<E>) -> Self {
-        match error {
-            RetryError::Failed(error) => error.into(),
-            RetryError::TimedOut(timeout) => timeout.into(),
-        }
-    }
-}
+/// Why [`crate::server::Service::start`] failed: the kit's start error.
+pub use switchboard_bus::service::StartError;

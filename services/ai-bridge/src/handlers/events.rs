@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use prost::Message;
-use switchboard_bus::consume::{Delivery, Outcome};
+use switchboard_bus::consume::Delivery;
 use switchboard_contracts::ids::{AiAgentId, ConversationId, TenantId};
 use switchboard_contracts::subjects;
 use switchboard_contracts::v1::{
@@ -27,12 +27,9 @@ use crate::error::HandlerError;
 /// Messages of the thread an external AI platform gets with each request.
 pub const TRANSCRIPT_TAIL: u32 = 20;
 
-/// The consumer pipeline's entry point.
-pub async fn handle(ctx: Arc<Context>, delivery: Delivery) -> Outcome {
-    match process(&ctx, &delivery).await {
-        Ok(()) => Outcome::Ack,
-        Err(error) => error.outcome(delivery.attempt),
-    }
+/// The consumer pipeline's entry point; the error says retry or park.
+pub async fn handle(ctx: Arc<Context>, delivery: Delivery) -> Result<(), HandlerError> {
+    process(&ctx, &delivery).await
 }
 
 /// A customer message the AI agent should answer.
@@ -196,7 +193,9 @@ async fn ask_platform(
         .map_err(|e| HandlerError::poison(format!("AI agent id: {e}")))?;
     let page = read_conversation(ctx, tenant, conversation, TRANSCRIPT_TAIL)
         .await?
-        .ok_or_else(|| HandlerError::Transcript("conversation not found".into()))?;
+        .ok_or_else(|| HandlerError::Transcript {
+            code: "not_found".into(),
+        })?;
     if page
         .info
         .as_ref()

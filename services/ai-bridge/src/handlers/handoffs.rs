@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use prost::Message;
-use switchboard_bus::consume::{Delivery, Outcome};
+use switchboard_bus::consume::Delivery;
 use switchboard_contracts::v1::{HandoffRequest, SupportMode};
 
 use super::Context;
@@ -17,12 +17,9 @@ use super::perform::{MAX_TEXT_CHARS, ai_author, post_as_ai, request_handoff, typ
 use crate::decision::next_steps_text;
 use crate::error::HandlerError;
 
-/// The consumer pipeline's entry point.
-pub async fn handle(ctx: Arc<Context>, delivery: Delivery) -> Outcome {
-    match process(&ctx, &delivery).await {
-        Ok(()) => Outcome::Ack,
-        Err(error) => error.outcome(delivery.attempt),
-    }
+/// The consumer pipeline's entry point; the error says retry or park.
+pub async fn handle(ctx: Arc<Context>, delivery: Delivery) -> Result<(), HandlerError> {
+    process(&ctx, &delivery).await
 }
 
 async fn process(ctx: &Context, delivery: &Delivery) -> Result<(), HandlerError> {

@@ -153,7 +153,7 @@ pub async fn read_conversation(
         .request(subjects::transcript_rpc(tenant), &query, ctx.rpc_timeout)
         .await?;
     if !page.error.is_empty() {
-        return Err(HandlerError::Transcript(page.error));
+        return Err(HandlerError::Transcript { code: page.error });
     }
     Ok(page.info.is_some().then_some(page))
 }

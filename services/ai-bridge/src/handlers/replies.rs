@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use prost::Message;
-use switchboard_bus::consume::{Delivery, Outcome};
+use switchboard_bus::consume::Delivery;
 use switchboard_contracts::v1::AiReply;
 
 use super::Context;
@@ -15,12 +15,9 @@ use super::inbound::{
 use super::perform::{ai_author, post_as_ai, typing};
 use crate::error::HandlerError;
 
-/// The consumer pipeline's entry point.
-pub async fn handle(ctx: Arc<Context>, delivery: Delivery) -> Outcome {
-    match process(&ctx, &delivery).await {
-        Ok(()) => Outcome::Ack,
-        Err(error) => error.outcome(delivery.attempt),
-    }
+/// The consumer pipeline's entry point; the error says retry or park.
+pub async fn handle(ctx: Arc<Context>, delivery: Delivery) -> Result<(), HandlerError> {
+    process(&ctx, &delivery).await
 }
 
 async fn process(ctx: &Context, delivery: &Delivery) -> Result<(), HandlerError> {

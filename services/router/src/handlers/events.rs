@@ -7,11 +7,9 @@
 //! Input ids are derived from the event, so a redelivered event publishes an
 //! input the stream already has (and the router has already applied).
 
-use std::time::Duration;
-
 use prost::Message;
-use switchboard_bus::Bus;
-use switchboard_bus::consume::{ConsumerSpec, Delivery, Outcome};
+use switchboard_bus::consume::{ConsumerSpec, Delivery};
+use switchboard_bus::{Bus, BusError, Classify, Disposition};
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::streams::{self, consumers};
 use switchboard_contracts::subjects::{self, filter};
@@ -38,37 +36,45 @@ pub struct EventHandler {
     pub counters: Counters,
 }
 
+/// Why an event was not turned into its routing input.
+#[derive(Debug, thiserror::Error)]
+pub enum EventError {
+    #[error("undecodable ConversationEvent: {0}")]
+    Undecodable(#[from] prost::DecodeError),
+    #[error("the subject names no tenant")]
+    NoTenant,
+    #[error("the event's tenant is not its subject's")]
+    WrongTenant,
+    #[error("could not publish a routing input: {0}")]
+    Publish(#[from] BusError),
+}
+
+impl Classify for EventError {
+    fn disposition(&self) -> Disposition {
+        match self {
+            EventError::Publish(_) => Disposition::Retry,
+            _ => Disposition::Park,
+        }
+    }
+}
+
 impl EventHandler {
-    pub async fn handle(&self, delivery: Delivery) -> Outcome {
-        let event = match ConversationEvent::decode(delivery.payload.clone()) {
-            Ok(event) => event,
-            Err(error) => return Outcome::Park(format!("undecodable ConversationEvent: {error}")),
-        };
+    pub async fn handle(&self, delivery: Delivery) -> Result<(), EventError> {
+        let event = ConversationEvent::decode(delivery.payload.clone())?;
         let Some(input) = routing_input(&event, delivery.stream_sequence) else {
-            return Outcome::Ack;
+            return Ok(());
         };
-        let Some(tenant) = subjects::tenant_of(&delivery.subject) else {
-            return Outcome::Park("the subject names no tenant".into());
-        };
+        let tenant = subjects::tenant_of(&delivery.subject).ok_or(EventError::NoTenant)?;
         if input.tenant != tenant.to_string() {
-            return Outcome::Park("the event's tenant is not its subject's".into());
+            return Err(EventError::WrongTenant);
         }
-        match self
-            .bus
+        self.bus
             .publish_durable(subjects::route(tenant), &input.input_id, &input)
-            .await
-        {
-            Ok(_) => {
-                if matches!(input.input, Some(Input::Handoff(_))) {
-                    self.counters.handoffs.inc();
-                }
-                Outcome::Ack
-            }
-            Err(error) => {
-                tracing::warn!(%error, "could not publish a routing input; retrying");
-                Outcome::Retry(Duration::from_millis(500))
-            }
+            .await?;
+        if matches!(input.input, Some(Input::Handoff(_))) {
+            self.counters.handoffs.inc();
         }
+        Ok(())
     }
 }
 

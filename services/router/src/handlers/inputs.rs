@@ -22,7 +22,8 @@
 use std::time::Duration;
 
 use prost::Message;
-use switchboard_bus::consume::{ConsumerSpec, Delivery, Outcome};
+use switchboard_bus::consume::{ConsumerSpec, Delivery};
+use switchboard_bus::{BusError, Classify, Disposition};
 use switchboard_contracts::ids::TenantId;
 use switchboard_contracts::streams::{self, consumers};
 use switchboard_contracts::subjects::{self, filter};
@@ -31,7 +32,7 @@ use switchboard_runtime::clock;
 
 use super::Counters;
 use super::perform::{Performer, Scope};
-use super::step::{self, Parsed};
+use super::step::{self, BadInput, Parsed};
 use crate::catalog::{Catalog, watch};
 use crate::store::{SaveError, SnapshotStore};
 
@@ -43,12 +44,15 @@ const CAS_ATTEMPTS: usize = 8;
 const CATALOG_WAIT: Duration = Duration::from_secs(2);
 
 pub fn spec(lanes: usize) -> ConsumerSpec {
+    // Retries wait for the bus or a lagging configuration watch: short
+    // first, at most 2 s, so a tenant's queue is not held up for long.
     ConsumerSpec::new(
         streams::ROUTING,
         consumers::ROUTER_INPUTS,
         filter::ALL_ROUTING,
     )
     .lanes(lanes)
+    .backoff(Duration::from_millis(100), Duration::from_secs(2))
 }
 
 #[derive(Debug, Clone)]
@@ -59,73 +63,111 @@ pub struct InputHandler {
     pub counters: Counters,
 }
 
-/// How one try at an input ended.
+/// How one try at an input ended, when it did not fail.
 enum Attempt {
     Done,
     Conflict,
-    /// Worth retrying later (the bus, a lagging watch).
-    Failed(String),
-    /// Retrying cannot help.
-    Poison(String),
+}
+
+/// Why an input was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum RouteError {
+    #[error("the subject names no tenant")]
+    NoTenant,
+    #[error("undecodable RoutingInput: {0}")]
+    Undecodable(#[from] prost::DecodeError),
+    #[error("the input's tenant is not its subject's")]
+    WrongTenant,
+    #[error("input_id must be set")]
+    NoInputId,
+    #[error(transparent)]
+    BadInput(#[from] BadInput),
+    #[error("the configuration watch is behind")]
+    CatalogBehind,
+    #[error("the routing state changed under {CAS_ATTEMPTS} decisions in a row")]
+    Contended,
+    #[error("cannot read the routing state: {0}")]
+    Read(#[source] BusError),
+    #[error("cannot write the routing state: {0}")]
+    Save(#[source] SaveError),
+    #[error("re-performing effects: {0}")]
+    Replay(#[source] BusError),
+    #[error("performing effects: {0}")]
+    Perform(#[source] BusError),
+}
+
+impl Classify for RouteError {
+    fn disposition(&self) -> Disposition {
+        match self {
+            RouteError::NoTenant
+            | RouteError::Undecodable(_)
+            | RouteError::WrongTenant
+            | RouteError::NoInputId
+            | RouteError::BadInput(_)
+            | RouteError::Save(SaveError::TooLarge(_)) => Disposition::Park,
+            RouteError::CatalogBehind
+            | RouteError::Contended
+            | RouteError::Read(_)
+            | RouteError::Save(_)
+            | RouteError::Replay(_)
+            | RouteError::Perform(_) => Disposition::Retry,
+        }
+    }
 }
 
 impl InputHandler {
-    pub async fn handle(&self, delivery: Delivery) -> Outcome {
-        let outcome = self.route(&delivery).await;
-        match &outcome {
-            Outcome::Ack => self.counters.inputs.inc(),
-            Outcome::Retry(_) => self.counters.inputs_retried.inc(),
-            Outcome::Park(_) => self.counters.inputs_parked.inc(),
+    pub async fn handle(&self, delivery: Delivery) -> Result<(), RouteError> {
+        let routed = self.route(&delivery).await;
+        match &routed {
+            Ok(()) => self.counters.inputs.inc(),
+            Err(error) => {
+                if error.disposition() == Disposition::Retry {
+                    self.counters.inputs_retried.inc();
+                    tracing::warn!(%error, "routing input failed; retrying");
+                } else {
+                    self.counters.inputs_parked.inc();
+                }
+            }
         }
-        outcome
+        routed
     }
 
-    async fn route(&self, delivery: &Delivery) -> Outcome {
-        let Some(tenant) = subjects::tenant_of(&delivery.subject) else {
-            return Outcome::Park("the subject names no tenant".into());
-        };
-        let input = match RoutingInput::decode(delivery.payload.clone()) {
-            Ok(input) => input,
-            Err(error) => return Outcome::Park(format!("undecodable RoutingInput: {error}")),
-        };
+    async fn route(&self, delivery: &Delivery) -> Result<(), RouteError> {
+        let tenant = subjects::tenant_of(&delivery.subject).ok_or(RouteError::NoTenant)?;
+        let input = RoutingInput::decode(delivery.payload.clone())?;
         if input.tenant != tenant.to_string() {
-            return Outcome::Park("the input's tenant is not its subject's".into());
+            return Err(RouteError::WrongTenant);
         }
         if input.input_id.is_empty() {
-            return Outcome::Park("input_id must be set".into());
+            return Err(RouteError::NoInputId);
         }
-        let parsed = match step::parse(&input) {
-            Ok(parsed) => parsed,
-            Err(error) => return Outcome::Park(error.to_string()),
-        };
+        let parsed = step::parse(&input)?;
         if let Some(revision) = watch::revision_of(&input) {
             // A change this instance may not have seen yet: apply it, not an older one.
             if !self.catalog.wait_seen(revision, CATALOG_WAIT).await {
-                return Outcome::Retry(Duration::from_millis(500));
+                return Err(RouteError::CatalogBehind);
             }
         }
         for _ in 0..CAS_ATTEMPTS {
-            match self.attempt(tenant, &input.input_id, parsed.clone()).await {
-                Attempt::Done => return Outcome::Ack,
+            match self
+                .attempt(tenant, &input.input_id, parsed.clone())
+                .await?
+            {
+                Attempt::Done => return Ok(()),
                 Attempt::Conflict => self.counters.cas_conflicts.inc(),
-                Attempt::Failed(reason) => {
-                    tracing::warn!(%tenant, input = %input.input_id, %reason, "routing input failed; retrying");
-                    let delay = 100 * u64::try_from(delivery.attempt.clamp(1, 20)).unwrap_or(1);
-                    return Outcome::Retry(Duration::from_millis(delay));
-                }
-                Attempt::Poison(reason) => return Outcome::Park(reason),
             }
         }
-        Outcome::Retry(Duration::from_millis(20))
+        Err(RouteError::Contended)
     }
 
-    async fn attempt(&self, tenant: TenantId, input_id: &str, parsed: Parsed) -> Attempt {
-        let (mut snapshot, mut revision) = match self.store.take(tenant).await {
-            Ok(versioned) => versioned,
-            Err(error) => {
-                return Attempt::Failed(format!("cannot read the routing state: {error}"));
-            }
-        };
+    async fn attempt(
+        &self,
+        tenant: TenantId,
+        input_id: &str,
+        parsed: Parsed,
+    ) -> Result<Attempt, RouteError> {
+        let (mut snapshot, mut revision) =
+            self.store.take(tenant).await.map_err(RouteError::Read)?;
         if let Some(applied) = snapshot.applied(input_id) {
             let effects = applied.effects.clone();
             self.counters.inputs_replayed.inc();
@@ -142,13 +184,9 @@ impl InputHandler {
             };
             let performed = self.performer.perform(&scope, &effects).await;
             self.store.keep(tenant, (snapshot, revision));
-            return match performed {
-                Ok(()) => {
-                    self.store.performed(tenant, input_id);
-                    Attempt::Done
-                }
-                Err(error) => Attempt::Failed(format!("re-performing effects: {error}")),
-            };
+            performed.map_err(RouteError::Replay)?;
+            self.store.performed(tenant, input_id);
+            return Ok(Attempt::Done);
         }
         let mut config = self.catalog.tenant(tenant);
         if config.revision < snapshot.config_revision {
@@ -160,7 +198,7 @@ impl InputHandler {
                 .await
             {
                 self.store.keep(tenant, (snapshot, revision));
-                return Attempt::Failed("the configuration watch is behind".into());
+                return Err(RouteError::CatalogBehind);
             }
             config = self.catalog.tenant(tenant);
         }
@@ -169,11 +207,8 @@ impl InputHandler {
         let written = match self.store.save(tenant, &mut snapshot, revision).await {
             Ok(written) => written,
             // The snapshot taken is dropped: the next attempt reads the stored one.
-            Err(SaveError::Conflict) => return Attempt::Conflict,
-            Err(error @ SaveError::TooLarge(_)) => return Attempt::Poison(error.to_string()),
-            Err(SaveError::Bus(error)) => {
-                return Attempt::Failed(format!("cannot write the routing state: {error}"));
-            }
+            Err(SaveError::Conflict) => return Ok(Attempt::Conflict),
+            Err(error) => return Err(RouteError::Save(error)),
         };
         let scope = Scope {
             tenant,
@@ -183,14 +218,11 @@ impl InputHandler {
         };
         let performed = self.performer.perform(&scope, &effects).await;
         self.store.keep(tenant, (snapshot, written));
-        match performed {
-            Ok(()) => {
-                // A redelivery now only needs to know it was applied.
-                self.store.performed(tenant, input_id);
-                Attempt::Done
-            }
-            // Committed: the redelivery finds the input applied and re-performs.
-            Err(error) => Attempt::Failed(format!("performing effects: {error}")),
-        }
+        // Committed: should performing fail, the redelivery finds the input
+        // applied and re-performs.
+        performed.map_err(RouteError::Perform)?;
+        // A redelivery now only needs to know it was applied.
+        self.store.performed(tenant, input_id);
+        Ok(Attempt::Done)
     }
 }

@@ -8,17 +8,14 @@
 //! yet but the configuration has is answered with every space unavailable
 //! (where a new agent starts); an unknown agent is `not_found`.
 
-use bytes::Bytes;
 use prost::Message;
-use switchboard_bus::rpc::{Lifecycle, Responder};
-use switchboard_bus::{Bus, BusError};
+use switchboard_bus::rpc::{Refuse, Responder};
+use switchboard_bus::{BusError, Classify, Disposition};
 use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::{AgentId, TenantId};
 use switchboard_contracts::streams::queues;
 use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::{AgentQuery, AgentView, Availability, Offer, SpaceStatus};
-use switchboard_runtime::shutdown::Shutdown;
-use tracing::Instrument;
 
 use super::Counters;
 use super::messages::{availability, ms};
@@ -27,7 +24,7 @@ use crate::snapshot::Snapshot;
 use crate::store::SnapshotStore;
 
 /// Where the router responder listens; `concurrency` is set per instance.
-fn responder(concurrency: usize) -> Responder {
+pub fn responder(concurrency: usize) -> Responder {
     Responder {
         subject_filter: filter::ALL_ROUTER_RPC,
         queue_group: queues::ROUTER_RPC,
@@ -35,70 +32,58 @@ fn responder(concurrency: usize) -> Responder {
     }
 }
 
-/// Subscribes in the shared queue group and waits until the server has it.
-pub async fn subscribe(bus: &Bus) -> Result<async_nats::Subscriber, BusError> {
-    responder(1).subscribe(bus).await
+/// Why a query got no view; the caller gets its code.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    #[error("undecodable AgentQuery: {0}")]
+    Undecodable(#[from] prost::DecodeError),
+    #[error("the query's ids are not valid or not the subject's tenant")]
+    Misaddressed,
+    #[error("cannot read the routing state for an agent view: {0}")]
+    Unavailable(#[from] BusError),
+}
+
+impl Classify for ViewError {
+    fn disposition(&self) -> Disposition {
+        match self {
+            ViewError::Unavailable(_) => Disposition::Retry,
+            _ => Disposition::Answered,
+        }
+    }
+}
+
+impl Refuse<AgentView> for ViewError {
+    fn reply(&self) -> AgentView {
+        failed(match self {
+            ViewError::Unavailable(_) => ErrorCode::Unavailable,
+            _ => ErrorCode::Invalid,
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct RpcHandler {
-    pub bus: Bus,
     pub store: SnapshotStore,
     pub catalog: Catalog,
     pub counters: Counters,
-    pub concurrency: usize,
 }
 
 impl RpcHandler {
-    /// Answers until shutdown, then drains the subscription.
-    pub async fn serve(self, subscriber: async_nats::Subscriber, shutdown: Shutdown) {
-        let lifecycle = Lifecycle {
-            stop: shutdown.token(),
-            tasks: shutdown.tracker().clone(),
-        };
-        let bus = self.bus.clone();
-        responder(self.concurrency)
-            .serve(
-                bus,
-                subscriber,
-                move |request| {
-                    let handler = self.clone();
-                    async move { handler.respond(request).await }
-                },
-                lifecycle,
-            )
-            .await;
-    }
-
-    async fn respond(&self, request: async_nats::Message) -> AgentView {
-        let span = tracing::info_span!("router.rpc", subject = %request.subject);
-        switchboard_bus::propagation::set_parent_from(&span, request.headers.as_ref());
+    /// Answers one query.
+    pub async fn respond(&self, request: async_nats::Message) -> Result<AgentView, ViewError> {
         self.counters.rpc_requests.inc();
-        self.answer(&request.subject, &request.payload)
-            .instrument(span)
-            .await
-    }
-
-    async fn answer(&self, subject: &str, payload: &Bytes) -> AgentView {
-        let Ok(query) = AgentQuery::decode(payload.clone()) else {
-            return failed(ErrorCode::Invalid);
-        };
+        let query = AgentQuery::decode(request.payload)?;
         let (Ok(tenant), Ok(agent)) = (
             query.tenant.parse::<TenantId>(),
             query.agent.parse::<AgentId>(),
         ) else {
-            return failed(ErrorCode::Invalid);
+            return Err(ViewError::Misaddressed);
         };
-        if subject != subjects::router_rpc(tenant) {
-            return failed(ErrorCode::Invalid);
+        if request.subject.as_str() != subjects::router_rpc(tenant) {
+            return Err(ViewError::Misaddressed);
         }
-        match self.store.read(tenant).await {
-            Ok((snapshot, _)) => view(&snapshot, &self.catalog, tenant, agent),
-            Err(error) => {
-                tracing::warn!(%error, "cannot read the routing state for an agent view");
-                failed(ErrorCode::Unavailable)
-            }
-        }
+        let (snapshot, _) = self.store.read(tenant).await?;
+        Ok(view(&snapshot, &self.catalog, tenant, agent))
     }
 }
 

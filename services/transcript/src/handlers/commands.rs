@@ -12,11 +12,9 @@
 //! | retry (nak with backoff) | the database or the bus failed |
 //! | park | undecodable, misaddressed, or a stored row that cannot be mapped |
 
-use std::time::Duration;
-
 use prost::Message;
-use switchboard_bus::Bus;
-use switchboard_bus::consume::{ConsumerSpec, Delivery, Outcome};
+use switchboard_bus::consume::{ConsumerSpec, Delivery};
+use switchboard_bus::{Bus, BusError, Classify, Disposition};
 use switchboard_contracts::streams::{self, consumers};
 use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::conversation_command::Command;
@@ -29,6 +27,7 @@ use crate::domain::{self, Record};
 use crate::error::{Refusal, StoreError, StoreErrorKind};
 use crate::events::{self, Publication};
 use crate::store::{Appended, Store};
+pub use address::AddressError;
 use address::{Address, address, parse_ids};
 
 mod address;
@@ -36,17 +35,16 @@ mod transitions;
 
 /// The durable consumer this handler runs behind.
 pub fn spec(lanes: usize) -> ConsumerSpec {
-    let mut spec = ConsumerSpec::new(
+    // Retries here are database or bus outages, not bad input (that is parked
+    // at once): with the default 10 s backoff cap, 60 attempts ride out ~9
+    // minutes of outage before a command is parked.
+    ConsumerSpec::new(
         streams::COMMANDS,
         consumers::TRANSCRIPT_COMMANDS,
         filter::ALL_COMMANDS,
     )
-    .lanes(lanes);
-    // Retries here are database or bus outages, not bad input (that is parked
-    // at once): with the 10 s backoff cap, 60 attempts ride out ~9 minutes of
-    // outage before a command is parked.
-    spec.max_deliver = 60;
-    spec
+    .lanes(lanes)
+    .max_deliver(60)
 }
 
 /// What the handler needs; cloned into the pipeline.
@@ -59,11 +57,38 @@ pub struct CommandHandler {
 }
 
 /// Why handling stopped short of the ack.
-#[derive(Debug)]
-enum Failure {
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Answered with a `CommandRejected` on the way out; one that reaches
+    /// the pipeline was not, and is parked to stay visible.
+    #[error("unanswered refusal: {0}")]
     Refused(Refusal),
-    Retry(String),
-    Park(String),
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("bus: {0}")]
+    Bus(#[from] BusError),
+    #[error("undecodable ConversationCommand: {0}")]
+    Undecodable(#[from] prost::DecodeError),
+    #[error(transparent)]
+    Misaddressed(#[from] AddressError),
+    #[error("stored ids do not parse: {0}")]
+    StoredIds(#[source] AddressError),
+    #[error("the command carries no command")]
+    Empty,
+}
+
+impl Classify for Failure {
+    fn disposition(&self) -> Disposition {
+        match self {
+            Failure::Store(error) if error.kind() == StoreErrorKind::Corrupt => Disposition::Park,
+            Failure::Store(_) | Failure::Bus(_) => Disposition::Retry,
+            Failure::Refused(_)
+            | Failure::Undecodable(_)
+            | Failure::Misaddressed(_)
+            | Failure::StoredIds(_)
+            | Failure::Empty => Disposition::Park,
+        }
+    }
 }
 
 impl From<Refusal> for Failure {
@@ -74,48 +99,30 @@ impl From<Refusal> for Failure {
 
 impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Self {
-        match (error.kind(), error) {
-            (_, StoreError::Refused(refusal)) => Failure::Refused(refusal),
-            (StoreErrorKind::Corrupt, error) => Failure::Park(error.to_string()),
-            (_, error) => Failure::Retry(error.to_string()),
+        match error {
+            StoreError::Refused(refusal) => Failure::Refused(refusal),
+            error => Failure::Store(error),
         }
-    }
-}
-
-impl From<switchboard_bus::BusError> for Failure {
-    fn from(error: switchboard_bus::BusError) -> Self {
-        Failure::Retry(error.to_string())
     }
 }
 
 impl CommandHandler {
-    /// Handles one delivery; the pipeline acks, naks or parks on the outcome.
-    pub async fn handle(&self, delivery: Delivery) -> Outcome {
-        let outcome = self.try_handle(&delivery).await;
-        match outcome {
-            Ok(()) => Outcome::Ack,
-            Err(Failure::Park(reason)) => {
-                self.counters.commands_parked.inc();
-                Outcome::Park(reason)
-            }
-            Err(Failure::Retry(reason)) => {
-                self.counters.commands_retried.inc();
-                tracing::warn!(%reason, attempt = delivery.attempt, "command failed; retrying");
-                Outcome::Retry(backoff(delivery.attempt))
-            }
-            // try_handle answers every refusal itself; should one slip
-            // through, parking it keeps it visible instead of looping.
-            Err(Failure::Refused(refusal)) => {
-                self.counters.commands_parked.inc();
-                Outcome::Park(format!("unanswered refusal: {refusal}"))
+    /// Handles one delivery; the pipeline acks, naks or parks on the result.
+    pub async fn handle(&self, delivery: Delivery) -> Result<(), Failure> {
+        let handled = self.try_handle(&delivery).await;
+        if let Err(failure) = &handled {
+            match failure.disposition() {
+                Disposition::Park => self.counters.commands_parked.inc(),
+                Disposition::Retry => self.counters.commands_retried.inc(),
+                Disposition::Answered => {}
             }
         }
+        handled
     }
 
     async fn try_handle(&self, delivery: &Delivery) -> Result<(), Failure> {
-        let command = ConversationCommand::decode(delivery.payload.clone())
-            .map_err(|e| Failure::Park(format!("undecodable ConversationCommand: {e}")))?;
-        let address = address(&command, &delivery.subject).map_err(Failure::Park)?;
+        let command = ConversationCommand::decode(delivery.payload.clone())?;
+        let address = address(&command, &delivery.subject)?;
         let handled = match &command.command {
             Some(Command::Post(post)) => self.post(&address, &command, post.clone()).await,
             Some(Command::End(end)) => self.end(&address, &command, end).await,
@@ -125,7 +132,7 @@ impl CommandHandler {
             Some(Command::ReturnToAi(back)) => self.return_to_ai(&address, &command, back).await,
             Some(Command::Notice(notice)) => self.notice(&address, &command, notice).await,
             Some(Command::CheckInactivity(_)) => self.check_inactivity(&address, &command).await,
-            None => Err(Failure::Park("the command carries no command".into())),
+            None => Err(Failure::Empty),
         };
         match handled {
             Err(Failure::Refused(refusal)) => self.reject(&address, &command, refusal).await,
@@ -216,8 +223,8 @@ impl CommandHandler {
 
     async fn publish(&self, publication: Publication) -> Result<(), Failure> {
         let event = &publication.event;
-        let (tenant, conversation) = parse_ids(&event.tenant, &event.conversation)
-            .map_err(|e| Failure::Park(format!("stored ids do not parse: {e}")))?;
+        let (tenant, conversation) =
+            parse_ids(&event.tenant, &event.conversation).map_err(Failure::StoredIds)?;
         self.bus
             .publish_durable(
                 subjects::event(tenant, conversation),
@@ -226,26 +233,5 @@ impl CommandHandler {
             )
             .await?;
         Ok(())
-    }
-}
-
-/// 200 ms doubling per attempt, at most 10 s: a database restart is ridden
-/// out without hammering it.
-fn backoff(attempt: i64) -> Duration {
-    let exponent = u32::try_from(attempt.max(1) - 1).unwrap_or(u32::MAX).min(6);
-    Duration::from_millis(200 * 2u64.pow(exponent)).min(Duration::from_secs(10))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff(1), Duration::from_millis(200));
-        assert_eq!(backoff(2), Duration::from_millis(400));
-        assert_eq!(backoff(50), Duration::from_secs(10));
-        assert_eq!(backoff(i64::MAX), Duration::from_secs(10));
-        assert_eq!(backoff(0), Duration::from_millis(200));
     }
 }

@@ -9,31 +9,29 @@
 //! wants more pages on with `after_seq` (its `info.last_seq` says how far
 //! the thread goes).
 //!
-//! Requests are answered by [`switchboard_bus::rpc`]: concurrently, bounded
-//! by a semaphore; after a NATS restart the client resubscribes by itself; on
+//! Requests are answered by the service kit's responder: concurrently,
+//! bounded; after a NATS restart the client resubscribes by itself; on
 //! shutdown the subscription is drained, so requests already delivered are
-//! still answered.
+//! still answered. A failed read is a [`ReadError`], which knows its code.
 
-use bytes::Bytes;
 use prost::Message;
-use switchboard_bus::rpc::{Lifecycle, Responder};
-use switchboard_bus::{Bus, BusError};
+use switchboard_bus::rpc::{Refuse, Responder};
+use switchboard_bus::{Bus, Classify, Disposition};
 use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::streams::queues;
 use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::{ChatMessage, TranscriptPage, TranscriptQuery};
-use switchboard_runtime::shutdown::Shutdown;
-use tracing::Instrument;
 
 use super::Counters;
+use crate::error::StoreError;
 use crate::store::Store;
 
 /// Room left in a reply for the page's other fields and the headers.
 const REPLY_MARGIN: usize = 16 * 1024;
 
 /// Where the transcript responder listens; `concurrency` is set per instance.
-fn responder(concurrency: usize) -> Responder {
+pub fn responder(concurrency: usize) -> Responder {
     Responder {
         subject_filter: filter::ALL_TRANSCRIPT_RPC,
         queue_group: queues::TRANSCRIPT_RPC,
@@ -41,10 +39,46 @@ fn responder(concurrency: usize) -> Responder {
     }
 }
 
-/// Subscribes to every tenant's transcript subject in the shared queue
-/// group, and waits until the server has the subscription.
-pub async fn subscribe(bus: &Bus) -> Result<async_nats::Subscriber, BusError> {
-    responder(1).subscribe(bus).await
+/// Why a read got no page; the caller gets [`ReadError::code`].
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("undecodable TranscriptQuery: {0}")]
+    Undecodable(#[from] prost::DecodeError),
+    #[error("the query's ids are not valid or not the subject's tenant")]
+    Misaddressed,
+    #[error("no such conversation")]
+    NotFound,
+    #[error("transcript read failed: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl ReadError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ReadError::Undecodable(_) | ReadError::Misaddressed => ErrorCode::Invalid,
+            ReadError::NotFound => ErrorCode::NotFound,
+            ReadError::Store(_) => ErrorCode::Unavailable,
+        }
+    }
+}
+
+impl Classify for ReadError {
+    fn disposition(&self) -> Disposition {
+        match self {
+            ReadError::Store(_) => Disposition::Retry,
+            _ => Disposition::Answered,
+        }
+    }
+}
+
+impl Refuse<TranscriptPage> for ReadError {
+    fn reply(&self) -> TranscriptPage {
+        TranscriptPage {
+            info: None,
+            messages: Vec::new(),
+            error: self.code().as_str().to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -52,53 +86,23 @@ pub struct RpcHandler {
     pub store: Store,
     pub bus: Bus,
     pub counters: Counters,
-    /// Requests answered at once.
-    pub concurrency: usize,
 }
 
 impl RpcHandler {
-    /// Answers requests from `subscriber` until shutdown, then drains it.
-    pub async fn serve(self, subscriber: async_nats::Subscriber, shutdown: Shutdown) {
-        let lifecycle = Lifecycle {
-            stop: shutdown.token(),
-            tasks: shutdown.tracker().clone(),
-        };
-        let bus = self.bus.clone();
-        responder(self.concurrency)
-            .serve(
-                bus,
-                subscriber,
-                move |request| {
-                    let handler = self.clone();
-                    async move { handler.respond(request).await }
-                },
-                lifecycle,
-            )
-            .await;
-    }
-
-    async fn respond(&self, request: async_nats::Message) -> TranscriptPage {
-        let span = tracing::info_span!("transcript.rpc", subject = %request.subject);
-        switchboard_bus::propagation::set_parent_from(&span, request.headers.as_ref());
+    /// Answers one request.
+    pub async fn respond(&self, request: async_nats::Message) -> Result<TranscriptPage, ReadError> {
         self.counters.rpc_requests.inc();
-        let page = self
-            .answer(&request.subject, &request.payload)
-            .instrument(span)
-            .await;
-        if page.error == ErrorCode::Unavailable.as_str() {
+        let page = self.answer(&request.subject, &request.payload).await;
+        if matches!(page, Err(ReadError::Store(_))) {
             self.counters.rpc_failures.inc();
         }
         page
     }
 
-    async fn answer(&self, subject: &str, payload: &Bytes) -> TranscriptPage {
-        let Ok(query) = TranscriptQuery::decode(payload.clone()) else {
-            return failed(ErrorCode::Invalid);
-        };
-        let Some((tenant, conversation)) = address(subject, &query) else {
-            return failed(ErrorCode::Invalid);
-        };
-        let read = self
+    async fn answer(&self, subject: &str, payload: &[u8]) -> Result<TranscriptPage, ReadError> {
+        let query = TranscriptQuery::decode(payload)?;
+        let (tenant, conversation) = address(subject, &query).ok_or(ReadError::Misaddressed)?;
+        let (info, messages) = self
             .store
             .read(
                 tenant,
@@ -107,22 +111,14 @@ impl RpcHandler {
                 query.limit,
                 query.tail,
             )
-            .await;
-        match read {
-            Ok(Some((info, messages))) => {
-                let budget = self.bus.client.max_payload().saturating_sub(REPLY_MARGIN);
-                TranscriptPage {
-                    info: Some(info),
-                    messages: fit(messages, budget, query.tail),
-                    error: String::new(),
-                }
-            }
-            Ok(None) => failed(ErrorCode::NotFound),
-            Err(error) => {
-                tracing::warn!(%error, "transcript read failed");
-                failed(ErrorCode::Unavailable)
-            }
-        }
+            .await?
+            .ok_or(ReadError::NotFound)?;
+        let budget = self.bus.client.max_payload().saturating_sub(REPLY_MARGIN);
+        Ok(TranscriptPage {
+            info: Some(info),
+            messages: fit(messages, budget, query.tail),
+            error: String::new(),
+        })
     }
 }
 
@@ -131,14 +127,6 @@ fn address(subject: &str, query: &TranscriptQuery) -> Option<(TenantId, Conversa
     let tenant: TenantId = query.tenant.parse().ok()?;
     let conversation: ConversationId = query.conversation.parse().ok()?;
     (subject == subjects::transcript_rpc(tenant)).then_some((tenant, conversation))
-}
-
-fn failed(code: ErrorCode) -> TranscriptPage {
-    TranscriptPage {
-        info: None,
-        messages: Vec::new(),
-        error: code.as_str().to_owned(),
-    }
 }
 
 /// The messages that fit in `budget` encoded bytes: the first ones, or with

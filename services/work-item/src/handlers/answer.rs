@@ -9,6 +9,8 @@
 
 use bytes::Bytes;
 use prost::Message;
+use switchboard_bus::rpc::Refuse;
+use switchboard_bus::{Classify, Disposition};
 use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::{SpaceId, TenantId};
 use switchboard_contracts::v1::{WorkItem, WorkItemPage, WorkItemRequest};
@@ -30,46 +32,66 @@ pub struct Answerer {
     pub counters: Counters,
 }
 
-/// Why a request was not answered with items.
+/// Why a request was not answered with items; the caller gets its code and
+/// message.
 #[derive(Debug, thiserror::Error)]
-enum Failure {
+pub enum RequestError {
     #[error(transparent)]
     Refused(#[from] Refusal),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+impl Classify for RequestError {
+    fn disposition(&self) -> Disposition {
+        match self {
+            RequestError::Refused(_) => Disposition::Answered,
+            RequestError::Store(_) => Disposition::Retry,
+        }
+    }
+}
+
+impl Refuse<WorkItemPage> for RequestError {
+    fn reply(&self) -> WorkItemPage {
+        match self {
+            RequestError::Refused(refusal) => WorkItemPage {
+                items: Vec::new(),
+                error: refusal.code().to_owned(),
+                message: refusal.to_string(),
+            },
+            RequestError::Store(_) => WorkItemPage {
+                items: Vec::new(),
+                error: ErrorCode::Unavailable.as_str().into(),
+                message: "the work-item store is unavailable; try again".into(),
+            },
+        }
+    }
+}
+
 impl Answerer {
     /// The page for a request that arrived on `subject`; `budget` is the most
     /// encoded bytes the reply may take.
-    pub async fn answer(&self, subject: &str, payload: Bytes, budget: usize) -> WorkItemPage {
-        let result = match WorkItemRequest::decode(payload) {
-            Err(_) => Err(Refusal::Invalid("the request is not a WorkItemRequest".into()).into()),
-            Ok(request) => match request::parse(subject, request) {
-                Err(refusal) => Err(refusal.into()),
-                Ok(request) => self.perform(request).await,
-            },
-        };
-        match result {
-            Ok((items, single)) => WorkItemPage {
-                items: fit(items, budget, single),
-                ..Default::default()
-            },
-            Err(Failure::Refused(refusal)) => refused(&refusal),
-            Err(Failure::Store(error)) => {
-                tracing::warn!(%error, "work-item request failed on the store");
-                self.counters.rpc_failures.inc();
-                WorkItemPage {
-                    items: Vec::new(),
-                    error: ErrorCode::Unavailable.as_str().into(),
-                    message: "the work-item store is unavailable; try again".into(),
-                }
-            }
+    pub async fn answer(
+        &self,
+        subject: &str,
+        payload: Bytes,
+        budget: usize,
+    ) -> Result<WorkItemPage, RequestError> {
+        let request = WorkItemRequest::decode(payload)
+            .map_err(|_| Refusal::Invalid("the request is not a WorkItemRequest".into()))?;
+        let performed = self.perform(request::parse(subject, request)?).await;
+        if let Err(RequestError::Store(_)) = &performed {
+            self.counters.rpc_failures.inc();
         }
+        let (items, single) = performed?;
+        Ok(WorkItemPage {
+            items: fit(items, budget, single),
+            ..Default::default()
+        })
     }
 
     /// The items to answer with, and whether the request asked for one.
-    async fn perform(&self, request: Request) -> Result<(Vec<WorkItem>, bool), Failure> {
+    async fn perform(&self, request: Request) -> Result<(Vec<WorkItem>, bool), RequestError> {
         match request {
             Request::Get { tenant, id, spaces } => {
                 Ok((vec![self.visible(tenant, id, &spaces).await?], true))
@@ -95,12 +117,12 @@ impl Answerer {
         tenant: TenantId,
         id: Uuid,
         spaces: &[SpaceId],
-    ) -> Result<WorkItem, Failure> {
+    ) -> Result<WorkItem, RequestError> {
         self.store
             .get(tenant, id)
             .await?
             .filter(|item| ListFilter::visible(spaces, &item.space))
-            .ok_or(Failure::Refused(Refusal::NotFound))
+            .ok_or(RequestError::Refused(Refusal::NotFound))
     }
 
     async fn update(
@@ -110,7 +132,7 @@ impl Answerer {
         to: Status,
         by: &str,
         spaces: &[SpaceId],
-    ) -> Result<WorkItem, Failure> {
+    ) -> Result<WorkItem, RequestError> {
         for _ in 0..UPDATE_ATTEMPTS {
             let item = self.visible(tenant, id, spaces).await?;
             let from = Status::parse("status", &item.status).map_err(|_| {
@@ -133,14 +155,6 @@ impl Answerer {
             Refusal::Conflict("the work item kept changing under the update; try again".into())
                 .into(),
         )
-    }
-}
-
-fn refused(refusal: &Refusal) -> WorkItemPage {
-    WorkItemPage {
-        items: Vec::new(),
-        error: refusal.code().to_owned(),
-        message: refusal.to_string(),
     }
 }
 

@@ -21,9 +21,9 @@
 use std::time::Duration;
 
 use prost::Message;
-use switchboard_bus::Bus;
-use switchboard_bus::consume::{ConsumerSpec, Delivery, Outcome};
-use switchboard_contracts::ids::{ConversationId, TenantId};
+use switchboard_bus::consume::{ConsumerSpec, Delivery};
+use switchboard_bus::{Bus, Classify, Disposition};
+use switchboard_contracts::ids::{ConversationId, InvalidId, TenantId};
 use switchboard_contracts::streams::{self, consumers};
 use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::ConversationEvent;
@@ -31,22 +31,23 @@ use switchboard_runtime::clock::now_ms;
 
 use super::Counters;
 use super::thread::{ThreadError, read_thread};
+use crate::domain::compose::ComposeError;
 use crate::domain::{Step, compose, decide};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::store::Store;
 
 /// The durable consumer this handler runs behind.
 pub fn spec(lanes: usize) -> ConsumerSpec {
-    let mut spec = ConsumerSpec::new(
+    // Retries are database or transcript outages, not bad input (parked at
+    // once): with the default 10 s backoff cap, ~9 minutes of outage are
+    // ridden out.
+    ConsumerSpec::new(
         streams::EVENTS,
         consumers::WORK_ITEM_EVENTS,
         filter::ALL_EVENTS,
     )
-    .lanes(lanes);
-    // Retries are database or transcript outages, not bad input (parked at
-    // once): with the 10 s backoff cap, ~9 minutes of outage are ridden out.
-    spec.max_deliver = 60;
-    spec
+    .lanes(lanes)
+    .max_deliver(60)
 }
 
 /// What the handler needs; cloned into the pipeline.
@@ -60,56 +61,72 @@ pub struct EventHandler {
 }
 
 /// Why handling stopped short of the ack.
-#[derive(Debug)]
-enum Failure {
-    Retry(String),
-    Park(String),
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Not found is retried too: the transcript commits before it
+    /// publishes, so it is a lagging replica or a restore, not poison;
+    /// max_deliver parks it if it lasts.
+    #[error(transparent)]
+    Thread(#[from] ThreadError),
+    #[error("undecodable ConversationEvent: {0}")]
+    Undecodable(#[from] prost::DecodeError),
+    #[error(transparent)]
+    Misaddressed(#[from] AddressError),
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
 }
 
-impl From<StoreError> for Failure {
-    fn from(error: StoreError) -> Self {
-        match error.kind() {
-            StoreErrorKind::Corrupt => Failure::Park(error.to_string()),
-            _ => Failure::Retry(error.to_string()),
+impl Classify for Failure {
+    fn disposition(&self) -> Disposition {
+        match self {
+            Failure::Store(error) if error.kind() == StoreErrorKind::Corrupt => Disposition::Park,
+            Failure::Store(_) | Failure::Thread(_) => Disposition::Retry,
+            Failure::Undecodable(_) | Failure::Misaddressed(_) | Failure::Compose(_) => {
+                Disposition::Park
+            }
         }
     }
 }
 
-impl From<ThreadError> for Failure {
-    fn from(error: ThreadError) -> Self {
-        // Not found is retried too: the transcript commits before it
-        // publishes, so it is a lagging replica or a restore, not poison;
-        // max_deliver parks it if it lasts.
-        Failure::Retry(error.to_string())
-    }
+/// Why an event cannot be acted on where it arrived.
+#[derive(Debug, thiserror::Error)]
+pub enum AddressError {
+    #[error("tenant: {0}")]
+    Tenant(#[source] InvalidId),
+    #[error("conversation: {0}")]
+    Conversation(#[source] InvalidId),
+    #[error("an event for {tenant}/{conversation} arrived on {subject}")]
+    Misrouted {
+        tenant: TenantId,
+        conversation: ConversationId,
+        subject: String,
+    },
 }
 
 impl EventHandler {
-    /// Handles one delivery; the pipeline acks, naks or parks on the outcome.
-    pub async fn handle(&self, delivery: Delivery) -> Outcome {
-        let outcome = match self.try_handle(&delivery).await {
-            Ok(()) => Outcome::Ack,
-            Err(Failure::Park(reason)) => {
-                self.counters.events_parked.inc();
-                Outcome::Park(reason)
-            }
-            Err(Failure::Retry(reason)) => {
+    /// Handles one delivery; the pipeline acks, naks or parks on the result.
+    pub async fn handle(&self, delivery: Delivery) -> Result<(), Failure> {
+        let handled = self.try_handle(&delivery).await;
+        match handled.as_ref().map_err(Classify::disposition) {
+            Err(Disposition::Retry) => {
                 self.counters.events_retried.inc();
-                tracing::warn!(%reason, attempt = delivery.attempt, "event failed; retrying");
-                return Outcome::Retry(backoff(delivery.attempt));
+                return handled;
             }
-        };
+            Err(Disposition::Park) => self.counters.events_parked.inc(),
+            Ok(()) | Err(Disposition::Answered) => {}
+        }
         self.counters.events_handled.inc();
-        outcome
+        handled
     }
 
     async fn try_handle(&self, delivery: &Delivery) -> Result<(), Failure> {
-        let event = ConversationEvent::decode(delivery.payload.clone())
-            .map_err(|e| Failure::Park(format!("undecodable ConversationEvent: {e}")))?;
+        let event = ConversationEvent::decode(delivery.payload.clone())?;
         let Some(step) = decide(&event) else {
             return Ok(());
         };
-        let (tenant, conversation) = address(&event, &delivery.subject).map_err(Failure::Park)?;
+        let (tenant, conversation) = address(&event, &delivery.subject)?;
         match step {
             Step::Open { straight_to_team } => {
                 // The AI part ends where the handoff happened: the thread
@@ -194,8 +211,7 @@ impl EventHandler {
             &thread,
             handoff_seq,
             at_ms,
-        )
-        .map_err(|e| Failure::Park(e.to_string()))?;
+        )?;
         let created = self.store.create(&new).await?;
         if created.new {
             self.counters.items_created.inc();
@@ -206,36 +222,28 @@ impl EventHandler {
 }
 
 /// The event's ids, when they are the subject's.
-fn address(event: &ConversationEvent, subject: &str) -> Result<(TenantId, ConversationId), String> {
-    let tenant: TenantId = event.tenant.parse().map_err(|e| format!("tenant: {e}"))?;
+fn address(
+    event: &ConversationEvent,
+    subject: &str,
+) -> Result<(TenantId, ConversationId), AddressError> {
+    let tenant: TenantId = event.tenant.parse().map_err(AddressError::Tenant)?;
     let conversation: ConversationId = event
         .conversation
         .parse()
-        .map_err(|e| format!("conversation: {e}"))?;
+        .map_err(AddressError::Conversation)?;
     if subjects::event(tenant, conversation) != subject {
-        return Err(format!(
-            "an event for {tenant}/{conversation} arrived on {subject}"
-        ));
+        return Err(AddressError::Misrouted {
+            tenant,
+            conversation,
+            subject: subject.to_owned(),
+        });
     }
     Ok((tenant, conversation))
-}
-
-/// 200 ms doubling per attempt, at most 10 s.
-fn backoff(attempt: i64) -> Duration {
-    let exponent = u32::try_from(attempt.max(1) - 1).unwrap_or(u32::MAX).min(6);
-    Duration::from_millis(200 * 2u64.pow(exponent)).min(Duration::from_secs(10))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff(1), Duration::from_millis(200));
-        assert_eq!(backoff(3), Duration::from_millis(800));
-        assert_eq!(backoff(i64::MAX), Duration::from_secs(10));
-    }
 
     #[test]
     fn an_event_must_arrive_on_its_own_subject() {
@@ -245,7 +253,7 @@ mod tests {
             conversation: c.to_string(),
             ..Default::default()
         };
-        assert_eq!(address(&event, &subjects::event(t, c)), Ok((t, c)));
+        assert_eq!(address(&event, &subjects::event(t, c)).unwrap(), (t, c));
         let elsewhere = subjects::event(TenantId::new(), c);
         assert!(address(&event, &elsewhere).is_err());
     }

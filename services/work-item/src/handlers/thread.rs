@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use switchboard_bus::Bus;
+use switchboard_bus::{Bus, BusError};
 use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::subjects;
@@ -17,9 +17,13 @@ const MAX_PAGES: usize = 1000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ThreadError {
-    /// No answer, or the transcript service could not read: retry later.
+    /// No answer: retry later.
     #[error("the transcript service is unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[from] BusError),
+    /// The transcript service answered with another error code (it could
+    /// not read): retry later.
+    #[error("the transcript service answered `{code}`")]
+    Failed { code: String },
     /// The transcript service does not know the conversation.
     #[error("the transcript service does not know the conversation")]
     NotFound,
@@ -44,16 +48,14 @@ pub async fn read_thread(
         };
         let page: TranscriptPage = bus
             .request(subjects::transcript_rpc(tenant), &query, timeout)
-            .await
-            .map_err(|e| ThreadError::Unavailable(e.to_string()))?;
+            .await?;
         match ErrorCode::parse(&page.error) {
             None if page.error.is_empty() => {}
             Some(ErrorCode::NotFound) => return Err(ThreadError::NotFound),
             _ => {
-                return Err(ThreadError::Unavailable(format!(
-                    "answered `{}`",
-                    page.error
-                )));
+                return Err(ThreadError::Failed {
+                    code: page.error.clone(),
+                });
             }
         }
         let last_seq = page.info.as_ref().map_or(0, |i| i.last_seq);

@@ -1,7 +1,7 @@
 //! Where a command may act: the tenant and conversation it names, which
 //! must be the ones its subject was built from.
 
-use switchboard_contracts::ids::{ConversationId, TenantId};
+use switchboard_contracts::ids::{ConversationId, InvalidId, TenantId};
 use switchboard_contracts::subjects;
 use switchboard_contracts::v1::ConversationCommand;
 
@@ -12,19 +12,40 @@ pub(super) struct Address {
     pub conversation: ConversationId,
 }
 
+/// Why a command cannot act where it says.
+#[derive(Debug, thiserror::Error)]
+pub enum AddressError {
+    #[error("tenant: {0}")]
+    Tenant(#[source] InvalidId),
+    #[error("conversation: {0}")]
+    Conversation(#[source] InvalidId),
+    #[error("command for tenant {tenant} conversation {conversation} arrived on {subject}")]
+    Misrouted {
+        tenant: TenantId,
+        conversation: ConversationId,
+        subject: String,
+    },
+    #[error("the command has no command_id")]
+    NoCommandId,
+}
+
 /// The command's ids, which must be the ones its subject was built from: a
 /// command published on another conversation's subject is misrouted (or
 /// forged) and must not act on either conversation.
-pub(super) fn address(command: &ConversationCommand, subject: &str) -> Result<Address, String> {
+pub(super) fn address(
+    command: &ConversationCommand,
+    subject: &str,
+) -> Result<Address, AddressError> {
     let (tenant, conversation) = parse_ids(&command.tenant, &command.conversation)?;
-    let expected = subjects::command(tenant, conversation);
-    if expected != subject {
-        return Err(format!(
-            "command for tenant {tenant} conversation {conversation} arrived on {subject}"
-        ));
+    if subjects::command(tenant, conversation) != subject {
+        return Err(AddressError::Misrouted {
+            tenant,
+            conversation,
+            subject: subject.to_owned(),
+        });
     }
     if command.command_id.is_empty() {
-        return Err("the command has no command_id".into());
+        return Err(AddressError::NoCommandId);
     }
     Ok(Address {
         tenant,
@@ -35,11 +56,9 @@ pub(super) fn address(command: &ConversationCommand, subject: &str) -> Result<Ad
 pub(super) fn parse_ids(
     tenant: &str,
     conversation: &str,
-) -> Result<(TenantId, ConversationId), String> {
-    let tenant = tenant.parse().map_err(|e| format!("tenant: {e}"))?;
-    let conversation = conversation
-        .parse()
-        .map_err(|e| format!("conversation: {e}"))?;
+) -> Result<(TenantId, ConversationId), AddressError> {
+    let tenant = tenant.parse().map_err(AddressError::Tenant)?;
+    let conversation = conversation.parse().map_err(AddressError::Conversation)?;
     Ok((tenant, conversation))
 }
 
@@ -70,6 +89,7 @@ mod tests {
         assert!(
             address(&command(t, c), &other)
                 .unwrap_err()
+                .to_string()
                 .contains("arrived on")
         );
         let other = subjects::command(t, ConversationId::new());
@@ -84,6 +104,7 @@ mod tests {
         assert!(
             address(&bad, &subjects::command(t, c))
                 .unwrap_err()
+                .to_string()
                 .contains("tenant")
         );
         let mut bad = command(t, c);
@@ -91,6 +112,7 @@ mod tests {
         assert!(
             address(&bad, &subjects::command(t, c))
                 .unwrap_err()
+                .to_string()
                 .contains("command_id")
         );
     }

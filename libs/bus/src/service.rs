@@ -1,0 +1,381 @@
+//! The service kit: the skeleton every service runs on, written once.
+//!
+//! [`Kit::start`] connects to NATS, creates the topology (both retried until
+//! the start deadline: services may start before NATS, as under `make run`)
+//! and serves `/healthz`, `/readyz` and `/metrics`. The service then lists
+//! what it consumes ([`Kit::spawn_consumer`]) and answers
+//! ([`Kit::spawn_responder`]), registers what must be closed at exit
+//! ([`Kit::on_close`]), and turns the kit into a [`Running`] service, which
+//! waits for the shutdown signal, drains, closes and flushes the client.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::time::Duration;
+
+use switchboard_runtime::health::{self, Readiness};
+use switchboard_runtime::metrics::Metrics;
+use switchboard_runtime::shutdown::Shutdown;
+use switchboard_runtime::startup::{RetryError, StartupTimeout, retry_until};
+use tokio::time::Instant;
+
+use crate::config::ConfigCache;
+use crate::consume::{self, ConsumerSpec, Delivery};
+use crate::failure::Classify;
+use crate::rpc::{Lifecycle, Refuse, Responder};
+use crate::{Bus, BusError, ConnectSettings};
+
+/// How long closing one resource, and the final flush, may take.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+/// Why a service could not start. A service with more to say wraps it.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the bus is unavailable: {0}")]
+    Bus(#[from] BusError),
+    #[error("cannot serve the health endpoints: {0}")]
+    Health(#[source] std::io::Error),
+    /// "gave up after {seconds}s waiting for {what}: {last_error}"
+    #[error(transparent)]
+    Timeout(#[from] StartupTimeout),
+    /// A start step failed in a way retrying cannot fix.
+    #[error("{what}: {source}")]
+    Dependency {
+        what: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// Where the health endpoints are served.
+#[derive(Debug, Clone, Copy)]
+pub enum HealthListener {
+    /// On their own port (port 0 picks one).
+    Serve(SocketAddr),
+    /// The service merges [`switchboard_runtime::health::routes`] into its
+    /// own listener (the gateway).
+    Merged,
+}
+
+/// What the kit needs to start.
+#[derive(Debug, Clone)]
+pub struct KitSettings {
+    pub connect: ConnectSettings,
+    pub health: HealthListener,
+    /// How long start-up waits for NATS and the other dependencies.
+    pub startup_timeout: Duration,
+    /// How long work in flight may take to finish at shutdown.
+    pub drain_grace: Duration,
+}
+
+impl KitSettings {
+    pub fn new(
+        connect: ConnectSettings,
+        health_addr: SocketAddr,
+        startup_timeout: Duration,
+    ) -> Self {
+        Self {
+            connect,
+            health: HealthListener::Serve(health_addr),
+            startup_timeout,
+            drain_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What to close at exit, in order.
+#[derive(Default)]
+struct Closers(Vec<Pin<Box<dyn Future<Output = ()> + Send>>>);
+
+impl std::fmt::Debug for Closers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} to close", self.0.len())
+    }
+}
+
+/// A service being started.
+#[derive(Debug)]
+pub struct Kit {
+    name: String,
+    bus: Bus,
+    shutdown: Shutdown,
+    ready: Readiness,
+    metrics: Metrics,
+    health_addr: Option<SocketAddr>,
+    deadline: Instant,
+    drain_grace: Duration,
+    closers: Closers,
+}
+
+impl Kit {
+    /// Connects, ensures the topology and serves the health endpoints (not
+    /// ready yet).
+    pub async fn start(settings: KitSettings) -> Result<Self, StartError> {
+        let deadline = Instant::now() + settings.startup_timeout;
+        let name = settings.connect.name.clone();
+        let bus = tokio::time::timeout_at(deadline, Bus::connect_with(&settings.connect))
+            .await
+            .map_err(|_| StartupTimeout {
+                what: "NATS",
+                seconds: settings.startup_timeout.as_secs(),
+                last_error: "no answer".into(),
+            })??;
+        let kit = Self {
+            name,
+            bus,
+            shutdown: Shutdown::new(),
+            ready: Readiness::default(),
+            metrics: Metrics::new(),
+            health_addr: None,
+            deadline,
+            drain_grace: settings.drain_grace,
+            closers: Closers::default(),
+        };
+        let bus = kit.bus.clone();
+        kit.wait_for("the NATS streams", || bus.ensure_topology(), |_| true)
+            .await?;
+        let health_addr = match settings.health {
+            HealthListener::Merged => None,
+            HealthListener::Serve(addr) => Some(
+                health::serve(
+                    kit.name.as_str(),
+                    addr,
+                    kit.ready.clone(),
+                    kit.metrics.clone(),
+                    &kit.shutdown,
+                )
+                .await
+                .map_err(StartError::Health)?,
+            ),
+        };
+        Ok(Self { health_addr, ..kit })
+    }
+
+    /// Calls `attempt` until it succeeds, fails with an error `retryable`
+    /// rejects, or the start deadline passes.
+    pub async fn wait_for<T, E, F, Fut>(
+        &self,
+        what: &'static str,
+        attempt: F,
+        retryable: impl Fn(&E) -> bool,
+    ) -> Result<T, StartError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        retry_until(what, self.deadline, attempt, retryable)
+            .await
+            .map_err(|error| match error {
+                RetryError::TimedOut(timeout) => StartError::Timeout(timeout),
+                RetryError::Failed(source) => StartError::Dependency {
+                    what,
+                    source: Box::new(source),
+                },
+            })
+    }
+
+    /// Waits for `future` until the start deadline.
+    pub async fn within<T>(
+        &self,
+        what: &'static str,
+        future: impl Future<Output = T>,
+    ) -> Result<T, StartError> {
+        let started = Instant::now();
+        tokio::time::timeout_at(self.deadline, future)
+            .await
+            .map_err(|_| {
+                StartError::Timeout(StartupTimeout {
+                    what,
+                    seconds: started.elapsed().as_secs(),
+                    last_error: "no answer".into(),
+                })
+            })
+    }
+
+    /// The configuration bucket's live cache, loaded (both steps retried
+    /// until the start deadline).
+    pub async fn config_cache(&self) -> Result<ConfigCache, StartError> {
+        let cache = self
+            .wait_for(
+                "the configuration cache",
+                || ConfigCache::start(&self.bus, self.shutdown.token()),
+                |_| true,
+            )
+            .await?;
+        self.within("the configuration to load", cache.ready())
+            .await?;
+        Ok(cache)
+    }
+
+    /// Runs a durable consumer until shutdown; the pipeline settles each
+    /// message by the handler's result (see [`consume`]).
+    pub fn spawn_consumer<H, F, E>(&self, spec: ConsumerSpec, handler: H)
+    where
+        H: Fn(Delivery) -> F + Clone + Send + Sync + 'static,
+        F: Future<Output = Result<(), E>> + Send + 'static,
+        E: Classify,
+    {
+        self.shutdown.spawn(consume::run(
+            self.bus.clone(),
+            spec,
+            handler,
+            self.shutdown.token(),
+        ));
+    }
+
+    /// Subscribes (retried until the start deadline) and answers requests
+    /// until shutdown, then drains the subscription.
+    pub async fn spawn_responder<H, F, M, E>(
+        &self,
+        responder: Responder,
+        handler: H,
+    ) -> Result<(), StartError>
+    where
+        H: Fn(async_nats::Message) -> F + Clone + Send + Sync + 'static,
+        F: Future<Output = Result<M, E>> + Send + 'static,
+        M: prost::Message + 'static,
+        E: Refuse<M>,
+    {
+        let subscriber = responder
+            .subscribe_by(&self.bus, self.deadline)
+            .await
+            .map_err(|error| match error {
+                RetryError::TimedOut(timeout) => StartError::Timeout(timeout),
+                RetryError::Failed(error) => StartError::Bus(error),
+            })?;
+        let lifecycle = Lifecycle {
+            stop: self.shutdown.token(),
+            tasks: self.shutdown.tracker().clone(),
+        };
+        self.shutdown
+            .spawn(responder.serve(self.bus.clone(), subscriber, handler, lifecycle));
+        Ok(())
+    }
+
+    /// Something to close at exit, after the drain (a database pool).
+    pub fn on_close(&mut self, close: impl Future<Output = ()> + Send + 'static) {
+        self.closers.0.push(Box::pin(close));
+    }
+
+    pub fn bus(&self) -> &Bus {
+        &self.bus
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    pub fn shutdown(&self) -> &Shutdown {
+        &self.shutdown
+    }
+
+    pub fn readiness(&self) -> &Readiness {
+        &self.ready
+    }
+
+    /// Everything is started: report ready.
+    pub fn running(self) -> Running {
+        self.ready.set(true);
+        self.running_unready()
+    }
+
+    /// Everything is started; the service reports ready itself (the timer,
+    /// once it holds its partitions).
+    pub fn running_unready(self) -> Running {
+        tracing::info!(health = ?self.health_addr, "{} started", self.name);
+        Running {
+            name: self.name,
+            bus: self.bus,
+            shutdown: self.shutdown,
+            ready: self.ready,
+            metrics: self.metrics,
+            health_addr: self.health_addr,
+            drain_grace: self.drain_grace,
+            closers: std::sync::Mutex::new(self.closers),
+        }
+    }
+}
+
+/// A started service.
+#[derive(Debug)]
+pub struct Running {
+    name: String,
+    bus: Bus,
+    shutdown: Shutdown,
+    ready: Readiness,
+    metrics: Metrics,
+    health_addr: Option<SocketAddr>,
+    drain_grace: Duration,
+    /// Behind a lock only so that a `Running` is `Sync` (the futures are not).
+    closers: std::sync::Mutex<Closers>,
+}
+
+impl Running {
+    /// Where `/healthz`, `/readyz` and `/metrics` are served; the
+    /// unspecified address `0.0.0.0:0` when the service merged them into
+    /// its own listener ([`HealthListener::Merged`]).
+    pub fn health_addr(&self) -> SocketAddr {
+        self.health_addr
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.is_ready()
+    }
+
+    pub fn bus(&self) -> &Bus {
+        &self.bus
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// A handle that stops the service when triggered.
+    pub fn shutdown_handle(&self) -> Shutdown {
+        self.shutdown.clone()
+    }
+
+    /// Waits for `signal` or the shutdown handle, drains, closes, flushes.
+    pub async fn run_until(self, signal: impl Future<Output = ()>) {
+        self.wait(signal).await;
+        self.finish().await;
+    }
+
+    /// Waits for `signal` or the shutdown handle, then reports not ready (so
+    /// no new work is sent here). Tasks keep running until [`Self::finish`].
+    pub async fn wait(&self, signal: impl Future<Output = ()>) {
+        tokio::select! {
+            () = signal => {}
+            () = self.shutdown.cancelled() => {}
+        }
+        self.ready.set(false);
+        tracing::info!("{} draining", self.name);
+    }
+
+    /// Stops every task and lets work in flight finish (what is unacked then
+    /// is redelivered to another instance), closes what was registered, and
+    /// flushes the client so the last publishes leave.
+    pub async fn finish(self) {
+        if !self.shutdown.drain(self.drain_grace).await {
+            tracing::warn!(
+                "work still running after {:?}; stopping anyway",
+                self.drain_grace
+            );
+        }
+        let closers = self.closers.into_inner().unwrap_or_else(|e| e.into_inner());
+        for close in closers.0 {
+            if tokio::time::timeout(CLOSE_GRACE, close).await.is_err() {
+                tracing::warn!("a resource did not close within {CLOSE_GRACE:?}");
+            }
+        }
+        if tokio::time::timeout(CLOSE_GRACE, self.bus.client.flush())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the last messages may not have reached NATS");
+        }
+        tracing::info!("{} stopped", self.name);
+    }
+}

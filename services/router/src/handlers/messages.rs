@@ -52,6 +52,8 @@ pub fn offer_expired(tenant: TenantId, offer: OfferId, due: u64) -> RoutingInput
         due,
         Input::OfferExpired(RouteOfferExpired {
             offer_id: offer.to_string(),
+            conversation: offer.conversation.to_string(),
+            offer_number: offer.number,
         }),
     )
 }

@@ -77,7 +77,14 @@ pub fn parse(input: &RoutingInput) -> Result<Parsed, BadInput> {
             agent: agent(&d.agent)?,
         }),
         Wire::OfferExpired(e) => Parsed::Core(Input::OfferExpired {
-            offer: offer(&e.offer_id)?,
+            offer: match e.conversation.as_str() {
+                // A timer armed before the explicit fields: its id says.
+                "" => offer(&e.offer_id)?,
+                text => OfferId {
+                    conversation: conversation(text)?,
+                    number: e.offer_number,
+                },
+            },
         }),
         Wire::AcceptWindowExpired(e) => Parsed::Core(Input::AcceptWindowExpired {
             conversation: conversation(&e.conversation)?,

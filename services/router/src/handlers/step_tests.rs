@@ -1,15 +1,17 @@
 //! Tests of [`super::step`]: parsing routing inputs and applying them to a
 //! snapshot, the configuration and the edition included.
 
-use switchboard_contracts::ids::{AgentId, ConversationId, SpaceId};
+use switchboard_contracts::ids::{AgentId, ConversationId, SpaceId, TenantId};
 use switchboard_contracts::v1::routing_input::Input as Wire;
 use switchboard_contracts::v1::{
-    Availability, Edition, RouteAccept, RouteSetStatus, RoutingInput, SupportMode,
+    Availability, Edition, RouteAccept, RouteOfferExpired, RouteSetStatus, RoutingInput,
+    SupportMode,
 };
 
+use super::messages;
 use super::step::{Parsed, apply, parse};
 use crate::catalog::{AgentRecord, TenantConfig};
-use crate::domain::{Config, Effect, FallbackReason, Input, Status};
+use crate::domain::{Config, Effect, FallbackReason, Input, OfferId, Status};
 use crate::snapshot::{Meta, Mode, Snapshot};
 
 fn premium(space: SpaceId, agent: AgentId) -> TenantConfig {
@@ -173,4 +175,30 @@ fn inputs_parse_and_bad_ones_name_their_problem() {
     }));
     assert!(parse(&garbled).unwrap_err().0.contains("offer_id"));
     assert!(parse(&RoutingInput::default()).is_err());
+}
+
+#[test]
+fn an_expired_offer_is_read_from_its_fields_and_an_older_timer_from_its_id() {
+    let offer = OfferId {
+        conversation: ConversationId::new(),
+        number: 7,
+    };
+    let expired = |input: RoutingInput| match parse(&input) {
+        Ok(Parsed::Core(Input::OfferExpired { offer })) => offer,
+        other => panic!("not an expired offer: {other:?}"),
+    };
+    let mut fired = messages::offer_expired(TenantId::new(), offer, 5);
+    let Some(Wire::OfferExpired(fields)) = fired.input.as_mut() else {
+        panic!("not an expired offer");
+    };
+    fields.offer_id = "ignored".into();
+    assert_eq!(expired(fired), offer);
+    let older = RoutingInput {
+        input: Some(Wire::OfferExpired(RouteOfferExpired {
+            offer_id: offer.to_string(),
+            ..Default::default()
+        })),
+        ..Default::default()
+    };
+    assert_eq!(expired(older), offer);
 }

@@ -103,36 +103,9 @@ fn serve(path: &str) -> Response {
 mod tests {
     use super::*;
 
-    /// The paths a file refers to: `from './x.js'` in modules (relative to
-    /// `/admin/`), `src="/x"` and `href="/x"` in the page.
-    fn references(body: &str) -> Vec<String> {
-        let mut found = Vec::new();
-        for (marker, end, prefix) in [
-            ("from './", '\'', "/admin/"),
-            ("src=\"/", '"', "/"),
-            ("href=\"/", '"', "/"),
-        ] {
-            for piece in body.split(marker).skip(1) {
-                if let Some((name, _)) = piece.split_once(end) {
-                    found.push(format!("{prefix}{name}"));
-                }
-            }
-        }
-        found
-    }
-
     #[test]
     fn every_file_the_admin_console_refers_to_is_served() {
-        let served: Vec<&str> = ASSETS.iter().map(|a| a.path).collect();
-        for asset in ASSETS {
-            for path in references(asset.body) {
-                assert!(
-                    served.contains(&path.as_str()),
-                    "{} refers to {path}, which is not served",
-                    asset.path
-                );
-            }
-        }
+        crate::web::assert_references_served(ASSETS, "/admin/");
     }
 
     #[test]

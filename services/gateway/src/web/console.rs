@@ -98,36 +98,9 @@ async fn no_icon() -> impl IntoResponse {
 mod tests {
     use super::*;
 
-    /// The root paths a file refers to: `from './x.js'` in modules,
-    /// `src="/x"` and `href="/x"` in the page.
-    fn references(body: &str) -> Vec<String> {
-        let mut found = Vec::new();
-        for (marker, end, prefix) in [
-            ("from './", '\'', "/"),
-            ("src=\"/", '"', "/"),
-            ("href=\"/", '"', "/"),
-        ] {
-            for piece in body.split(marker).skip(1) {
-                if let Some((name, _)) = piece.split_once(end) {
-                    found.push(format!("{prefix}{name}"));
-                }
-            }
-        }
-        found
-    }
-
     #[test]
     fn every_file_the_console_refers_to_is_served() {
-        let served: Vec<&str> = ASSETS.iter().map(|a| a.path).collect();
-        for asset in ASSETS {
-            for path in references(asset.body) {
-                assert!(
-                    served.contains(&path.as_str()),
-                    "{} refers to {path}, which is not served",
-                    asset.path
-                );
-            }
-        }
+        crate::web::assert_references_served(ASSETS, "/");
     }
 
     #[test]

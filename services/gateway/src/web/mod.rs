@@ -154,6 +154,32 @@ pub fn escape_html(text: &str) -> String {
     escaped
 }
 
+/// Fails when a page or module of `assets` refers to a file that is not
+/// among them: `from './x.js'` in modules (relative to `module_dir`),
+/// `src="/x"` and `href="/x"` in pages.
+#[cfg(test)]
+pub(crate) fn assert_references_served(assets: &[console::Asset], module_dir: &str) {
+    let served: Vec<&str> = assets.iter().map(|a| a.path).collect();
+    for asset in assets {
+        for (marker, end, prefix) in [
+            ("from './", '\'', module_dir),
+            ("src=\"/", '"', "/"),
+            ("href=\"/", '"', "/"),
+        ] {
+            for piece in asset.body.split(marker).skip(1) {
+                if let Some((name, _)) = piece.split_once(end) {
+                    let path = format!("{prefix}{name}");
+                    assert!(
+                        served.contains(&path.as_str()),
+                        "{} refers to {path}, which is not served",
+                        asset.path
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,6 +83,49 @@ impl KitSettings {
     }
 }
 
+/// A consumer's handler, cloned into the pipeline: a type with a
+/// `consume` method, or any `Fn(Delivery) -> impl Future<Output = Result<(), E>>`.
+pub trait Consumer: Clone + Send + Sync + 'static {
+    type Error: Classify;
+    fn consume(&self, delivery: Delivery) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+impl<F, Fut, E> Consumer for F
+where
+    F: Fn(Delivery) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), E>> + Send + 'static,
+    E: Classify,
+{
+    type Error = E;
+    fn consume(&self, delivery: Delivery) -> impl Future<Output = Result<(), E>> + Send {
+        self(delivery)
+    }
+}
+
+/// A responder's handler, cloned into each request's task.
+pub trait Answer: Clone + Send + Sync + 'static {
+    type Reply: prost::Message + 'static;
+    type Error: Refuse<Self::Reply>;
+    fn answer(
+        &self,
+        request: async_nats::Message,
+    ) -> impl Future<Output = Result<Self::Reply, Self::Error>> + Send;
+}
+
+impl<F, Fut, M, E> Answer for F
+where
+    F: Fn(async_nats::Message) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<M, E>> + Send + 'static,
+    M: prost::Message + 'static,
+    E: Refuse<M>,
+{
+    type Reply = M;
+    type Error = E;
+    fn answer(&self, request: async_nats::Message) -> impl Future<Output = Result<M, E>> + Send {
+        self(request)
+    }
+}
+
 /// What to close at exit, in order.
 #[derive(Default)]
 struct Closers(Vec<Pin<Box<dyn Future<Output = ()> + Send>>>);
@@ -210,12 +253,11 @@ impl Kit {
 
     /// Runs a durable consumer until shutdown; the pipeline settles each
     /// message by the handler's result (see [`consume`]).
-    pub fn spawn_consumer<H, F, E>(&self, spec: ConsumerSpec, handler: H)
-    where
-        H: Fn(Delivery) -> F + Clone + Send + Sync + 'static,
-        F: Future<Output = Result<(), E>> + Send + 'static,
-        E: Classify,
-    {
+    pub fn spawn_consumer(&self, spec: ConsumerSpec, consumer: impl Consumer) {
+        let handler = move |delivery| {
+            let consumer = consumer.clone();
+            async move { consumer.consume(delivery).await }
+        };
         self.shutdown.spawn(consume::run(
             self.bus.clone(),
             spec,
@@ -226,17 +268,11 @@ impl Kit {
 
     /// Subscribes (retried until the start deadline) and answers requests
     /// until shutdown, then drains the subscription.
-    pub async fn spawn_responder<H, F, M, E>(
+    pub async fn spawn_responder(
         &self,
         responder: Responder,
-        handler: H,
-    ) -> Result<(), StartError>
-    where
-        H: Fn(async_nats::Message) -> F + Clone + Send + Sync + 'static,
-        F: Future<Output = Result<M, E>> + Send + 'static,
-        M: prost::Message + 'static,
-        E: Refuse<M>,
-    {
+        answer: impl Answer,
+    ) -> Result<(), StartError> {
         let subscriber = responder
             .subscribe_by(&self.bus, self.deadline)
             .await
@@ -247,6 +283,10 @@ impl Kit {
         let lifecycle = Lifecycle {
             stop: self.shutdown.token(),
             tasks: self.shutdown.tracker().clone(),
+        };
+        let handler = move |request| {
+            let answer = answer.clone();
+            async move { answer.answer(request).await }
         };
         self.shutdown
             .spawn(responder.serve(self.bus.clone(), subscriber, handler, lifecycle));

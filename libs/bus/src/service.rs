@@ -8,9 +8,14 @@
 //! ([`Kit::on_close`]), and turns the kit into a [`Running`] service, which
 //! waits for the shutdown signal, drains, closes and flushes the client.
 
+mod handlers;
+mod running;
+
+pub use handlers::{Answer, Consumer};
+pub use running::Running;
+
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::time::Duration;
 
 use switchboard_runtime::health::{self, Readiness};
@@ -20,13 +25,10 @@ use switchboard_runtime::startup::{RetryError, StartupTimeout, retry_until};
 use tokio::time::Instant;
 
 use crate::config::ConfigCache;
-use crate::consume::{self, ConsumerSpec, Delivery};
-use crate::failure::Classify;
-use crate::rpc::{Lifecycle, Refuse, Responder};
+use crate::consume::{self, ConsumerSpec};
+use crate::rpc::{Lifecycle, Responder};
 use crate::{Bus, BusError, ConnectSettings};
-
-/// How long closing one resource, and the final flush, may take.
-const CLOSE_GRACE: Duration = Duration::from_secs(5);
+use running::Closers;
 
 /// Why a service could not start. A service with more to say wraps it.
 #[derive(Debug, thiserror::Error)]
@@ -80,59 +82,6 @@ impl KitSettings {
             startup_timeout,
             drain_grace: Duration::from_secs(10),
         }
-    }
-}
-
-/// A consumer's handler, cloned into the pipeline: a type with a
-/// `consume` method, or any `Fn(Delivery) -> impl Future<Output = Result<(), E>>`.
-pub trait Consumer: Clone + Send + Sync + 'static {
-    type Error: Classify;
-    fn consume(&self, delivery: Delivery) -> impl Future<Output = Result<(), Self::Error>> + Send;
-}
-
-impl<F, Fut, E> Consumer for F
-where
-    F: Fn(Delivery) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<(), E>> + Send + 'static,
-    E: Classify,
-{
-    type Error = E;
-    fn consume(&self, delivery: Delivery) -> impl Future<Output = Result<(), E>> + Send {
-        self(delivery)
-    }
-}
-
-/// A responder's handler, cloned into each request's task.
-pub trait Answer: Clone + Send + Sync + 'static {
-    type Reply: prost::Message + 'static;
-    type Error: Refuse<Self::Reply>;
-    fn answer(
-        &self,
-        request: async_nats::Message,
-    ) -> impl Future<Output = Result<Self::Reply, Self::Error>> + Send;
-}
-
-impl<F, Fut, M, E> Answer for F
-where
-    F: Fn(async_nats::Message) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<M, E>> + Send + 'static,
-    M: prost::Message + 'static,
-    E: Refuse<M>,
-{
-    type Reply = M;
-    type Error = E;
-    fn answer(&self, request: async_nats::Message) -> impl Future<Output = Result<M, E>> + Send {
-        self(request)
-    }
-}
-
-/// What to close at exit, in order.
-#[derive(Default)]
-struct Closers(Vec<Pin<Box<dyn Future<Output = ()> + Send>>>);
-
-impl std::fmt::Debug for Closers {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} to close", self.0.len())
     }
 }
 
@@ -334,88 +283,5 @@ impl Kit {
             drain_grace: self.drain_grace,
             closers: std::sync::Mutex::new(self.closers),
         }
-    }
-}
-
-/// A started service.
-#[derive(Debug)]
-pub struct Running {
-    name: String,
-    bus: Bus,
-    shutdown: Shutdown,
-    ready: Readiness,
-    metrics: Metrics,
-    health_addr: Option<SocketAddr>,
-    drain_grace: Duration,
-    /// Behind a lock only so that a `Running` is `Sync` (the futures are not).
-    closers: std::sync::Mutex<Closers>,
-}
-
-impl Running {
-    /// Where `/healthz`, `/readyz` and `/metrics` are served; the
-    /// unspecified address `0.0.0.0:0` when the service merged them into
-    /// its own listener ([`HealthListener::Merged`]).
-    pub fn health_addr(&self) -> SocketAddr {
-        self.health_addr
-            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
-    }
-
-    pub fn is_ready(&self) -> bool {
-        self.ready.is_ready()
-    }
-
-    pub fn bus(&self) -> &Bus {
-        &self.bus
-    }
-
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
-    }
-
-    /// A handle that stops the service when triggered.
-    pub fn shutdown_handle(&self) -> Shutdown {
-        self.shutdown.clone()
-    }
-
-    /// Waits for `signal` or the shutdown handle, drains, closes, flushes.
-    pub async fn run_until(self, signal: impl Future<Output = ()>) {
-        self.wait(signal).await;
-        self.finish().await;
-    }
-
-    /// Waits for `signal` or the shutdown handle, then reports not ready (so
-    /// no new work is sent here). Tasks keep running until [`Self::finish`].
-    pub async fn wait(&self, signal: impl Future<Output = ()>) {
-        tokio::select! {
-            () = signal => {}
-            () = self.shutdown.cancelled() => {}
-        }
-        self.ready.set(false);
-        tracing::info!("{} draining", self.name);
-    }
-
-    /// Stops every task and lets work in flight finish (what is unacked then
-    /// is redelivered to another instance), closes what was registered, and
-    /// flushes the client so the last publishes leave.
-    pub async fn finish(self) {
-        if !self.shutdown.drain(self.drain_grace).await {
-            tracing::warn!(
-                "work still running after {:?}; stopping anyway",
-                self.drain_grace
-            );
-        }
-        let closers = self.closers.into_inner().unwrap_or_else(|e| e.into_inner());
-        for close in closers.0 {
-            if tokio::time::timeout(CLOSE_GRACE, close).await.is_err() {
-                tracing::warn!("a resource did not close within {CLOSE_GRACE:?}");
-            }
-        }
-        if tokio::time::timeout(CLOSE_GRACE, self.bus.client.flush())
-            .await
-            .is_err()
-        {
-            tracing::warn!("the last messages may not have reached NATS");
-        }
-        tracing::info!("{} stopped", self.name);
     }
 }

@@ -8,9 +8,14 @@
 //! ([`Kit::on_close`]), and turns the kit into a [`Running`] service, which
 //! waits for the shutdown signal, drains, closes and flushes the client.
 
+mod handlers;
+mod running;
+
+pub use handlers::{Answer, Consumer};
+pub use running::Running;
+
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::time::Duration;
 
 use switchboard_runtime::health::{self, Readiness};
@@ -20,13 +25,10 @@ use switchboard_runtime::startup::{RetryError, StartupTimeout, retry_until};
 use tokio::time::Instant;
 
 use crate::config::ConfigCache;
-use crate::consume::{self, ConsumerSpec, Delivery};
-use crate::failure::Classify;
-use crate::rpc::{Lifecycle, Refuse, Responder};
+use crate::consume::{self, ConsumerSpec};
+use crate::rpc::{Lifecycle, Responder};
 use crate::{Bus, BusError, ConnectSettings};
-
-/// How long closing one resource, and the final flush, may take.
-const CLOSE_GRACE: Duration = Duration::from_secs(5);
+use running::Closers;
 
 /// Why a service could not start. A service with more to say wraps it.
 #[derive(Debug, thiserror::Error)]
@@ -80,16 +82,6 @@ impl KitSettings {
             startup_timeout,
             drain_grace: Duration::from_secs(10),
         }
-    }
-}
-
-/// What to close at exit, in order.
-#[derive(Default)]
-struct Closers(Vec<Pin<Box<dyn Future<Output = ()> + Send>>>);
-
-impl std::fmt::Debug for Closers {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} to close", self.0.len())
     }
 }
 
@@ -210,12 +202,11 @@ impl Kit {
 
     /// Runs a durable consumer until shutdown; the pipeline settles each
     /// message by the handler's result (see [`consume`]).
-    pub fn spawn_consumer<H, F, E>(&self, spec: ConsumerSpec, handler: H)
-    where
-        H: Fn(Delivery) -> F + Clone + Send + Sync + 'static,
-        F: Future<Output = Result<(), E>> + Send + 'static,
-        E: Classify,
-    {
+    pub fn spawn_consumer(&self, spec: ConsumerSpec, consumer: impl Consumer) {
+        let handler = move |delivery| {
+            let consumer = consumer.clone();
+            async move { consumer.consume(delivery).await }
+        };
         self.shutdown.spawn(consume::run(
             self.bus.clone(),
             spec,
@@ -226,17 +217,11 @@ impl Kit {
 
     /// Subscribes (retried until the start deadline) and answers requests
     /// until shutdown, then drains the subscription.
-    pub async fn spawn_responder<H, F, M, E>(
+    pub async fn spawn_responder(
         &self,
         responder: Responder,
-        handler: H,
-    ) -> Result<(), StartError>
-    where
-        H: Fn(async_nats::Message) -> F + Clone + Send + Sync + 'static,
-        F: Future<Output = Result<M, E>> + Send + 'static,
-        M: prost::Message + 'static,
-        E: Refuse<M>,
-    {
+        answer: impl Answer,
+    ) -> Result<(), StartError> {
         let subscriber = responder
             .subscribe_by(&self.bus, self.deadline)
             .await
@@ -247,6 +232,10 @@ impl Kit {
         let lifecycle = Lifecycle {
             stop: self.shutdown.token(),
             tasks: self.shutdown.tracker().clone(),
+        };
+        let handler = move |request| {
+            let answer = answer.clone();
+            async move { answer.answer(request).await }
         };
         self.shutdown
             .spawn(responder.serve(self.bus.clone(), subscriber, handler, lifecycle));
@@ -294,88 +283,5 @@ impl Kit {
             drain_grace: self.drain_grace,
             closers: std::sync::Mutex::new(self.closers),
         }
-    }
-}
-
-/// A started service.
-#[derive(Debug)]
-pub struct Running {
-    name: String,
-    bus: Bus,
-    shutdown: Shutdown,
-    ready: Readiness,
-    metrics: Metrics,
-    health_addr: Option<SocketAddr>,
-    drain_grace: Duration,
-    /// Behind a lock only so that a `Running` is `Sync` (the futures are not).
-    closers: std::sync::Mutex<Closers>,
-}
-
-impl Running {
-    /// Where `/healthz`, `/readyz` and `/metrics` are served; the
-    /// unspecified address `0.0.0.0:0` when the service merged them into
-    /// its own listener ([`HealthListener::Merged`]).
-    pub fn health_addr(&self) -> SocketAddr {
-        self.health_addr
-            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
-    }
-
-    pub fn is_ready(&self) -> bool {
-        self.ready.is_ready()
-    }
-
-    pub fn bus(&self) -> &Bus {
-        &self.bus
-    }
-
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
-    }
-
-    /// A handle that stops the service when triggered.
-    pub fn shutdown_handle(&self) -> Shutdown {
-        self.shutdown.clone()
-    }
-
-    /// Waits for `signal` or the shutdown handle, drains, closes, flushes.
-    pub async fn run_until(self, signal: impl Future<Output = ()>) {
-        self.wait(signal).await;
-        self.finish().await;
-    }
-
-    /// Waits for `signal` or the shutdown handle, then reports not ready (so
-    /// no new work is sent here). Tasks keep running until [`Self::finish`].
-    pub async fn wait(&self, signal: impl Future<Output = ()>) {
-        tokio::select! {
-            () = signal => {}
-            () = self.shutdown.cancelled() => {}
-        }
-        self.ready.set(false);
-        tracing::info!("{} draining", self.name);
-    }
-
-    /// Stops every task and lets work in flight finish (what is unacked then
-    /// is redelivered to another instance), closes what was registered, and
-    /// flushes the client so the last publishes leave.
-    pub async fn finish(self) {
-        if !self.shutdown.drain(self.drain_grace).await {
-            tracing::warn!(
-                "work still running after {:?}; stopping anyway",
-                self.drain_grace
-            );
-        }
-        let closers = self.closers.into_inner().unwrap_or_else(|e| e.into_inner());
-        for close in closers.0 {
-            if tokio::time::timeout(CLOSE_GRACE, close).await.is_err() {
-                tracing::warn!("a resource did not close within {CLOSE_GRACE:?}");
-            }
-        }
-        if tokio::time::timeout(CLOSE_GRACE, self.bus.client.flush())
-            .await
-            .is_err()
-        {
-            tracing::warn!("the last messages may not have reached NATS");
-        }
-        tracing::info!("{} stopped", self.name);
     }
 }

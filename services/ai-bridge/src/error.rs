@@ -3,6 +3,7 @@
 //! service could not start is the service kit's [`StartError`].
 
 use switchboard_bus::{BusError, Classify, Disposition};
+use switchboard_contracts::ids::{ConversationId, InvalidId, TenantId};
 
 pub use switchboard_bus::service::StartError;
 
@@ -15,15 +16,61 @@ pub enum HandlerError {
     /// read, or does not have the conversation yet; retry.
     #[error("transcript service answered `{code}`")]
     Transcript { code: String },
-    /// The message can never be handled (undecodable, wrong tenant,
-    /// invalid); the text names what is wrong.
-    #[error("{0}")]
-    Poison(String),
+    /// The message can never be handled.
+    #[error(transparent)]
+    Poison(#[from] Poison),
+}
+
+/// What makes a message impossible to handle; parked with this as reason.
+#[derive(Debug, thiserror::Error)]
+pub enum Poison {
+    #[error("undecodable {what}: {source}")]
+    Undecodable {
+        what: &'static str,
+        #[source]
+        source: prost::DecodeError,
+    },
+    #[error("{what}: {source}")]
+    BadId {
+        what: &'static str,
+        #[source]
+        source: InvalidId,
+    },
+    #[error("no tenant in subject {subject}")]
+    NoTenant { subject: String },
+    #[error("message names tenant `{claimed}` but was published for tenant {tenant}")]
+    OtherTenant { claimed: String, tenant: TenantId },
+    #[error("event tenant does not match its subject")]
+    EventOnOtherSubject,
+    #[error("MessageAdded event without conversation info")]
+    NoInfo,
+    #[error("customer message without an id")]
+    NoMessageId,
+    #[error("{field} is empty")]
+    Empty { field: &'static str },
+    #[error("{field} is {chars} characters; the limit is {limit}")]
+    TooLong {
+        field: &'static str,
+        chars: usize,
+        limit: usize,
+    },
+    #[error("request_id must be at most {limit} printable ASCII characters")]
+    BadRequestId { limit: usize },
+    #[error("conversation {conversation} does not exist for tenant {tenant}")]
+    UnknownConversation {
+        conversation: ConversationId,
+        tenant: TenantId,
+    },
+    #[error("conversation {conversation} is answered by a built-in AI agent")]
+    BuiltInAgent { conversation: ConversationId },
+    #[error("AI agent {agent} does not belong to tenant {tenant}")]
+    ForeignAgent { agent: String, tenant: TenantId },
 }
 
 impl HandlerError {
-    pub fn poison(reason: impl Into<String>) -> Self {
-        HandlerError::Poison(reason.into())
+    /// A message that can never be handled.
+    pub fn poison(poison: Poison) -> Self {
+        HandlerError::Poison(poison)
     }
 }
 
@@ -55,7 +102,9 @@ mod tests {
 
     #[test]
     fn a_poison_message_is_parked_with_its_reason() {
-        let error = HandlerError::poison("reply text is empty");
+        let error = HandlerError::poison(Poison::Empty {
+            field: "reply text",
+        });
         assert_eq!(error.disposition(), Disposition::Park);
         assert_eq!(error.to_string(), "reply text is empty");
         let undecodable = HandlerError::from(BusError::new(BusKind::Decode, "bad bytes"));

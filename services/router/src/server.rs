@@ -95,28 +95,19 @@ impl Service {
             },
             counters: counters.clone(),
         };
-        kit.spawn_consumer(inputs::spec(config.lanes), move |delivery| {
-            let inputs = inputs.clone();
-            async move { inputs.handle(delivery).await }
-        });
+        kit.spawn_consumer(inputs::spec(config.lanes), inputs);
         let events = EventHandler {
             bus,
             counters: counters.clone(),
         };
-        kit.spawn_consumer(events::spec(config.lanes), move |delivery| {
-            let events = events.clone();
-            async move { events.handle(delivery).await }
-        });
+        kit.spawn_consumer(events::spec(config.lanes), events);
         let views = RpcHandler {
             store: store.clone(),
             catalog: catalog.clone(),
             counters: counters.clone(),
         };
-        kit.spawn_responder(rpc::responder(config.rpc_concurrency), move |request| {
-            let views = views.clone();
-            async move { views.respond(request).await }
-        })
-        .await?;
+        kit.spawn_responder(rpc::responder(config.rpc_concurrency), views)
+            .await?;
 
         Ok(Self {
             running: kit.running(),

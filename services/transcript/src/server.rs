@@ -64,20 +64,14 @@ impl Service {
                 Limits::new(config.inactivity_warn, config.inactivity_end),
             ),
         };
-        kit.spawn_consumer(commands::spec(common.lanes), move |delivery| {
-            let commands = commands.clone();
-            async move { commands.handle(delivery).await }
-        });
+        kit.spawn_consumer(commands::spec(common.lanes), commands);
         let reads = RpcHandler {
             store: store.clone(),
             bus,
             counters,
         };
-        kit.spawn_responder(rpc::responder(common.rpc_concurrency), move |request| {
-            let reads = reads.clone();
-            async move { reads.respond(request).await }
-        })
-        .await?;
+        kit.spawn_responder(rpc::responder(common.rpc_concurrency), reads)
+            .await?;
 
         let closing = store.clone();
         kit.on_close(async move { closing.close().await });

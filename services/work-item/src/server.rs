@@ -51,10 +51,7 @@ impl Service {
             counters: counters.clone(),
             transcript_timeout: config.transcript_timeout,
         };
-        kit.spawn_consumer(events::spec(common.lanes), move |delivery| {
-            let events = events.clone();
-            async move { events.handle(delivery).await }
-        });
+        kit.spawn_consumer(events::spec(common.lanes), events);
         let requests = RpcHandler {
             answerer: Answerer {
                 store: store.clone(),
@@ -62,11 +59,8 @@ impl Service {
             },
             bus: kit.bus().clone(),
         };
-        kit.spawn_responder(rpc::responder(common.rpc_concurrency), move |request| {
-            let requests = requests.clone();
-            async move { requests.respond(request).await }
-        })
-        .await?;
+        kit.spawn_responder(rpc::responder(common.rpc_concurrency), requests)
+            .await?;
 
         let closing = store.clone();
         kit.on_close(async move { closing.close().await });

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use prost::Message;
-use switchboard_bus::consume::ConsumerSpec;
+use switchboard_bus::consume::{ConsumerSpec, Delivery};
 use switchboard_bus::rpc::{Refuse, Responder};
 use switchboard_bus::service::{Kit, KitSettings};
 use switchboard_bus::{Classify, ConnectSettings, Disposition};
@@ -73,7 +73,7 @@ async fn a_message_that_cannot_be_parked_comes_back_and_is_parked_later() {
         .expect("drop the parked stream");
 
     let (attempts, mut seen) = mpsc::unbounded_channel();
-    kit.spawn_consumer(spec("parks-later"), move |delivery| {
+    kit.spawn_consumer(spec("parks-later"), move |delivery: Delivery| {
         let attempts = attempts.clone();
         async move {
             let _ = attempts.send(delivery.attempt);
@@ -115,7 +115,7 @@ async fn a_parked_message_keeps_its_reason_and_original_subject() {
     let nats = NatsServer::start().await;
     let kit = kit(&nats).await;
     let js = kit.bus().js.clone();
-    kit.spawn_consumer(spec("parks-now"), |_| async {
+    kit.spawn_consumer(spec("parks-now"), |_: Delivery| async {
         Err::<(), _>(TestError::Poison)
     });
     let subject = subjects::event(TenantId::new(), ConversationId::new());

@@ -22,7 +22,7 @@ use super::perform::{ai_author, post_as_ai, read_conversation, request_handoff, 
 use super::{Assignment, Context, assignment};
 use crate::decision::{Decision, HandoffPolicy, Turn, decide, previous_misses};
 use crate::domain::NO_ANSWER_TEXT;
-use crate::error::HandlerError;
+use crate::error::{HandlerError, Poison};
 
 /// Messages of the thread an external AI platform gets with each request.
 pub const TRANSCRIPT_TAIL: u32 = 20;
@@ -42,8 +42,12 @@ struct CustomerTurn {
 }
 
 async fn process(ctx: &Context, delivery: &Delivery) -> Result<(), HandlerError> {
-    let event = ConversationEvent::decode(delivery.payload.clone())
-        .map_err(|e| HandlerError::poison(format!("undecodable ConversationEvent: {e}")))?;
+    let event = ConversationEvent::decode(delivery.payload.clone()).map_err(|source| {
+        HandlerError::poison(Poison::Undecodable {
+            what: "ConversationEvent",
+            source,
+        })
+    })?;
     let Some(turn) = customer_turn(&delivery.subject, event)? else {
         return Ok(());
     };
@@ -61,19 +65,21 @@ fn customer_turn(
     subject: &str,
     event: ConversationEvent,
 ) -> Result<Option<CustomerTurn>, HandlerError> {
-    let tenant: TenantId = event
-        .tenant
-        .parse()
-        .map_err(|e| HandlerError::poison(format!("event tenant: {e}")))?;
+    let tenant: TenantId = event.tenant.parse().map_err(|source| {
+        HandlerError::poison(Poison::BadId {
+            what: "event tenant",
+            source,
+        })
+    })?;
     if subjects::tenant_of(subject) != Some(tenant) {
-        return Err(HandlerError::poison(
-            "event tenant does not match its subject",
-        ));
+        return Err(HandlerError::poison(Poison::EventOnOtherSubject));
     }
-    let conversation: ConversationId = event
-        .conversation
-        .parse()
-        .map_err(|e| HandlerError::poison(format!("event conversation: {e}")))?;
+    let conversation: ConversationId = event.conversation.parse().map_err(|source| {
+        HandlerError::poison(Poison::BadId {
+            what: "event conversation",
+            source,
+        })
+    })?;
     let Some(conversation_event::Event::Message(MessageAdded {
         message: Some(message),
     })) = event.event
@@ -81,9 +87,7 @@ fn customer_turn(
         return Ok(None);
     };
     let Some(info) = event.info else {
-        return Err(HandlerError::poison(
-            "MessageAdded event without conversation info",
-        ));
+        return Err(HandlerError::poison(Poison::NoInfo));
     };
     let from_customer = message
         .author
@@ -93,7 +97,7 @@ fn customer_turn(
         return Ok(None);
     }
     if message.id.is_empty() {
-        return Err(HandlerError::poison("customer message without an id"));
+        return Err(HandlerError::poison(Poison::NoMessageId));
     }
     Ok(Some(CustomerTurn {
         tenant,
@@ -187,10 +191,12 @@ async fn ask_platform(
     agent: &AiAgent,
 ) -> Result<(), HandlerError> {
     let (tenant, conversation) = (turn.tenant, turn.conversation);
-    let ai_agent: AiAgentId = agent
-        .id
-        .parse()
-        .map_err(|e| HandlerError::poison(format!("AI agent id: {e}")))?;
+    let ai_agent: AiAgentId = agent.id.parse().map_err(|source| {
+        HandlerError::poison(Poison::BadId {
+            what: "AI agent id",
+            source,
+        })
+    })?;
     let page = read_conversation(ctx, tenant, conversation, TRANSCRIPT_TAIL)
         .await?
         .ok_or_else(|| HandlerError::Transcript {

@@ -15,7 +15,7 @@ use super::Context;
 use super::inbound::{conversation_id, external_ai_turn, platform_tenant};
 use super::perform::{MAX_TEXT_CHARS, ai_author, post_as_ai, request_handoff, typing};
 use crate::decision::next_steps_text;
-use crate::error::HandlerError;
+use crate::error::{HandlerError, Poison};
 
 /// The consumer pipeline's entry point; the error says retry or park.
 pub async fn handle(ctx: Arc<Context>, delivery: Delivery) -> Result<(), HandlerError> {
@@ -23,16 +23,22 @@ pub async fn handle(ctx: Arc<Context>, delivery: Delivery) -> Result<(), Handler
 }
 
 async fn process(ctx: &Context, delivery: &Delivery) -> Result<(), HandlerError> {
-    let request = HandoffRequest::decode(delivery.payload.clone())
-        .map_err(|e| HandlerError::poison(format!("undecodable HandoffRequest: {e}")))?;
+    let request = HandoffRequest::decode(delivery.payload.clone()).map_err(|source| {
+        HandlerError::poison(Poison::Undecodable {
+            what: "HandoffRequest",
+            source,
+        })
+    })?;
     let tenant = platform_tenant(&delivery.subject, &request.tenant)?;
     let conversation = conversation_id(&request.conversation)?;
     // The summary becomes the work item's summary.
     let summary_chars = request.summary.chars().count();
     if summary_chars > MAX_TEXT_CHARS {
-        return Err(HandlerError::poison(format!(
-            "summary is {summary_chars} characters; the limit is {MAX_TEXT_CHARS}"
-        )));
+        return Err(HandlerError::poison(Poison::TooLong {
+            field: "summary",
+            chars: summary_chars,
+            limit: MAX_TEXT_CHARS,
+        }));
     }
     let Some(assignment) = external_ai_turn(ctx, tenant, conversation).await? else {
         return Ok(());

@@ -9,7 +9,7 @@ use switchboard_contracts::v1::{AiKind, ConversationState};
 
 use super::perform::{MAX_TEXT_CHARS, read_conversation};
 use super::{Assignment, Context, assignment};
-use crate::error::HandlerError;
+use crate::error::{HandlerError, Poison};
 
 /// Longest `request_id` accepted; it becomes part of a message id header.
 const MAX_REQUEST_ID_CHARS: usize = 200;
@@ -19,34 +19,40 @@ const MAX_REQUEST_ID_CHARS: usize = 200;
 /// body naming another tenant is an attempt to write across tenants.
 pub fn platform_tenant(subject: &str, claimed: &str) -> Result<TenantId, HandlerError> {
     let Some(tenant) = subjects::tenant_of(subject) else {
-        return Err(HandlerError::poison(format!(
-            "no tenant in subject {subject}"
-        )));
+        return Err(HandlerError::poison(Poison::NoTenant {
+            subject: subject.to_owned(),
+        }));
     };
     if claimed != tenant.to_string() {
-        return Err(HandlerError::poison(format!(
-            "message names tenant `{}` but was published for tenant {tenant}",
-            claimed.chars().take(64).collect::<String>()
-        )));
+        return Err(HandlerError::poison(Poison::OtherTenant {
+            claimed: claimed.chars().take(64).collect(),
+            tenant,
+        }));
     }
     Ok(tenant)
 }
 
 pub fn conversation_id(raw: &str) -> Result<ConversationId, HandlerError> {
-    raw.parse()
-        .map_err(|e| HandlerError::poison(format!("conversation: {e}")))
+    raw.parse().map_err(|source| {
+        HandlerError::poison(Poison::BadId {
+            what: "conversation",
+            source,
+        })
+    })
 }
 
 /// A message text as the transcript accepts it: 1–4,000 characters, not blank.
-pub fn message_text(field: &str, text: &str) -> Result<(), HandlerError> {
+pub fn message_text(field: &'static str, text: &str) -> Result<(), HandlerError> {
     if text.trim().is_empty() {
-        return Err(HandlerError::poison(format!("{field} is empty")));
+        return Err(HandlerError::poison(Poison::Empty { field }));
     }
     let chars = text.chars().count();
     if chars > MAX_TEXT_CHARS {
-        return Err(HandlerError::poison(format!(
-            "{field} is {chars} characters; the limit is {MAX_TEXT_CHARS}"
-        )));
+        return Err(HandlerError::poison(Poison::TooLong {
+            field,
+            chars,
+            limit: MAX_TEXT_CHARS,
+        }));
     }
     Ok(())
 }
@@ -65,9 +71,9 @@ pub fn reply_client_id(request_id: &str, stream_sequence: u64) -> Result<String,
     let valid = request_id.chars().count() <= MAX_REQUEST_ID_CHARS
         && request_id.chars().all(|c| c.is_ascii_graphic());
     if !valid {
-        return Err(HandlerError::poison(format!(
-            "request_id must be at most {MAX_REQUEST_ID_CHARS} printable ASCII characters"
-        )));
+        return Err(HandlerError::poison(Poison::BadRequestId {
+            limit: MAX_REQUEST_ID_CHARS,
+        }));
     }
     Ok(format!("ai:{request_id}"))
 }
@@ -81,9 +87,10 @@ pub async fn external_ai_turn(
     conversation: ConversationId,
 ) -> Result<Option<Assignment>, HandlerError> {
     let Some(page) = read_conversation(ctx, tenant, conversation, 1).await? else {
-        return Err(HandlerError::poison(format!(
-            "conversation {conversation} does not exist for tenant {tenant}"
-        )));
+        return Err(HandlerError::poison(Poison::UnknownConversation {
+            conversation,
+            tenant,
+        }));
     };
     let info = page.info.unwrap_or_default();
     if info.state() != ConversationState::Ai {
@@ -94,9 +101,7 @@ pub async fn external_ai_turn(
         return Ok(None);
     };
     if assignment.agent.kind() != AiKind::External {
-        return Err(HandlerError::poison(format!(
-            "conversation {conversation} is answered by a built-in AI agent"
-        )));
+        return Err(HandlerError::poison(Poison::BuiltInAgent { conversation }));
     }
     Ok(Some(assignment))
 }

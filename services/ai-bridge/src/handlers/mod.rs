@@ -24,7 +24,7 @@ use switchboard_contracts::ids::TenantId;
 use switchboard_contracts::v1::{AiAgent, ConversationInfo, Experience, SupportMode};
 use switchboard_runtime::metrics::{Handle, Metrics};
 
-use crate::error::HandlerError;
+use crate::error::{HandlerError, Poison};
 use crate::index_cache::IndexCache;
 
 /// What every handler shares; one per service, behind an `Arc`.
@@ -131,9 +131,10 @@ pub async fn assignment(
         return Ok(None);
     };
     if agent.tenant != tenant.to_string() {
-        return Err(HandlerError::poison(format!(
-            "AI agent {agent_id} does not belong to tenant {tenant}"
-        )));
+        return Err(HandlerError::poison(Poison::ForeignAgent {
+            agent: agent_id,
+            tenant,
+        }));
     }
     if !agent.published {
         // SPEC §1: customers use an AI agent only once it is published.

@@ -13,7 +13,7 @@ use super::inbound::{
     conversation_id, external_ai_turn, message_text, platform_tenant, reply_client_id,
 };
 use super::perform::{ai_author, post_as_ai, typing};
-use crate::error::HandlerError;
+use crate::error::{HandlerError, Poison};
 
 /// The consumer pipeline's entry point; the error says retry or park.
 pub async fn handle(ctx: Arc<Context>, delivery: Delivery) -> Result<(), HandlerError> {
@@ -21,8 +21,12 @@ pub async fn handle(ctx: Arc<Context>, delivery: Delivery) -> Result<(), Handler
 }
 
 async fn process(ctx: &Context, delivery: &Delivery) -> Result<(), HandlerError> {
-    let reply = AiReply::decode(delivery.payload.clone())
-        .map_err(|e| HandlerError::poison(format!("undecodable AiReply: {e}")))?;
+    let reply = AiReply::decode(delivery.payload.clone()).map_err(|source| {
+        HandlerError::poison(Poison::Undecodable {
+            what: "AiReply",
+            source,
+        })
+    })?;
     let tenant = platform_tenant(&delivery.subject, &reply.tenant)?;
     let conversation = conversation_id(&reply.conversation)?;
     message_text("text", &reply.text)?;

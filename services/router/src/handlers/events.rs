@@ -9,6 +9,7 @@
 
 use prost::Message;
 use switchboard_bus::consume::{ConsumerSpec, Delivery};
+use switchboard_bus::service::Consumer;
 use switchboard_bus::{Bus, BusError, Classify, Disposition};
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::streams::{self, consumers};
@@ -58,8 +59,10 @@ impl Classify for EventError {
     }
 }
 
-impl EventHandler {
-    pub async fn handle(&self, delivery: Delivery) -> Result<(), EventError> {
+impl Consumer for EventHandler {
+    type Error = EventError;
+
+    async fn consume(&self, delivery: Delivery) -> Result<(), EventError> {
         let event = ConversationEvent::decode(delivery.payload.clone())?;
         let Some(input) = routing_input(&event, delivery.stream_sequence) else {
             return Ok(());

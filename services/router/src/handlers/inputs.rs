@@ -20,6 +20,7 @@
 //! of two inputs delivered to different instances at once is not fixed.
 
 use std::time::Duration;
+use switchboard_bus::service::Consumer;
 
 use prost::Message;
 use switchboard_bus::consume::{ConsumerSpec, Delivery};
@@ -116,22 +117,6 @@ impl Classify for RouteError {
 }
 
 impl InputHandler {
-    pub async fn handle(&self, delivery: Delivery) -> Result<(), RouteError> {
-        let routed = self.route(&delivery).await;
-        match &routed {
-            Ok(()) => self.counters.inputs.inc(),
-            Err(error) => {
-                if error.disposition() == Disposition::Retry {
-                    self.counters.inputs_retried.inc();
-                    tracing::warn!(%error, "routing input failed; retrying");
-                } else {
-                    self.counters.inputs_parked.inc();
-                }
-            }
-        }
-        routed
-    }
-
     async fn route(&self, delivery: &Delivery) -> Result<(), RouteError> {
         let tenant = subjects::tenant_of(&delivery.subject).ok_or(RouteError::NoTenant)?;
         let input = RoutingInput::decode(delivery.payload.clone())?;
@@ -224,5 +209,25 @@ impl InputHandler {
         // A redelivery now only needs to know it was applied.
         self.store.performed(tenant, input_id);
         Ok(Attempt::Done)
+    }
+}
+
+impl Consumer for InputHandler {
+    type Error = RouteError;
+
+    async fn consume(&self, delivery: Delivery) -> Result<(), RouteError> {
+        let routed = self.route(&delivery).await;
+        match &routed {
+            Ok(()) => self.counters.inputs.inc(),
+            Err(error) => {
+                if error.disposition() == Disposition::Retry {
+                    self.counters.inputs_retried.inc();
+                    tracing::warn!(%error, "routing input failed; retrying");
+                } else {
+                    self.counters.inputs_parked.inc();
+                }
+            }
+        }
+        routed
     }
 }

@@ -10,6 +10,7 @@
 
 use prost::Message;
 use switchboard_bus::rpc::{Refuse, Responder};
+use switchboard_bus::service::Answer;
 use switchboard_bus::{BusError, Classify, Disposition};
 use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::{AgentId, TenantId};
@@ -68,9 +69,12 @@ pub struct RpcHandler {
     pub counters: Counters,
 }
 
-impl RpcHandler {
+impl Answer for RpcHandler {
+    type Reply = AgentView;
+    type Error = ViewError;
+
     /// Answers one query.
-    pub async fn respond(&self, request: async_nats::Message) -> Result<AgentView, ViewError> {
+    async fn answer(&self, request: async_nats::Message) -> Result<AgentView, ViewError> {
         self.counters.rpc_requests.inc();
         let query = AgentQuery::decode(request.payload)?;
         let (Ok(tenant), Ok(agent)) = (

@@ -14,6 +14,7 @@
 
 use prost::Message;
 use switchboard_bus::consume::{ConsumerSpec, Delivery};
+use switchboard_bus::service::Consumer;
 use switchboard_bus::{Bus, BusError, Classify, Disposition};
 use switchboard_contracts::streams::{self, consumers};
 use switchboard_contracts::subjects::{self, filter};
@@ -107,19 +108,6 @@ impl From<StoreError> for Failure {
 }
 
 impl CommandHandler {
-    /// Handles one delivery; the pipeline acks, naks or parks on the result.
-    pub async fn handle(&self, delivery: Delivery) -> Result<(), Failure> {
-        let handled = self.try_handle(&delivery).await;
-        if let Err(failure) = &handled {
-            match failure.disposition() {
-                Disposition::Park => self.counters.commands_parked.inc(),
-                Disposition::Retry => self.counters.commands_retried.inc(),
-                Disposition::Answered => {}
-            }
-        }
-        handled
-    }
-
     async fn try_handle(&self, delivery: &Delivery) -> Result<(), Failure> {
         let command = ConversationCommand::decode(delivery.payload.clone())?;
         let address = address(&command, &delivery.subject)?;
@@ -233,5 +221,22 @@ impl CommandHandler {
             )
             .await?;
         Ok(())
+    }
+}
+
+impl Consumer for CommandHandler {
+    type Error = Failure;
+
+    /// Handles one delivery; the pipeline acks, naks or parks on the result.
+    async fn consume(&self, delivery: Delivery) -> Result<(), Failure> {
+        let handled = self.try_handle(&delivery).await;
+        if let Err(failure) = &handled {
+            match failure.disposition() {
+                Disposition::Park => self.counters.commands_parked.inc(),
+                Disposition::Retry => self.counters.commands_retried.inc(),
+                Disposition::Answered => {}
+            }
+        }
+        handled
     }
 }

@@ -16,6 +16,7 @@
 
 use prost::Message;
 use switchboard_bus::rpc::{Refuse, Responder};
+use switchboard_bus::service::Answer;
 use switchboard_bus::{Bus, Classify, Disposition};
 use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::{ConversationId, TenantId};
@@ -89,17 +90,7 @@ pub struct RpcHandler {
 }
 
 impl RpcHandler {
-    /// Answers one request.
-    pub async fn respond(&self, request: async_nats::Message) -> Result<TranscriptPage, ReadError> {
-        self.counters.rpc_requests.inc();
-        let page = self.answer(&request.subject, &request.payload).await;
-        if matches!(page, Err(ReadError::Store(_))) {
-            self.counters.rpc_failures.inc();
-        }
-        page
-    }
-
-    async fn answer(&self, subject: &str, payload: &[u8]) -> Result<TranscriptPage, ReadError> {
+    async fn read(&self, subject: &str, payload: &[u8]) -> Result<TranscriptPage, ReadError> {
         let query = TranscriptQuery::decode(payload)?;
         let (tenant, conversation) = address(subject, &query).ok_or(ReadError::Misaddressed)?;
         let (info, messages) = self
@@ -119,6 +110,21 @@ impl RpcHandler {
             messages: fit(messages, budget, query.tail),
             error: String::new(),
         })
+    }
+}
+
+impl Answer for RpcHandler {
+    type Reply = TranscriptPage;
+    type Error = ReadError;
+
+    /// Answers one request.
+    async fn answer(&self, request: async_nats::Message) -> Result<TranscriptPage, ReadError> {
+        self.counters.rpc_requests.inc();
+        let page = self.read(&request.subject, &request.payload).await;
+        if matches!(page, Err(ReadError::Store(_))) {
+            self.counters.rpc_failures.inc();
+        }
+        page
     }
 }
 

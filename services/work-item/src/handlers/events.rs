@@ -19,6 +19,7 @@
 //! | park | undecodable, misaddressed, no routed space, a row that cannot be mapped |
 
 use std::time::Duration;
+use switchboard_bus::service::Consumer;
 
 use prost::Message;
 use switchboard_bus::consume::{ConsumerSpec, Delivery};
@@ -106,21 +107,6 @@ pub enum AddressError {
 }
 
 impl EventHandler {
-    /// Handles one delivery; the pipeline acks, naks or parks on the result.
-    pub async fn handle(&self, delivery: Delivery) -> Result<(), Failure> {
-        let handled = self.try_handle(&delivery).await;
-        match handled.as_ref().map_err(Classify::disposition) {
-            Err(Disposition::Retry) => {
-                self.counters.events_retried.inc();
-                return handled;
-            }
-            Err(Disposition::Park) => self.counters.events_parked.inc(),
-            Ok(()) | Err(Disposition::Answered) => {}
-        }
-        self.counters.events_handled.inc();
-        handled
-    }
-
     async fn try_handle(&self, delivery: &Delivery) -> Result<(), Failure> {
         let event = ConversationEvent::decode(delivery.payload.clone())?;
         let Some(step) = decide(&event) else {
@@ -218,6 +204,25 @@ impl EventHandler {
             tracing::info!(item = %created.item.id, space = %new.space, "work item created");
         }
         Ok(())
+    }
+}
+
+impl Consumer for EventHandler {
+    type Error = Failure;
+
+    /// Handles one delivery; the pipeline acks, naks or parks on the result.
+    async fn consume(&self, delivery: Delivery) -> Result<(), Failure> {
+        let handled = self.try_handle(&delivery).await;
+        match handled.as_ref().map_err(Classify::disposition) {
+            Err(Disposition::Retry) => {
+                self.counters.events_retried.inc();
+                return handled;
+            }
+            Err(Disposition::Park) => self.counters.events_parked.inc(),
+            Ok(()) | Err(Disposition::Answered) => {}
+        }
+        self.counters.events_handled.inc();
+        handled
     }
 }
 

@@ -6,6 +6,7 @@
 
 use switchboard_bus::Bus;
 use switchboard_bus::rpc::Responder;
+use switchboard_bus::service::Answer;
 use switchboard_contracts::streams::queues;
 use switchboard_contracts::subjects::filter;
 use switchboard_contracts::v1::WorkItemPage;
@@ -30,12 +31,11 @@ pub struct RpcHandler {
     pub bus: Bus,
 }
 
-impl RpcHandler {
-    /// Answers one request.
-    pub async fn respond(
-        &self,
-        request: async_nats::Message,
-    ) -> Result<WorkItemPage, RequestError> {
+impl Answer for RpcHandler {
+    type Reply = WorkItemPage;
+    type Error = RequestError;
+
+    async fn answer(&self, request: async_nats::Message) -> Result<WorkItemPage, RequestError> {
         self.answerer.counters.rpc_requests.inc();
         let budget = self.bus.client.max_payload().saturating_sub(REPLY_MARGIN);
         self.answerer

@@ -12,7 +12,7 @@ mod handlers;
 mod running;
 
 pub use handlers::{Answer, Consumer};
-pub use running::Running;
+pub use running::{Running, Started};
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -261,6 +261,15 @@ impl Kit {
 
     pub fn readiness(&self) -> &Readiness {
         &self.ready
+    }
+
+    /// Everything is started: report ready, and keep `parts` beside the
+    /// running kit.
+    pub fn started<P>(self, parts: P) -> Started<P> {
+        Started {
+            running: self.running(),
+            parts,
+        }
     }
 
     /// Everything is started: report ready.

@@ -12,7 +12,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`config`] | [`config::TranscriptConfig`], read once from the environment |
-//! | [`server`] | [`server::Service`]: start everything, run until shutdown, drain |
+//! | [`server`] | [`server::start`]: start everything, run until shutdown, drain |
 //! | [`handlers`] | the command consumer, the inactivity timer, the transcript RPC |
 //! | [`events`] | the events published after a commit, with their dedupe ids |
 //! | [`domain`] | the rules of a conversation's life, as plain functions |

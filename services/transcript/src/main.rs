@@ -4,7 +4,7 @@
 use switchboard_runtime::config::Vars;
 use switchboard_runtime::{shutdown, telemetry};
 use switchboard_transcript::config::TranscriptConfig;
-use switchboard_transcript::server::Service;
+use switchboard_transcript::server;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -12,7 +12,7 @@ async fn main() -> anyhow::Result<()> {
     let telemetry = telemetry::init("transcript", &vars);
     let config = TranscriptConfig::load(&vars)?;
     tracing::info!(?config, "transcript starting");
-    let service = Service::start(config).await?;
+    let service = server::start(config).await?;
     service.run_until(shutdown::signal()).await;
     telemetry.shutdown();
     Ok(())

@@ -1,12 +1,10 @@
-//! The running service: [`Service::start`] starts the service kit (bus,
+//! The running service: [`start`] starts the service kit (bus,
 //! topology, health), opens the database and the timers bucket, and lists
 //! what the transcript consumes (commands) and answers (thread reads);
-//! [`Service::run_until`] waits for a shutdown signal, drains, closes the
+//! [`Started::run_until`] waits for a shutdown signal, drains, closes the
 //! database and flushes the bus. Tests start the same service in-process.
 
-use std::future::Future;
-
-use switchboard_bus::service::{Kit, KitSettings, Running};
+use switchboard_bus::service::{Kit, KitSettings, Started};
 use switchboard_bus::timers::Timers;
 use switchboard_bus::{BusError, ConnectSettings};
 
@@ -19,88 +17,60 @@ use crate::handlers::inactivity::InactivityTimer;
 use crate::handlers::rpc::{self, RpcHandler};
 use crate::store::Store;
 
-/// A started transcript service.
-#[derive(Debug)]
-pub struct Service {
-    running: Running,
-    store: Store,
-}
+/// A started transcript service: the running kit and the store it writes
+/// ([`Started::parts`]; tests read through it). [`Started::run_until`] waits
+/// for a shutdown signal, lets commands and reads in flight finish (unacked commands are redelivered to
+/// another instance anyway),
+/// closes the database and flushes the bus.
+pub type Service = Started<Store>;
 
-impl Service {
-    /// Connects, prepares the streams and the schema, and starts every task.
-    /// NATS and the database may come up after this process (as under
-    /// `make run`): each is retried until `startup_timeout`.
-    pub async fn start(config: TranscriptConfig) -> Result<Self, StartError> {
-        let common = &config.common;
-        let mut kit = Kit::start(KitSettings::new(
-            ConnectSettings::new(&common.nats_url, "transcript"),
-            common.health_addr,
-            common.startup_timeout,
-        ))
+/// Connects, prepares the streams and the schema, and starts every task.
+/// NATS and the database may come up after this process (as under
+/// `make run`): each is retried until `startup_timeout`.
+pub async fn start(config: TranscriptConfig) -> Result<Service, StartError> {
+    let common = &config.common;
+    let mut kit = Kit::start(KitSettings::new(
+        ConnectSettings::new(&common.nats_url, "transcript"),
+        common.health_addr,
+        common.startup_timeout,
+    ))
+    .await?;
+    let store = kit
+        .wait_for(
+            "the database",
+            || Store::connect(&common.database_url),
+            |e: &StoreError| e.kind() == StoreErrorKind::Unavailable,
+        )
         .await?;
-        let store = kit
-            .wait_for(
-                "the database",
-                || Store::connect(&common.database_url),
-                |e: &StoreError| e.kind() == StoreErrorKind::Unavailable,
-            )
-            .await?;
-        let bus = kit.bus().clone();
-        let timers = kit
-            .wait_for(
-                "the timers bucket",
-                || Timers::open(&bus),
-                |_: &BusError| true,
-            )
-            .await?;
+    let bus = kit.bus().clone();
+    let timers = kit
+        .wait_for(
+            "the timers bucket",
+            || Timers::open(&bus),
+            |_: &BusError| true,
+        )
+        .await?;
 
-        let counters = Counters::new(kit.metrics());
-        let commands = CommandHandler {
-            store: store.clone(),
-            bus: bus.clone(),
-            counters: counters.clone(),
-            inactivity: InactivityTimer::new(
-                timers,
-                Limits::new(config.inactivity_warn, config.inactivity_end),
-            ),
-        };
-        kit.spawn_consumer(commands::spec(common.lanes), commands);
-        let reads = RpcHandler {
-            store: store.clone(),
-            bus,
-            counters,
-        };
-        kit.spawn_responder(rpc::responder(common.rpc_concurrency), reads)
-            .await?;
+    let counters = Counters::new(kit.metrics());
+    let commands = CommandHandler {
+        store: store.clone(),
+        bus: bus.clone(),
+        counters: counters.clone(),
+        inactivity: InactivityTimer::new(
+            timers,
+            Limits::new(config.inactivity_warn, config.inactivity_end),
+        ),
+    };
+    kit.spawn_consumer(commands::spec(common.lanes), commands);
+    let reads = RpcHandler {
+        store: store.clone(),
+        bus,
+        counters,
+    };
+    kit.spawn_responder(rpc::responder(common.rpc_concurrency), reads)
+        .await?;
 
-        let closing = store.clone();
-        kit.on_close(async move { closing.close().await });
-        Ok(Self {
-            running: kit.running(),
-            store,
-        })
-    }
-
-    /// The store this service writes (tests read through it).
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
-    /// Runs until `signal` resolves or the shutdown handle is triggered, then
-    /// stops taking work, lets commands and reads in flight finish (unacked
-    /// commands are redelivered to another instance anyway), and closes the
-    /// database and the bus connection.
-    pub async fn run_until(self, signal: impl Future<Output = ()>) {
-        self.running.run_until(signal).await;
-    }
-}
-
-/// A started service is its kit's [`Running`] (health address, readiness,
-/// metrics, shutdown handle) plus its own parts.
-impl std::ops::Deref for Service {
-    type Target = Running;
-
-    fn deref(&self) -> &Running {
-        &self.running
-    }
+    let closing = store.clone();
+    kit.on_close(async move { closing.close().await });
+    Ok(kit.started(store))
 }

@@ -64,5 +64,5 @@ impl StoreError {
     }
 }
 
-/// Why [`crate::server::Service::start`] failed: the kit's start error.
+/// Why [`crate::server::start`] failed: the kit's start error.
 pub use switchboard_bus::service::StartError;

@@ -16,7 +16,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`config`] | [`config::WorkItemConfig`], read once from the environment |
-//! | [`server`] | [`server::Service`]: start everything, run until shutdown, drain |
+//! | [`server`] | [`server::start`]: start everything, run until shutdown, drain |
 //! | [`handlers`] | the event consumer, the transcript reader, the work-item RPC |
 //! | [`domain`] | the rules: which events matter, what an item says, status moves, requests |
 //! | [`store`] | [`store::Store`]: work items and their status history in SQL |

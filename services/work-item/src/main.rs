@@ -4,7 +4,7 @@
 use switchboard_runtime::config::Vars;
 use switchboard_runtime::{shutdown, telemetry};
 use switchboard_work_item::config::WorkItemConfig;
-use switchboard_work_item::server::Service;
+use switchboard_work_item::server;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -12,7 +12,7 @@ async fn main() -> anyhow::Result<()> {
     let telemetry = telemetry::init("work-item", &vars);
     let config = WorkItemConfig::load(&vars)?;
     tracing::info!(?config, "work-item starting");
-    let service = Service::start(config).await?;
+    let service = server::start(config).await?;
     service.run_until(shutdown::signal()).await;
     telemetry.shutdown();
     Ok(())

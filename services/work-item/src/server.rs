@@ -1,13 +1,11 @@
-//! The running service: [`Service::start`] starts the service kit (bus,
+//! The running service: [`start`] starts the service kit (bus,
 //! topology, health), opens the database, and lists what the work-item
 //! service consumes (conversation events) and answers (work-item requests);
-//! [`Service::run_until`] waits for a shutdown signal, drains, closes the
+//! [`Started::run_until`] waits for a shutdown signal, drains, closes the
 //! database and flushes the bus. Tests start the same service in-process.
 
-use std::future::Future;
-
 use switchboard_bus::ConnectSettings;
-use switchboard_bus::service::{Kit, KitSettings, Running};
+use switchboard_bus::service::{Kit, KitSettings, Started};
 
 use crate::config::WorkItemConfig;
 use crate::error::{StartError, StoreError, StoreErrorKind};
@@ -17,78 +15,51 @@ use crate::handlers::events::{self, EventHandler};
 use crate::handlers::rpc::{self, RpcHandler};
 use crate::store::Store;
 
-/// A started work-item service.
-#[derive(Debug)]
-pub struct Service {
-    running: Running,
-    store: Store,
-}
+/// A started work-item service: the running kit and the store it writes
+/// ([`Started::parts`]; tests read through it). [`Started::run_until`] waits
+/// for a shutdown signal, lets events and requests in flight finish (unacked events are redelivered
+/// anyway),
+/// closes the database and flushes the bus.
+pub type Service = Started<Store>;
 
-impl Service {
-    /// Connects, prepares the streams and the schema, and starts every task.
-    /// NATS and the database may come up after this process (as under
-    /// `make run`): each is retried until `startup_timeout`.
-    pub async fn start(config: WorkItemConfig) -> Result<Self, StartError> {
-        let common = &config.common;
-        let mut kit = Kit::start(KitSettings::new(
-            ConnectSettings::new(&common.nats_url, "work-item"),
-            common.health_addr,
-            common.startup_timeout,
-        ))
+/// Connects, prepares the streams and the schema, and starts every task.
+/// NATS and the database may come up after this process (as under
+/// `make run`): each is retried until `startup_timeout`.
+pub async fn start(config: WorkItemConfig) -> Result<Service, StartError> {
+    let common = &config.common;
+    let mut kit = Kit::start(KitSettings::new(
+        ConnectSettings::new(&common.nats_url, "work-item"),
+        common.health_addr,
+        common.startup_timeout,
+    ))
+    .await?;
+    let store = kit
+        .wait_for(
+            "the database",
+            || Store::connect(&common.database_url),
+            |e: &StoreError| e.kind() == StoreErrorKind::Unavailable,
+        )
         .await?;
-        let store = kit
-            .wait_for(
-                "the database",
-                || Store::connect(&common.database_url),
-                |e: &StoreError| e.kind() == StoreErrorKind::Unavailable,
-            )
-            .await?;
 
-        let counters = Counters::new(kit.metrics());
-        let events = EventHandler {
+    let counters = Counters::new(kit.metrics());
+    let events = EventHandler {
+        store: store.clone(),
+        bus: kit.bus().clone(),
+        counters: counters.clone(),
+        transcript_timeout: config.transcript_timeout,
+    };
+    kit.spawn_consumer(events::spec(common.lanes), events);
+    let requests = RpcHandler {
+        answerer: Answerer {
             store: store.clone(),
-            bus: kit.bus().clone(),
-            counters: counters.clone(),
-            transcript_timeout: config.transcript_timeout,
-        };
-        kit.spawn_consumer(events::spec(common.lanes), events);
-        let requests = RpcHandler {
-            answerer: Answerer {
-                store: store.clone(),
-                counters,
-            },
-            bus: kit.bus().clone(),
-        };
-        kit.spawn_responder(rpc::responder(common.rpc_concurrency), requests)
-            .await?;
+            counters,
+        },
+        bus: kit.bus().clone(),
+    };
+    kit.spawn_responder(rpc::responder(common.rpc_concurrency), requests)
+        .await?;
 
-        let closing = store.clone();
-        kit.on_close(async move { closing.close().await });
-        Ok(Self {
-            running: kit.running(),
-            store,
-        })
-    }
-
-    /// The store this service writes (tests read through it).
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
-    /// Runs until `signal` resolves or the shutdown handle is triggered, then
-    /// stops taking work, lets events and requests in flight finish (unacked
-    /// events are redelivered anyway), and closes the database and the bus.
-    pub async fn run_until(self, signal: impl Future<Output = ()>) {
-        self.running.run_until(signal).await;
-    }
-}
-
-/// A started service is its kit's [`Running`] (health address, readiness,
-/// metrics, shutdown handle) plus its own parts.
-impl std::ops::Deref for Service {
-    type Target = Running;
-
-    fn deref(&self) -> &Running {
-        &self.running
-    }
+    let closing = store.clone();
+    kit.on_close(async move { closing.close().await });
+    Ok(kit.started(store))
 }

@@ -107,3 +107,32 @@ impl Running {
         tracing::info!("{} stopped", self.name);
     }
 }
+
+/// A started service whose own parts are one value (a store, say): the
+/// kit's [`Running`], which it derefs to (health address, readiness,
+/// metrics, shutdown handle), plus `parts`, kept for tests to read through.
+#[derive(Debug)]
+pub struct Started<P> {
+    pub(super) running: Running,
+    pub(super) parts: P,
+}
+
+impl<P> Started<P> {
+    /// The service's own parts.
+    pub fn parts(&self) -> &P {
+        &self.parts
+    }
+
+    /// See [`Running::run_until`].
+    pub async fn run_until(self, signal: impl Future<Output = ()>) {
+        self.running.run_until(signal).await;
+    }
+}
+
+impl<P> std::ops::Deref for Started<P> {
+    type Target = Running;
+
+    fn deref(&self) -> &Running {
+        &self.running
+    }
+}

@@ -24,7 +24,7 @@ use switchboard_contracts::v1::{
 use switchboard_runtime::shutdown::Shutdown;
 use switchboard_testkit::NatsServer;
 use switchboard_transcript::config::TranscriptConfig;
-use switchboard_transcript::server::Service;
+use switchboard_transcript::server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// How long a test waits for any one event.
@@ -54,7 +54,7 @@ impl Harness {
         let database_url = format!("sqlite://{}", data.path().join("transcript.db").display());
         let mut config = TranscriptConfig::for_tests(&nats.url(), &database_url);
         configure(&mut config);
-        let service = Service::start(config).await.expect("transcript starts");
+        let service = server::start(config).await.expect("transcript starts");
         let timer = if timer {
             let timers = switchboard_timer::server::Service::start(
                 switchboard_timer::config::TimerConfig::for_tests(&nats.url()),

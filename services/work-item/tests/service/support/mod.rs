@@ -19,7 +19,7 @@ use switchboard_runtime::metrics::Metrics;
 use switchboard_runtime::shutdown::Shutdown;
 use switchboard_testkit::{NatsServer, eventually};
 use switchboard_work_item::config::WorkItemConfig;
-use switchboard_work_item::server::Service;
+use switchboard_work_item::server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
@@ -48,7 +48,7 @@ impl Harness {
         let nats = NatsServer::start().await;
         let data = tempfile::tempdir().expect("temp dir");
         let database_url = format!("sqlite://{}", data.path().join("switchboard.db").display());
-        let service = Service::start(WorkItemConfig::for_tests(&nats.url(), &database_url))
+        let service = server::start(WorkItemConfig::for_tests(&nats.url(), &database_url))
             .await
             .expect("work-item starts");
         let (health_addr, metrics) = (service.health_addr(), service.metrics().clone());

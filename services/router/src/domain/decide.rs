@@ -31,7 +31,7 @@ pub fn decide(state: &mut State, input: Input, now_ms: u64) -> Vec<Effect> {
             status,
         } => set_status(state, agent, space, status, &mut step),
         Input::SpaceUpdated { space, live_chat } => {
-            state.spaces.entry(space).or_default().live_chat = live_chat;
+            update_space(state, space, live_chat, &mut step);
         }
         Input::LimitChanged { limit } => change_limit(state, limit, &mut step),
         Input::Handoff {
@@ -270,6 +270,28 @@ pub(super) fn withdraw(
 }
 
 /// Forgets a queued conversation, withdrawing its offer with `reason`.
+/// Live chat turned on or off in a space. Off (SPEC §10): no new offers
+/// there, and every conversation waiting in it gets the fallback at once,
+/// oldest first, its outstanding offer withdrawn; what the fallback means
+/// (back to the AI, or the end) is the conversation owner's to apply.
+fn update_space(state: &mut State, space: SpaceId, live_chat: bool, step: &mut Step) {
+    let record = state.spaces.entry(space).or_default();
+    record.live_chat = live_chat;
+    if live_chat {
+        return;
+    }
+    let waiting: Vec<ConversationId> = record.queue.values().copied().collect();
+    for conversation in waiting {
+        if drop_queued(state, conversation, WithdrawReason::ConversationEnded, step).is_some() {
+            step.push(Effect::Fallback {
+                conversation,
+                space,
+                reason: FallbackReason::NoAgentsAvailable,
+            });
+        }
+    }
+}
+
 fn drop_queued(
     state: &mut State,
     conversation: ConversationId,

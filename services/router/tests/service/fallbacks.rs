@@ -130,3 +130,42 @@ async fn an_accept_window_that_runs_out_withdraws_the_offer_and_ends_the_convers
     assert_eq!(snapshot.state.agent(agents[0]).unwrap().load(), 0);
     h.stop().await;
 }
+
+#[tokio::test]
+async fn turning_live_chat_off_gives_every_conversation_waiting_in_the_space_the_fallback() {
+    let mut h = Harness::start().await;
+    let (cx, agents) = h.team(1, &["ada"], SupportMode::SupportTeam).await;
+    let mut events = h.agent_events(agents[0]).await;
+    h.available(agents[0], &mut events).await;
+    let (offered, waiting) = (ConversationId::new(), ConversationId::new());
+    h.hand_off(&cx, offered).await;
+    let offer = events.offer().await;
+    assert_eq!(offer.conversation, offered.to_string());
+    h.hand_off(&cx, waiting).await;
+    switchboard_testkit::eventually("the second to wait", super::support::WAIT, || async {
+        let (s, _) = h.snapshot().await;
+        s.state.conversation(waiting).is_some().then_some(())
+    })
+    .await;
+    let mut commands = h.commands().await;
+
+    h.set_live_chat(cx.space, false).await;
+    let mut ended = Vec::new();
+    for _ in 0..2 {
+        let command = commands.next().await;
+        let Some(Command::End(end)) = command.command else {
+            panic!("expected an end, got {command:?}");
+        };
+        assert_eq!(end.reason(), EndReason::NoAgentsAvailable);
+        ended.push(command.conversation);
+    }
+    ended.sort();
+    let mut expected = vec![offered.to_string(), waiting.to_string()];
+    expected.sort();
+    assert_eq!(ended, expected, "both conversations got the fallback");
+    let Event::Withdrawn(withdrawn) = events.next().await else {
+        panic!("the outstanding offer is taken back");
+    };
+    assert_eq!(withdrawn.offer_id, offer.offer_id);
+    h.stop().await;
+}

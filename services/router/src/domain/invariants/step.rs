@@ -116,6 +116,19 @@ fn check_fallbacks(
     after: &State,
     effects: &[Effect],
 ) -> Result<(), Violation> {
+    if let Input::SpaceUpdated {
+        space,
+        live_chat: false,
+    } = input
+        && after
+            .space(*space)
+            .is_some_and(|s| s.queue().next().is_some())
+    {
+        return broken(
+            Rule::Fallback,
+            format!("live chat turned off in {space:?}, yet conversations still wait there"),
+        );
+    }
     if let Input::Handoff {
         conversation,
         space,
@@ -152,6 +165,16 @@ fn check_fallbacks(
                     conversation: c, ..
                 },
             ) => c == conversation,
+            // Live chat turned off: each conversation queued in that space.
+            (
+                FallbackReason::NoAgentsAvailable,
+                Input::SpaceUpdated {
+                    space,
+                    live_chat: false,
+                },
+            ) => before
+                .conversation(*conversation)
+                .is_some_and(|r| r.space == *space),
             (FallbackReason::AcceptTimeout, Input::AcceptWindowExpired { conversation: c }) => {
                 c == conversation
                     && before

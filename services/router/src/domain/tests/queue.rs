@@ -31,6 +31,33 @@ fn a_handoff_to_a_space_with_live_chat_off_falls_back() {
 }
 
 #[test]
+fn turning_live_chat_off_gives_every_waiting_conversation_the_fallback_and_withdraws_its_offer() {
+    let mut tenant = Tenant::with_available_agents(1, &[1]);
+    tenant.limit(1);
+    tenant.handoff(1, 1); // offered to agent 1, who is then at the limit
+    tenant.handoff(2, 1); // waits
+    let effects = tenant.apply(Input::SpaceUpdated {
+        space: space(1),
+        live_chat: false,
+    });
+    assert!(effects.contains(&fallback(1, 1)), "{effects:?}");
+    assert!(effects.contains(&fallback(2, 1)), "{effects:?}");
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::Withdraw {
+                reason: WithdrawReason::ConversationEnded,
+                ..
+            }
+        )),
+        "the outstanding offer is taken back: {effects:?}"
+    );
+    assert!(tenant.state.conversation(conversation(1)).is_none());
+    assert!(tenant.state.conversation(conversation(2)).is_none());
+    assert!(offers(&effects).is_empty(), "no new offers there");
+}
+
+#[test]
 fn a_handoff_waits_when_the_available_agents_are_at_their_limit() {
     let mut tenant = Tenant::with_available_agents(1, &[1]);
     tenant.limit(1);

@@ -47,6 +47,17 @@ impl Harness {
         id
     }
 
+    /// Turns live chat on or off in `space`, as an admin does.
+    pub async fn set_live_chat(&mut self, space: SpaceId, live_chat: bool) {
+        let record = v1::Space {
+            id: space.to_string(),
+            tenant: self.tenant.to_string(),
+            name: "Support".into(),
+            live_chat,
+        };
+        self.put(&keys::space(space), &record).await;
+    }
+
     pub async fn agent(&mut self, name: &str, spaces: &[SpaceId]) -> AgentId {
         let id = AgentId::new();
         self.put_agent(id, name, spaces).await;

@@ -83,12 +83,35 @@ pub fn origin(field: &str, value: &str) -> Result<String, ApiError> {
     })
 }
 
+/// Schemes that name no page or app a widget could live in.
+const NOT_APP_SCHEMES: &[&str] = &[
+    "file",
+    "ftp",
+    "data",
+    "blob",
+    "javascript",
+    "about",
+    "mailto",
+    "ws",
+    "wss",
+];
+
+/// `scheme://host[:port]`: a website (`https://shop.example.com`) or the
+/// origin a native app's webview reports for its pages (`capacitor://localhost`,
+/// `ionic://localhost`, an app's own scheme), which browsers send in `Origin`
+/// like any other.
 fn parse_origin(value: &str) -> Result<String, &'static str> {
     let lower = value.trim().to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"))
-        .ok_or("it must start with http:// or https://")?;
+    let (scheme, rest) = lower
+        .split_once("://")
+        .ok_or("it must start with https:// (or an app's scheme, like capacitor://)")?;
+    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_lowercase())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !scheme_ok || NOT_APP_SCHEMES.contains(&scheme) {
+        return Err("it must start with https:// (or an app's scheme, like capacitor://)");
+    }
     if rest.contains(['/', '?', '#']) {
         return Err("it must not have a path (write scheme://host[:port])");
     }
@@ -181,12 +204,25 @@ mod tests {
     }
 
     #[test]
+    fn a_native_apps_webview_origin_is_an_origin_too() {
+        assert_eq!(
+            origin("o", "Capacitor://localhost").unwrap(),
+            "capacitor://localhost"
+        );
+        assert!(origin("o", "ionic://localhost").is_ok());
+        assert!(origin("o", "com.example.shop://app").is_ok());
+    }
+
+    #[test]
     fn things_that_are_not_origins_are_refused_naming_the_field() {
         for bad in [
             "https://shop.example.com/",
             "https://shop.example.com/path",
             "shop.example.com",
             "ftp://shop.example.com",
+            "file://localhost",
+            "javascript://x",
+            "1app://x",
             "https://",
             "https://a:b@shop.example.com",
             "https://shop.example.com:99999",

@@ -78,6 +78,13 @@ mod tests {
     }
 
     #[test]
+    fn an_embed_widget_accepts_a_listed_app_webview_origin() {
+        let list = allowed(&["capacitor://localhost"]);
+        assert!(embed_allows(&list, Some("capacitor://localhost")));
+        assert!(!embed_allows(&list, Some("ionic://localhost")));
+    }
+
+    #[test]
     fn an_embed_widget_refuses_a_missing_unlisted_or_null_origin() {
         let list = allowed(&["https://shop.example.com"]);
         assert!(!embed_allows(&list, None));

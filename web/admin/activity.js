@@ -1,7 +1,7 @@
 /* Switchboard admin console: activity. The live view per space (who waits, agents' status and load) and the
-   conversation list with routing decisions need API endpoints this server does not offer yet, so those sections say
-   so plainly instead of showing made-up data. Opening one conversation by id already works (CONTRACT.md §2:
-   GET …/conversations/{id} and its transcript). */
+   conversation list need API endpoints this server does not offer yet, so those sections say so plainly instead of
+   showing made-up data. Opening one conversation by id shows it, its transcript and its routing decision record
+   (CONTRACT.md §2: GET …/conversations/{id}, …/transcript and …/decisions). */
 import { h, field, formError, clearErrors, showErrors, busy, pageHead, card, note } from './ui.js';
 
 export async function live(ctx) {
@@ -23,15 +23,17 @@ export async function conversations(ctx) {
     await busy(open, 'Opening\u2026', async () => {
       try {
         const key = encodeURIComponent(id.value.trim());
-        const [info, transcript] = await Promise.all([ctx.api.get(`/conversations/${key}`), ctx.api.get(`/conversations/${key}/transcript`)]);
-        out.replaceChildren(conversation(info, transcript.messages || []));
+        // The record is secondary: when it cannot be read the conversation still shows, with a note saying so.
+        const [info, transcript, record] = await Promise.all([ctx.api.get(`/conversations/${key}`),
+          ctx.api.get(`/conversations/${key}/transcript`), ctx.api.get(`/conversations/${key}/decisions`).catch(() => null)]);
+        out.replaceChildren(conversation(info, transcript.messages || []), decisions(record));
       } catch (error) { out.replaceChildren(); showErrors(form, error); }
     });
   });
   return h('div', {}, pageHead('Conversations', 'Every conversation stays readable, also after it ends or its experience is deleted.'),
-    card('List and routing decisions', h('div.placeholder', { 'data-testid': 'placeholder-conversations' },
+    card('List', h('div.placeholder', { 'data-testid': 'placeholder-conversations' },
       h('p', {}, h('strong', { text: 'Coming next. ' }),
-        'A filtered list of conversations and each one\u2019s routing decision record (offered to whom, who was skipped and why) need endpoints this server does not offer yet.'))),
+        'A filtered list of conversations needs an endpoint this server does not offer yet; open one by id below.'))),
     card('Open a conversation', form, out));
 }
 
@@ -47,4 +49,20 @@ function conversation(info, messages) {
     messages.length ? h('ol.transcript', {}, messages.map((m) => h('li', { 'data-role': m.author?.role },
       h('span.muted.small', { text: `${m.author?.name || m.author?.role} \u00b7 ${new Date(m.at).toLocaleTimeString()}` }),
       h('p', { text: m.text })))) : note('No messages.'));
+}
+
+const WHY = { at_limit: 'at their limit', unavailable: 'unavailable', declined: 'declined', timed_out: 'did not answer in time' };
+
+// Each time the router placed the conversation: whom it offered it to, or that nobody could take it, and who it
+// passed over and why.
+function decisions(record) {
+  const head = h('h3', { text: 'Routing decisions' });
+  if (!record) return h('div', { 'data-testid': 'decisions' }, head, note('The routing decision record could not be read; try again shortly.'));
+  const list = record.decisions || [];
+  if (!list.length) return h('div', { 'data-testid': 'decisions' }, head, note('The router never placed this conversation.'));
+  return h('div', { 'data-testid': 'decisions' }, head,
+    h('ol.decisions', {}, list.map((d) => h('li', { 'data-kind': d.kind },
+      h('span.muted.small', { text: new Date(d.at).toLocaleString() }),
+      h('p', { text: d.kind === 'offered' ? `Offered to ${d.agent}` : 'Nobody could take it; it kept waiting' }),
+      d.skipped?.length ? h('ul.small', {}, d.skipped.map((s) => h('li', { text: `${s.agent}: ${WHY[s.why] || s.why}` }))) : null))));
 }

@@ -10,7 +10,8 @@ pub const EVENTS: &str = "SB_EVENTS";
 pub const AI: &str = "SB_AI";
 /// Routing inputs, one subject per tenant (`sb.route.{tenant}`).
 pub const ROUTING: &str = "SB_ROUTING";
-/// Routing decisions, kept for people to read (`sb.decision.{tenant}`).
+/// Routing decisions, kept for people to read
+/// (`sb.decision.{tenant}.{conversation}`).
 pub const AUDIT: &str = "SB_AUDIT";
 /// The router's per-tenant state, written with compare-and-set.
 pub const ROUTER_STATE_BUCKET: &str = "SB_ROUTER_STATE";

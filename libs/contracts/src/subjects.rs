@@ -12,7 +12,7 @@
 //! | `sb.route.{tenant}` | JetStream `SB_ROUTING` | `RoutingInput` |
 //! | `sb.agent.{tenant}.{agent}` | core NATS | `AgentEvent` |
 //! | `sb.queue.{tenant}.{conversation}` | core NATS | `QueuePosition` |
-//! | `sb.decision.{tenant}` | JetStream `SB_AUDIT` | `RoutingDecision` |
+//! | `sb.decision.{tenant}.{conversation}` | JetStream `SB_AUDIT` | `RoutingDecision` |
 //! | `sb.rpc.router.{tenant}` | core request/reply | `AgentQuery` → `AgentView` |
 //! | `sb.rpc.workitem.{tenant}` | core request/reply | `WorkItemRequest` → `WorkItemPage` |
 //! | `sb.parked.{stream}.{consumer}` | JetStream `SB_PARKED` | the parked message, headers `Switchboard-Parked-Reason`, `Switchboard-Original-Subject` |
@@ -77,8 +77,10 @@ pub fn queue_position(tenant: TenantId, conversation: ConversationId) -> String 
     format!("sb.queue.{tenant}.{conversation}")
 }
 
-pub fn decision(tenant: TenantId) -> String {
-    format!("sb.decision.{tenant}")
+/// One conversation's routing decisions, so they can be read back by subject
+/// without scanning the tenant's whole record.
+pub fn decision(tenant: TenantId, conversation: ConversationId) -> String {
+    format!("sb.decision.{tenant}.{conversation}")
 }
 
 pub fn router_rpc(tenant: TenantId) -> String {
@@ -109,7 +111,9 @@ pub mod filter {
     pub const ALL_AI_REPLIES: &str = "switchboard.ai.reply.*";
     pub const ALL_AI_HANDOFFS: &str = "switchboard.ai.handoff.*";
     pub const ALL_ROUTING: &str = "sb.route.*";
-    pub const ALL_DECISIONS: &str = "sb.decision.*";
+    /// `>` rather than `*.*`: it also keeps covering the per-tenant subject
+    /// (`sb.decision.{tenant}`) that earlier routers wrote to.
+    pub const ALL_DECISIONS: &str = "sb.decision.>";
     pub const ALL_ROUTER_RPC: &str = "sb.rpc.router.*";
     pub const ALL_WORKITEM_RPC: &str = "sb.rpc.workitem.*";
 

@@ -108,6 +108,23 @@ pub async fn transcript(system: &System, tenant: &AiTenant, conversation: &str) 
     body["messages"].as_array().cloned().unwrap_or_default()
 }
 
+/// A conversation's routing decision record, read through the admin API.
+pub async fn decisions(system: &System, tenant: &AiTenant, conversation: &str) -> Vec<Value> {
+    let http = reqwest::Client::new();
+    let (status, body) = call(
+        http.get(format!(
+            "{}/api/v1/tenants/{}/conversations/{conversation}/decisions",
+            system.gateway_url(),
+            tenant.id
+        ))
+        .bearer_auth(&tenant.admin_token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["decisions"].as_array().cloned().unwrap_or_default()
+}
+
 /// A premium tenant set up for live chat: a space with live chat on, agents
 /// who are members of it, and an `ai_and_team` experience (or `mode`) routed
 /// to it, with a support-site widget.

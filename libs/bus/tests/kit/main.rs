@@ -1,6 +1,7 @@
 //! The service kit and the consumer pipeline against a real nats-server:
 //! a message whose parking fails comes back instead of being lost, a parked
-//! message carries its reason, and a responder answers refusals.
+//! message carries its reason, a responder answers refusals, and starting
+//! widens a stream an earlier version created with fewer subjects.
 
 use std::time::Duration;
 
@@ -189,4 +190,37 @@ async fn a_responder_answers_a_refusal_with_the_errors_reply() {
     stop.trigger();
     running.run_until(std::future::pending()).await;
     assert!(tokio::net::TcpStream::connect(health).await.is_err());
+}
+
+#[tokio::test]
+async fn starting_widens_the_audit_stream_an_earlier_version_created() {
+    let nats = NatsServer::start().await;
+    let bus = switchboard_bus::Bus::connect(&nats.url(), "setup-test")
+        .await
+        .expect("connects");
+    // What routers before per-conversation decision subjects created.
+    bus.js
+        .create_stream(async_nats::jetstream::stream::Config {
+            name: streams::AUDIT.into(),
+            subjects: vec!["sb.decision.*".into()],
+            ..Default::default()
+        })
+        .await
+        .expect("the old audit stream");
+    bus.ensure_topology().await.expect("the topology updates");
+    let tenant = TenantId::new();
+    let conversation = ConversationId::new();
+    for subject in [
+        subjects::decision(tenant, conversation),
+        format!("sb.decision.{tenant}"),
+    ] {
+        let ack = bus
+            .js
+            .publish(subject.clone(), "record".into())
+            .await
+            .expect("published")
+            .await
+            .expect("stored");
+        assert_eq!(ack.stream, streams::AUDIT, "{subject}");
+    }
 }

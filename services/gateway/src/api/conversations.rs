@@ -51,7 +51,7 @@ pub async fn transcript(
 }
 
 /// CONTRACT §2: "admin, or the agent who accepted it".
-fn may_read(member: &TenantMember, info: &ConversationInfo) -> ApiResult<()> {
+pub(crate) fn may_read(member: &TenantMember, info: &ConversationInfo) -> ApiResult<()> {
     match &member.member {
         Member::Admin(scope) if scope.covers(&info.experience) => Ok(()),
         Member::Admin(_) => Err(ApiError::Forbidden(
@@ -66,7 +66,7 @@ fn may_read(member: &TenantMember, info: &ConversationInfo) -> ApiResult<()> {
 
 /// The last `limit` messages (0 = all) and the conversation's info; 404 when
 /// the tenant has no such conversation.
-async fn query(
+pub(crate) async fn query(
     state: &AppState,
     tenant: TenantId,
     conversation: ConversationId,

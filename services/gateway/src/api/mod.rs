@@ -18,6 +18,7 @@
 //! | [`experience_rules`] | support mode, edition, AI agent and space rules |
 //! | [`agents`] | human agents, their spaces and tokens |
 //! | [`conversations`] | conversations and transcripts, read over the bus |
+//! | [`decisions`] | a conversation's routing decision record, read from `SB_AUDIT` |
 //! | [`work_items`] | work items, read and moved on over the bus |
 //! | [`rate_limit`] | the per-tenant token bucket |
 
@@ -29,6 +30,7 @@ pub mod ai_agents;
 pub mod ai_handoff;
 pub mod conversations;
 pub mod credentials;
+pub mod decisions;
 pub mod experience_fields;
 pub mod experience_rules;
 pub mod experiences;

@@ -5,8 +5,8 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter};
 
 use super::{
-    admins, agents, ai_agents, conversations, experiences, openapi, spaces, tenants, widgets,
-    work_items,
+    admins, agents, ai_agents, conversations, decisions, experiences, openapi, spaces, tenants,
+    widgets, work_items,
 };
 use crate::state::AppState;
 
@@ -199,6 +199,11 @@ pub fn table() -> Vec<Route> {
             Method::GET,
             "/api/v1/tenants/{tenant}/conversations/{conversation}/transcript",
             conversations::transcript,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/tenants/{tenant}/conversations/{conversation}/decisions",
+            decisions::list,
         ),
         route(
             Method::GET,

@@ -7,6 +7,7 @@ mod admins;
 mod agents;
 mod ai_agents;
 mod conversations;
+mod decisions;
 mod deletes;
 mod experiences;
 mod fakes;

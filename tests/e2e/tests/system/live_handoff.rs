@@ -3,7 +3,7 @@
 //! first message goes to the team (signed-in customers only).
 
 use serde_json::json;
-use switchboard_e2e::admin::{customer_token, team_tenant};
+use switchboard_e2e::admin::{customer_token, decisions, team_tenant};
 use switchboard_e2e::customer::Customer;
 
 use super::live::{available_agent, expect_state, signed_in_customer, system};
@@ -20,6 +20,22 @@ async fn the_ai_hands_off_when_the_customer_asks_it_for_a_person() {
     expect_state(&mut customer, "queued").await;
     let offer = alice.expect("offer").await;
     assert_eq!(offer["conversation"], conversation.as_str());
+    // The router records why Alice got it; the record is stored alongside
+    // the offer, so it may land a moment after Alice sees the offer.
+    let record = switchboard_testkit::eventually(
+        "the routing decision",
+        std::time::Duration::from_secs(10),
+        || async {
+            let record = decisions(&system, &team.ai, &conversation).await;
+            (!record.is_empty()).then_some(record)
+        },
+    )
+    .await;
+    assert_eq!(
+        (&record[0]["kind"], &record[0]["agent"]),
+        (&json!("offered"), &json!(team.agents[0].0))
+    );
+    assert_eq!(record[0]["offer_id"], offer["offer_id"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

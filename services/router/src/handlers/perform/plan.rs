@@ -305,7 +305,7 @@ impl<'a> Performer {
         let id = format!("decision:{}:{index}", scope.input_id);
         plan.durable.push(Box::pin(async move {
             self.bus
-                .publish_durable(subjects::decision(t), &id, &record)
+                .publish_durable(subjects::decision(t, conversation), &id, &record)
                 .await
                 .map(|_| ())
         }));

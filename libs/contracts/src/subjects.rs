@@ -6,6 +6,7 @@
 //! | `sb.evt.{tenant}.{conversation}` | JetStream `SB_EVENTS` | `ConversationEvent` |
 //! | `sb.typing.{tenant}.{conversation}` | core NATS | `TypingEvent` |
 //! | `sb.rpc.transcript.{tenant}` | core request/reply | `TranscriptQuery` → `TranscriptPage` |
+//! | `sb.rpc.transcript.{tenant}.conversations` | core request/reply | `ConversationListQuery` → `ConversationList` |
 //! | `switchboard.ai.request.{tenant}.{ai_agent}` | JetStream `SB_AI` | `AiRequest` |
 //! | `switchboard.ai.reply.{tenant}` | JetStream `SB_AI` | `AiReply` |
 //! | `switchboard.ai.handoff.{tenant}` | JetStream `SB_AI` | `HandoffRequest` |
@@ -34,6 +35,10 @@ pub fn typing(tenant: TenantId, conversation: ConversationId) -> String {
 
 pub fn transcript_rpc(tenant: TenantId) -> String {
     format!("sb.rpc.transcript.{tenant}")
+}
+
+pub fn conversation_list_rpc(tenant: TenantId) -> String {
+    format!("sb.rpc.transcript.{tenant}.conversations")
 }
 
 pub fn ai_request(tenant: TenantId, ai_agent: AiAgentId) -> String {
@@ -106,6 +111,7 @@ pub mod filter {
     pub const ALL_COMMANDS: &str = "sb.cmd.>";
     pub const ALL_EVENTS: &str = "sb.evt.>";
     pub const ALL_TRANSCRIPT_RPC: &str = "sb.rpc.transcript.*";
+    pub const ALL_CONVERSATION_LIST_RPC: &str = "sb.rpc.transcript.*.conversations";
     pub const ALL_AI: &str = "switchboard.ai.>";
     pub const ALL_AI_REQUESTS: &str = "switchboard.ai.request.>";
     pub const ALL_AI_REPLIES: &str = "switchboard.ai.reply.*";

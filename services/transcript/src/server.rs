@@ -14,6 +14,7 @@ use crate::error::{StartError, StoreError, StoreErrorKind};
 use crate::handlers::Counters;
 use crate::handlers::commands::{self, CommandHandler};
 use crate::handlers::inactivity::InactivityTimer;
+use crate::handlers::list::{self, ListHandler};
 use crate::handlers::rpc::{self, RpcHandler};
 use crate::store::Store;
 
@@ -62,12 +63,18 @@ pub async fn start(config: TranscriptConfig) -> Result<Service, StartError> {
         ),
     };
     kit.spawn_consumer(commands::spec(common.lanes), commands);
+    let lists = ListHandler {
+        store: store.clone(),
+        counters: counters.clone(),
+    };
     let reads = RpcHandler {
         store: store.clone(),
         bus,
         counters,
     };
     kit.spawn_responder(rpc::responder(common.rpc_concurrency), reads)
+        .await?;
+    kit.spawn_responder(list::responder(common.rpc_concurrency), lists)
         .await?;
 
     let closing = store.clone();

@@ -45,6 +45,7 @@ codecs! {
     RequestHandoff, AssignAgent, ReturnToAi, PostNotice, IdentifyCustomer, CheckInactivity,
     ConversationCommand, MessageAdded, StateChanged, CommandRejected, InactivityWarning,
     CustomerIdentified, ConversationEvent, TypingEvent, TranscriptQuery, TranscriptPage,
+    ConversationListQuery, ConversationListItem, ConversationList,
     // routing.proto
     RouteHandoff, RouteSetStatus, RouteAccept, RouteDecline, RouteOfferExpired,
     RouteAcceptWindowExpired, RouteConversationClosed, RouteConfigChanged, RoutingInput,

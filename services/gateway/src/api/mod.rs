@@ -17,6 +17,7 @@
 //! | [`ai_handoff`] | an AI agent's handoff settings |
 //! | [`experience_rules`] | support mode, edition, AI agent and space rules |
 //! | [`agents`] | human agents, their spaces and tokens |
+//! | [`conversation_list`] | the admin list of conversations, paged over the bus |
 //! | [`conversations`] | conversations and transcripts, read over the bus |
 //! | [`decisions`] | a conversation's routing decision record, read from `SB_AUDIT` |
 //! | [`work_items`] | work items, read and moved on over the bus |
@@ -28,6 +29,7 @@ pub mod admins;
 pub mod agents;
 pub mod ai_agents;
 pub mod ai_handoff;
+pub mod conversation_list;
 pub mod conversations;
 pub mod credentials;
 pub mod decisions;

@@ -5,8 +5,8 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter};
 
 use super::{
-    admins, agents, ai_agents, conversations, decisions, experiences, openapi, spaces, tenants,
-    widgets, work_items,
+    admins, agents, ai_agents, conversation_list, conversations, decisions, experiences, openapi,
+    spaces, tenants, widgets, work_items,
 };
 use crate::state::AppState;
 
@@ -189,6 +189,11 @@ pub fn table() -> Vec<Route> {
             Method::DELETE,
             "/api/v1/tenants/{tenant}/experiences/{experience}/widgets/{widget}",
             widgets::delete,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/tenants/{tenant}/conversations",
+            conversation_list::list,
         ),
         route(
             Method::GET,

@@ -2,7 +2,8 @@
 //! tested against the bus contract alone: a work-item service on
 //! `sb.rpc.workitem.*` (items in memory, the status moves of SPEC §4, and
 //! every request recorded) and a transcript service on
-//! `sb.rpc.transcript.*` answering from fixed conversations.
+//! `sb.rpc.transcript.*` answering from fixed conversations, and its
+//! conversation list answering a fixed page.
 
 use std::sync::{Arc, Mutex};
 
@@ -12,8 +13,8 @@ use switchboard_bus::Bus;
 use switchboard_contracts::subjects::filter;
 use switchboard_contracts::v1::work_item_request::Request;
 use switchboard_contracts::v1::{
-    ChatMessage, ConversationInfo, TranscriptPage, TranscriptQuery, WorkItem, WorkItemPage,
-    WorkItemRequest,
+    ChatMessage, ConversationInfo, ConversationList, ConversationListQuery, TranscriptPage,
+    TranscriptQuery, WorkItem, WorkItemPage, WorkItemRequest,
 };
 
 #[derive(Clone, Default)]
@@ -160,4 +161,36 @@ pub async fn serve_transcripts(
             let _ = client.publish(reply, page.encode_to_vec().into()).await;
         }
     });
+}
+
+/// Answers every list query with `page` (a cursor of `bad` is refused as
+/// `invalid`) and returns the queries received.
+pub async fn serve_conversation_list(
+    bus: &Bus,
+    page: ConversationList,
+) -> Arc<Mutex<Vec<ConversationListQuery>>> {
+    let mut requests = bus
+        .client
+        .subscribe(filter::ALL_CONVERSATION_LIST_RPC)
+        .await
+        .expect("conversation list subscription");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (client, record) = (bus.client.clone(), seen.clone());
+    tokio::spawn(async move {
+        while let Some(request) = requests.next().await {
+            let Some(reply) = request.reply else { continue };
+            let query = ConversationListQuery::decode(request.payload).unwrap_or_default();
+            let answer = if query.cursor == "bad" {
+                ConversationList {
+                    error: "invalid".into(),
+                    ..Default::default()
+                }
+            } else {
+                page.clone()
+            };
+            record.lock().unwrap().push(query);
+            let _ = client.publish(reply, answer.encode_to_vec().into()).await;
+        }
+    });
+    seen
 }

@@ -5,9 +5,11 @@
 //! | [`commands`] | the `SB_COMMANDS` consumer: store, publish the events, ack |
 //! | [`inactivity`] | the `inactivity.{conversation}` timer: schedule, re-arm, cancel |
 //! | [`rpc`] | `sb.rpc.transcript.*`: read a thread |
+//! | [`list`] | `sb.rpc.transcript.*.conversations`: list conversations |
 
 pub mod commands;
 pub mod inactivity;
+pub mod list;
 pub mod rpc;
 
 use switchboard_runtime::metrics::{Handle, Metrics};

@@ -13,12 +13,14 @@ mod rows;
 mod append;
 mod apply;
 mod group;
+mod list;
 mod outcomes;
 #[cfg(test)]
 mod tests;
 
 pub use append::{Appended, SUPPORT_TEAM_REASON};
 pub use apply::{Applied, Facts, Target};
+pub use list::{Cursor, DEFAULT_LIST, ListFilter, ListPage, Listed, MAX_LIST};
 
 use sqlx::AnyPool;
 use switchboard_contracts::ids::{ConversationId, TenantId};

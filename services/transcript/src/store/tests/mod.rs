@@ -19,12 +19,14 @@ mod commands;
 mod handoff;
 mod inactivity;
 mod lifecycle;
+mod list;
 mod team;
 
 use append::*;
 use handoff::*;
 use inactivity::*;
 use lifecycle::*;
+use list::*;
 use team::*;
 
 async fn sqlite_store() -> (Store, tempfile::TempDir) {
@@ -86,6 +88,9 @@ on_both_backends!(
     a_second_handoff_after_a_return_gets_a_new_event_id,
     silence_warns_once_then_ends_with_reason_inactivity,
     commands_race_with_posts_without_breaking_the_seq,
+    pages_of_fifty_walk_250_conversations_newest_first_without_loss_or_repeat,
+    filters_on_state_space_and_experience_apply_to_every_page,
+    a_limit_of_zero_means_fifty_and_the_last_page_has_no_cursor,
 );
 
 pub(super) fn start() -> ConversationStart {

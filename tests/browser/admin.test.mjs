@@ -126,7 +126,8 @@ test('a site admin sets up live chat in the console: space, agent, AI agent, exp
     await page.getByTestId('add-widget').click();
     const site = page.locator('[data-testid=widget][data-kind=support_site]');
     await site.waitFor();
-    assert.equal(await site.getByTestId('open-support-site').getAttribute('href'), `${gateway}/support/${await site.getAttribute('data-id')}`);
+    const siteId = await site.getAttribute('data-id');
+    assert.equal(await site.getByTestId('open-support-site').getAttribute('href'), `${gateway}/support/${siteId}`);
     await shot('07-experience');
 
     await visit(page, 'experiences', 'Customer experiences');
@@ -140,7 +141,19 @@ test('a site admin sets up live chat in the console: space, agent, AI agent, exp
     await visit(page, 'live', 'Live view');
     await page.getByTestId('placeholder-live').waitFor();
     await shot('11-live-view');
+    // A customer chats on the new support website; the conversation is then first in the list, and opens.
+    const customer = await page.context().newPage();
+    await customer.goto(`${gateway}/support/${siteId}`);
+    await customer.getByTestId('composer').fill('What is your refund policy?');
+    await customer.getByTestId('send').click();
+    await customer.locator('[data-testid=message][data-role=ai][data-seq]').first().waitFor();
+    await customer.close();
     await visit(page, 'conversations', 'Conversations');
+    const row = page.getByTestId('conversation-row').first();
+    await row.waitFor();
+    assert.match(await row.innerText(), /Guest/, 'the list names the customer');
+    await row.locator('a').click();
+    await page.getByTestId('conversation').locator('.transcript li', { hasText: 'refund policy' }).waitFor();
     await shot('12-conversations');
     assert.deepEqual(admin.errors, [], 'the console threw no uncaught errors');
   } catch (error) {

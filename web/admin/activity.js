@@ -1,8 +1,8 @@
-/* Switchboard admin console: activity. The live view per space (who waits, agents' status and load) and the
-   conversation list need API endpoints this server does not offer yet, so those sections say so plainly instead of
-   showing made-up data. Opening one conversation by id shows it, its transcript and its routing decision record
-   (CONTRACT.md §2: GET …/conversations/{id}, …/transcript and …/decisions). */
-import { h, field, formError, clearErrors, showErrors, busy, pageHead, card, note } from './ui.js';
+/* Switchboard admin console: activity. The live view per space (who waits, agents' status and load) needs an API
+   endpoint this server does not offer yet, so it says so plainly instead of showing made-up data. Conversations: the
+   newest first, filtered by state, a page at a time (GET …/conversations); opening one shows it, its transcript and
+   its routing decision record (CONTRACT.md §2: GET …/conversations/{id}, …/transcript and …/decisions). */
+import { h, field, formError, clearErrors, showErrors, busy, pageHead, card, note, failure, option } from './ui.js';
 
 export async function live(ctx) {
   return h('div', {}, pageHead('Live view', 'Per space: who is waiting and for how long, and each agent\u2019s status and load.'),
@@ -17,6 +17,7 @@ export async function conversations(ctx) {
   const open = h('button.primary', { type: 'submit' }, 'Open');
   const out = h('div', { 'data-testid': 'conversation' });
   const form = h('form.row-form', { novalidate: true }, formError(), field('conversation', 'Conversation id', id), h('div.form-actions', {}, open));
+  const openById = (value) => { id.value = value; form.requestSubmit(); };
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearErrors(form);
@@ -31,10 +32,53 @@ export async function conversations(ctx) {
     });
   });
   return h('div', {}, pageHead('Conversations', 'Every conversation stays readable, also after it ends or its experience is deleted.'),
-    card('List', h('div.placeholder', { 'data-testid': 'placeholder-conversations' },
-      h('p', {}, h('strong', { text: 'Coming next. ' }),
-        'A filtered list of conversations needs an endpoint this server does not offer yet; open one by id below.'))),
+    card('Newest first', conversationList(ctx, openById)),
     card('Open a conversation', form, out));
+}
+
+const STATES = [['', 'Any state'], ['ai', 'With the AI'], ['queued', 'Waiting for an agent'], ['live', 'With an agent'],
+  ['ended', 'Ended']];
+
+/** The tenant's conversations, newest first, a page of 50 at a time; choosing one opens it below. */
+function conversationList(ctx, openById) {
+  const state = h('select', { 'data-testid': 'conversation-state' }, STATES.map(([value, label]) => option(value, label)));
+  const rows = h('tbody', {});
+  const status = h('div', {});
+  const more = h('button', { type: 'button', hidden: true, 'data-testid': 'conversations-more' }, 'More');
+  let cursor = null;
+  async function load(reset) {
+    if (reset) { rows.replaceChildren(); cursor = null; }
+    const query = new URLSearchParams({ limit: '50' });
+    if (state.value) query.set('state', state.value);
+    if (cursor) query.set('cursor', cursor);
+    try {
+      const page = await ctx.api.get(`/conversations?${query}`);
+      for (const c of page.items || []) rows.append(listRow(c, openById));
+      cursor = page.next_cursor || null;
+      more.hidden = !cursor;
+      status.replaceChildren(...(rows.children.length ? [] : [note('No conversations here yet.')]));
+    } catch (error) {
+      more.hidden = true;
+      status.replaceChildren(failure(error, 'Conversations'));
+    }
+  }
+  state.addEventListener('change', () => load(true));
+  more.addEventListener('click', () => busy(more, 'Loading\u2026', () => load(false)));
+  load(true);
+  return h('div', { 'data-testid': 'conversation-list' }, field('state', 'State', state),
+    h('div.table-wrap', {}, h('table', {},
+      h('thead', {}, h('tr', {}, ['Started', 'State', 'Customer', 'Ended'].map((t) => h('th', { scope: 'col', text: t })))),
+      rows)),
+    status, h('div.form-actions', {}, more));
+}
+
+function listRow(c, openById) {
+  const who = c.customer ? `${c.customer.name || 'Guest'}${c.customer.signed_in ? ' (signed in)' : ''}` : '\u2014';
+  const open = h('a', { href: '#/conversations', text: new Date(c.created_at).toLocaleString() });
+  open.addEventListener('click', (event) => { event.preventDefault(); openById(c.id); });
+  return h('tr', { 'data-testid': 'conversation-row', 'data-conversation': c.id },
+    h('td', {}, open), h('td', { text: c.state || '\u2014' }), h('td', { text: who }),
+    h('td', { text: c.ended_reason || '\u2014' }));
 }
 
 function conversation(info, messages) {

@@ -47,7 +47,7 @@ pub const GUEST_NAME: &str = "Guest";
 mod tests {
     use super::*;
 
-    const WIDGET: &str = include_str!("../../../web/widget.js");
+    const WIDGET: &str = include_str!("../../../web/widget/main.js");
 
     #[test]
     fn the_widget_composes_the_same_texts() {

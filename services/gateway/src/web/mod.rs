@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod console;
+mod widget;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -19,7 +20,6 @@ use switchboard_contracts::v1::{Experience, Widget, WidgetKind};
 
 use crate::state::AppState;
 
-const WIDGET_JS: &str = include_str!("../../../../web/widget.js");
 const SUPPORT_HTML: &str = include_str!("../../../../web/support.html");
 
 /// The (method, path) of every page served here.
@@ -59,7 +59,7 @@ async fn widget_js() -> impl IntoResponse {
             // for them to get fixes.
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        WIDGET_JS,
+        widget::SCRIPT.as_str(),
     )
 }
 

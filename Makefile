@@ -7,6 +7,11 @@ MAKEFLAGS += --no-print-directory
 
 CARGO ?= cargo
 TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
+# `make run PROFILE=release` runs the optimised build; cargo keeps the dev
+# profile's binaries under debug/.
+PROFILE ?= debug
+PROFILE_DIR := $(if $(filter debug dev,$(PROFILE)),debug,$(PROFILE))
+PROFILE_FLAG := $(if $(filter debug dev,$(PROFILE)),,--profile $(PROFILE))
 
 # Every service and test finds the pinned nats-server here (STACK.md: Debian's is too
 # old). Set on make's command line to use another.
@@ -22,10 +27,10 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-13s %s\n", $$1, $$2}'
 
 run: export SWITCHBOARD_DEMO ?= 1
-run: ## Build and start nats-server, every service and the demo tenant (Ctrl-C stops)
+run: ## Build and start nats-server, every service and the demo tenant (Ctrl-C stops; PROFILE=release for the optimised build)
 	scripts/ensure-tools.sh
-	$(CARGO) build --workspace --bins
-	exec $(TARGET_DIR)/debug/switchboard-devstack
+	$(CARGO) build $(PROFILE_FLAG) --workspace --bins
+	exec $(TARGET_DIR)/$(PROFILE_DIR)/switchboard-devstack
 
 # The two suites, as commands, so that `test` can run both and report either failure.
 RUST_TESTS = SWITCHBOARD_REQUIRE_POSTGRES=1 \

@@ -110,11 +110,22 @@ impl Stack {
     }
 
     async fn start_nats(&mut self) -> anyhow::Result<()> {
-        let host_port = self
-            .nats_url
-            .trim_start_matches("nats://")
-            .trim_end_matches('/')
-            .to_owned();
+        let servers = cluster_servers(&self.nats_url);
+        if servers.len() > 1 {
+            // A cluster someone else runs is used as it is: never start a
+            // server in its place, but say so when none of its servers answers.
+            for server in &servers {
+                if tokio::net::TcpStream::connect(server).await.is_ok() {
+                    println!("using the NATS cluster at {}", self.nats_url);
+                    return Ok(());
+                }
+            }
+            bail!(
+                "none of the NATS cluster's servers in NATS_URL answers: {}",
+                self.nats_url
+            );
+        }
+        let host_port = servers.into_iter().next().unwrap_or_default();
         if tokio::net::TcpStream::connect(&host_port).await.is_ok() {
             println!("using the nats-server already at {}", self.nats_url);
             return Ok(());
@@ -202,4 +213,33 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
+}
+
+/// The `host:port` of every server a `NATS_URL` names (a comma-separated list
+/// on a cluster), without scheme or credentials.
+fn cluster_servers(nats_url: &str) -> Vec<String> {
+    nats_url
+        .split(',')
+        .map(str::trim)
+        .filter(|server| !server.is_empty())
+        .map(|server| {
+            let address = server.split_once("://").map_or(server, |(_, rest)| rest);
+            let address = address.rsplit_once('@').map_or(address, |(_, host)| host);
+            address.trim_end_matches('/').to_owned()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cluster_servers;
+
+    #[test]
+    fn a_cluster_url_names_each_server_without_scheme_or_credentials() {
+        assert_eq!(
+            cluster_servers("nats://a:4222, nats://user:pw@b:4223/,c:4224"),
+            ["a:4222", "b:4223", "c:4224"]
+        );
+        assert_eq!(cluster_servers("nats://127.0.0.1:4222"), ["127.0.0.1:4222"]);
+    }
 }

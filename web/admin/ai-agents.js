@@ -6,7 +6,6 @@ import { h, field, group, formError, clearErrors, showErrors, busy, toast, annou
 import { deleteThing } from './team.js';
 
 const HANDOFF_DEFAULTS = { on_request: true, after_unsure: 2, phrase: '' };
-const DEFAULT_NEXT_STEPS = "I can't connect you to a person here. You can reach us through the contact options on this site.";
 
 export async function list(ctx) {
   const { ai_agents: all } = await ctx.api.get('/ai-agents');
@@ -45,7 +44,7 @@ function editor(ctx, saved) {
   const handoff = { ...HANDOFF_DEFAULTS, ...(saved?.handoff || {}) };
   const name = h('input', { value: saved?.name ?? '', required: true, maxlength: '100', 'data-testid': 'ai-name' });
   const published = h('input', { type: 'checkbox', checked: saved?.published ?? false, 'data-testid': 'ai-published' });
-  const nextSteps = h('textarea', { rows: '2', value: saved?.next_steps ?? '', placeholder: DEFAULT_NEXT_STEPS, 'data-testid': 'ai-next-steps' });
+  const nextSteps = h('textarea', { rows: '2', value: saved?.next_steps ?? '', placeholder: ctx.defaults?.next_steps ?? '', 'data-testid': 'ai-next-steps' });
   const entries = h('ol.knowledge', { 'data-testid': 'knowledge' });
   const addEntry = (entry = { question: '', answer: '' }) => {
     const question = h('input', { value: entry.question, maxlength: '500', 'aria-label': 'Question', placeholder: 'Question', 'data-testid': 'knowledge-question' });
@@ -68,7 +67,7 @@ function editor(ctx, saved) {
   const afterUnsure = h('select', { 'data-testid': 'handoff-after-unsure' }, option('0', 'Off'),
     [1, 2, 3, 4, 5].map((n) => option(String(n), `After ${n} unsure answer${n > 1 ? 's' : ''}`)));
   afterUnsure.value = String(handoff.after_unsure);
-  const phrase = h('input', { value: handoff.phrase, maxlength: '500', placeholder: 'Left empty, the built-in phrase is used.', 'data-testid': 'handoff-phrase' });
+  const phrase = h('input', { value: handoff.phrase, maxlength: '500', placeholder: ctx.defaults?.handoff_phrase || 'Left empty, the built-in phrase is used.', 'data-testid': 'handoff-phrase' });
 
   const save = h('button.primary', { type: 'submit', 'data-testid': 'save-ai-agent' }, saved ? 'Save' : 'Create AI agent');
   const form = h('form.settings', { novalidate: true, 'data-testid': 'ai-agent-form' }, formError(),

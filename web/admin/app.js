@@ -51,7 +51,7 @@ const store = {
   },
 };
 
-let ctx = null; // { api, session, role, tenant, go, rerender } once signed in
+let ctx = null; // { api, session, role, tenant, defaults, go, rerender } once signed in
 let rendering = 0;
 
 /** A token handed over in the fragment: taken, and removed from the address bar and history. */
@@ -89,8 +89,12 @@ async function signIn(session) {
   }
   let tenant = { id: session.tenant, name: session.tenant, edition: null };
   try { tenant = await api.get(''); } catch { /* experience admins may not read the tenant: its id stands in */ }
+  // The texts customers see where a setting is left empty, as the server words them (GET …/default-texts); forms
+  // show them greyed out in empty fields. Without them (an older server) the fields are simply left blank.
+  let defaults = {};
+  try { defaults = await api.get('/default-texts'); } catch { /* placeholders stay empty */ }
   store.set(session);
-  ctx = { api, session, role, tenant, go, rerender: route };
+  ctx = { api, session, role, tenant, defaults, go, rerender: route };
   ui.signin.hidden = true;
   ui.app.hidden = false;
   ui.tenantName.textContent = tenant.edition ? `${tenant.name} \u00b7 ${tenant.edition}` : tenant.name;

@@ -18,9 +18,6 @@ const modeLabel = (value) => MODES.find((m) => m.value === value)?.label || valu
 const needsAi = (mode) => mode === 'ai_agent' || mode === 'ai_and_team';
 const needsTeam = (mode) => mode === 'support_team' || mode === 'ai_and_team';
 
-/** What customers see when nobody can take the chat and the experience has no message of its own. */
-export const DEFAULT_FALLBACK = "We can't connect you to a person right now. Please use the contact options on this site and we'll get back to you.";
-
 /** The tenant's AI agents and spaces, for names and choices; experience admins may not read them (empty then). */
 async function lookups(ctx) {
   const [ai, spaces] = await Promise.allSettled([ctx.api.get('/ai-agents'), ctx.api.get('/spaces')]);
@@ -126,7 +123,7 @@ function settingsForm(ctx, saved, known, submit) {
   space.value = initial.routed_space;
   const spacesOff = known.spaces.filter((s) => !s.live_chat).length;
 
-  const fallback = h('textarea', { rows: '3', maxlength: '4000', placeholder: DEFAULT_FALLBACK, value: initial.fallback_message,
+  const fallback = h('textarea', { rows: '3', maxlength: '4000', placeholder: ctx.defaults?.fallback_message ?? '', value: initial.fallback_message,
     'data-testid': 'experience-fallback' });
   const access = h('div.inline', {},
     radio({ name: 'access', value: 'open', checked: initial.access !== 'signed_in', 'data-testid': 'access-open' }, 'Anyone'),

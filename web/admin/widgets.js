@@ -1,6 +1,7 @@
 /* Switchboard admin console: an experience's chat widgets (CONTRACT.md §2 widgets, §5 embedding). A support-site
    widget is a page the gateway hosts; an embed widget is a snippet for another website or app, usable only from the
-   origins on its list. Each widget shows its snippet with a Copy button (clipboard API) and can be deleted. */
+   origins on its list, and by the native apps on its list of apps (app ids like com.example.support), which connect
+   without an Origin. Each widget shows its snippet with a Copy button (clipboard API) and can be deleted. */
 import { h, field, group, formError, clearErrors, showErrors, busy, toast, card, note, radio, copy,
   confirmDelete, LIVE_CONVERSATIONS } from './ui.js';
 
@@ -51,7 +52,8 @@ function widgetItem(ctx, experience, widget, reload) {
           widget.url ? 'Copy link' : 'Copy snippet'),
         remove)),
     widget.kind === 'embed'
-      ? h('p.small', {}, h('span.muted', { text: 'Allowed origins: ' }), (widget.allowed_origins || []).join(', ') || '\u2014')
+      ? [h('p.small', { 'data-testid': 'widget-origins-shown' }, h('span.muted', { text: 'Allowed origins: ' }), (widget.allowed_origins || []).join(', ') || '\u2014'),
+        h('p.small', { 'data-testid': 'widget-apps-shown' }, h('span.muted', { text: 'Allowed apps: ' }), (widget.allowed_apps || []).join(', ') || '\u2014')]
       : h('p.small.muted', { text: 'Link to this page from your site, or share it with customers.' }),
     snippet);
 }
@@ -61,22 +63,30 @@ function addForm(ctx, experience, reload) {
     radio({ name: 'widget_kind', value, checked: value === 'embed', 'data-testid': `widget-kind-${value}` }, k.label)));
   const origins = h('textarea', { rows: '3', placeholder: 'https://shop.example.com\nhttps://app.example.com', 'data-testid': 'widget-origins' });
   const originsRow = field('allowed_origins', 'Allowed origins', origins,
-    'One per line: the websites (scheme, host and port) allowed to show this widget. Apps use their own origin, e.g. capacitor://localhost.');
+    'One per line: the websites (scheme, host and port) allowed to show this widget. Apps showing it in a webview use their own origin, e.g. capacitor://localhost.');
+  const apps = h('textarea', { rows: '2', spellcheck: 'false', placeholder: 'com.example.support', 'data-testid': 'widget-apps' });
+  const appsRow = field('allowed_apps', 'Allowed apps', apps,
+    'Optional, one per line: the ids of your native apps with a chat screen of their own (like com.example.support). They connect without an origin by naming themselves; an app id is not a secret.');
   const add = h('button.primary', { type: 'submit', 'data-testid': 'add-widget' }, 'Add widget');
   const form = h('form.add-widget', { novalidate: true }, h('h3', { text: 'Add a widget' }), formError(),
-    group('kind', 'Kind', kinds), originsRow, h('div.form-actions', {}, add));
+    group('kind', 'Kind', kinds), originsRow, appsRow, h('div.form-actions', {}, add));
   const kind = () => form.querySelector('input[name=widget_kind]:checked').value;
-  form.addEventListener('change', () => { originsRow.hidden = kind() !== 'embed'; });
+  form.addEventListener('change', () => { originsRow.hidden = appsRow.hidden = kind() !== 'embed'; });
+  const lines = (control) => control.value.split(/[\s,]+/).map((o) => o.trim()).filter(Boolean);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearErrors(form);
     const body = { kind: kind() };
-    if (body.kind === 'embed') body.allowed_origins = origins.value.split(/[\s,]+/).map((o) => o.trim()).filter(Boolean);
+    if (body.kind === 'embed') {
+      body.allowed_origins = lines(origins);
+      if (lines(apps).length) body.allowed_apps = lines(apps);
+    }
     await busy(add, 'Adding\u2026', async () => {
       try {
         await ctx.api.post(`/experiences/${experience.id}/widgets`, body);
         toast(`${KINDS[body.kind].label} added.`);
         origins.value = '';
+        apps.value = '';
         await reload();
       } catch (error) { showErrors(form, error); }
     });

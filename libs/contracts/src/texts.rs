@@ -4,7 +4,8 @@
 //!
 //! The web pages are static files served as they are, so the two texts the
 //! customer widget composes itself carry a copy; a test below keeps the copy
-//! equal to the text here.
+//! equal to the text here. The admin console carries none: it reads
+//! [`DEFAULTS`] from the API (`GET …/default-texts`).
 
 /// Sent when nobody can take a conversation and the experience has no
 /// fallback message of its own.
@@ -43,6 +44,22 @@ pub const DEFAULT_AI_NAME: &str = "AI agent";
 /// The name of a customer who has not signed in.
 pub const GUEST_NAME: &str = "Guest";
 
+/// The defaults an admin may replace or sees in place of a setting left
+/// empty, each under the name the API serves it by: the setting's own name
+/// where there is one (`fallback_message` of an experience, `next_steps` and
+/// `handoff.phrase` of an AI agent).
+pub const DEFAULTS: &[(&str, &str)] = &[
+    ("fallback_message", DEFAULT_FALLBACK),
+    ("next_steps", DEFAULT_NEXT_STEPS),
+    ("handoff_phrase", HANDOFF),
+    ("no_answer", NO_ANSWER),
+    ("sign_in_required", SIGN_IN_REQUIRED),
+    ("inactivity_warning", INACTIVITY_WARNING),
+    ("agent_name", DEFAULT_AGENT_NAME),
+    ("ai_agent_name", DEFAULT_AI_NAME),
+    ("guest_name", GUEST_NAME),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +85,18 @@ mod tests {
         ] {
             assert!(!text.contains("  ") && text.ends_with(['.', '?']), "{text}");
         }
+    }
+
+    #[test]
+    fn every_default_is_served_once_under_a_snake_case_name() {
+        let mut names: Vec<&str> = DEFAULTS.iter().map(|(name, _)| *name).collect();
+        assert!(
+            names
+                .iter()
+                .all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        );
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), DEFAULTS.len());
     }
 }

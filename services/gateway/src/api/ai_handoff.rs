@@ -17,9 +17,8 @@ pub const DEFAULT_ON_REQUEST: bool = true;
 pub const DEFAULT_AFTER_UNSURE: u32 = 2;
 /// The most `after_unsure` may be.
 pub const AFTER_UNSURE_MAX: i64 = 5;
-/// The phrase when none is set; the built-in agent's default (ai-bridge
-/// `decision::HANDOFF_TEXT`) says the same.
-pub const DEFAULT_PHRASE: &str = "Let me connect you with a person from our team.";
+/// The phrase when none is set, the one the built-in agent says.
+pub const DEFAULT_PHRASE: &str = switchboard_contracts::texts::HANDOFF;
 /// A phrase is one short chat message.
 pub const PHRASE_MAX: usize = 500;
 

@@ -5,6 +5,10 @@
 //!
 //! Admins only. An experience admin sees the conversations of its own
 //! experiences, and filtering on another experience is 403.
+//!
+//! `since` and `until` (RFC 3339) bound the creation time: from `since`
+//! inclusive to `until` exclusive, so consecutive ranges neither overlap nor
+//! leave a gap.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -17,6 +21,8 @@ use switchboard_contracts::subjects;
 use switchboard_contracts::v1::{
     ConversationList, ConversationListItem, ConversationListQuery, ConversationState, EndReason,
 };
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::api::access::{AdminScope, AnyAdmin};
 use crate::api::conversations::RPC_TIMEOUT;
@@ -40,6 +46,10 @@ pub struct Params {
     limit: Option<String>,
     #[serde(default)]
     cursor: Option<String>,
+    #[serde(default)]
+    since: Option<String>,
+    #[serde(default)]
+    until: Option<String>,
 }
 
 pub async fn list(
@@ -110,6 +120,17 @@ fn understand(scope: &AdminScope, params: Params) -> ApiResult<Option<Conversati
         })
         .transpose()?
         .unwrap_or_default();
+    let since = given(params.since)
+        .map(|text| epoch_ms("since", &text))
+        .transpose()?;
+    let until = given(params.until)
+        .map(|text| epoch_ms("until", &text))
+        .transpose()?;
+    if let (Some(since), Some(until)) = (since, until)
+        && until < since
+    {
+        return Err(ApiError::invalid("until", "must not be before `since`"));
+    }
     let experiences = match given(params.experience) {
         Some(text) => {
             let id = text
@@ -132,7 +153,23 @@ fn understand(scope: &AdminScope, params: Params) -> ApiResult<Option<Conversati
         experiences,
         limit,
         cursor: given(params.cursor).unwrap_or_default(),
+        since_ms: since,
+        until_ms: until,
     }))
+}
+
+/// An RFC 3339 time as epoch milliseconds. A `+` of an offset that reached
+/// us as a space (an unencoded `+` in a query string) is read as the `+` it
+/// was: RFC 3339 as parsed here has no other place for a space.
+fn epoch_ms(field: &str, text: &str) -> ApiResult<i64> {
+    let bad = || {
+        ApiError::invalid(
+            field,
+            "must be an RFC 3339 time, like 2026-11-24T09:30:00Z or 2026-11-24T10:30:00+01:00",
+        )
+    };
+    let at = OffsetDateTime::parse(&text.trim().replace(' ', "+"), &Rfc3339).map_err(|_| bad())?;
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).map_err(|_| bad())
 }
 
 fn item_json(item: &ConversationListItem) -> Value {

@@ -13,6 +13,7 @@
 //! | [`validate`] | field rules (names, texts, origins, enum names) |
 //! | [`render`] | the contract's JSON shapes, [`render::message_json`] included |
 //! | [`tenants`] | tenants (operator) and chat settings |
+//! | [`default_texts`] | the default customer texts, for the admin console |
 //! | [`spaces`], [`ai_agents`], [`experiences`], [`widgets`] | a tenant's configuration |
 //! | [`ai_handoff`] | an AI agent's handoff settings |
 //! | [`experience_rules`] | support mode, edition, AI agent and space rules |
@@ -33,6 +34,7 @@ pub mod conversation_list;
 pub mod conversations;
 pub mod credentials;
 pub mod decisions;
+pub mod default_texts;
 pub mod experience_fields;
 pub mod experience_rules;
 pub mod experiences;

@@ -154,6 +154,7 @@ pub fn widget_json(widget: &Widget, public_url: &str) -> Value {
         "experience": widget.experience,
         "kind": widget.kind().wire_name(),
         "allowed_origins": widget.allowed_origins,
+        "allowed_apps": widget.allowed_apps,
         "snippet": snippet,
         "url": url,
     })

@@ -5,8 +5,8 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter};
 
 use super::{
-    admins, agents, ai_agents, conversation_list, conversations, decisions, experiences, openapi,
-    spaces, tenants, widgets, work_items,
+    admins, agents, ai_agents, conversation_list, conversations, decisions, default_texts,
+    experiences, openapi, spaces, tenants, widgets, work_items,
 };
 use crate::state::AppState;
 
@@ -72,6 +72,11 @@ pub fn table() -> Vec<Route> {
             Method::PATCH,
             "/api/v1/tenants/{tenant}/chat-settings",
             tenants::update_chat_settings,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/tenants/{tenant}/default-texts",
+            default_texts::show,
         ),
         route(Method::GET, "/api/v1/tenants/{tenant}/spaces", spaces::list),
         route(

@@ -188,9 +188,67 @@ pub fn sign_in_url(field: &str, value: &str) -> Result<String, ApiError> {
     Ok(format!("{origin}{path}"))
 }
 
+/// The length bounds of a native app's id.
+pub const APP_ID_LENGTH: std::ops::RangeInclusive<usize> = 3..=100;
+
+/// A native app's id as its platform names it (`com.example.support`, an
+/// Android application id or an iOS bundle id): 3–100 characters of
+/// `a-z 0-9 . - _`. Returned lowercased, as apps compare without case.
+pub fn app_id(field: &str, value: &str) -> Result<String, ApiError> {
+    let id = value.trim().to_ascii_lowercase();
+    let length = id.chars().count();
+    if !APP_ID_LENGTH.contains(&length) {
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "`{}` is not an app id: it must be {} to {} characters, like com.example.support",
+                clip(value),
+                APP_ID_LENGTH.start(),
+                APP_ID_LENGTH.end()
+            ),
+        ));
+    }
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
+    {
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "`{}` is not an app id: only letters a-z, digits, dots, hyphens and underscores, \
+                 like com.example.support",
+                clip(value)
+            ),
+        ));
+    }
+    Ok(id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn app_ids_are_lowercased_and_bounded() {
+        assert_eq!(
+            app_id("a", " Com.Example.Support ").unwrap(),
+            "com.example.support"
+        );
+        assert_eq!(app_id("a", "my-app_2.ios").unwrap(), "my-app_2.ios");
+        assert_eq!(app_id("a", "abc").unwrap(), "abc");
+        for bad in [
+            "",
+            "ab",
+            "com.example/app",
+            "com example",
+            "é.app",
+            &"a".repeat(101),
+        ] {
+            let error = app_id("allowed_apps[0]", bad).unwrap_err();
+            assert_eq!(error.code(), "invalid", "{bad}");
+            assert!(error.message().starts_with("allowed_apps[0]"), "{bad}");
+        }
+    }
 
     #[test]
     fn origins_are_scheme_host_and_optional_port() {

@@ -1,7 +1,9 @@
 //! Widgets of an experience: the hosted support site, or an embed snippet
 //! for another website, which only the origins on its allow-list may use
-//! (the customer WebSocket checks `Origin` against them). Experience admins
-//! manage the widgets of their own experiences.
+//! (the customer WebSocket checks `Origin` against them). An embed widget
+//! may also list native apps, which connect without `Origin` by naming
+//! themselves (`app=`). Experience admins manage the widgets of their own
+//! experiences.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -22,6 +24,8 @@ use crate::state::AppState;
 
 /// More origins than a site owner plausibly has; it bounds the check.
 pub const ORIGINS_MAX: usize = 50;
+/// Likewise for apps.
+pub const APPS_MAX: usize = 50;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +33,8 @@ pub struct CreateWidget {
     kind: String,
     #[serde(default)]
     allowed_origins: Option<Vec<String>>,
+    #[serde(default)]
+    allowed_apps: Option<Vec<String>>,
 }
 
 pub async fn create(
@@ -40,11 +46,17 @@ pub async fn create(
     admin.scope.require(&experience)?;
     let experience = experiences::load(&state, admin.id, &experience).await?;
     let kind: WidgetKind = validate::wire("kind", &body.kind)?;
+    let (allowed_origins, allowed_apps) = allow_lists(
+        kind,
+        body.allowed_origins.as_deref().unwrap_or_default(),
+        body.allowed_apps.as_deref().unwrap_or_default(),
+    )?;
     let mut widget = Widget {
         id: WidgetId::new().to_string(),
         tenant: admin.id.to_string(),
         experience: experience.id,
-        allowed_origins: origins(kind, body.allowed_origins.as_deref())?,
+        allowed_origins,
+        allowed_apps,
         ..Widget::default()
     };
     widget.set_kind(kind);
@@ -61,18 +73,36 @@ pub async fn create(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWidget {
-    allowed_origins: Vec<String>,
+    #[serde(default)]
+    allowed_origins: Option<Vec<String>>,
+    #[serde(default)]
+    allowed_apps: Option<Vec<String>>,
 }
 
-/// Replaces a widget's allow-list.
+/// Replaces a widget's allow-lists: each one given replaces its list, a
+/// missing one stays as it is.
 pub async fn update(
     State(state): State<AppState>,
     admin: AnyAdmin,
     Path((_, experience, widget)): Path<(String, String, String)>,
     ApiJson(body): ApiJson<UpdateWidget>,
 ) -> ApiResult<axum::Json<Value>> {
+    if body.allowed_origins.is_none() && body.allowed_apps.is_none() {
+        return Err(ApiError::invalid(
+            "allowed_origins",
+            "give allowed_origins, allowed_apps or both",
+        ));
+    }
     let mut widget = load_in(&state, &admin, &experience, &widget).await?;
-    widget.allowed_origins = origins(widget.kind(), Some(&body.allowed_origins))?;
+    let (allowed_origins, allowed_apps) = allow_lists(
+        widget.kind(),
+        body.allowed_origins
+            .as_deref()
+            .unwrap_or(&widget.allowed_origins),
+        body.allowed_apps.as_deref().unwrap_or(&widget.allowed_apps),
+    )?;
+    widget.allowed_origins = allowed_origins;
+    widget.allowed_apps = allowed_apps;
     state
         .config_cache
         .put(&keys::widget(&widget.id), &widget)
@@ -130,28 +160,54 @@ async fn load(state: &AppState, tenant: TenantId, raw_id: &str) -> ApiResult<Wid
         .ok_or_else(|| ApiError::not_found("widget"))
 }
 
-/// The allow-list, normalised and without repeats. An embed widget needs at
-/// least one origin: without one no browser page could use it.
-fn origins(kind: WidgetKind, given: Option<&[String]>) -> ApiResult<Vec<String>> {
-    let given = given.unwrap_or_default();
-    if kind == WidgetKind::Embed && given.is_empty() {
+/// The allowed origins and apps, normalised and without repeats. An embed
+/// widget needs at least one of either, or nothing could use it; apps are
+/// for embed widgets only (a support site takes clients without `Origin`
+/// anyway).
+fn allow_lists(
+    kind: WidgetKind,
+    origins: &[String],
+    apps: &[String],
+) -> ApiResult<(Vec<String>, Vec<String>)> {
+    if kind == WidgetKind::Embed && origins.is_empty() && apps.is_empty() {
         return Err(ApiError::invalid(
             "allowed_origins",
-            "an embed widget needs at least one origin, like https://shop.example.com",
+            "an embed widget needs at least one origin, like https://shop.example.com \
+             (or an app in allowed_apps)",
         ));
     }
-    if given.len() > ORIGINS_MAX {
+    if kind != WidgetKind::Embed && !apps.is_empty() {
         return Err(ApiError::invalid(
-            "allowed_origins",
-            format!("at most {ORIGINS_MAX} origins (got {})", given.len()),
+            "allowed_apps",
+            "only an embed widget lists apps; a support_site widget already accepts \
+             clients that send no Origin",
         ));
     }
-    let mut origins = Vec::with_capacity(given.len());
+    let origins = unique("allowed_origins", origins, ORIGINS_MAX, validate::origin)?;
+    let apps = unique("allowed_apps", apps, APPS_MAX, validate::app_id)?;
+    Ok((origins, apps))
+}
+
+/// Each entry of `given` checked by `check` (which names `field[i]`), at
+/// most `max` of them, repeats dropped.
+fn unique(
+    field: &str,
+    given: &[String],
+    max: usize,
+    check: fn(&str, &str) -> ApiResult<String>,
+) -> ApiResult<Vec<String>> {
+    if given.len() > max {
+        return Err(ApiError::invalid(
+            field,
+            format!("at most {max} entries (got {})", given.len()),
+        ));
+    }
+    let mut kept = Vec::with_capacity(given.len());
     for (i, raw) in given.iter().enumerate() {
-        let origin = validate::origin(&format!("allowed_origins[{i}]"), raw)?;
-        if !origins.contains(&origin) {
-            origins.push(origin);
+        let entry = check(&format!("{field}[{i}]"), raw)?;
+        if !kept.contains(&entry) {
+            kept.push(entry);
         }
     }
-    Ok(origins)
+    Ok(kept)
 }

@@ -6,6 +6,13 @@
 //! case-insensitive and a default port (`:443` for https, `:80` for http)
 //! equals no port, as browsers omit it.
 //!
+//! A native app with its own chat screen is not a browser and sends no
+//! `Origin`; it names itself instead (`app=com.example.support`), and an
+//! embed widget lets it in when it lists that app. An app id is an
+//! identifier, not a secret: any non-browser client can send any `Origin`
+//! too. The check protects a site's widget from other sites' pages in
+//! browsers, which always send `Origin` and cannot leave it out.
+//!
 //! Support-site widgets are served by this gateway's own page. When the
 //! browser sends `Origin`, it must be this gateway: either the configured
 //! public origin or the origin the request was addressed to (its `Host`),
@@ -38,6 +45,15 @@ pub fn embed_allows(allowed: &[String], origin: Option<&str>) -> bool {
         .iter()
         .filter_map(|a| normalize(a))
         .any(|a| a == origin)
+}
+
+/// True when an embed widget with `allowed` apps may be used by a client
+/// without `Origin` that names `app`. App ids compare without case.
+pub fn embed_allows_app(allowed: &[String], app: Option<&str>) -> bool {
+    let Some(app) = app.map(str::trim).filter(|a| !a.is_empty()) else {
+        return false;
+    };
+    allowed.iter().any(|a| a.eq_ignore_ascii_case(app))
 }
 
 /// True when a support-site widget may be used from `origin`; `public_url`
@@ -92,6 +108,17 @@ mod tests {
         assert!(!embed_allows(&list, Some("http://shop.example.com")));
         assert!(!embed_allows(&list, Some("https://shop.example.com:8443")));
         assert!(!embed_allows(&list, Some("null")));
+    }
+
+    #[test]
+    fn an_embed_widget_accepts_a_listed_app_and_nothing_else_without_origin() {
+        let list = allowed(&["com.example.support"]);
+        assert!(embed_allows_app(&list, Some("com.example.support")));
+        assert!(embed_allows_app(&list, Some("Com.Example.Support")));
+        assert!(!embed_allows_app(&list, Some("com.example.other")));
+        assert!(!embed_allows_app(&list, Some("")));
+        assert!(!embed_allows_app(&list, None));
+        assert!(!embed_allows_app(&[], Some("com.example.support")));
     }
 
     #[test]

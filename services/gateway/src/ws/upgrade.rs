@@ -1,5 +1,6 @@
-//! `GET /ws/customer?widget={id}`: everything decided before the upgrade.
-//! An unknown widget is a 404 and a refused `Origin` a 403, both as the
+//! `GET /ws/customer?widget={id}[&app={app id}]`: everything decided before
+//! the upgrade. An unknown widget is a 404 and a refused `Origin` (or, with
+//! none, an app the widget does not list) a 403, both as the
 //! contract's JSON errors, so a misconfigured page learns why in the
 //! browser's network panel instead of seeing a socket that opens and dies.
 //! The socket itself is set up by [`crate::socket::upgrade`].
@@ -28,6 +29,8 @@ const MAX_WRITE_BUFFER_BYTES: usize = 8 * 1024 * 1024;
 #[derive(Debug, Deserialize)]
 pub struct CustomerSocketQuery {
     widget: Option<String>,
+    /// A native app's id; looked at only when the request has no `Origin`.
+    app: Option<String>,
 }
 
 pub async fn customer_socket(
@@ -51,7 +54,8 @@ pub async fn customer_socket(
     )
 }
 
-/// Looks up the widget and checks the request's `Origin` against it.
+/// Looks up the widget and checks the request's `Origin` against it (or,
+/// without one, the `app` it names).
 async fn admit(
     state: &AppState,
     query: Result<Query<CustomerSocketQuery>, QueryRejection>,
@@ -66,15 +70,26 @@ async fn admit(
     let widget: WidgetId = widget.parse().map_err(|_| ApiError::not_found("widget"))?;
     let (ctx, widget) = WidgetContext::load(&state.config_cache, widget).await?;
     let origin = header(headers, ORIGIN.as_str());
+    // Only a request without the header at all may name an app; an Origin
+    // that is not text is still an origin, and refused.
+    let sends_origin = headers.contains_key(ORIGIN);
     let allowed = match widget.kind() {
+        WidgetKind::Embed if !sends_origin => {
+            origin::embed_allows_app(&widget.allowed_apps, query.app.as_deref())
+        }
         WidgetKind::Embed => origin::embed_allows(&widget.allowed_origins, origin),
         _ => origin::support_site_allows(origin, &state.public_url, header(headers, HOST.as_str())),
     };
     if !allowed {
-        return Err(ApiError::Forbidden(match origin {
-            Some(_) => "this widget may not be used from this origin".into(),
-            None => "this widget needs an Origin header".into(),
-        }));
+        return Err(ApiError::Forbidden(
+            match (sends_origin, query.app.filter(|a| !a.is_empty())) {
+                (true, _) => "this widget may not be used from this origin".into(),
+                (false, None) => "this widget needs an Origin header".into(),
+                (false, Some(_)) => "this widget needs an Origin header or an app it lists; \
+                     it does not list this app"
+                    .into(),
+            },
+        ));
     }
     Ok(ctx)
 }

@@ -117,6 +117,81 @@ async fn a_bad_parameter_is_refused_naming_it() {
 }
 
 #[tokio::test]
+async fn since_and_until_reach_the_list_as_epoch_milliseconds() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("premium").await;
+    let seen =
+        super::fakes::serve_conversation_list(&app.state.bus, ConversationList::default()).await;
+    // 2023-11-14T22:13:20Z is 1_700_000_000_000 ms; an offset counts, and a
+    // `+` sent unencoded (read as a space) still means `+`.
+    for (query, since, until) in [
+        (
+            "since=2023-11-14T22:13:20Z&until=2023-11-14T22:13:20.250Z",
+            Some(1_700_000_000_000),
+            Some(1_700_000_000_250),
+        ),
+        (
+            "since=2023-11-14T23:13:20%2B01:00",
+            Some(1_700_000_000_000),
+            None,
+        ),
+        (
+            "until=2023-11-14T23:13:20+01:00",
+            None,
+            Some(1_700_000_000_000),
+        ),
+        (
+            "since=2023-11-14T22:13:20Z&until=2023-11-14T22:13:20Z",
+            Some(1_700_000_000_000),
+            Some(1_700_000_000_000),
+        ),
+        ("since=&until=", None, None),
+    ] {
+        let path = format!("/conversations?{query}");
+        let (status, body) = app.admin(&tenant, "GET", &path, Value::Null).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {body}");
+        let sent = seen.lock().unwrap().last().cloned().expect("a query");
+        assert_eq!((sent.since_ms, sent.until_ms), (since, until), "{query}");
+    }
+}
+
+#[tokio::test]
+async fn a_time_that_is_not_rfc_3339_or_a_range_that_runs_backwards_is_refused() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("premium").await;
+    let seen =
+        super::fakes::serve_conversation_list(&app.state.bus, ConversationList::default()).await;
+    for (query, field) in [
+        ("since=yesterday", "since"),
+        ("since=2026-11-24", "since"),
+        ("since=2026-11-24T09:30:00", "since"),
+        ("until=2026-13-01T00:00:00Z", "until"),
+        ("until=1700000000000", "until"),
+        (
+            "since=2026-11-24T10:00:00Z&until=2026-11-24T09:59:59.999Z",
+            "until",
+        ),
+        (
+            "since=2026-11-24T10:00:00%2B01:00&until=2026-11-24T08:59:59Z",
+            "until",
+        ),
+    ] {
+        let path = format!("/conversations?{query}");
+        let (status, body) = app.admin(&tenant, "GET", &path, Value::Null).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            "{query}"
+        );
+        assert!(
+            message(&body).starts_with(&format!("{field}:")),
+            "{query}: {body}"
+        );
+    }
+    assert!(seen.lock().unwrap().is_empty(), "nothing was asked");
+}
+
+#[tokio::test]
 async fn an_experience_admin_lists_only_its_experiences_and_agents_not_at_all() {
     let app = spawn_app().await;
     let tenant = app.tenant("premium").await;

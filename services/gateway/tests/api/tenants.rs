@@ -77,3 +77,45 @@ async fn maximum_conversations_outside_1_to_20_is_invalid() {
         .await;
     assert_eq!(settings, json!({"maximum_conversations": 20}));
 }
+
+#[tokio::test]
+async fn every_admin_reads_the_default_texts_the_services_use_and_nobody_else_does() {
+    use switchboard_contracts::texts;
+
+    let app = spawn_app().await;
+    let tenant = app.tenant("premium").await;
+    let (shop, _) = super::admins::two_experiences(&app, &tenant).await;
+    let (_, erin) = super::admins::experience_admin(&app, &tenant, &[&shop]).await;
+    let (status, site) = app
+        .admin(&tenant, "GET", "/default-texts", Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{site}");
+    assert_eq!(site["fallback_message"], texts::DEFAULT_FALLBACK);
+    assert_eq!(site["next_steps"], texts::DEFAULT_NEXT_STEPS);
+    assert_eq!(site["handoff_phrase"], texts::HANDOFF);
+    assert_eq!(site["inactivity_warning"], texts::INACTIVITY_WARNING);
+    let (status, experience) = app
+        .as_token(&tenant, &erin, "GET", "/default-texts", Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::OK, "an experience admin too");
+    assert_eq!(experience, site);
+
+    let space = app.space(&tenant, "Billing").await;
+    let (_, agent) = app.agent(&tenant, "ann@example.com", &[&space]).await;
+    let (status, _) = app
+        .as_token(&tenant, &agent, "GET", "/default-texts", Value::Null)
+        .await;
+    assert!(
+        matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN),
+        "{status}"
+    );
+    let (status, _) = app
+        .send(
+            "GET",
+            &format!("/api/v1/tenants/{}/default-texts", tenant.id),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

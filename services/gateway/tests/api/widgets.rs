@@ -106,3 +106,103 @@ async fn the_support_page_renders_with_the_experience_name_escaped() {
         assert_eq!(page.status(), StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn an_embed_widget_lists_apps_which_are_read_back_and_replaced_on_their_own() {
+    let app = spawn_app().await;
+    let (tenant, cx) = experience(&app, "Help").await;
+    let path = format!("/experiences/{cx}/widgets");
+    let body = json!({"kind": "embed", "allowed_origins": ["https://shop.example.com"],
+        "allowed_apps": ["Com.Example.Support", "com.example.support", "com.example.ios"]});
+    let (status, widget) = app.admin(&tenant, "POST", &path, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{widget}");
+    assert_eq!(
+        widget["allowed_apps"],
+        json!(["com.example.support", "com.example.ios"])
+    );
+    let one = format!("{path}/{}", widget["id"].as_str().unwrap());
+    let (_, shown) = app.admin(&tenant, "GET", &one, Value::Null).await;
+    assert_eq!(shown["allowed_apps"], widget["allowed_apps"]);
+
+    // Replacing the apps keeps the origins, and the other way round.
+    let (status, changed) = app
+        .admin(
+            &tenant,
+            "PATCH",
+            &one,
+            json!({"allowed_apps": ["com.example.android"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["allowed_apps"], json!(["com.example.android"]));
+    assert_eq!(
+        changed["allowed_origins"],
+        json!(["https://shop.example.com"])
+    );
+    let (_, changed) = app
+        .admin(&tenant, "PATCH", &one, json!({"allowed_origins": []}))
+        .await;
+    assert_eq!(changed["allowed_origins"], json!([]));
+    assert_eq!(changed["allowed_apps"], json!(["com.example.android"]));
+    // Taking the last app away as well would leave nothing that can use it.
+    let (status, body) = app
+        .admin(&tenant, "PATCH", &one, json!({"allowed_apps": []}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(message(&body).starts_with("allowed_origins:"), "{body}");
+    let (_, kept) = app.admin(&tenant, "GET", &one, Value::Null).await;
+    assert_eq!(kept["allowed_apps"], json!(["com.example.android"]));
+
+    // A support site, with the widget list of its experience, shows no apps.
+    let (_, site) = app
+        .admin(&tenant, "POST", &path, json!({"kind": "support_site"}))
+        .await;
+    assert_eq!(site["allowed_apps"], json!([]));
+}
+
+#[tokio::test]
+async fn a_bad_app_id_is_invalid_naming_the_entry_and_nothing_changes() {
+    let app = spawn_app().await;
+    let (tenant, cx) = experience(&app, "Help").await;
+    let path = format!("/experiences/{cx}/widgets");
+    let origins = json!(["https://shop.example.com"]);
+    for (apps, named) in [
+        (json!(["ab"]), "allowed_apps[0]:"),
+        (json!(["com.example.ok", "com/example"]), "allowed_apps[1]:"),
+        (json!(["com example"]), "allowed_apps[0]:"),
+        (json!(["a".repeat(101)]), "allowed_apps[0]:"),
+    ] {
+        let body = json!({"kind": "embed", "allowed_origins": origins, "allowed_apps": apps});
+        let (status, body) = app.admin(&tenant, "POST", &path, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{apps}");
+        assert!(message(&body).starts_with(named), "{body}");
+    }
+    let (status, body) = app
+        .admin(
+            &tenant,
+            "POST",
+            &path,
+            json!({"kind": "support_site", "allowed_apps": ["com.example.support"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(message(&body).starts_with("allowed_apps:"), "{body}");
+    let (_, shown) = app
+        .admin(&tenant, "GET", &format!("/experiences/{cx}"), Value::Null)
+        .await;
+    assert_eq!(shown["widgets"], json!([]), "nothing was created");
+
+    let body = json!({"kind": "embed", "allowed_origins": origins});
+    let (_, widget) = app.admin(&tenant, "POST", &path, body).await;
+    let one = format!("{path}/{}", widget["id"].as_str().unwrap());
+    let (status, body) = app
+        .admin(&tenant, "PATCH", &one, json!({"allowed_apps": ["x"]}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(message(&body).starts_with("allowed_apps[0]:"), "{body}");
+    let (status, body) = app.admin(&tenant, "PATCH", &one, json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(message(&body).contains("allowed_apps"), "{body}");
+    let (_, kept) = app.admin(&tenant, "GET", &one, Value::Null).await;
+    assert_eq!(kept["allowed_apps"], json!([]));
+}

@@ -3,7 +3,8 @@
 //! (queue group `transcript`) → `ConversationList`, newest first, one page.
 //!
 //! The tenant comes from the subject; a query naming another tenant, an
-//! unknown state or a cursor this service did not hand out is `invalid`. The
+//! unknown state, a cursor this service did not hand out or an `until_ms`
+//! before its `since_ms` is `invalid`. The
 //! caller (the admin API) decides which experiences a caller may see and
 //! passes them in `experiences`. A page holds at most
 //! [`crate::store::MAX_LIST`] conversations, small enough for any reply.
@@ -47,6 +48,8 @@ pub enum ListError {
     Limit(u32),
     #[error("the cursor was not handed out by this service")]
     Cursor,
+    #[error("until ({until}) is before since ({since})")]
+    Range { since: i64, until: i64 },
     #[error("conversation list failed: {0}")]
     Store(#[from] StoreError),
 }
@@ -143,10 +146,17 @@ fn understand(query: &ConversationListQuery) -> Result<(ListFilter, Option<Curso
         "" => None,
         text => Some(Cursor::decode(text).ok_or(ListError::Cursor)?),
     };
+    if let (Some(since), Some(until)) = (query.since_ms, query.until_ms)
+        && until < since
+    {
+        return Err(ListError::Range { since, until });
+    }
     let filter = ListFilter {
         state,
         space: Some(query.space.clone()).filter(|s| !s.is_empty()),
         experiences: query.experiences.clone(),
+        since_ms: query.since_ms,
+        until_ms: query.until_ms,
     };
     Ok((filter, after))
 }
@@ -165,16 +175,19 @@ mod tests {
             state: "live".into(),
             space: "s".into(),
             cursor: cursor.encode(),
+            since_ms: Some(10),
+            until_ms: Some(10),
             ..Default::default()
         };
         let (filter, after) = understand(&query).expect("valid");
         assert_eq!(filter.state, Some(ConversationState::Live));
         assert_eq!(filter.space.as_deref(), Some("s"));
+        assert_eq!((filter.since_ms, filter.until_ms), (Some(10), Some(10)));
         assert_eq!(after, Some(cursor));
     }
 
     #[test]
-    fn an_unknown_state_a_foreign_cursor_or_a_huge_limit_is_invalid() {
+    fn an_unknown_state_a_foreign_cursor_a_huge_limit_or_a_backward_range_is_invalid() {
         for query in [
             ConversationListQuery {
                 state: "sleeping".into(),
@@ -186,6 +199,11 @@ mod tests {
             },
             ConversationListQuery {
                 limit: MAX_LIST + 1,
+                ..Default::default()
+            },
+            ConversationListQuery {
+                since_ms: Some(10),
+                until_ms: Some(9),
                 ..Default::default()
             },
         ] {

@@ -21,6 +21,16 @@ pub struct ListFilter {
     pub space: Option<String>,
     /// Empty means every experience.
     pub experiences: Vec<String>,
+    /// Only conversations created at or after this time (epoch ms).
+    pub since_ms: Option<i64>,
+    /// Only conversations created before this time (epoch ms).
+    pub until_ms: Option<i64>,
+}
+
+/// A value for one `$n` placeholder, in order.
+enum Bind {
+    Text(String),
+    Int(i64),
 }
 
 /// Where a page starts: just after the conversation with this creation time
@@ -92,53 +102,56 @@ impl Store {
             conversation_columns!(),
             ", updated_at FROM conversations WHERE tenant = $1"
         ));
-        let mut texts = vec![tenant.to_string()];
-        let placeholder = |value: String, texts: &mut Vec<String>| {
-            texts.push(value);
-            format!("${}", texts.len())
+        let mut binds = vec![Bind::Text(tenant.to_string())];
+        let mut placeholder = |value: Bind| {
+            binds.push(value);
+            format!("${}", binds.len())
         };
         if let Some(state) = filter.state.and_then(rows::wire_name) {
-            let p = placeholder(state.to_owned(), &mut texts);
+            let p = placeholder(Bind::Text(state.to_owned()));
             sql.push_str(&format!(" AND state = {p}"));
         }
         if let Some(space) = &filter.space {
-            let p = placeholder(space.clone(), &mut texts);
+            let p = placeholder(Bind::Text(space.clone()));
             sql.push_str(&format!(" AND routed_space = {p}"));
         }
         if !filter.experiences.is_empty() {
             let list: Vec<String> = filter
                 .experiences
                 .iter()
-                .map(|e| placeholder(e.clone(), &mut texts))
+                .map(|e| placeholder(Bind::Text(e.clone())))
                 .collect();
             sql.push_str(&format!(" AND experience IN ({})", list.join(", ")));
         }
-        // Text placeholders come first; the numbers follow them.
-        let next = texts.len();
-        if after.is_some() {
+        if let Some(since) = filter.since_ms {
+            let p = placeholder(Bind::Int(since));
+            sql.push_str(&format!(" AND created_at >= {p}"));
+        }
+        if let Some(until) = filter.until_ms {
+            let p = placeholder(Bind::Int(until));
+            sql.push_str(&format!(" AND created_at < {p}"));
+        }
+        if let Some(cursor) = after {
+            let a = placeholder(Bind::Int(cursor.created_at_ms));
+            let b = placeholder(Bind::Text(cursor.id.clone()));
             sql.push_str(&format!(
-                " AND (created_at < ${a} OR (created_at = ${a} AND id < ${b}))",
-                a = next + 1,
-                b = next + 2
+                " AND (created_at < {a} OR (created_at = {a} AND id < {b}))"
             ));
         }
-        let limit_at = if after.is_some() { next + 3 } else { next + 1 };
+        // One more than the page tells whether another page follows.
+        let limit_at = placeholder(Bind::Int(i64::from(limit) + 1));
         sql.push_str(&format!(
-            " ORDER BY created_at DESC, id DESC LIMIT ${limit_at}"
+            " ORDER BY created_at DESC, id DESC LIMIT {limit_at}"
         ));
 
         let mut query = sqlx::query(&sql);
-        for text in texts {
-            query = query.bind(text);
+        for bind in binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text),
+                Bind::Int(number) => query.bind(number),
+            };
         }
-        if let Some(cursor) = after {
-            query = query.bind(cursor.created_at_ms).bind(cursor.id.clone());
-        }
-        // One more than the page tells whether another page follows.
-        let found = query
-            .bind(i64::from(limit) + 1)
-            .fetch_all(&self.pool)
-            .await?;
+        let found = query.fetch_all(&self.pool).await?;
         let more = found.len() > limit as usize;
         let items = found
             .iter()

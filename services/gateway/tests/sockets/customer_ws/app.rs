@@ -83,14 +83,33 @@ impl TestApp {
         kind: WidgetKind,
         origins: &[&str],
     ) -> Site {
-        self.seed_edition(mode, access, kind, origins, Edition::Premium)
+        self.seed_edition(mode, access, kind, (origins, &[]), Edition::Premium)
             .await
+    }
+
+    /// An embed widget of an open `ai_agent` experience listing `origins`
+    /// and native `apps`.
+    pub async fn seed_embed(&self, origins: &[&str], apps: &[&str]) -> Site {
+        self.seed_edition(
+            SupportMode::AiAgent,
+            Access::Open,
+            WidgetKind::Embed,
+            (origins, apps),
+            Edition::Premium,
+        )
+        .await
     }
 
     /// An open support-site widget of a `mode` experience on `edition`.
     pub async fn seed_team(&self, mode: SupportMode, edition: Edition) -> Site {
-        self.seed_edition(mode, Access::Open, WidgetKind::SupportSite, &[], edition)
-            .await
+        self.seed_edition(
+            mode,
+            Access::Open,
+            WidgetKind::SupportSite,
+            (&[], &[]),
+            edition,
+        )
+        .await
     }
 
     async fn seed_edition(
@@ -98,7 +117,7 @@ impl TestApp {
         mode: SupportMode,
         access: Access,
         kind: WidgetKind,
-        origins: &[&str],
+        (origins, apps): (&[&str], &[&str]),
         edition: Edition,
     ) -> Site {
         let cache = &self.state.config_cache;
@@ -158,6 +177,7 @@ impl TestApp {
                         experience: experience.to_string(),
                         kind: kind as i32,
                         allowed_origins: origins.iter().map(|o| (*o).to_owned()).collect(),
+                        allowed_apps: apps.iter().map(|a| (*a).to_owned()).collect(),
                     },
                 )
                 .await

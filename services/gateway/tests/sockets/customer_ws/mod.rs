@@ -4,6 +4,7 @@
 mod app;
 mod guards;
 mod live_chat;
+mod native_apps;
 
 use serde_json::{Value, json};
 use switchboard_contracts::v1::{Access, SupportMode, WidgetKind};

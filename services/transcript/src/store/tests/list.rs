@@ -135,6 +135,60 @@ pub(super) async fn filters_on_state_space_and_experience_apply_to_every_page(st
     assert!(empty.items.is_empty() && empty.next.is_none());
 }
 
+pub(super) async fn a_date_range_keeps_conversations_created_from_since_until_before_until(
+    store: Store,
+) {
+    let tenant = TenantId::new();
+    // Created at BASE + i / 3: three to each of the milliseconds 0 to 9.
+    seed(&store, tenant, 30).await;
+    const BASE: i64 = 1_700_000_000_000;
+    let range = |since: Option<i64>, until: Option<i64>| ListFilter {
+        since_ms: since.map(|ms| BASE + ms),
+        until_ms: until.map(|ms| BASE + ms),
+        ..Default::default()
+    };
+    let window = range(Some(2), Some(5));
+    let page = store.list(tenant, &window, 50, None).await.expect("list");
+    let times: HashSet<i64> = page
+        .items
+        .iter()
+        .map(|item| item.info.created_at_ms - BASE)
+        .collect();
+    assert_eq!(
+        times,
+        HashSet::from([2, 3, 4]),
+        "since inclusive, until not"
+    );
+    assert_eq!(walk(&store, tenant, &window, 2).await.len(), 9, "paged");
+    assert_eq!(
+        walk(&store, tenant, &range(Some(8), None), 4).await.len(),
+        6
+    );
+    assert_eq!(
+        walk(&store, tenant, &range(None, Some(1)), 1).await.len(),
+        3
+    );
+    assert!(
+        walk(&store, tenant, &range(Some(4), Some(4)), 5)
+            .await
+            .is_empty()
+    );
+    assert!(
+        walk(&store, tenant, &range(Some(10), None), 5)
+            .await
+            .is_empty()
+    );
+    // With the other filters: of i = 6 to 14 (ms 2 to 4) only i = 10 is of
+    // the other experience.
+    let narrow = ListFilter {
+        experiences: vec![OTHER_EXPERIENCE.into()],
+        ..range(Some(2), Some(5))
+    };
+    let found = store.list(tenant, &narrow, 50, None).await.expect("list");
+    assert_eq!(found.items.len(), 1);
+    assert_eq!(found.items[0].info.created_at_ms, BASE + 3);
+}
+
 pub(super) async fn a_limit_of_zero_means_fifty_and_the_last_page_has_no_cursor(store: Store) {
     let tenant = TenantId::new();
     seed(&store, tenant, 55).await;

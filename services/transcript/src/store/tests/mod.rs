@@ -90,6 +90,7 @@ on_both_backends!(
     commands_race_with_posts_without_breaking_the_seq,
     pages_of_fifty_walk_250_conversations_newest_first_without_loss_or_repeat,
     filters_on_state_space_and_experience_apply_to_every_page,
+    a_date_range_keeps_conversations_created_from_since_until_before_until,
     a_limit_of_zero_means_fifty_and_the_last_page_has_no_cursor,
 );
 

@@ -71,3 +71,26 @@ impl GatewayConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_presence_refresh_is_15_seconds_unless_the_environment_says_otherwise() {
+        let config = GatewayConfig::load(&Vars::default()).unwrap();
+        assert_eq!(config.presence_refresh, Duration::from_secs(15));
+        let vars = Vars::from_pairs([("SWITCHBOARD_PRESENCE_REFRESH", "500ms")]);
+        let config = GatewayConfig::load(&vars).unwrap();
+        assert_eq!(config.presence_refresh, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn a_zero_or_garbled_presence_refresh_names_its_variable() {
+        for value in ["0s", "often"] {
+            let vars = Vars::from_pairs([("SWITCHBOARD_PRESENCE_REFRESH", value)]);
+            let error = GatewayConfig::load(&vars).err().unwrap().to_string();
+            assert!(error.starts_with("SWITCHBOARD_PRESENCE_REFRESH"), "{error}");
+        }
+    }
+}

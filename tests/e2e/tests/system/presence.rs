@@ -85,7 +85,10 @@ async fn a_console_reloaded_within_the_grace_keeps_its_availability_and_its_offe
     // Wes, never offered anything, is next in the rotation.
     let mut wes = available_agent(&system, &team, 2).await;
     let (_second, witnessed) = waiting_customer(&system, &team, "pres-b2").await;
-    assert_eq!(wes.expect("offer").await["conversation"], witnessed.as_str());
+    assert_eq!(
+        wes.expect("offer").await["conversation"],
+        witnessed.as_str()
+    );
     let mut bob = available_agent(&system, &team, 1).await;
 
     // Alice reloads the page; then Wes closes his laptop for good.
@@ -98,7 +101,10 @@ async fn a_console_reloaded_within_the_grace_keeps_its_availability_and_its_offe
 
     // Wes's offer moving to Bob shows the grace has run out since Alice's
     // reload as well: hers stayed where it was.
-    assert_eq!(bob.expect("offer").await["conversation"], witnessed.as_str());
+    assert_eq!(
+        bob.expect("offer").await["conversation"],
+        witnessed.as_str()
+    );
     alice
         .send(json!({"type": "accept", "offer_id": offer["offer_id"]}))
         .await;

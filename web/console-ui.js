@@ -23,6 +23,7 @@ const WITHDRAWN_PHRASES = {
   declined: 'you declined it', unavailable: 'you are now unavailable', status: 'you are now unavailable',
   limit: 'you are at your conversation limit', limit_reached: 'you are at your conversation limit',
   reassigned: 'it went to another agent', space_closed: 'live chat was turned off in that space',
+  disconnected: 'your console was disconnected too long',
 };
 export const withdrawnPhrase = (reason) => WITHDRAWN_PHRASES[reason]
   || (reason ? `it was withdrawn (${String(reason).replace(/_/g, ' ')})` : 'it was withdrawn');

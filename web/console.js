@@ -221,15 +221,20 @@ function onStatus(f) {
     const sp = st.spaces.get(id) || addSpace(id);
     const was = sp.status;
     setSpaceStatus(sp, f.status);
-    if (sp.status === 'unavailable' && f.reason === 'offer_timeout') statusBanner(sp);
+    if (sp.status === 'unavailable' && STATUS_REASONS[f.reason]) statusBanner(sp, STATUS_REASONS[f.reason]);
     if (was !== sp.status) say(`You are ${sp.status} in ${sp.name}.`);
   }
   refreshAll();
 }
-function statusBanner(sp) {
+// Why the router set an agent unavailable (the agent turns itself back on).
+const STATUS_REASONS = {
+  offer_timeout: 'an offer timed out',
+  disconnected: 'no console of yours was connected for a while',
+};
+function statusBanner(sp, why) {
   if (sp.banner) sp.banner.remove();
   const drop = () => { if (sp.banner) sp.banner.remove(); sp.banner = null; };
-  sp.banner = notice('status', [h('span', { class: 'grow' }, `You were set unavailable in ${sp.name} because an offer timed out.`),
+  sp.banner = notice('status', [h('span', { class: 'grow' }, `You were set unavailable in ${sp.name} because ${why}.`),
     h('button', { type: 'button', class: 'secondary', onclick: () => setStatus('available', sp) }, 'Become available'),
     h('button', { type: 'button', class: 'icon', 'aria-label': 'Dismiss', onclick: drop }, '\u00d7')],
   { role: 'alert', 'data-space': sp.id });

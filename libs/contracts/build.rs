@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "ai",
         "config",
         "timer",
+        "presence",
         "routing",
         "workitem",
     ]

@@ -13,6 +13,7 @@
 //! | [`consume`] | the consumer pipeline: per-key lanes, ack / retry / park |
 //! | [`config`] | the configuration bucket with a live, watched cache |
 //! | [`propagation`] | trace context into and out of NATS headers |
+//! | [`presence`] | agents' console presence records (KV `SB_PRESENCE`): gateways write, the router reads |
 //! | [`rpc`] | the request/reply responder: queue subscription, bounded concurrency, drain |
 //! | [`timers`] | durable timers: schedule, re-arm, cancel (the timer service fires them) |
 //! | [`failure`] | the failure vocabulary: retry (with the spec's backoff), park, answered |
@@ -24,6 +25,7 @@ pub mod consume;
 mod consume_tests;
 pub mod error;
 pub mod failure;
+pub mod presence;
 pub mod propagation;
 pub mod publish;
 pub mod rpc;

@@ -53,7 +53,27 @@ pub fn config_bucket(replicas: usize) -> kv::Config {
     }
 }
 
-/// Creates or updates every stream and the config bucket. A stream keeps
+/// How long an agent's presence record outlives its last write: far longer
+/// than any sensible presence grace, so a missing record only ever means
+/// "not seen for a long time". A record is rewritten every refresh while
+/// the agent is connected.
+pub const PRESENCE_MAX_AGE: Duration = DAY;
+
+/// The presence bucket: one `AgentPresence` per agent, only the latest
+/// kept, forgotten a day after its last write.
+pub fn presence_bucket(replicas: usize) -> kv::Config {
+    kv::Config {
+        bucket: streams::PRESENCE_BUCKET.to_owned(),
+        description: "agents' console presence (gateway writes, router reads)".to_owned(),
+        history: 1,
+        max_age: PRESENCE_MAX_AGE,
+        storage: stream::StorageType::File,
+        num_replicas: replicas,
+        ..Default::default()
+    }
+}
+
+/// Creates or updates every stream, the config bucket and the presence bucket. A stream keeps
 /// the larger of its current and the requested replica count, so a service
 /// started without `SWITCHBOARD_STREAM_REPLICAS` never shrinks a replicated
 /// stream another service (or an operator) grew.
@@ -72,15 +92,16 @@ pub async fn ensure(js: &jetstream::Context, replicas: usize) -> Result<(), BusE
             .await
             .map_err(|e| unavailable(&format!("stream {name}"), &e))?;
     }
-    let mut bucket = config_bucket(replicas);
-    let bucket_stream = format!("KV_{}", bucket.bucket);
-    if let Ok(mut existing) = js.get_stream(&bucket_stream).await
-        && let Ok(info) = existing.info().await
-    {
-        bucket.num_replicas = bucket.num_replicas.max(info.config.num_replicas);
+    for mut bucket in [config_bucket(replicas), presence_bucket(replicas)] {
+        let name = bucket.bucket.clone();
+        if let Ok(mut existing) = js.get_stream(format!("KV_{name}")).await
+            && let Ok(info) = existing.info().await
+        {
+            bucket.num_replicas = bucket.num_replicas.max(info.config.num_replicas);
+        }
+        js.create_or_update_key_value(bucket)
+            .await
+            .map_err(|e| unavailable(&format!("bucket {name}"), &e))?;
     }
-    js.create_or_update_key_value(bucket)
-        .await
-        .map_err(|e| unavailable("config bucket", &e))?;
     Ok(())
 }

@@ -21,9 +21,17 @@ pub const CONFIG_BUCKET: &str = "SB_CONFIG";
 pub const TIMERS_BUCKET: &str = "SB_TIMERS";
 /// The timer service's partition leases and instance heartbeats.
 pub const TIMER_LEASES_BUCKET: &str = "SB_TIMER_LEASES";
+/// Agents' console presence (`AgentPresence` records), keyed by
+/// [`presence_key`]: written by the gateways, read by the router.
+pub const PRESENCE_BUCKET: &str = "SB_PRESENCE";
 /// Messages a consumer gave up on (`sb.parked.{stream}.{consumer}`), kept
 /// with their reason for an operator to inspect.
 pub const PARKED: &str = "SB_PARKED";
+
+/// The [`PRESENCE_BUCKET`] key of an agent: `{tenant}.{agent}`.
+pub fn presence_key(tenant: crate::ids::TenantId, agent: crate::ids::AgentId) -> String {
+    format!("{tenant}.{agent}")
+}
 
 /// Durable consumer names.
 pub mod consumers {

@@ -18,6 +18,9 @@ pub struct GatewayConfig {
     pub frames_per_second: u32,
     /// How long start-up waits for NATS and the configuration.
     pub startup_timeout: Duration,
+    /// How often the presence of agents with a console here is written
+    /// again (`SWITCHBOARD_PRESENCE_REFRESH`).
+    pub presence_refresh: Duration,
 }
 
 impl std::fmt::Debug for GatewayConfig {
@@ -43,6 +46,15 @@ impl GatewayConfig {
             public_url: vars.get("SWITCHBOARD_PUBLIC_URL").map(str::to_owned),
             frames_per_second: vars.number("SWITCHBOARD_WS_FRAMES_PER_SECOND", 10)?,
             startup_timeout: vars.duration("SWITCHBOARD_STARTUP_TIMEOUT", "60s")?,
+            presence_refresh: match vars.duration("SWITCHBOARD_PRESENCE_REFRESH", "15s")? {
+                zero if zero.is_zero() => {
+                    return Err(ConfigError::Invalid {
+                        key: "SWITCHBOARD_PRESENCE_REFRESH".into(),
+                        reason: "must be longer than zero".into(),
+                    });
+                }
+                refresh => refresh,
+            },
         })
     }
 
@@ -55,6 +67,30 @@ impl GatewayConfig {
             public_url: None,
             frames_per_second: 50,
             startup_timeout: Duration::from_secs(20),
+            presence_refresh: Duration::from_secs(15),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_presence_refresh_is_15_seconds_unless_the_environment_says_otherwise() {
+        let config = GatewayConfig::load(&Vars::default()).unwrap();
+        assert_eq!(config.presence_refresh, Duration::from_secs(15));
+        let vars = Vars::from_pairs([("SWITCHBOARD_PRESENCE_REFRESH", "500ms")]);
+        let config = GatewayConfig::load(&vars).unwrap();
+        assert_eq!(config.presence_refresh, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn a_zero_or_garbled_presence_refresh_names_its_variable() {
+        for value in ["0s", "often"] {
+            let vars = Vars::from_pairs([("SWITCHBOARD_PRESENCE_REFRESH", value)]);
+            let error = GatewayConfig::load(&vars).err().unwrap().to_string();
+            assert!(error.starts_with("SWITCHBOARD_PRESENCE_REFRESH"), "{error}");
         }
     }
 }

@@ -15,6 +15,7 @@
 //! | [`socket`] | the socket kit both WebSockets run in |
 //! | [`ws`] | the customer WebSocket |
 //! | [`agent_ws`] | the agent WebSocket |
+//! | [`presence`] | agents' consoles held here, and their presence records |
 //! | [`web`] | the widget script and the hosted support page |
 
 pub mod agent_ws;
@@ -22,6 +23,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod presence;
 pub mod server;
 pub mod socket;
 pub mod state;

@@ -11,12 +11,14 @@ use std::time::Duration;
 use axum::Router;
 use axum::serve::ListenerExt;
 use switchboard_bus::ConnectSettings;
+use switchboard_bus::presence::PresenceStore;
 use switchboard_bus::service::{HealthListener, Kit, KitSettings, Running};
 use switchboard_runtime::health;
 use switchboard_runtime::shutdown::Shutdown;
 use tokio::net::TcpListener;
 
 use crate::config::GatewayConfig;
+use crate::presence::Presence;
 use crate::state::{AppState, Counters};
 
 pub struct Application {
@@ -40,6 +42,17 @@ impl Application {
         })
         .await?;
         let config_cache = kit.config_cache().await?;
+        let bus = kit.bus().clone();
+        let records = kit
+            .wait_for(
+                "the presence bucket",
+                || PresenceStore::open(&bus),
+                |_| true,
+            )
+            .await?;
+        let presence = Presence::new(records, config.presence_refresh, kit.shutdown().clone());
+        kit.shutdown()
+            .spawn(presence.clone().run(kit.shutdown().token()));
 
         let listener = TcpListener::bind(config.http_addr).await?;
         let addr = listener.local_addr()?;
@@ -54,6 +67,7 @@ impl Application {
             bus: kit.bus().clone(),
             config_cache,
             counters: Arc::new(Counters::new(&metrics)),
+            presence,
             settings: Arc::new(config),
             public_url,
             metrics: metrics.clone(),

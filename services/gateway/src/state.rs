@@ -8,6 +8,7 @@ use switchboard_runtime::metrics::{Handle, Metrics};
 use switchboard_runtime::shutdown::Shutdown;
 
 use crate::config::GatewayConfig;
+use crate::presence::Presence;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -18,6 +19,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     pub metrics: Metrics,
     pub counters: Arc<Counters>,
+    /// The agent consoles held here, and their agents' presence records.
+    pub presence: Presence,
     /// The server's shutdown: long-lived tasks (WebSockets) watch its token
     /// and are tracked so the drain waits for them to close cleanly.
     pub shutdown: Shutdown,

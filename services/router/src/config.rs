@@ -6,6 +6,7 @@ use std::time::Duration;
 use switchboard_runtime::config::{ConfigError, Vars};
 
 use crate::domain;
+use crate::handlers::presence::PresenceTiming;
 
 /// Where `/healthz`, `/readyz` and `/metrics` are served unless
 /// `SWITCHBOARD_HEALTH_ADDR` says otherwise.
@@ -19,6 +20,12 @@ pub struct RouterConfig {
     pub offer_timeout: Duration,
     /// How long a queued conversation waits for an accept (SPEC §4).
     pub accept_window: Duration,
+    /// How long an agent may have no console connected before it is set
+    /// unavailable everywhere (SPEC §5).
+    pub presence_grace: Duration,
+    /// How often gateways refresh the presence of agents they hold: how
+    /// stale a record claiming a console connected may be.
+    pub presence_refresh: Duration,
     /// Routing inputs handled concurrently; one tenant always uses one lane.
     pub lanes: usize,
     /// Agent views answered concurrently.
@@ -31,7 +38,8 @@ pub struct RouterConfig {
 
 impl RouterConfig {
     /// `NATS_URL`, `SWITCHBOARD_HEALTH_ADDR`, `SWITCHBOARD_OFFER_TIMEOUT` [120s],
-    /// `SWITCHBOARD_ACCEPT_WINDOW` [20m], `SWITCHBOARD_ROUTER_LANES` [16],
+    /// `SWITCHBOARD_ACCEPT_WINDOW` [20m], `SWITCHBOARD_PRESENCE_GRACE` [60s],
+    /// `SWITCHBOARD_PRESENCE_REFRESH` [15s], `SWITCHBOARD_ROUTER_LANES` [16],
     /// `SWITCHBOARD_ROUTER_RPC_CONCURRENCY` [64], `SWITCHBOARD_STREAM_REPLICAS` [1],
     /// `SWITCHBOARD_STARTUP_TIMEOUT` [60s].
     pub fn load(vars: &Vars) -> Result<Self, ConfigError> {
@@ -56,6 +64,14 @@ impl RouterConfig {
                 "SWITCHBOARD_ACCEPT_WINDOW",
                 vars.duration("SWITCHBOARD_ACCEPT_WINDOW", "20m")?,
             )?,
+            presence_grace: positive(
+                "SWITCHBOARD_PRESENCE_GRACE",
+                vars.duration("SWITCHBOARD_PRESENCE_GRACE", "60s")?,
+            )?,
+            presence_refresh: positive(
+                "SWITCHBOARD_PRESENCE_REFRESH",
+                vars.duration("SWITCHBOARD_PRESENCE_REFRESH", "15s")?,
+            )?,
             lanes: vars.number("SWITCHBOARD_ROUTER_LANES", 16usize)?.max(1),
             rpc_concurrency: vars
                 .number("SWITCHBOARD_ROUTER_RPC_CONCURRENCY", 64usize)?
@@ -72,6 +88,8 @@ impl RouterConfig {
             health_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             offer_timeout: Duration::from_secs(120),
             accept_window: Duration::from_secs(20 * 60),
+            presence_grace: Duration::from_secs(60),
+            presence_refresh: Duration::from_secs(15),
             lanes: 4,
             rpc_concurrency: 16,
             replicas: 1,
@@ -87,6 +105,15 @@ impl RouterConfig {
             accept_window_ms: ms(self.accept_window),
         }
     }
+
+    /// The presence durations, for the presence timer.
+    pub fn presence(&self) -> PresenceTiming {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        PresenceTiming {
+            grace_ms: ms(self.presence_grace),
+            refresh_ms: ms(self.presence_refresh),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -100,6 +127,13 @@ mod tests {
         assert_eq!(config.offer_timeout, Duration::from_secs(120));
         assert_eq!(config.accept_window, Duration::from_secs(20 * 60));
         assert_eq!(config.timing(), domain::Config::default());
+        assert_eq!(
+            config.presence(),
+            PresenceTiming {
+                grace_ms: 60_000,
+                refresh_ms: 15_000
+            }
+        );
     }
 
     #[test]
@@ -107,8 +141,15 @@ mod tests {
         let vars = Vars::from_pairs([
             ("SWITCHBOARD_OFFER_TIMEOUT", "300ms"),
             ("SWITCHBOARD_ACCEPT_WINDOW", "2s"),
+            ("SWITCHBOARD_PRESENCE_GRACE", "2s"),
+            ("SWITCHBOARD_PRESENCE_REFRESH", "500ms"),
         ]);
-        let timing = RouterConfig::load(&vars).unwrap().timing();
+        let config = RouterConfig::load(&vars).unwrap();
+        assert_eq!(
+            (config.presence_grace, config.presence_refresh),
+            (Duration::from_secs(2), Duration::from_millis(500))
+        );
+        let timing = config.timing();
         assert_eq!(
             (timing.offer_timeout_ms, timing.accept_window_ms),
             (300, 2000)
@@ -120,6 +161,8 @@ mod tests {
         for (key, value) in [
             ("SWITCHBOARD_OFFER_TIMEOUT", "0s"),
             ("SWITCHBOARD_ACCEPT_WINDOW", "soon"),
+            ("SWITCHBOARD_PRESENCE_GRACE", "0ms"),
+            ("SWITCHBOARD_PRESENCE_REFRESH", "often"),
         ] {
             let error = RouterConfig::load(&Vars::from_pairs([(key, value)]))
                 .unwrap_err()

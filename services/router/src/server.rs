@@ -1,5 +1,5 @@
 //! The running service: [`Service::start`] starts the service kit (bus,
-//! topology, health), opens the router-state and timers buckets, loads the
+//! topology, health), opens the router-state, timers and presence buckets, loads the
 //! configuration index, and lists what the router consumes (routing inputs,
 //! conversation events) and answers (agent views); [`Service::run_until`]
 //! waits for a shutdown signal, drains and flushes. Tests start the same
@@ -7,6 +7,7 @@
 
 use std::future::Future;
 
+use switchboard_bus::presence::PresenceStore;
 use switchboard_bus::service::{Kit, KitSettings, Running};
 use switchboard_bus::timers::Timers;
 use switchboard_bus::{BusError, ConnectSettings, ErrorKind};
@@ -19,6 +20,7 @@ use crate::handlers::Counters;
 use crate::handlers::events::{self, EventHandler};
 use crate::handlers::inputs::{self, InputHandler};
 use crate::handlers::perform::Performer;
+use crate::handlers::presence::Presence;
 use crate::handlers::rpc::{self, RpcHandler};
 use crate::store::SnapshotStore;
 
@@ -54,6 +56,13 @@ impl Service {
             .await?;
         let timers = kit
             .wait_for("the timers bucket", || Timers::open(&bus), not_up_yet)
+            .await?;
+        let presence = kit
+            .wait_for(
+                "the presence bucket",
+                || PresenceStore::open(&bus),
+                not_up_yet,
+            )
             .await?;
         let config_bucket = kit
             .wait_for(
@@ -92,6 +101,10 @@ impl Service {
                 timers,
                 catalog: catalog.clone(),
                 counters: counters.clone(),
+            },
+            presence: Presence {
+                store: presence,
+                timing: config.presence(),
             },
             counters: counters.clone(),
         };

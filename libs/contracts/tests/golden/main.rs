@@ -46,6 +46,8 @@ codecs! {
     ConversationCommand, MessageAdded, StateChanged, CommandRejected, InactivityWarning,
     CustomerIdentified, ConversationEvent, TypingEvent, TranscriptQuery, TranscriptPage,
     ConversationListQuery, ConversationListItem, ConversationList,
+    // presence.proto
+    AgentPresence, RouteAgentConnected, RoutePresenceCheck,
     // routing.proto
     RouteHandoff, RouteSetStatus, RouteAccept, RouteDecline, RouteOfferExpired,
     RouteAcceptWindowExpired, RouteConversationClosed, RouteConfigChanged, RoutingInput,

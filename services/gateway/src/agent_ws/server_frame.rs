@@ -24,6 +24,10 @@ pub struct SpaceView {
     pub id: String,
     pub name: String,
     pub status: &'static str,
+    /// Why the router set the agent unavailable there (`offer_timeout`,
+    /// `disconnected`), while that holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The customer experience an offer comes from (SPEC §7). `name` is filled

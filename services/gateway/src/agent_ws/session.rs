@@ -6,8 +6,10 @@
 //! `hello` runs as a chain the shell completes before any other input:
 //! resolve the token → listen to the agent's events → read the router's view
 //! → attach to and read each live conversation → `welcome`, then the pending
-//! offers. Listening comes before the read, so nothing that happens in
-//! between is missed; what the view already shows and then arrives again as
+//! offers, a `status` for each space where the router set the agent
+//! unavailable (so a console that was away learns why), and the console
+//! counts as connected (presence). Listening comes before the read, so
+//! nothing that happens in between is missed; what the view already shows and then arrives again as
 //! an event is harmless (the last event is the latest state), and messages
 //! are deduplicated by `seq`.
 
@@ -55,6 +57,9 @@ pub enum Effect {
     Publish(ConversationCommand),
     /// Publish on core NATS (never stored).
     Typing(TypingEvent),
+    /// The console is welcomed: count it toward the agent's presence and
+    /// tell the router a console of the agent connected (once per socket).
+    Arrive,
 }
 
 /// A transcript read and what its answer is for.
@@ -200,16 +205,12 @@ impl AgentSession {
             .iter()
             .map(|space| {
                 let id = space.id.to_string();
-                let status = view
-                    .spaces
-                    .iter()
-                    .find(|s| s.space == id)
-                    .map(|s| availability_name(s.status()))
-                    .unwrap_or(availability_name(Default::default()));
+                let shown = view.spaces.iter().find(|s| s.space == id);
                 SpaceView {
                     id,
                     name: space.name.clone(),
-                    status,
+                    status: availability_name(shown.map(|s| s.status()).unwrap_or_default()),
+                    reason: shown.map(|s| s.reason.clone()).filter(|r| !r.is_empty()),
                 }
             })
             .collect();
@@ -246,6 +247,19 @@ impl AgentSession {
         let (Some(identity), Some(welcome)) = (&self.identity, self.welcome.take()) else {
             return Vec::new();
         };
+        // What the router set while the console was away, as it would
+        // have been told had it been there.
+        let explained: Vec<ServerFrame> = welcome
+            .spaces
+            .iter()
+            .filter_map(|space| {
+                Some(ServerFrame::Status {
+                    space: space.id.clone(),
+                    status: space.status,
+                    reason: Some(space.reason.clone()?),
+                })
+            })
+            .collect();
         let mut effects = vec![Effect::Send(ServerFrame::Welcome {
             tenant: identity.tenant.to_string(),
             agent: AgentRef {
@@ -256,9 +270,11 @@ impl AgentSession {
             conversations: welcome.conversations,
             server_time: rfc3339_ms(epoch_ms),
         })];
+        effects.extend(explained.into_iter().map(Effect::Send));
         for offer in welcome.offers {
             effects.push(Effect::Send(session_events::offer_frame(identity, offer)));
         }
+        effects.push(Effect::Arrive);
         effects
     }
 

@@ -2,8 +2,10 @@
 //! ([`crate::socket::shell`]): what the agent socket listens to (the
 //! agent's router events, then the held conversations' events and typing)
 //! and how the agent's name and spaces are reloaded. How effects are
-//! performed is in [`super::socket_effects`]. Leaving changes nothing: the
-//! agent's availability belongs to the router.
+//! performed is in [`super::socket_effects`]. Leaving changes nothing at
+//! once: the agent's availability belongs to the router, which sets it
+//! unavailable only once no console of the agent has been connected for the
+//! presence grace ([`crate::presence`]).
 
 use std::fmt::Display;
 use std::future::poll_fn;
@@ -16,6 +18,7 @@ use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::v1::AgentEvent;
 
 use super::session::{AgentSession, Effect};
+use crate::presence::Lease;
 use crate::socket::conversation::{ConversationFeed, FeedItem, decode};
 use crate::socket::shell::{self, Closed, FollowUp, FrameSink, Meters, Outbox};
 use crate::state::AppState;
@@ -36,6 +39,9 @@ pub struct AgentSocket {
     /// Where the next poll of `watched` starts, so a busy conversation
     /// cannot starve the others.
     cursor: usize,
+    /// This console, counted toward its agent's presence once welcomed;
+    /// dropped with the socket, which writes the leave.
+    pub(super) presence: Option<Lease>,
 }
 
 /// What arrived from the bus.
@@ -70,6 +76,7 @@ where
         agent_events: None,
         watched: Vec::new(),
         cursor: 0,
+        presence: None,
     };
     shell::run(sink, stream, socket, meters, shutdown).await;
 }

@@ -8,7 +8,10 @@
 use switchboard_bus::config::keys;
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::subjects;
-use switchboard_contracts::v1::{AgentQuery, AgentView, Experience};
+use switchboard_contracts::v1::routing_input::Input;
+use switchboard_contracts::v1::{
+    AgentQuery, AgentView, Experience, RouteAgentConnected, RoutingInput,
+};
 
 use super::identity::AgentIdentity;
 use super::server_frame::ServerFrame;
@@ -113,8 +116,43 @@ impl AgentSocket {
                 }
                 Vec::new()
             }
+            Effect::Arrive => {
+                self.arrive().await;
+                Vec::new()
+            }
         };
         Ok(FollowUp::then(follow_up))
+    }
+
+    /// Counts this console toward its agent's presence, then tells the
+    /// router (which arms the agent's presence timer). Failures are logged:
+    /// the socket works without, the presence refresh writes the record
+    /// again, and the next hello tells the router again.
+    async fn arrive(&mut self) {
+        let Some(identity) = self.session.identity() else {
+            return;
+        };
+        if self.presence.is_some() {
+            return;
+        }
+        let (tenant, agent) = (identity.tenant, identity.agent);
+        self.presence = Some(self.state.presence.join(tenant, agent).await);
+        let input = RoutingInput {
+            tenant: tenant.to_string(),
+            input_id: uuid::Uuid::new_v4().to_string(),
+            at_ms: epoch_ms(),
+            input: Some(Input::AgentConnected(RouteAgentConnected {
+                agent: agent.to_string(),
+            })),
+        };
+        let published = self
+            .state
+            .bus
+            .publish_durable(subjects::route(tenant), &input.input_id, &input)
+            .await;
+        if let Err(error) = published {
+            tracing::warn!(%error, "telling the router a console connected failed");
+        }
     }
 
     fn tenant(&self) -> Option<TenantId> {

@@ -10,7 +10,7 @@ use switchboard_contracts::ids::{AgentId, ConversationId, SpaceId};
 
 use super::effect::{Effect, FallbackReason, RefuseReason, StatusReason, WithdrawReason};
 use super::input::Input;
-use super::roster::{change_limit, remove_agent, set_status, upsert_agent};
+use super::roster::{change_limit, disconnect, remove_agent, set_status, upsert_agent};
 use super::serve::Step;
 use super::state::{Conversation, Outstanding, Pass, Stage, State};
 use super::types::{OfferId, Status};
@@ -58,6 +58,7 @@ pub fn decide(state: &mut State, input: Input, now_ms: u64) -> Vec<Effect> {
             }
         }
         Input::ConversationEnded { conversation } => end(state, conversation, &mut step),
+        Input::AgentDisconnected { agent } => disconnect(state, agent, &mut step),
     }
     step.finish(state, now_ms)
 }
@@ -168,6 +169,7 @@ fn expire(state: &mut State, offer: OfferId, step: &mut Step) {
     if state.agent(agent).and_then(|a| a.status_in(space)) == Some(Status::Available) {
         state.update_agent(agent, |record| {
             record.spaces.insert(space, Status::Unavailable);
+            record.reasons.insert(space, StatusReason::OfferTimeout);
         });
         step.push(Effect::StatusChanged {
             agent,

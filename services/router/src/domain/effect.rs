@@ -105,6 +105,9 @@ pub enum WithdrawReason {
     ConversationEnded,
     /// The agent left the space (or was removed); it moves on to the next agent.
     AgentLeftSpace,
+    /// No console of the agent was connected for the presence grace; it
+    /// moves on to the next agent.
+    Disconnected,
 }
 
 /// Why an accept lost.
@@ -123,6 +126,9 @@ pub enum StatusReason {
     Requested,
     /// The router set the agent unavailable after an unanswered offer.
     OfferTimeout,
+    /// The router set the agent unavailable everywhere: no console of it
+    /// was connected for the presence grace.
+    Disconnected,
 }
 
 /// Why an agent of the space did not get the offer.

@@ -1,5 +1,5 @@
-//! What the router reacts to: configuration changes, agents' actions, handoffs
-//! and the timers the shell scheduled from earlier effects.
+//! What the router reacts to: configuration changes, agents' actions, handoffs,
+//! the timers the shell scheduled from earlier effects, and agents found gone.
 
 use serde::{Deserialize, Serialize};
 use switchboard_contracts::ids::{AgentId, ConversationId, SpaceId};
@@ -46,4 +46,8 @@ pub enum Input {
     AcceptWindowExpired { conversation: ConversationId },
     /// The conversation ended (customer, agent or inactivity), queued or live.
     ConversationEnded { conversation: ConversationId },
+    /// No console of the agent has been connected for the presence grace
+    /// (the shell's presence timer found it gone): it becomes unavailable in
+    /// every space and its outstanding offers move on at once.
+    AgentDisconnected { agent: AgentId },
 }

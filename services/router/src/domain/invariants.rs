@@ -6,6 +6,7 @@
 //! itself.
 
 mod offers;
+mod status;
 mod step;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,6 +15,7 @@ use switchboard_contracts::ids::{AgentId, ConversationId};
 
 pub use step::check_step;
 
+use super::effect::StatusReason;
 use super::state::{Stage, State, Turn};
 use super::types::Status;
 
@@ -55,6 +57,16 @@ pub enum Rule {
     DecisionRecorded,
     /// An offer timeout sets the agent unavailable in that space and no other.
     TimeoutInThatSpaceOnly,
+    /// A reason the router gave is kept only for a space where the agent is
+    /// a member and still unavailable, and is never the agent's own asking.
+    ReasonWhileUnavailable,
+    /// A status change names its cause: the agent's asking, an offer
+    /// timeout, a disconnect; each only on its own input, and it holds after
+    /// the step.
+    StatusReasonMatchesCause,
+    /// A disconnected agent is unavailable everywhere, holds no offer and
+    /// keeps its live conversations; nobody else's availability changes.
+    DisconnectedEverywhere,
 }
 
 pub(crate) fn broken(rule: Rule, detail: impl Into<String>) -> Result<(), Violation> {
@@ -68,7 +80,23 @@ pub(crate) fn broken(rule: Rule, detail: impl Into<String>) -> Result<(), Violat
 pub fn check_state(state: &State) -> Result<(), Violation> {
     check_accounting(state)?;
     check_indexes(state)?;
+    check_reasons(state)?;
     check_nobody_idle(state)
+}
+
+fn check_reasons(state: &State) -> Result<(), Violation> {
+    for (id, agent) in &state.agents {
+        for (space, reason) in &agent.reasons {
+            let status = agent.status_in(*space);
+            if status != Some(Status::Unavailable) || *reason == StatusReason::Requested {
+                return broken(
+                    Rule::ReasonWhileUnavailable,
+                    format!("{id:?} keeps {reason:?} in {space:?} while {status:?}"),
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_accounting(state: &State) -> Result<(), Violation> {

@@ -1,5 +1,5 @@
-//! Inputs about the roster: agents joining, leaving and setting their
-//! availability, and the site's limit. Each only changes records and marks
+//! Inputs about the roster: agents joining, leaving, setting their
+//! availability and being found disconnected, and the site's limit. Each only changes records and marks
 //! what to serve; [`super::decide()`] serves afterwards.
 
 use std::collections::BTreeSet;
@@ -46,6 +46,7 @@ pub(super) fn upsert_agent(
     }
     state.update_agent(id, |agent| {
         agent.spaces.retain(|space, _| spaces.contains(space));
+        agent.reasons.retain(|space, _| spaces.contains(space));
         for space in spaces {
             agent.spaces.entry(space).or_insert(Status::Unavailable);
         }
@@ -87,6 +88,10 @@ pub(super) fn set_status(
         for space in &changed {
             agent.spaces.insert(*space, status);
         }
+        // The agent has spoken: the router's reason no longer explains anything.
+        agent
+            .reasons
+            .retain(|s, _| space.is_some_and(|wanted| wanted != *s));
     });
     for space in changed {
         step.push(Effect::StatusChanged {
@@ -98,6 +103,36 @@ pub(super) fn set_status(
         if status == Status::Available {
             step.serve(space);
         }
+    }
+}
+
+/// No console of the agent was connected for the presence grace (SPEC §5):
+/// it becomes unavailable in every space where it was available, and every
+/// offer outstanding to it is withdrawn and passed on at once. Unlike an
+/// offer timeout this is no pass on those conversations: once back and
+/// available, the agent may be offered them again.
+pub(super) fn disconnect(state: &mut State, id: AgentId, step: &mut Step) {
+    let Some(agent) = state.agents.get(&id) else {
+        return;
+    };
+    let offered: Vec<ConversationId> = agent.offered.iter().copied().collect();
+    let available: Vec<SpaceId> = agent.available_spaces().collect();
+    for conversation in offered {
+        withdraw(state, conversation, WithdrawReason::Disconnected, step);
+    }
+    state.update_agent(id, |agent| {
+        for space in &available {
+            agent.spaces.insert(*space, Status::Unavailable);
+            agent.reasons.insert(*space, StatusReason::Disconnected);
+        }
+    });
+    for space in available {
+        step.push(Effect::StatusChanged {
+            agent: id,
+            space,
+            status: Status::Unavailable,
+            reason: StatusReason::Disconnected,
+        });
     }
 }
 

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use switchboard_contracts::ids::{AgentId, ConversationId, SpaceId};
 
+use super::effect::StatusReason;
 use super::types::{Config, Limit, OfferId, Status};
 
 /// A tenant's routing state. The service keeps one per tenant and feeds it
@@ -44,6 +45,12 @@ pub struct Agent {
     pub(crate) last_offered: Option<u64>,
     /// Deleted, but kept until its live conversations end so its load stays counted.
     pub(crate) removed: bool,
+    /// Spaces where the router set the agent unavailable (an offer timeout,
+    /// a disconnect) and why, for as long as that holds: the agent's next
+    /// status in the space, or leaving it, forgets the reason. This is how a
+    /// console that was away when it happened still learns why.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) reasons: BTreeMap<SpaceId, StatusReason>,
 }
 
 /// An agent's place in a space's rotation: least recently offered first, ties
@@ -249,6 +256,12 @@ impl Agent {
 
     pub fn status_in(&self, space: SpaceId) -> Option<Status> {
         self.spaces.get(&space).copied()
+    }
+
+    /// Why the agent is unavailable in `space`, when the router set it so
+    /// and the agent has not changed it since.
+    pub fn reason_in(&self, space: SpaceId) -> Option<StatusReason> {
+        self.reasons.get(&space).copied()
     }
 
     pub fn live(&self) -> &BTreeSet<ConversationId> {

@@ -33,6 +33,7 @@ use switchboard_runtime::clock;
 
 use super::Counters;
 use super::perform::{Performer, Scope};
+use super::presence::Presence;
 use super::step::{self, BadInput, Parsed};
 use crate::catalog::{Catalog, watch};
 use crate::store::{SaveError, SnapshotStore};
@@ -61,6 +62,7 @@ pub struct InputHandler {
     pub store: SnapshotStore,
     pub catalog: Catalog,
     pub performer: Performer,
+    pub presence: Presence,
     pub counters: Counters,
 }
 
@@ -89,6 +91,8 @@ pub enum RouteError {
     Contended,
     #[error("cannot read the routing state: {0}")]
     Read(#[source] BusError),
+    #[error("cannot read the agent's presence: {0}")]
+    Presence(#[source] BusError),
     #[error("cannot write the routing state: {0}")]
     Save(#[source] SaveError),
     #[error("re-performing effects: {0}")]
@@ -109,6 +113,7 @@ impl Classify for RouteError {
             RouteError::CatalogBehind
             | RouteError::Contended
             | RouteError::Read(_)
+            | RouteError::Presence(_)
             | RouteError::Save(_)
             | RouteError::Replay(_)
             | RouteError::Perform(_) => Disposition::Retry,
@@ -126,7 +131,24 @@ impl InputHandler {
         if input.input_id.is_empty() {
             return Err(RouteError::NoInputId);
         }
-        let parsed = step::parse(&input)?;
+        let parsed = match step::parse(&input)? {
+            Parsed::Connected(agent) => {
+                return self
+                    .watch_presence(tenant, agent, clock::now_ms_unsigned())
+                    .await;
+            }
+            Parsed::PresenceCheck(agent) => {
+                let now = clock::now_ms_unsigned();
+                match self
+                    .check_presence(tenant, agent, &input.input_id, now)
+                    .await?
+                {
+                    Some(decide) => decide,
+                    None => return Ok(()),
+                }
+            }
+            parsed => parsed,
+        };
         if let Some(revision) = watch::revision_of(&input) {
             // A change this instance may not have seen yet: apply it, not an older one.
             if !self.catalog.wait_seen(revision, CATALOG_WAIT).await {

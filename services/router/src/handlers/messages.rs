@@ -9,7 +9,7 @@ use switchboard_contracts::v1::routing_input::Input;
 use switchboard_contracts::v1::{
     AgentEvent, AgentStatusChanged, AssignAgent, Author, Availability, ConversationCommand,
     EndConversation, EndReason, OfferWithdrawn, ReturnToAi, Role, RouteAcceptWindowExpired,
-    RouteOfferExpired, RoutingDecision, RoutingInput, SkippedAgent,
+    RouteOfferExpired, RoutePresenceCheck, RoutingDecision, RoutingInput, SkippedAgent,
 };
 
 use crate::domain::{FallbackReason, OfferId, SkipReason, Status, StatusReason, WithdrawReason};
@@ -58,6 +58,23 @@ pub fn offer_expired(tenant: TenantId, offer: OfferId, due: u64) -> RoutingInput
     )
 }
 
+/// An agent's presence timer: one per agent, re-armed on every connect.
+pub fn presence_timer(agent: AgentId) -> String {
+    format!("presence.{agent}")
+}
+
+/// What an agent's presence timer fires, and its id (also its `Nats-Msg-Id`).
+pub fn presence_check(tenant: TenantId, agent: AgentId, due: u64) -> RoutingInput {
+    routing_input(
+        tenant,
+        format!("presence:{agent}:{due}"),
+        due,
+        Input::PresenceCheck(RoutePresenceCheck {
+            agent: agent.to_string(),
+        }),
+    )
+}
+
 fn routing_input(tenant: TenantId, input_id: String, at: u64, input: Input) -> RoutingInput {
     RoutingInput {
         tenant: tenant.to_string(),
@@ -81,6 +98,7 @@ pub fn withdrawn(offer: OfferId, reason: WithdrawReason) -> Event {
         WithdrawReason::AcceptTimeout => "accept_window",
         WithdrawReason::ConversationEnded => "conversation_closed",
         WithdrawReason::AgentLeftSpace => "agent_left_space",
+        WithdrawReason::Disconnected => "disconnected",
     };
     Event::Withdrawn(OfferWithdrawn {
         offer_id: offer.to_string(),
@@ -92,12 +110,17 @@ pub fn status(space: SpaceId, status: Status, reason: StatusReason) -> Event {
     Event::Status(AgentStatusChanged {
         space: space.to_string(),
         status: availability(status) as i32,
-        reason: match reason {
-            StatusReason::OfferTimeout => "offer_timeout",
-            StatusReason::Requested => "",
-        }
-        .to_owned(),
+        reason: status_reason(reason).to_owned(),
     })
+}
+
+/// The wire word of who set a status: empty when the agent asked.
+pub fn status_reason(reason: StatusReason) -> &'static str {
+    match reason {
+        StatusReason::Requested => "",
+        StatusReason::OfferTimeout => "offer_timeout",
+        StatusReason::Disconnected => "disconnected",
+    }
 }
 
 pub fn availability(status: Status) -> Availability {
@@ -241,6 +264,12 @@ mod tests {
         let offer = offer();
         assert!(timer_keys::is_valid_id(&offer_timer(offer)));
         assert!(timer_keys::is_valid_id(&accept_timer(offer.conversation)));
+        let agent = AgentId::new();
+        assert!(timer_keys::is_valid_id(&presence_timer(agent)));
+        assert_eq!(
+            presence_check(TenantId::new(), agent, 5).input_id,
+            format!("presence:{agent}:5")
+        );
         assert_eq!(
             offer_expired(TenantId::new(), offer, 5).input_id,
             format!("offerexp:{offer}")
@@ -260,6 +289,14 @@ mod tests {
             "conversation_closed"
         );
         assert_eq!(reason(WithdrawReason::AgentLeftSpace), "agent_left_space");
+        assert_eq!(reason(WithdrawReason::Disconnected), "disconnected");
+    }
+
+    #[test]
+    fn status_reasons_use_the_contract_words() {
+        assert_eq!(status_reason(StatusReason::Requested), "");
+        assert_eq!(status_reason(StatusReason::OfferTimeout), "offer_timeout");
+        assert_eq!(status_reason(StatusReason::Disconnected), "disconnected");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! | [`perform`] | effects → commands, agent events, queue positions, timers |
 //! | `delivery` | the bus operations effects are made of |
 //! | [`messages`] | the bus messages and their deterministic ids |
+//! | [`presence`] | agents' consoles: the presence timer, armed at connect, judged when it fires |
 //! | [`events`] | the `SB_EVENTS` consumer: queued → handoff, ended → closed |
 //! | [`rpc`] | `sb.rpc.router.*`: one agent's view |
 
@@ -15,6 +16,7 @@ pub mod events;
 pub mod inputs;
 pub mod messages;
 pub mod perform;
+pub mod presence;
 pub mod rpc;
 pub mod step;
 

@@ -1,6 +1,7 @@
 //! One agent's routing view over core request/reply: `AgentQuery` on
 //! `sb.rpc.router.{tenant}` (queue group `router`) → `AgentView`: the agent's
-//! status per space, its outstanding offers and its live conversations. The
+//! status per space (with the router's reason when it set one), its
+//! outstanding offers and its live conversations. The
 //! gateway asks on every agent (re)connect.
 //!
 //! It reads the stored snapshot, not this instance's cache, so any instance
@@ -19,7 +20,7 @@ use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::{AgentQuery, AgentView, Availability, Offer, SpaceStatus};
 
 use super::Counters;
-use super::messages::{availability, ms};
+use super::messages::{availability, ms, status_reason};
 use crate::catalog::Catalog;
 use crate::snapshot::Snapshot;
 use crate::store::SnapshotStore;
@@ -106,6 +107,7 @@ pub fn view(snapshot: &Snapshot, catalog: &Catalog, tenant: TenantId, agent: Age
                 .map(|space| SpaceStatus {
                     space: space.to_string(),
                     status: Availability::Unavailable as i32,
+                    reason: String::new(),
                 })
                 .collect(),
             ..Default::default()
@@ -136,6 +138,11 @@ pub fn view(snapshot: &Snapshot, catalog: &Catalog, tenant: TenantId, agent: Age
             .map(|(space, status)| SpaceStatus {
                 space: space.to_string(),
                 status: availability(*status) as i32,
+                reason: record
+                    .reason_in(*space)
+                    .map(status_reason)
+                    .unwrap_or_default()
+                    .to_owned(),
             })
             .collect(),
         offers,

@@ -23,6 +23,10 @@ pub enum Parsed {
     Closed(ConversationId),
     /// Nothing but the configuration to apply.
     ConfigChanged,
+    /// A console of the agent said hello: arm its presence timer.
+    Connected(AgentId),
+    /// The agent's presence timer fired: is it still around?
+    PresenceCheck(AgentId),
     /// Any other input, for the core as is.
     Core(Input),
 }
@@ -91,6 +95,8 @@ pub fn parse(input: &RoutingInput) -> Result<Parsed, BadInput> {
         }),
         Wire::ConversationClosed(c) => Parsed::Closed(conversation(&c.conversation)?),
         Wire::ConfigChanged(_) => Parsed::ConfigChanged,
+        Wire::AgentConnected(c) => Parsed::Connected(agent(&c.agent)?),
+        Wire::PresenceCheck(p) => Parsed::PresenceCheck(agent(&p.agent)?),
     })
 }
 
@@ -155,7 +161,9 @@ pub fn apply(
             snapshot.close(conversation);
             snapshot.release(conversation);
         }
-        Parsed::ConfigChanged => {}
+        // The handler answers presence inputs itself (a timer, a read): by
+        // the time one is applied to the state it is `AgentDisconnected`.
+        Parsed::ConfigChanged | Parsed::Connected(_) | Parsed::PresenceCheck(_) => {}
         Parsed::Core(input) => {
             let expired = match input {
                 Input::AcceptWindowExpired { conversation } => Some(conversation),

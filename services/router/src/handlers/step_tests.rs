@@ -4,8 +4,8 @@
 use switchboard_contracts::ids::{AgentId, ConversationId, SpaceId, TenantId};
 use switchboard_contracts::v1::routing_input::Input as Wire;
 use switchboard_contracts::v1::{
-    Availability, Edition, RouteAccept, RouteOfferExpired, RouteSetStatus, RoutingInput,
-    SupportMode,
+    Availability, Edition, RouteAccept, RouteAgentConnected, RouteOfferExpired, RouteSetStatus,
+    RoutingInput, SupportMode,
 };
 
 use super::messages;
@@ -175,6 +175,37 @@ fn inputs_parse_and_bad_ones_name_their_problem() {
     }));
     assert!(parse(&garbled).unwrap_err().0.contains("offer_id"));
     assert!(parse(&RoutingInput::default()).is_err());
+}
+
+#[test]
+fn presence_inputs_name_their_agent_and_change_nothing_by_themselves() {
+    let agent = AgentId::new();
+    let connected = |agent: String| RoutingInput {
+        input: Some(Wire::AgentConnected(RouteAgentConnected { agent })),
+        ..Default::default()
+    };
+    assert_eq!(
+        parse(&connected(agent.to_string())),
+        Ok(Parsed::Connected(agent))
+    );
+    assert!(
+        parse(&connected("x".into()))
+            .unwrap_err()
+            .0
+            .contains("agent")
+    );
+    let fired = messages::presence_check(TenantId::new(), agent, 5);
+    assert_eq!(parse(&fired), Ok(Parsed::PresenceCheck(agent)));
+
+    let space = SpaceId::new();
+    let mut snapshot = Snapshot::new(Config::default());
+    let config = premium(space, agent);
+    apply(&mut snapshot, &config, Parsed::ConfigChanged, 1);
+    let before = snapshot.state.clone();
+    for input in [Parsed::Connected(agent), Parsed::PresenceCheck(agent)] {
+        assert!(apply(&mut snapshot, &config, input, 2).is_empty());
+    }
+    assert_eq!(snapshot.state, before);
 }
 
 #[test]

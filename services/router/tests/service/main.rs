@@ -5,6 +5,7 @@
 
 mod fallbacks;
 mod offers;
+mod presence;
 mod queue;
 mod race;
 mod rpc;

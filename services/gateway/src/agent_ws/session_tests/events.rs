@@ -41,6 +41,7 @@ fn the_welcome_shows_each_space_with_the_routers_status_then_the_pending_offers(
         spaces: vec![SpaceStatus {
             space: me.spaces[1].id.to_string(),
             status: Availability::Available as i32,
+            ..Default::default()
         }],
         offers: vec![Offer {
             offer_id: "c:1".into(),
@@ -63,6 +64,49 @@ fn the_welcome_shows_each_space_with_the_routers_status_then_the_pending_offers(
         (offer_id.as_str(), expires_at.as_str()),
         ("c:1", "2023-11-14T22:15:20.000Z")
     );
+}
+
+#[test]
+fn a_status_the_router_set_while_the_console_was_away_is_shown_with_its_reason() {
+    let (_, effects) = welcomed_with(|me| AgentView {
+        spaces: vec![
+            SpaceStatus {
+                space: me.spaces[0].id.to_string(),
+                status: Availability::Unavailable as i32,
+                reason: "disconnected".into(),
+            },
+            SpaceStatus {
+                space: me.spaces[1].id.to_string(),
+                status: Availability::Available as i32,
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    });
+    let spaces = spaces_of(&effects);
+    let reasons: Vec<Option<&str>> = spaces.iter().map(|s| s.reason.as_deref()).collect();
+    assert_eq!(reasons, vec![Some("disconnected"), None]);
+    let ServerFrame::Status {
+        space,
+        status,
+        reason,
+    } = frames(&effects)[1]
+    else {
+        panic!("a status frame follows the welcome, got {effects:?}")
+    };
+    assert_eq!(
+        (space.as_str(), *status, reason.as_deref()),
+        (spaces[0].id.as_str(), "unavailable", Some("disconnected"))
+    );
+    assert_eq!(frames(&effects).len(), 2, "one per space the router set");
+}
+
+#[test]
+fn a_welcomed_console_then_counts_toward_the_agents_presence() {
+    let (mut s, effects) = welcomed_with(|_| AgentView::default());
+    assert_eq!(effects.last(), Some(&Effect::Arrive));
+    let again = s.on_client_text(r#"{"type":"hello","token":"t"}"#, now());
+    assert!(!again.contains(&Effect::Arrive), "once per socket");
 }
 
 #[test]

@@ -43,8 +43,14 @@ pub struct Seeded {
 /// Starts nats-server, the gateway and the transcript stand-in; the router
 /// stand-in is started by [`TestApp::router`] (a test may want none).
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] with the gateway's settings changed by `tweak`.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut GatewayConfig)) -> TestApp {
     let nats = NatsServer::start().await;
-    let config = GatewayConfig::for_tests(&nats.url(), "op");
+    let mut config = GatewayConfig::for_tests(&nats.url(), "op");
+    tweak(&mut config);
     let app = Application::build(config).await.expect("gateway builds");
     let addr = app.addr();
     let state = app.state().clone();

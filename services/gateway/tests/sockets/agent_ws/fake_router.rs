@@ -1,7 +1,8 @@
 //! A stand-in for the router, so the agent socket is tested against the bus
 //! contract alone: it answers `AgentQuery` on `sb.rpc.router.*` with the
 //! view the test set, reads every `RoutingInput` from the `SB_ROUTING`
-//! stream through a durable JetStream consumer (handing each to the test),
+//! stream through a durable JetStream consumer (handing each to the test,
+//! `agent_connected` ones on a channel of their own),
 //! and, as the real router does, answers a `set_status` with one
 //! `AgentStatusChanged` per space it changes. Everything else the router
 //! would say, the test publishes itself.
@@ -26,6 +27,8 @@ pub struct FakeRouter {
     /// Every space of the agent, for a `set_status` without a space.
     pub spaces: Arc<Mutex<Vec<String>>>,
     inputs: mpsc::UnboundedReceiver<RoutingInput>,
+    /// The `agent_connected` inputs, apart: every welcomed console sends one.
+    connections: mpsc::UnboundedReceiver<RoutingInput>,
 }
 
 impl FakeRouter {
@@ -61,13 +64,17 @@ impl FakeRouter {
             .expect("fake router consumer");
         let mut messages = consumer.messages().await.expect("fake router messages");
         let (tx, inputs) = mpsc::unbounded_channel();
+        let (connected, connections) = mpsc::unbounded_channel();
         let members = spaces.clone();
         tokio::spawn(async move {
             while let Some(Ok(message)) = messages.next().await {
                 if let Ok(input) = RoutingInput::decode(message.payload.clone()) {
                     let all = members.lock().unwrap().clone();
                     answer_set_status(&bus, &input, all).await;
-                    let _ = tx.send(input);
+                    let _ = match input.input {
+                        Some(Input::AgentConnected(_)) => connected.send(input),
+                        _ => tx.send(input),
+                    };
                 }
                 message.ack().await.expect("input acked");
             }
@@ -76,7 +83,16 @@ impl FakeRouter {
             view,
             spaces,
             inputs,
+            connections,
         }
+    }
+
+    /// The next `agent_connected` input the gateway published.
+    pub async fn next_connection(&mut self) -> RoutingInput {
+        tokio::time::timeout(Duration::from_secs(5), self.connections.recv())
+            .await
+            .expect("an agent_connected input within 5 s")
+            .expect("the fake router runs")
     }
 
     /// The next routing input the gateway published.

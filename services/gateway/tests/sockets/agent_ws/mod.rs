@@ -5,6 +5,7 @@
 mod app;
 mod fake_router;
 mod live;
+mod presence;
 mod refusals;
 
 use serde_json::{Value, json};
@@ -38,6 +39,7 @@ async fn the_welcome_lists_the_agents_spaces_with_their_status_from_the_router()
     router.view.lock().unwrap().spaces = vec![SpaceStatus {
         space: seeded.spaces[1].to_string(),
         status: Availability::Available as i32,
+        ..Default::default()
     }];
     let mut console = connect(&app.socket_url()).await;
     let welcome = console.hello(json!({"token": seeded.token})).await;

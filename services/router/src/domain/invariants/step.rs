@@ -3,6 +3,7 @@
 //! effects. The offers' own rules are in `offers`.
 
 use super::offers::check_offers;
+use super::status::{check_disconnected, check_status_effects};
 use super::{Rule, Violation, broken};
 use crate::domain::effect::{Effect, FallbackReason};
 use crate::domain::input::Input;
@@ -20,6 +21,8 @@ pub fn check_step(
     check_stale(before, input, after, effects)?;
     check_fallbacks(before, input, after, effects)?;
     check_timeout(before, input, after)?;
+    check_status_effects(before, input, after, effects)?;
+    check_disconnected(before, input, after)?;
     check_offers(before, after, effects)?;
     check_assigned(before, input, after, effects)
 }

@@ -57,6 +57,9 @@ pub(super) enum Action {
     End {
         conversation: u128,
     },
+    Disconnect {
+        agent: u128,
+    },
 }
 
 pub(super) fn action() -> impl Strategy<Value = Action> {
@@ -78,6 +81,7 @@ pub(super) fn action() -> impl Strategy<Value = Action> {
         3 => (0usize..6).prop_map(|recent| Action::Expire { recent }),
         1 => conversation.clone().prop_map(|conversation| Action::AcceptWindow { conversation }),
         3 => conversation.prop_map(|conversation| Action::End { conversation }),
+        2 => (1..=AGENTS).prop_map(|agent| Action::Disconnect { agent }),
     ]
 }
 
@@ -161,6 +165,7 @@ impl Action {
             Action::End { conversation: c } => Input::ConversationEnded {
                 conversation: conversation(c),
             },
+            Action::Disconnect { agent: n } => Input::AgentDisconnected { agent: agent(n) },
         }
     }
 }

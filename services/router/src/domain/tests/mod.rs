@@ -4,6 +4,7 @@
 mod actions;
 mod agents;
 mod offers;
+mod presence;
 mod properties;
 mod queue;
 mod rotation;

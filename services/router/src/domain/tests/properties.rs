@@ -1,6 +1,6 @@
 //! Property tests: random sequences of inputs (several agents, three spaces,
 //! statuses, handoffs, accepts of live and stale offers, declines, expiries,
-//! ends, limit changes), with every invariant checked after every step, plus
+//! ends, limit changes, agents found disconnected), with every invariant checked after every step, plus
 //! the rules that need the history, judged from the effects alone: queue
 //! positions as announced match the real ones, no conversation is assigned
 //! twice, no agent is offered a conversation it declined or let time out, no

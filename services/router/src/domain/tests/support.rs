@@ -119,6 +119,10 @@ impl Tenant {
         self.apply(Input::OfferExpired { offer })
     }
 
+    pub fn disconnect(&mut self, n: u128) -> Vec<Effect> {
+        self.apply(Input::AgentDisconnected { agent: agent(n) })
+    }
+
     pub fn end(&mut self, c: u128) -> Vec<Effect> {
         self.apply(Input::ConversationEnded {
             conversation: conversation(c),

@@ -9,6 +9,7 @@
 //! | [`messages`] | the bus messages and their deterministic ids |
 //! | [`events`] | the `SB_EVENTS` consumer: queued → handoff, ended → closed |
 //! | [`rpc`] | `sb.rpc.router.*`: one agent's view |
+//! | [`space_view`] | `sb.rpc.router.*.spaces`: one space's live view |
 
 mod delivery;
 pub mod events;
@@ -16,8 +17,11 @@ pub mod inputs;
 pub mod messages;
 pub mod perform;
 pub mod rpc;
+pub mod space_view;
 pub mod step;
 
+#[cfg(test)]
+mod space_view_tests;
 #[cfg(test)]
 mod step_tests;
 
@@ -74,7 +78,10 @@ impl Counters {
                 "router_handoffs_total",
                 "Conversations entering the queue, turned into routing inputs.",
             ),
-            rpc_requests: metrics.counter("router_rpc_requests_total", "Agent views answered."),
+            rpc_requests: metrics.counter(
+                "router_rpc_requests_total",
+                "Views answered: agents' and spaces'.",
+            ),
         }
     }
 }

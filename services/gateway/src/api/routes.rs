@@ -5,8 +5,8 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter};
 
 use super::{
-    admins, agents, ai_agents, conversation_list, conversations, decisions, experiences, openapi,
-    spaces, tenants, widgets, work_items,
+    admins, agents, ai_agents, conversation_list, conversations, decisions, experiences, live,
+    openapi, spaces, tenants, widgets, work_items,
 };
 use crate::state::AppState;
 
@@ -93,6 +93,11 @@ pub fn table() -> Vec<Route> {
             Method::DELETE,
             "/api/v1/tenants/{tenant}/spaces/{space}",
             spaces::delete,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/tenants/{tenant}/spaces/{space}/live",
+            live::show,
         ),
         route(Method::GET, "/api/v1/tenants/{tenant}/agents", agents::list),
         route(

@@ -9,7 +9,8 @@ import { mkdir } from 'node:fs/promises';
 import { startStack } from './support/stack.mjs';
 import { api } from './support/api.mjs';
 import { launchChromium } from './support/pages.mjs';
-import { SHOTS, openConsole, visit } from './support/admin.mjs';
+import { SHOTS, addEmbedWidget, createAgent, createAiAgent, createSpace, fillExperience, openConsole, saveExperience,
+  visit } from './support/admin.mjs';
 
 let stack;
 let browser;
@@ -25,8 +26,6 @@ after(async () => {
   await stack?.stop();
 }, { timeout: 30_000 });
 
-const idInHash = (page) => decodeURIComponent(new URL(page.url()).hash.split('/').pop());
-
 test('a site admin sets up live chat in the console: space, agent, AI agent, experience, an embed widget and the support website', { timeout: 180_000 }, async () => {
   const { gateway, demo } = stack.info;
   const tenant = `/tenants/${demo.tenant}`;
@@ -41,42 +40,20 @@ test('a site admin sets up live chat in the console: space, agent, AI agent, exp
     await shot('02-experiences');
 
     // A space with live chat on.
-    await visit(page, 'spaces', 'Spaces');
-    await page.getByTestId('space-name').fill('Billing');
-    await page.getByTestId('create-space').click();
+    const spaceId = await createSpace(page, 'Billing');
     const space = page.getByTestId('space').filter({ hasText: 'Billing' });
-    await space.waitFor();
-    const spaceId = await space.getAttribute('data-id');
     assert.equal(await space.getByTestId('live-chat-toggle').getAttribute('aria-checked'), 'true');
     await shot('03-spaces');
 
     // An agent working there; the token is shown once.
-    await visit(page, 'agents', 'Agents');
-    await page.getByTestId('agent-name').fill('Alice');
-    await page.getByTestId('agent-email').fill('alice@example.com');
-    await page.getByRole('checkbox', { name: 'Billing' }).check();
-    await page.getByTestId('create-agent').click();
-    const agentToken = await page.getByTestId('token-value').innerText();
+    const agentToken = await createAgent(page, { name: 'Alice', email: 'alice@example.com', spaces: ['Billing'] });
     assert.match(agentToken, /\S{16,}/, 'the new agent\u2019s token is shown');
-    const agent = page.getByTestId('agent').filter({ hasText: 'Alice' });
-    await agent.filter({ hasText: 'Spaces: Billing' }).waitFor();
     await shot('04-agents');
 
     // A published AI agent with two knowledge entries.
-    await visit(page, 'ai-agents', 'AI agents');
-    await page.getByTestId('new-ai-agent').click();
-    await page.getByTestId('ai-name').fill('Helper');
-    await page.getByTestId('ai-published').check();
     const entries = [['How do I reset my password?', 'Use \u201cForgot password\u201d on the sign-in page.'],
       ['When are you open?', 'Monday to Friday, 8:00\u201318:00.']];
-    for (const [i, [question, answer]] of entries.entries()) {
-      await page.getByTestId('knowledge-add').click();
-      await page.getByTestId('knowledge-question').nth(i).fill(question);
-      await page.getByTestId('knowledge-answer').nth(i).fill(answer);
-    }
-    await page.getByTestId('save-ai-agent').click();
-    await page.locator('#page-title', { hasText: 'Helper' }).waitFor();
-    const aiId = idInHash(page);
+    const aiId = await createAiAgent(page, { name: 'Helper', entries });
     assert.equal(await page.getByTestId('knowledge-entry').count(), 2);
     const ai = await api(gateway, demo.admin_token, 'GET', `${tenant}/ai-agents/${aiId}`);
     assert.deepEqual(ai.knowledge.map((k) => k.question), entries.map(([q]) => q));
@@ -84,16 +61,12 @@ test('a site admin sets up live chat in the console: space, agent, AI agent, exp
     await shot('05-ai-agent');
 
     // An ai_and_team experience: first without a routed space, which the API refuses next to the space field.
-    await visit(page, 'experiences', 'Customer experiences');
     const before = (await api(gateway, demo.admin_token, 'GET', `${tenant}/experiences`)).experiences.length;
-    await page.getByTestId('new-experience').click();
-    await page.getByTestId('experience-name').fill('Shop support');
-    await page.getByTestId('mode-ai_and_team').click();
-    await page.getByTestId('experience-ai-agent').selectOption(aiId);
+    const fallback = 'Nobody is free right now. Write to help@shop.example and we answer within a day.';
+    await fillExperience(page, { name: 'Shop support', mode: 'ai_and_team', aiAgent: aiId });
     // The greyed-out default is the server's own text, not a copy kept by the console.
     const defaults = await api(gateway, demo.admin_token, 'GET', `${tenant}/default-texts`);
     assert.equal(await page.getByTestId('experience-fallback').getAttribute('placeholder'), defaults.fallback_message);
-    const fallback = 'Nobody is free right now. Write to help@shop.example and we answer within a day.';
     await page.getByTestId('experience-fallback').fill(fallback);
     await page.getByTestId('save-settings').click();
     const spaceError = page.getByTestId('error-routed_space');
@@ -104,9 +77,7 @@ test('a site admin sets up live chat in the console: space, agent, AI agent, exp
     await shot('06-experience-validation');
 
     await page.getByTestId('experience-space').selectOption(spaceId);
-    await page.getByTestId('save-settings').click();
-    await page.locator('#page-title', { hasText: 'Shop support' }).waitFor();
-    const experienceId = idInHash(page);
+    const experienceId = await saveExperience(page, 'Shop support');
     const experience = await api(gateway, demo.admin_token, 'GET', `${tenant}/experiences/${experienceId}`);
     assert.equal(experience.support_mode, 'ai_and_team');
     assert.equal(experience.ai_agent, aiId);
@@ -114,20 +85,12 @@ test('a site admin sets up live chat in the console: space, agent, AI agent, exp
     assert.equal(experience.fallback_message, fallback);
 
     // An embed widget for a second origin and the shop's native app, and its snippet copied with the button.
-    await page.getByTestId('widget-origins').fill('https://shop.example.com');
-    await page.getByTestId('widget-apps').fill('com.example.shop');
-    await page.getByTestId('add-widget').click();
-    const widget = page.locator('[data-testid=widget][data-kind=embed]');
-    await widget.waitFor();
-    const widgetId = await widget.getAttribute('data-id');
-    assert.match(await widget.getByTestId('widget-apps-shown').innerText(), /com\.example\.shop/);
-    const stored = await api(gateway, demo.admin_token, 'GET', `${tenant}/experiences/${experienceId}/widgets/${widgetId}`);
+    const widget = await addEmbedWidget(page, 'https://shop.example.com', 'com.example.shop');
+    assert.ok(widget.snippet.includes(widget.id) && widget.snippet.includes(`${gateway}/widget.js`),
+      `the snippet names the widget: ${widget.snippet}`);
+    assert.match(await page.locator(`[data-testid=widget][data-id="${widget.id}"]`).getByTestId('widget-apps-shown').innerText(), /com\.example\.shop/);
+    const stored = await api(gateway, demo.admin_token, 'GET', `${tenant}/experiences/${experienceId}/widgets/${widget.id}`);
     assert.deepEqual(stored.allowed_apps, ['com.example.shop']);
-    await widget.getByTestId('copy-snippet').click();
-    await page.locator('.toast', { hasText: 'Snippet copied' }).waitFor();
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
-    assert.ok(copied.includes(widgetId) && copied.includes(`${gateway}/widget.js`), `the snippet names the widget: ${copied}`);
-    assert.equal(copied, await widget.getByTestId('snippet').innerText());
     // The support website that comes with the experience, and its link.
     await page.getByTestId('widget-kind-support_site').check();
     await page.getByTestId('add-widget').click();
@@ -146,7 +109,7 @@ test('a site admin sets up live chat in the console: space, agent, AI agent, exp
     await visit(page, 'admins', 'Admins');
     await shot('10-admins');
     await visit(page, 'live', 'Live view');
-    await page.getByTestId('placeholder-live').waitFor();
+    await page.getByTestId('live-summary').filter({ hasText: 'waiting' }).waitFor();
     await shot('11-live-view');
     // A customer chats on the new support website; the conversation is then first in the list, and opens.
     const customer = await page.context().newPage();

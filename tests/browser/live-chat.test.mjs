@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { startStack } from './support/stack.mjs';
 import { api, customerToken } from './support/api.mjs';
-import { ARTIFACTS, launchChromium, watchedPage } from './support/pages.mjs';
+import { ARTIFACTS, agentAvailable, launchChromium, watchedPage } from './support/pages.mjs';
 
 const STEP = 15_000; // each step crosses the bus and one or more services; generous for a loaded CI machine
 
@@ -57,15 +57,7 @@ test('a customer asks for a person, an agent accepts in the console, they exchan
     // The agent signs in and turns on availability in the space; only the server's status frame flips the switch.
     step = 'the agent signs in and becomes available';
     const desk = agent.page;
-    await desk.goto(`${gateway}/console`);
-    await desk.getByTestId('token-input').fill(setup.agentToken);
-    await desk.getByTestId('sign-in').click();
-    await desk.getByTestId('agent-name').filter({ hasText: 'Alice' }).waitFor();
-    const toggle = desk.locator(`[data-testid=status-toggle][data-space="${setup.space}"]`);
-    await toggle.waitFor();
-    assert.equal(await toggle.getAttribute('data-status'), 'unavailable', 'a new agent starts unavailable');
-    await toggle.click();
-    await desk.locator(`[data-testid=status-toggle][data-space="${setup.space}"][data-status=available]`).waitFor();
+    await agentAvailable(desk, gateway, setup.agentToken, { name: 'Alice', space: setup.space });
 
     // The customer, signed in, talks to the AI first and then asks for a person.
     step = 'the customer gets an AI answer';

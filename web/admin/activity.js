@@ -1,26 +1,19 @@
-/* Switchboard admin console: activity. The live view per space (who waits, agents' status and load) needs an API
-   endpoint this server does not offer yet, so it says so plainly instead of showing made-up data. Conversations: the
-   newest first, filtered by state, space, experience and start date, a page at a time (GET …/conversations); opening
-   one shows it, its transcript and its routing decision record (CONTRACT.md §2: GET …/conversations/{id},
-   …/transcript and …/decisions). */
+/* Switchboard admin console: conversations. The newest first, filtered by state, space, experience and start date,
+   a page at a time (GET …/conversations); opening one (a row, an id, or #/conversations/{id} from the live view)
+   shows it, its transcript and its routing decision record, with agents by name (CONTRACT.md §2:
+   GET …/conversations/{id}, …/transcript and …/decisions). The live view of a space is in ./live.js. */
 import { h, field, formError, clearErrors, showErrors, busy, pageHead, card, note, failure, option } from './ui.js';
 
-export async function live(ctx) {
-  return h('div', {}, pageHead('Live view', 'Per space: who is waiting and for how long, and each agent\u2019s status and load.'),
-    card('Not available yet', h('div.placeholder', { 'data-testid': 'placeholder-live' },
-      h('p', {}, h('strong', { text: 'Coming next. ' }),
-        'The live view needs a live feed of each space\u2019s queue and its agents\u2019 presence, which this server does not offer yet. ',
-        'Until then, agents see their offers and conversations in the agent console.'))));
-}
-
-export async function conversations(ctx) {
+export async function conversations(ctx, params = {}) {
+  // Names for the decision record; without them it still shows, by id.
+  const agents = await ctx.api.get('/agents').then((r) => r.agents || [], () => []);
+  const names = new Map(agents.map((a) => [a.id, a.name]));
   const id = h('input', { required: true, spellcheck: 'false', placeholder: 'Conversation id', 'data-testid': 'conversation-id' });
   const open = h('button.primary', { type: 'submit' }, 'Open');
   const out = h('div', { 'data-testid': 'conversation' });
   const form = h('form.row-form', { novalidate: true }, formError(), field('conversation', 'Conversation id', id), h('div.form-actions', {}, open));
-  const openById = (value) => { id.value = value; form.requestSubmit(); };
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
+  async function openConversation(value) {
+    id.value = value;
     clearErrors(form);
     await busy(open, 'Opening\u2026', async () => {
       try {
@@ -28,13 +21,18 @@ export async function conversations(ctx) {
         // The record is secondary: when it cannot be read the conversation still shows, with a note saying so.
         const [info, transcript, record] = await Promise.all([ctx.api.get(`/conversations/${key}`),
           ctx.api.get(`/conversations/${key}/transcript`), ctx.api.get(`/conversations/${key}/decisions`).catch(() => null)]);
-        out.replaceChildren(conversation(info, transcript.messages || []), decisions(record));
+        out.replaceChildren(conversation(info, transcript.messages || []), decisions(record, names));
       } catch (error) { out.replaceChildren(); showErrors(form, error); }
     });
-  });
-  return h('div', {}, pageHead('Conversations', 'Every conversation stays readable, also after it ends or its experience is deleted.'),
-    card('Newest first', conversationList(ctx, openById)),
-    card('Open a conversation', form, out));
+  }
+  form.addEventListener('submit', (event) => { event.preventDefault(); openConversation(id.value); });
+  const list = card('Newest first', conversationList(ctx, openConversation));
+  const opened = card('Open a conversation', form, out);
+  const head = pageHead('Conversations', 'Every conversation stays readable, also after it ends or its experience is deleted.');
+  // Opened by address (from the live view): that conversation comes first.
+  if (!params.id) return h('div', {}, head, list, opened);
+  await openConversation(params.id);
+  return h('div', {}, head, opened, list);
 }
 
 const STATES = [['', 'Any state'], ['ai', 'With the AI'], ['queued', 'Waiting for an agent'], ['live', 'With an agent'],
@@ -113,7 +111,7 @@ function conversationList(ctx, openById) {
 
 function listRow(c, openById) {
   const who = c.customer ? `${c.customer.name || 'Guest'}${c.customer.signed_in ? ' (signed in)' : ''}` : '\u2014';
-  const open = h('a', { href: '#/conversations', text: new Date(c.created_at).toLocaleString() });
+  const open = h('a', { href: `#/conversations/${encodeURIComponent(c.id)}`, text: new Date(c.created_at).toLocaleString() });
   open.addEventListener('click', (event) => { event.preventDefault(); openById(c.id); });
   return h('tr', { 'data-testid': 'conversation-row', 'data-conversation': c.id },
     h('td', {}, open), h('td', { text: c.state || '\u2014' }), h('td', { text: who }),
@@ -138,7 +136,8 @@ const WHY = { at_limit: 'at their limit', unavailable: 'unavailable', declined: 
 
 // Each time the router placed the conversation: whom it offered it to, or that nobody could take it, and who it
 // passed over and why.
-function decisions(record) {
+function decisions(record, names) {
+  const who = (agent) => names.get(agent) || agent;
   const head = h('h3', { text: 'Routing decisions' });
   if (!record) return h('div', { 'data-testid': 'decisions' }, head, note('The routing decision record could not be read; try again shortly.'));
   const list = record.decisions || [];
@@ -146,6 +145,7 @@ function decisions(record) {
   return h('div', { 'data-testid': 'decisions' }, head,
     h('ol.decisions', {}, list.map((d) => h('li', { 'data-kind': d.kind },
       h('span.muted.small', { text: new Date(d.at).toLocaleString() }),
-      h('p', { text: d.kind === 'offered' ? `Offered to ${d.agent}` : 'Nobody could take it; it kept waiting' }),
-      d.skipped?.length ? h('ul.small', {}, d.skipped.map((s) => h('li', { text: `${s.agent}: ${WHY[s.why] || s.why}` }))) : null))));
+      h('p', { 'data-testid': 'decision-outcome', text: d.kind === 'offered' ? `Offered to ${who(d.agent)}` : 'Nobody could take it; it kept waiting' }),
+      d.skipped?.length ? h('ul.small', {}, d.skipped.map((s) => h('li', { 'data-testid': 'decision-skipped', text: `Skipped ${who(s.agent)}: ${WHY[s.why] || s.why}` })))
+        : h('p.muted.small', { text: d.kind === 'offered' ? 'Nobody was passed over.' : 'The space had no agents.' })))));
 }

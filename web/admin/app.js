@@ -9,6 +9,7 @@ import * as team from './team.js';
 import * as aiAgents from './ai-agents.js';
 import * as site from './site.js';
 import * as activity from './activity.js';
+import * as liveView from './live.js';
 
 const KEY = 'switchboard:admin';
 const TITLE = 'Switchboard \u00b7 Admin';
@@ -23,7 +24,9 @@ const ROUTES = [
   { pattern: 'ai-agents/new', nav: 'ai-agents', site: true, render: aiAgents.create },
   { pattern: 'ai-agents/:id', nav: 'ai-agents', site: true, render: aiAgents.show },
   { pattern: 'ai-agents', nav: 'ai-agents', site: true, render: aiAgents.list },
-  { pattern: 'live', nav: 'live', site: true, render: activity.live },
+  { pattern: 'live/:id', nav: 'live', site: true, render: liveView.live },
+  { pattern: 'live', nav: 'live', site: true, render: liveView.live },
+  { pattern: 'conversations/:id', nav: 'conversations', site: true, render: activity.conversations },
   { pattern: 'conversations', nav: 'conversations', site: true, render: activity.conversations },
   { pattern: 'settings', nav: 'settings', site: true, render: site.settings },
   { pattern: 'admins', nav: 'admins', site: true, render: site.admins },
@@ -51,8 +54,16 @@ const store = {
   },
 };
 
-let ctx = null; // { api, session, role, tenant, defaults, go, rerender } once signed in
+let ctx = null; // { api, session, role, tenant, defaults, go, rerender, onLeave } once signed in
 let rendering = 0;
+let leaving = []; // what the page on screen stops when it is left (the live view's polling)
+
+/** Runs and forgets the current page's leave handlers: before another page renders, and at sign-out. */
+function leave() {
+  for (const stop of leaving.splice(0)) {
+    try { stop(); } catch { /* a page's cleanup must not keep the next page from showing */ }
+  }
+}
 
 /** A token handed over in the fragment: taken, and removed from the address bar and history. */
 function fromFragment() {
@@ -94,7 +105,7 @@ async function signIn(session) {
   let defaults = {};
   try { defaults = await api.get('/default-texts'); } catch { /* placeholders stay empty */ }
   store.set(session);
-  ctx = { api, session, role, tenant, defaults, go, rerender: route };
+  ctx = { api, session, role, tenant, defaults, go, rerender: route, onLeave: (stop) => leaving.push(stop) };
   ui.signin.hidden = true;
   ui.app.hidden = false;
   ui.tenantName.textContent = tenant.edition ? `${tenant.name} \u00b7 ${tenant.edition}` : tenant.name;
@@ -140,6 +151,7 @@ async function route() {
     if (link.dataset.nav === r.nav) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
   }
   const mine = ++rendering;
+  leave();
   ui.view.setAttribute('aria-busy', 'true');
   let page;
   try {
@@ -159,6 +171,7 @@ async function route() {
 }
 
 function signOut(message) {
+  leave();
   store.set(null);
   ui.nav.replaceChildren();
   ui.view.replaceChildren();

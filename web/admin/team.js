@@ -1,5 +1,5 @@
 /* Switchboard admin console: the support team (SPEC.md §1, §5, §10). Spaces: create, turn live chat on or off, choose
-   which agents work there, delete. Agents: create, their spaces, a new sign-in token (the old one stops working),
+   which agents work there, open the space's live view, delete. Agents: create, their spaces, a new sign-in token (the old one stops working),
    delete. A token is shown once, when it is issued. */
 import { h, field, group, formError, clearErrors, showErrors, busy, toast, announce, pageHead, card, note,
   checkbox, tokenReveal, confirmDelete } from './ui.js';
@@ -73,7 +73,8 @@ function spaceRow(ctx, space, agents) {
   const members = agents.filter((a) => a.spaces.includes(space.id)).map((a) => a.name);
   return h('li.item', { 'data-testid': 'space', 'data-id': space.id },
     h('div.item-head', {}, h('div', {}, h('strong', { text: space.name }),
-      h('p.muted.small', { text: members.length ? `Agents: ${members.join(', ')}` : 'No agents yet' })), toggle, remove),
+      h('p.muted.small', { text: members.length ? `Agents: ${members.join(', ')}` : 'No agents yet' })), toggle,
+      h('a.button.secondary', { href: `#/live/${encodeURIComponent(space.id)}`, 'data-testid': 'open-live' }, 'Live view'), remove),
     agents.length ? h('details', {}, h('summary', { text: 'Which agents work here' }),
       h('div.checks', {}, boxes), saveAgents) : null);
 }

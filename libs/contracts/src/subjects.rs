@@ -15,6 +15,7 @@
 //! | `sb.queue.{tenant}.{conversation}` | core NATS | `QueuePosition` |
 //! | `sb.decision.{tenant}.{conversation}` | JetStream `SB_AUDIT` | `RoutingDecision` |
 //! | `sb.rpc.router.{tenant}` | core request/reply | `AgentQuery` → `AgentView` |
+//! | `sb.rpc.router.{tenant}.spaces` | core request/reply | `SpaceQuery` → `SpaceView` |
 //! | `sb.rpc.workitem.{tenant}` | core request/reply | `WorkItemRequest` → `WorkItemPage` |
 //! | `sb.parked.{stream}.{consumer}` | JetStream `SB_PARKED` | the parked message, headers `Switchboard-Parked-Reason`, `Switchboard-Original-Subject` |
 //! | `$KV.SB_TIMERS.p{NN}.{timer}` | JetStream KV `SB_TIMERS` | `Timer` (see [`crate::streams::timer_keys`]) |
@@ -92,6 +93,11 @@ pub fn router_rpc(tenant: TenantId) -> String {
     format!("sb.rpc.router.{tenant}")
 }
 
+/// One space's live view, answered by the router next to its agent views.
+pub fn space_view_rpc(tenant: TenantId) -> String {
+    format!("sb.rpc.router.{tenant}.spaces")
+}
+
 pub fn workitem_rpc(tenant: TenantId) -> String {
     format!("sb.rpc.workitem.{tenant}")
 }
@@ -121,6 +127,7 @@ pub mod filter {
     /// (`sb.decision.{tenant}`) that earlier routers wrote to.
     pub const ALL_DECISIONS: &str = "sb.decision.>";
     pub const ALL_ROUTER_RPC: &str = "sb.rpc.router.*";
+    pub const ALL_SPACE_VIEW_RPC: &str = "sb.rpc.router.*.spaces";
     pub const ALL_WORKITEM_RPC: &str = "sb.rpc.workitem.*";
 
     /// Every command of one tenant (`sb.cmd.{tenant}.>`).
@@ -189,6 +196,7 @@ mod tests {
         assert_eq!(tenant_of(&ai_reply(t)), Some(t));
         assert_eq!(tenant_of(&ai_request(t, a)), Some(t));
         assert_eq!(tenant_of(&transcript_rpc(t)), Some(t));
+        assert_eq!(tenant_of(&space_view_rpc(t)), Some(t));
     }
 
     /// Whether NATS would deliver `subject` to a subscription on `filter`.
@@ -203,6 +211,15 @@ mod tests {
                 _ => return false,
             }
         }
+    }
+
+    #[test]
+    fn each_router_responder_gets_its_own_requests_only() {
+        let t: TenantId = "0190a0b0-0000-7000-8000-000000000001".parse().unwrap();
+        assert!(matches(filter::ALL_ROUTER_RPC, &router_rpc(t)));
+        assert!(!matches(filter::ALL_ROUTER_RPC, &space_view_rpc(t)));
+        assert!(matches(filter::ALL_SPACE_VIEW_RPC, &space_view_rpc(t)));
+        assert!(!matches(filter::ALL_SPACE_VIEW_RPC, &router_rpc(t)));
     }
 
     #[test]

@@ -18,7 +18,7 @@
 //! | [`snapshot`] | [`snapshot::Snapshot`]: the state plus what effects need and the applied-input log |
 //! | [`store`] | [`store::SnapshotStore`]: snapshots in KV, read with their revision, written with compare-and-set |
 //! | [`catalog`] | the configuration bucket indexed per tenant, reconciled into the state |
-//! | [`handlers`] | the input and event consumers, the effects, the agent-view RPC |
+//! | [`handlers`] | the input and event consumers, the effects, the agent-view and space-view RPCs |
 //! | [`config`] | [`config::RouterConfig`], read once from the environment |
 //! | [`server`] | [`server::Service`]: start everything, run until shutdown, drain |
 //! | [`error`] | why the service could not start |

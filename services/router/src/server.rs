@@ -1,7 +1,7 @@
 //! The running service: [`Service::start`] starts the service kit (bus,
 //! topology, health), opens the router-state, timers and presence buckets, loads the
 //! configuration index, and lists what the router consumes (routing inputs,
-//! conversation events) and answers (agent views); [`Service::run_until`]
+//! conversation events) and answers (agent views, space views); [`Service::run_until`]
 //! waits for a shutdown signal, drains and flushes. Tests start the same
 //! service in-process, as many instances as they like.
 
@@ -22,6 +22,7 @@ use crate::handlers::inputs::{self, InputHandler};
 use crate::handlers::perform::Performer;
 use crate::handlers::presence::Presence;
 use crate::handlers::rpc::{self, RpcHandler};
+use crate::handlers::space_view::{self, SpaceViewHandler};
 use crate::store::SnapshotStore;
 
 /// A started router instance.
@@ -120,6 +121,13 @@ impl Service {
             counters: counters.clone(),
         };
         kit.spawn_responder(rpc::responder(config.rpc_concurrency), views)
+            .await?;
+        let spaces = SpaceViewHandler {
+            store: store.clone(),
+            catalog: catalog.clone(),
+            counters: counters.clone(),
+        };
+        kit.spawn_responder(space_view::responder(config.rpc_concurrency), spaces)
             .await?;
 
         Ok(Self {

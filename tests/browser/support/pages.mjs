@@ -1,7 +1,9 @@
 // Browser pages for tests that drive several pages at once (a customer and an agent): chromium started the way
 // the other browser tests start it, and pages that remember what went wrong (console errors, uncaught errors,
-// failed requests) and the last WebSocket frames both ways, so a failure can say what each side saw and heard.
-// Not a test file.
+// failed requests) and the last WebSocket frames both ways, so a failure can say what each side saw and heard;
+// an agent console made available in a space; and another website, on an origin of its own. Not a test file.
+import assert from 'node:assert/strict';
+import http from 'node:http';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { REPO } from './stack.mjs';
@@ -62,4 +64,40 @@ export async function watchedPage(browser, name, { timeout = 15_000, ...contextO
 /** Tokens never go into reports: the hello frames carry them. */
 function redact(payload) {
   return String(payload).replace(/"token":"[^"]*"/g, '"token":"…"');
+}
+
+/**
+ * The agent console (/console) on `page`: signs in with `token`, waits for the agent's name, and turns availability
+ * on in `space` (an agent starts unavailable; only the server's status frame flips the switch).
+ */
+export async function agentAvailable(page, gateway, token, { name, space }) {
+  await page.goto(`${gateway}/console`);
+  await page.getByTestId('token-input').fill(token);
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId('agent-name').filter({ hasText: name }).waitFor();
+  const toggle = page.locator(`[data-testid=status-toggle][data-space="${space}"]`);
+  await toggle.waitFor();
+  assert.equal(await toggle.getAttribute('data-status'), 'unavailable', 'a new agent starts unavailable');
+  await toggle.click();
+  await page.locator(`[data-testid=status-toggle][data-space="${space}"][data-status=available]`).waitFor();
+}
+
+/**
+ * Another website, on its own origin (127.0.0.1 on a free port, so not the gateway's): serves `html()` at `/`.
+ * Returns `{ origin, close() }`.
+ */
+export async function otherSite(html) {
+  const server = http.createServer((request, response) => {
+    if (new URL(request.url, 'http://x').pathname !== '/') {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html());
+  });
+  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });
+  const { port } = server.address();
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
 }

@@ -125,6 +125,25 @@ pub async fn decisions(system: &System, tenant: &AiTenant, conversation: &str) -
     body["decisions"].as_array().cloned().unwrap_or_default()
 }
 
+/// The team space's live view (who waits, the agents' loads), read through
+/// the admin API.
+pub async fn live_view(system: &System, team: &TeamTenant) -> Value {
+    let http = reqwest::Client::new();
+    let (status, body) = call(
+        http.get(format!(
+            "{}/api/v1/tenants/{}/spaces/{}/live",
+            system.gateway_url(),
+            team.ai.id,
+            team.space
+        ))
+        .bearer_auth(&team.ai.admin_token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
 /// A premium tenant set up for live chat: a space with live chat on, agents
 /// who are members of it, and an `ai_and_team` experience (or `mode`) routed
 /// to it, with a support-site widget.

@@ -53,6 +53,7 @@ codecs! {
     RouteAcceptWindowExpired, RouteConversationClosed, RouteConfigChanged, RoutingInput,
     Offer, OfferWithdrawn, Assigned, AcceptRefused, AgentStatusChanged, AgentEvent,
     QueuePosition, SkippedAgent, RoutingDecision, AgentQuery, SpaceStatus, AgentView,
+    SpaceQuery, WaitingConversation, SpaceAgent, SpaceView,
     // timer.proto
     Timer, TimerLease, TimerInstance,
     // workitem.proto

@@ -21,6 +21,7 @@
 //! | [`conversation_list`] | the admin list of conversations, paged over the bus |
 //! | [`conversations`] | conversations and transcripts, read over the bus |
 //! | [`decisions`] | a conversation's routing decision record, read from `SB_AUDIT` |
+//! | [`live`] | a space's live view: its queue and its agents, read from the router |
 //! | [`work_items`] | work items, read and moved on over the bus |
 //! | [`rate_limit`] | the per-tenant token bucket |
 
@@ -39,6 +40,7 @@ pub mod experience_fields;
 pub mod experience_rules;
 pub mod experiences;
 pub mod extract;
+pub mod live;
 pub mod rate_limit;
 pub mod render;
 pub mod routes;

@@ -6,7 +6,7 @@ use axum::routing::{MethodFilter, MethodRouter};
 
 use super::{
     admins, agents, ai_agents, conversation_list, conversations, decisions, default_texts,
-    experiences, openapi, spaces, tenants, widgets, work_items,
+    experiences, live, openapi, spaces, tenants, widgets, work_items,
 };
 use crate::state::AppState;
 
@@ -98,6 +98,11 @@ pub fn table() -> Vec<Route> {
             Method::DELETE,
             "/api/v1/tenants/{tenant}/spaces/{space}",
             spaces::delete,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/tenants/{tenant}/spaces/{space}/live",
+            live::show,
         ),
         route(Method::GET, "/api/v1/tenants/{tenant}/agents", agents::list),
         route(

@@ -55,6 +55,7 @@ pub const ASSETS: &[Asset] = &[
     module!("ai-agents.js"),
     module!("site.js"),
     module!("activity.js"),
+    module!("live.js"),
 ];
 
 pub fn routes() -> Router<AppState> {

@@ -3,7 +3,8 @@
 //! `sb.rpc.workitem.*` (items in memory, the status moves of SPEC §4, and
 //! every request recorded) and a transcript service on
 //! `sb.rpc.transcript.*` answering from fixed conversations, and its
-//! conversation list answering a fixed page.
+//! conversation list answering a fixed page; and the router's space view
+//! answering a fixed view.
 
 use std::sync::{Arc, Mutex};
 
@@ -13,8 +14,8 @@ use switchboard_bus::Bus;
 use switchboard_contracts::subjects::filter;
 use switchboard_contracts::v1::work_item_request::Request;
 use switchboard_contracts::v1::{
-    ChatMessage, ConversationInfo, ConversationList, ConversationListQuery, TranscriptPage,
-    TranscriptQuery, WorkItem, WorkItemPage, WorkItemRequest,
+    ChatMessage, ConversationInfo, ConversationList, ConversationListQuery, SpaceQuery, SpaceView,
+    TranscriptPage, TranscriptQuery, WorkItem, WorkItemPage, WorkItemRequest,
 };
 
 #[derive(Clone, Default)]
@@ -190,6 +191,29 @@ pub async fn serve_conversation_list(
             };
             record.lock().unwrap().push(query);
             let _ = client.publish(reply, answer.encode_to_vec().into()).await;
+        }
+    });
+    seen
+}
+
+/// Answers every space-view query with `view` and returns the queries
+/// received (the router's part of the live view).
+pub async fn serve_space_view(bus: &Bus, view: SpaceView) -> Arc<Mutex<Vec<SpaceQuery>>> {
+    let mut requests = bus
+        .client
+        .subscribe(filter::ALL_SPACE_VIEW_RPC)
+        .await
+        .expect("space view subscription");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (client, record) = (bus.client.clone(), seen.clone());
+    tokio::spawn(async move {
+        while let Some(request) = requests.next().await {
+            let Some(reply) = request.reply else { continue };
+            record
+                .lock()
+                .unwrap()
+                .push(SpaceQuery::decode(request.payload).unwrap_or_default());
+            let _ = client.publish(reply, view.encode_to_vec().into()).await;
         }
     });
     seen

@@ -14,6 +14,7 @@ mod experiences;
 mod fakes;
 mod guards;
 mod helpers;
+mod live;
 mod openapi;
 mod pages;
 mod roles;

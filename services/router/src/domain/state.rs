@@ -297,6 +297,11 @@ impl Space {
         self.live_chat
     }
 
+    /// The agents who work here (available or not).
+    pub fn members(&self) -> &BTreeSet<AgentId> {
+        &self.members
+    }
+
     /// Queued conversations, oldest first; a conversation's position is its index + 1.
     pub fn queue(&self) -> impl Iterator<Item = ConversationId> + '_ {
         self.queue.values().copied()

@@ -10,6 +10,7 @@
 //! | [`presence`] | agents' consoles: the presence timer, armed at connect, judged when it fires |
 //! | [`events`] | the `SB_EVENTS` consumer: queued → handoff, ended → closed |
 //! | [`rpc`] | `sb.rpc.router.*`: one agent's view |
+//! | [`space_view`] | `sb.rpc.router.*.spaces`: one space's live view |
 
 mod delivery;
 pub mod events;
@@ -18,8 +19,11 @@ pub mod messages;
 pub mod perform;
 pub mod presence;
 pub mod rpc;
+pub mod space_view;
 pub mod step;
 
+#[cfg(test)]
+mod space_view_tests;
 #[cfg(test)]
 mod step_tests;
 
@@ -76,7 +80,10 @@ impl Counters {
                 "router_handoffs_total",
                 "Conversations entering the queue, turned into routing inputs.",
             ),
-            rpc_requests: metrics.counter("router_rpc_requests_total", "Agent views answered."),
+            rpc_requests: metrics.counter(
+                "router_rpc_requests_total",
+                "Views answered: agents' and spaces'.",
+            ),
         }
     }
 }

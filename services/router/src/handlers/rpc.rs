@@ -34,15 +34,26 @@ pub fn responder(concurrency: usize) -> Responder {
     }
 }
 
-/// Why a query got no view; the caller gets its code.
+/// Why a query (for an agent's view or a space's, see
+/// [`super::space_view`]) got no view; the caller gets its code.
 #[derive(Debug, thiserror::Error)]
 pub enum ViewError {
-    #[error("undecodable AgentQuery: {0}")]
+    #[error("undecodable query: {0}")]
     Undecodable(#[from] prost::DecodeError),
     #[error("the query's ids are not valid or not the subject's tenant")]
     Misaddressed,
-    #[error("cannot read the routing state for an agent view: {0}")]
+    #[error("cannot read the routing state for a view: {0}")]
     Unavailable(#[from] BusError),
+}
+
+impl ViewError {
+    /// The error code the caller gets.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ViewError::Unavailable(_) => ErrorCode::Unavailable,
+            _ => ErrorCode::Invalid,
+        }
+    }
 }
 
 impl Classify for ViewError {
@@ -56,10 +67,7 @@ impl Classify for ViewError {
 
 impl Refuse<AgentView> for ViewError {
     fn reply(&self) -> AgentView {
-        failed(match self {
-            ViewError::Unavailable(_) => ErrorCode::Unavailable,
-            _ => ErrorCode::Invalid,
-        })
+        failed(self.code())
     }
 }
 

@@ -75,6 +75,18 @@ async fn a_customer_is_handed_to_an_agent_who_accepts_and_they_chat_until_the_ag
     assert_eq!(offer["conversation"], conversation.as_str());
     assert_eq!(offer["customer"]["name"], "Casey");
     assert!(offer["expires_at"].is_string());
+    // The admin's live view, read from the router's committed state: the
+    // customer waits, offered to Alice, whose pending offer is her load.
+    let live = admin::live_view(&system, &team).await;
+    let waiting = &live["waiting"][0];
+    assert_eq!(waiting["conversation"], conversation.as_str());
+    assert_eq!(waiting["position"], 1);
+    assert_eq!(waiting["offered_to"]["name"], "Alice");
+    assert_eq!(waiting["offered_to"]["expires_at"], offer["expires_at"]);
+    assert_eq!(
+        live["agents"],
+        json!([{"id": team.agents[0].0, "name": "Alice", "status": "available", "load": 1, "limit": 3}])
+    );
     agent
         .send(json!({"type": "accept", "offer_id": offer["offer_id"]}))
         .await;
@@ -95,6 +107,12 @@ async fn a_customer_is_handed_to_an_agent_who_accepts_and_they_chat_until_the_ag
         "Alice"
     );
     expect_state(&mut customer, "live").await;
+    let live = admin::live_view(&system, &team).await;
+    assert_eq!(live["waiting"], json!([]), "nobody waits once accepted");
+    assert_eq!(
+        live["agents"][0]["load"], 1,
+        "the live conversation is her load"
+    );
 
     customer.send(json!({"type": "typing", "on": true})).await;
     assert_eq!(agent.expect("typing").await["role"], "customer");

@@ -32,7 +32,7 @@ export async function show(ctx, { id }) {
   const remove = h('button.danger', { type: 'button', 'data-testid': 'delete-ai-agent' }, 'Delete AI agent');
   remove.addEventListener('click', async () => {
     await deleteThing({ ...ctx, rerender: () => ctx.go('#/ai-agents') }, `/ai-agents/${agent.id}`, `the AI agent \u201c${agent.name}\u201d`,
-      'Experiences using it get no AI answers until you choose another. Live conversations end with the fallback message and stay readable; work items stay.');
+      'It can\u2019t be deleted while an experience uses it. Conversations it is still answering end with the fallback message and stay readable; work items stay.');
   });
   return h('div', {}, h('p.crumbs', {}, h('a', { href: '#/ai-agents', text: 'AI agents' }), ' / '),
     pageHead(agent.name, `${agent.published ? 'Published' : 'Draft'} \u00b7 id ${agent.id}`),

@@ -4,7 +4,7 @@
 import { h, field, group, formError, clearErrors, showErrors, busy, toast, announce, pageHead, card, note,
   checkbox, tokenReveal, confirmDelete } from './ui.js';
 
-const ENDS = 'Live and waiting conversations end with the fallback message and stay readable; work items stay.';
+const ENDS = 'Conversations waiting or live in it end with the fallback message and stay readable; work items stay.';
 
 export async function spaces(ctx) {
   const [{ spaces: all }, { agents }] = await Promise.all([ctx.api.get('/spaces'), ctx.api.get('/agents')]);
@@ -69,7 +69,7 @@ function spaceRow(ctx, space, agents) {
   }));
   const remove = h('button.link.danger-text', { type: 'button', 'data-testid': 'delete-space' }, 'Delete');
   remove.addEventListener('click', () => deleteThing(ctx, `/spaces/${space.id}`, `the space \u201c${space.name}\u201d`,
-    `Experiences routed here stop reaching a person until you choose another space. ${ENDS}`));
+    `It can\u2019t be deleted while an experience routes chats here. ${ENDS}`));
   const members = agents.filter((a) => a.spaces.includes(space.id)).map((a) => a.name);
   return h('li.item', { 'data-testid': 'space', 'data-id': space.id },
     h('div.item-head', {}, h('div', {}, h('strong', { text: space.name }),

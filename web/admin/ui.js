@@ -104,9 +104,9 @@ export function announce(text) {
   requestAnimationFrame(() => { live.textContent = text; });
 }
 
-/** What deleting does to conversations (SPEC §10): said in every delete dialog. */
+/** What deleting an experience or a widget does to its conversations (SPEC §10); every delete dialog says it. */
 export const LIVE_CONVERSATIONS =
-  'Live and waiting conversations there end with the fallback message and stay readable; work items stay.';
+  'Conversations open on it (with the AI, waiting or live) end with the fallback message and stay readable; work items stay.';
 
 /** Asks before deleting; resolves true when the admin confirms. */
 export function confirmDelete(title, text, action = 'Delete') {

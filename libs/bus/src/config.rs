@@ -5,6 +5,14 @@
 //! watch on the whole bucket, so an admin's change reaches every instance
 //! without a restart. The writer (the gateway) also applies its own writes
 //! to its cache at once, so an admin reads what they just wrote.
+//!
+//! A service that must act on a change (the transcript ends the
+//! conversations of a deleted record) subscribes with
+//! [`ConfigCache::changes`]: every change the cache applies, with the value
+//! before and after it. A deleted key is kept as a tombstone, so
+//! [`ConfigCache::is_deleted`] tells a record that is gone from one this
+//! instance has not heard of yet, and [`ConfigCache::last_known`] still
+//! reads what a deleted record last said.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -14,7 +22,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use prost::Message;
 use switchboard_contracts::streams;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::Bus;
@@ -24,10 +32,48 @@ use crate::error::{BusError, ErrorKind};
 /// [`switchboard_contracts::config_keys`]).
 pub use switchboard_contracts::config_keys as keys;
 
+/// How many changes a subscriber may fall behind before it is told it
+/// lagged (and must look at the whole cache again).
+const CHANGES_BUFFER: usize = 1024;
+
 #[derive(Debug, Clone)]
 struct Cached {
     revision: u64,
+    /// The record; after a delete, the last value this cache saw (empty when
+    /// the delete is all it ever saw of the key).
     value: Bytes,
+    /// A tombstone: the key was deleted.
+    deleted: bool,
+}
+
+impl Cached {
+    /// The record, unless deleted.
+    fn live(&self) -> Option<&Bytes> {
+        (!self.deleted && !self.value.is_empty()).then_some(&self.value)
+    }
+}
+
+/// One change the cache applied, as [`ConfigCache::changes`] reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub key: String,
+    pub revision: u64,
+    /// The value before the change; `None` when the key was new or deleted.
+    pub previous: Option<Bytes>,
+    /// The value after it; `None` for a delete.
+    pub current: Option<Bytes>,
+}
+
+impl Change {
+    pub fn is_delete(&self) -> bool {
+        self.current.is_none()
+    }
+
+    /// The record as it was before the change, if there was one and it
+    /// decodes.
+    pub fn previous<T: Message + Default>(&self) -> Option<T> {
+        T::decode(self.previous.clone()?).ok()
+    }
 }
 
 /// A watched, in-memory copy of the configuration bucket.
@@ -36,6 +82,7 @@ pub struct ConfigCache {
     store: kv::Store,
     entries: Arc<RwLock<HashMap<String, Cached>>>,
     ready: watch::Receiver<bool>,
+    changes: broadcast::Sender<Change>,
 }
 
 impl ConfigCache {
@@ -52,6 +99,7 @@ impl ConfigCache {
             store,
             entries: Arc::default(),
             ready,
+            changes: broadcast::Sender::new(CHANGES_BUFFER),
         };
         let task = cache.clone();
         tokio::spawn(async move { task.watch_loop(ready_tx, shutdown).await });
@@ -111,24 +159,60 @@ impl ConfigCache {
     }
 
     fn apply(&self, key: &str, revision: u64, value: Option<Bytes>) {
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if entries.get(key).is_some_and(|c| c.revision >= revision) {
-            return;
-        }
-        match value {
-            Some(value) => {
-                entries.insert(key.to_owned(), Cached { revision, value });
+        let change = {
+            let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+            let old = entries.get(key);
+            if old.is_some_and(|c| c.revision >= revision) {
+                return;
             }
-            None => {
-                entries.insert(
-                    key.to_owned(),
-                    Cached {
-                        revision,
-                        value: Bytes::new(),
-                    },
-                );
+            let previous = old.and_then(Cached::live).cloned();
+            let cached = match &value {
+                Some(value) => Cached {
+                    revision,
+                    value: value.clone(),
+                    deleted: false,
+                },
+                // The tombstone keeps the last value, for readers that must
+                // still say something about a deleted record.
+                None => Cached {
+                    revision,
+                    value: old.map(|c| c.value.clone()).unwrap_or_default(),
+                    deleted: true,
+                },
+            };
+            entries.insert(key.to_owned(), cached);
+            Change {
+                key: key.to_owned(),
+                revision,
+                previous,
+                current: value,
             }
-        }
+        };
+        // Nobody listening is fine: most services only read the cache.
+        let _ = self.changes.send(change);
+    }
+
+    /// Every change applied from now on, in the order applied. A receiver
+    /// that falls more than a thousand changes behind gets
+    /// `RecvError::Lagged` and should look at the whole cache again.
+    pub fn changes(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    /// True when `key` was deleted: this cache saw its delete marker (at
+    /// load, or since). A key it has never seen is not deleted, only
+    /// unknown (perhaps too new to have reached this instance).
+    pub fn is_deleted(&self, key: &str) -> bool {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries.get(key).is_some_and(|c| c.deleted)
+    }
+
+    /// The record, or the last value this cache saw of it before it was
+    /// deleted (what a deleted experience said, say).
+    pub fn last_known<T: Message + Default>(&self, key: &str) -> Option<T> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        let cached = entries.get(key).filter(|c| !c.value.is_empty())?;
+        T::decode(cached.value.clone()).ok()
     }
 
     /// Waits until the bucket's current contents are loaded.
@@ -140,11 +224,7 @@ impl ConfigCache {
     /// A record from the cache (decoded on each read; records are small).
     pub fn get<T: Message + Default>(&self, key: &str) -> Option<T> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        let cached = entries.get(key)?;
-        if cached.value.is_empty() {
-            return None;
-        }
-        T::decode(cached.value.clone()).ok()
+        T::decode(entries.get(key)?.live()?.clone()).ok()
     }
 
     /// Every record whose key starts with `prefix`.
@@ -152,8 +232,8 @@ impl ConfigCache {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         entries
             .iter()
-            .filter(|(k, c)| k.starts_with(prefix) && !c.value.is_empty())
-            .filter_map(|(_, c)| T::decode(c.value.clone()).ok())
+            .filter(|(k, _)| k.starts_with(prefix))
+            .filter_map(|(_, c)| T::decode(c.live()?.clone()).ok())
             .collect()
     }
 
@@ -162,8 +242,8 @@ impl ConfigCache {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         entries
             .iter()
-            .filter(|(k, c)| k.starts_with(prefix) && !c.value.is_empty())
-            .filter_map(|(k, c)| Some((k.clone(), T::decode(c.value.clone()).ok()?)))
+            .filter(|(k, _)| k.starts_with(prefix))
+            .filter_map(|(k, c)| Some((k.clone(), T::decode(c.live()?.clone()).ok()?)))
             .collect()
     }
 
@@ -182,7 +262,7 @@ impl ConfigCache {
             _ => {
                 let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
                 if let Some(cached) = entries.get_mut(key) {
-                    cached.value = Bytes::new();
+                    cached.deleted = true;
                 }
             }
         }

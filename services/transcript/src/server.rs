@@ -1,6 +1,8 @@
 //! The running service: [`start`] starts the service kit (bus,
-//! topology, health), opens the database and the timers bucket, and lists
-//! what the transcript consumes (commands) and answers (thread reads);
+//! topology, health), opens the database, the timers bucket and the
+//! configuration cache, and lists what the transcript consumes (commands)
+//! and answers (thread reads), and the task that ends the conversations of
+//! deleted configuration;
 //! [`Started::run_until`] waits for a shutdown signal, drains, closes the
 //! database and flushes the bus. Tests start the same service in-process.
 
@@ -15,6 +17,7 @@ use crate::handlers::Counters;
 use crate::handlers::commands::{self, CommandHandler};
 use crate::handlers::inactivity::InactivityTimer;
 use crate::handlers::list::{self, ListHandler};
+use crate::handlers::orphans::Orphans;
 use crate::handlers::rpc::{self, RpcHandler};
 use crate::store::Store;
 
@@ -52,7 +55,20 @@ pub async fn start(config: TranscriptConfig) -> Result<Service, StartError> {
         )
         .await?;
 
+    let config_cache = kit.config_cache().await?;
+
     let counters = Counters::new(kit.metrics());
+    let orphans = Orphans {
+        store: store.clone(),
+        bus: bus.clone(),
+        config: config_cache.clone(),
+        counters: counters.clone(),
+    };
+    // Subscribed before the start sweep runs, so a delete in between is
+    // either seen by that sweep or received after it.
+    let changes = config_cache.changes();
+    kit.shutdown()
+        .spawn(orphans.clone().run(changes, kit.shutdown().token()));
     let commands = CommandHandler {
         store: store.clone(),
         bus: bus.clone(),
@@ -61,6 +77,7 @@ pub async fn start(config: TranscriptConfig) -> Result<Service, StartError> {
             timers,
             Limits::new(config.inactivity_warn, config.inactivity_end),
         ),
+        orphans,
     };
     kit.spawn_consumer(commands::spec(common.lanes), commands);
     let lists = ListHandler {

@@ -1,7 +1,10 @@
 //! The service kit and the consumer pipeline against a real nats-server:
 //! a message whose parking fails comes back instead of being lost, a parked
 //! message carries its reason, a responder answers refusals, and starting
-//! widens a stream an earlier version created with fewer subjects.
+//! widens a stream an earlier version created with fewer subjects. The
+//! configuration cache's change feed is in [`config`].
+
+mod config;
 
 use std::time::Duration;
 

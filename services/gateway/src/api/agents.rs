@@ -159,8 +159,8 @@ pub async fn rotate_token(
 
 /// Deletes an agent and every token of theirs. The router sees the agent
 /// leave through its configuration watch: no new offers, an outstanding
-/// offer moves on; conversations the agent had accepted stay readable and
-/// end like any other (by the customer or by inactivity).
+/// offer moves on; conversations the agent had accepted end with the
+/// fallback (the transcript service sees the delete) and stay readable.
 pub async fn delete(
     State(state): State<AppState>,
     admin: TenantAdmin,

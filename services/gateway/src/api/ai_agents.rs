@@ -167,8 +167,10 @@ pub async fn update(
 }
 
 /// Deletes an AI agent (204). Refused (409, naming them) while experiences
-/// use it: choose another AI agent there first, so no conversation is left
-/// without the agent that answers it.
+/// use it: choose another AI agent there first, so no new conversation is
+/// left without the agent that answers it. Conversations it is still
+/// answering from before end with the fallback (the transcript service sees
+/// the delete) and stay readable.
 pub async fn delete(
     State(state): State<AppState>,
     admin: TenantAdmin,

@@ -180,8 +180,8 @@ pub async fn list(State(state): State<AppState>, admin: AnyAdmin) -> axum::Json<
 
 /// Deletes an experience with its widgets (204), and takes it off every
 /// experience admin's list. Customers on its widgets can start nothing new
-/// (the widget is gone); conversations already open keep their own record
-/// of mode, AI agent and space, stay readable, and end as usual.
+/// (the widget is gone); conversations already open end with the fallback
+/// (the transcript service sees the delete) and stay readable.
 pub async fn delete(
     State(state): State<AppState>,
     admin: TenantAdmin,

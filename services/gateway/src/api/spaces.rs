@@ -100,9 +100,9 @@ pub async fn update(
 /// Deletes a space (204). Refused (409, naming them) while experiences
 /// route to it: route them elsewhere first, so no new conversation can be
 /// sent to a space that is gone. The space leaves every agent's list.
-/// A conversation still waiting there from before gets the fallback when
-/// its accept window closes; live ones stay with their agent; all stay
-/// readable, and work items stay.
+/// Conversations still waiting or live there from before end with the
+/// fallback (the transcript service sees the delete; docs/protocol.md,
+/// "Deleting"); all stay readable, and work items stay.
 pub async fn delete(
     State(state): State<AppState>,
     admin: TenantAdmin,

@@ -119,9 +119,9 @@ pub async fn show(
     Ok(axum::Json(widget_json(&widget, &state.public_url)))
 }
 
-/// Deletes a widget (204). A customer socket already open on it keeps its
-/// conversation, which stays readable and ends as usual; new sockets and
-/// the support page find no widget.
+/// Deletes a widget (204). A conversation open on it ends with the
+/// fallback (the transcript service sees the delete) and stays readable;
+/// new sockets and the support page find no widget.
 pub async fn delete(
     State(state): State<AppState>,
     admin: AnyAdmin,

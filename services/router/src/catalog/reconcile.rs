@@ -14,6 +14,12 @@ use crate::domain::{Input, Limit, State};
 /// The inputs that make `state` match `config`; empty when it already does.
 /// Spaces first (an agent's new space then has its live-chat setting), then
 /// the agents, then the limit.
+///
+/// An agent is a member only of spaces that exist: a deleted space has no
+/// members, so nothing is ever offered there (its waiting conversations are
+/// ended by the transcript service, SPEC §10, and leave the queue as any
+/// ended conversation does). The gateway takes a space off its agents
+/// before deleting it; this holds even when an agent's record still names it.
 pub fn reconcile(state: &State, config: &TenantConfig) -> Vec<Input> {
     let mut inputs = Vec::new();
     for (space, live_chat) in &config.spaces {
@@ -25,13 +31,19 @@ pub fn reconcile(state: &State, config: &TenantConfig) -> Vec<Input> {
         }
     }
     for (agent, record) in &config.agents {
+        let spaces: BTreeSet<SpaceId> = record
+            .spaces
+            .iter()
+            .filter(|space| config.spaces.contains_key(space))
+            .copied()
+            .collect();
         let current: Option<BTreeSet<SpaceId>> = state
             .agent(*agent)
             .map(|a| a.spaces().keys().copied().collect());
-        if current.as_ref() != Some(&record.spaces) {
+        if current.as_ref() != Some(&spaces) {
             inputs.push(Input::AgentUpserted {
                 agent: *agent,
-                spaces: record.spaces.iter().copied().collect(),
+                spaces: spaces.into_iter().collect(),
             });
         }
     }
@@ -95,6 +107,46 @@ mod tests {
         assert!(reconcile(&state, &config).is_empty());
         assert_eq!(state.limit().get(), 5);
         assert_eq!(state.space(space).map(|s| s.live_chat()), Some(false));
+    }
+
+    #[test]
+    fn an_agent_is_a_member_only_of_spaces_that_exist() {
+        let (kept, deleted, agent) = (SpaceId::new(), SpaceId::new(), AgentId::new());
+        let mut config = TenantConfig::default();
+        config.spaces.insert(kept, true);
+        config.spaces.insert(deleted, true);
+        config.agents.insert(
+            agent,
+            AgentRecord {
+                name: "Grace".into(),
+                spaces: [kept, deleted].into(),
+            },
+        );
+        let mut state = State::new(Config::default());
+        let inputs = reconcile(&state, &config);
+        apply(&mut state, inputs);
+        assert_eq!(state.agent(agent).unwrap().spaces().len(), 2);
+
+        // The space's record is deleted while the agent's still names it.
+        config.spaces.remove(&deleted);
+        assert_eq!(
+            reconcile(&state, &config),
+            vec![Input::AgentUpserted {
+                agent,
+                spaces: vec![kept]
+            }]
+        );
+        let inputs = reconcile(&state, &config);
+        apply(&mut state, inputs);
+        let spaces: Vec<SpaceId> = state
+            .agent(agent)
+            .unwrap()
+            .spaces()
+            .keys()
+            .copied()
+            .collect();
+        assert_eq!(spaces, [kept]);
+        assert!(reconcile(&state, &config).is_empty());
     }
 
     #[test]

@@ -11,10 +11,12 @@
 //! | [`team`] | assign (queued → live) and return to the AI (queued → ai) |
 //! | [`lifecycle`] | end (with its fallback notice) and plain notices |
 //! | [`inactivity`] | the inactivity clock: when to check, warn and end |
+//! | [`orphans`] | what a conversation depends on; ending it when that is deleted |
 
 pub mod handoff;
 pub mod inactivity;
 pub mod lifecycle;
+pub mod orphans;
 pub mod plan;
 pub mod post;
 pub mod team;

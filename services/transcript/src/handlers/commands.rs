@@ -24,6 +24,7 @@ use switchboard_runtime::clock::now_ms;
 
 use super::Counters;
 use super::inactivity::InactivityTimer;
+use super::orphans::Orphans;
 use crate::domain::{self, Record};
 use crate::error::{Refusal, StoreError, StoreErrorKind};
 use crate::events::{self, Publication};
@@ -55,6 +56,9 @@ pub struct CommandHandler {
     pub bus: Bus,
     pub counters: Counters,
     pub inactivity: InactivityTimer,
+    /// Ends a conversation that opens or moves on into configuration
+    /// deleted meanwhile.
+    pub orphans: Orphans,
 }
 
 /// Why handling stopped short of the ack.
@@ -173,6 +177,7 @@ impl CommandHandler {
             self.inactivity
                 .follow(address.tenant, address.conversation, &record, None)
                 .await?;
+            self.orphans.check(address.tenant, info).await?;
         }
         Ok(())
     }

@@ -6,10 +6,12 @@
 //! | [`inactivity`] | the `inactivity.{conversation}` timer: schedule, re-arm, cancel |
 //! | [`rpc`] | `sb.rpc.transcript.*`: read a thread |
 //! | [`list`] | `sb.rpc.transcript.*.conversations`: list conversations |
+//! | [`orphans`] | ending open conversations whose configuration was deleted |
 
 pub mod commands;
 pub mod inactivity;
 pub mod list;
+pub mod orphans;
 pub mod rpc;
 
 use switchboard_runtime::metrics::{Handle, Metrics};
@@ -29,6 +31,7 @@ pub struct Counters {
     pub commands_retried: Handle,
     pub rpc_requests: Handle,
     pub rpc_failures: Handle,
+    pub orphans_ended: Handle,
 }
 
 impl Counters {
@@ -81,6 +84,10 @@ impl Counters {
             rpc_failures: metrics.counter(
                 "transcript_rpc_failures_total",
                 "Transcript read requests answered with `unavailable`.",
+            ),
+            orphans_ended: metrics.counter(
+                "transcript_orphans_ended_total",
+                "End commands sent for open conversations whose experience, widget, AI agent, space or agent was deleted.",
             ),
         }
     }

@@ -6,7 +6,8 @@
 //! [`Store::apply`], which applies a `domain::Plan` and keeps the command's
 //! outcome so a redelivery republishes it. Every read is tenant-checked: a
 //! conversation of another tenant is indistinguishable from one that does
-//! not exist.
+//! not exist. [`Store::open_referencing`] finds the open conversations that
+//! depend on a deleted record.
 
 #[macro_use]
 mod rows;
@@ -14,6 +15,7 @@ mod append;
 mod apply;
 mod group;
 mod list;
+mod orphans;
 mod outcomes;
 #[cfg(test)]
 mod tests;
@@ -21,6 +23,7 @@ mod tests;
 pub use append::{Appended, SUPPORT_TEAM_REASON};
 pub use apply::{Applied, Facts, Target};
 pub use list::{Cursor, DEFAULT_LIST, ListFilter, ListPage, Listed, MAX_LIST};
+pub use orphans::{ORPHAN_PAGE, Referencing};
 
 use sqlx::AnyPool;
 use switchboard_contracts::ids::{ConversationId, TenantId};

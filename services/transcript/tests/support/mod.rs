@@ -25,6 +25,7 @@ use switchboard_runtime::shutdown::Shutdown;
 use switchboard_testkit::NatsServer;
 use switchboard_transcript::config::TranscriptConfig;
 use switchboard_transcript::server;
+use switchboard_transcript::store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// How long a test waits for any one event.
@@ -35,6 +36,9 @@ pub struct Harness {
     pub nats: NatsServer,
     pub bus: Bus,
     pub health_addr: SocketAddr,
+    /// The service's store (a handle on the same database).
+    pub store: Store,
+    config: TranscriptConfig,
     shutdown: Shutdown,
     running: tokio::task::JoinHandle<()>,
     timer: Option<Shutdown>,
@@ -54,7 +58,7 @@ impl Harness {
         let database_url = format!("sqlite://{}", data.path().join("transcript.db").display());
         let mut config = TranscriptConfig::for_tests(&nats.url(), &database_url);
         configure(&mut config);
-        let service = server::start(config).await.expect("transcript starts");
+        let (store, health_addr, shutdown, running) = launch(&config).await;
         let timer = if timer {
             let timers = switchboard_timer::server::Service::start(
                 switchboard_timer::config::TimerConfig::for_tests(&nats.url()),
@@ -67,9 +71,6 @@ impl Harness {
         } else {
             None
         };
-        let health_addr = service.health_addr();
-        let shutdown = service.shutdown_handle();
-        let running = tokio::spawn(service.run_until(std::future::pending()));
         let bus = Bus::connect(&nats.url(), "transcript-test")
             .await
             .expect("test client");
@@ -77,11 +78,31 @@ impl Harness {
             nats,
             bus,
             health_addr,
+            store,
+            config,
             shutdown,
             running,
             timer,
             _data: data,
         }
+    }
+
+    /// Stops the transcript service (drained), runs `meanwhile`, and starts
+    /// it again on the same bus and database.
+    pub async fn restart_around(&mut self, meanwhile: impl std::future::Future<Output = ()>) {
+        self.shutdown.trigger();
+        let stopped = std::mem::replace(&mut self.running, tokio::spawn(async {}));
+        tokio::time::timeout(Duration::from_secs(20), stopped)
+            .await
+            .expect("the service drains within 20 s")
+            .expect("the service task does not panic");
+        meanwhile.await;
+        (self.store, self.health_addr, self.shutdown, self.running) = launch(&self.config).await;
+    }
+
+    /// The database the service writes.
+    pub fn database_url(&self) -> &str {
+        &self.config.common.database_url
     }
 
     /// Triggers shutdown and checks the service drains in time.
@@ -165,6 +186,20 @@ impl Harness {
         stream.read_to_string(&mut response).await.expect("read");
         response
     }
+}
+
+/// Starts a transcript service with `config` and runs it in a task.
+async fn launch(
+    config: &TranscriptConfig,
+) -> (Store, SocketAddr, Shutdown, tokio::task::JoinHandle<()>) {
+    let service = server::start(config.clone())
+        .await
+        .expect("transcript starts");
+    let store = service.parts().clone();
+    let health_addr = service.health_addr();
+    let shutdown = service.shutdown_handle();
+    let running = tokio::spawn(service.run_until(std::future::pending()));
+    (store, health_addr, shutdown, running)
 }
 
 fn ids(command: &ConversationCommand) -> (TenantId, ConversationId) {

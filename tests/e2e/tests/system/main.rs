@@ -4,6 +4,7 @@
 
 mod chat;
 mod crash;
+mod deletion;
 mod inactivity;
 mod live;
 mod live_crash;

@@ -1,6 +1,7 @@
 //! Every command but a post: the store applies the domain's plan in one
 //! transaction (keeping the command's outcome), the events are published in
-//! order, then the inactivity timer is brought in line, and only then does
+//! order, then the inactivity timer is brought in line and the
+//! conversation checked against deleted configuration, and only then does
 //! the pipeline ack. A redelivery finds the stored outcome and republishes
 //! it under the same ids; the timer step is idempotent too.
 
@@ -164,6 +165,11 @@ impl CommandHandler {
                 )
                 .await?;
         }
+        // A handoff into a space, or an accept by an agent, deleted while
+        // this command was on its way ends the conversation (SPEC §10).
+        self.orphans
+            .check(address.tenant, &applied.record.info)
+            .await?;
         Ok(())
     }
 

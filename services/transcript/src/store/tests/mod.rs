@@ -20,6 +20,7 @@ mod handoff;
 mod inactivity;
 mod lifecycle;
 mod list;
+mod orphans;
 mod team;
 
 use append::*;
@@ -27,6 +28,7 @@ use handoff::*;
 use inactivity::*;
 use lifecycle::*;
 use list::*;
+use orphans::*;
 use team::*;
 
 async fn sqlite_store() -> (Store, tempfile::TempDir) {
@@ -92,6 +94,9 @@ on_both_backends!(
     filters_on_state_space_and_experience_apply_to_every_page,
     a_date_range_keeps_conversations_created_from_since_until_before_until,
     a_limit_of_zero_means_fifty_and_the_last_page_has_no_cursor,
+    each_record_finds_the_open_conversations_that_depend_on_it_now,
+    pages_of_open_conversations_walk_each_once,
+    the_queries_read_the_indexes_of_open_conversations,
 );
 
 pub(super) fn start() -> ConversationStart {

@@ -127,6 +127,9 @@ test('a new site admin sets live chat up by clicks, watches a customer from anot
     assert.equal(await agentRow('Alice Moreau').getByTestId('agent-status').innerText(), 'Available');
     assert.equal(await agentRow('Bruno Petit').getByTestId('agent-status').innerText(), 'Unavailable');
     assert.equal(await agentRow('Bruno Petit').getByTestId('agent-load').innerText(), '0 of 3');
+    // Alice's console is open; Bruno never opened one.
+    assert.equal(await agentRow('Alice Moreau').getByTestId('agent-connected').innerText(), 'Connected');
+    assert.equal(await agentRow('Bruno Petit').getByTestId('agent-connected').innerText(), 'Not connected');
     // The waiting time counts up on its own between refreshes.
     const waited = await row.getByTestId('waiting-for').elementHandle();
     const from = Number(await waited.getAttribute('data-seconds'));

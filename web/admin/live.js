@@ -155,7 +155,7 @@ function agentsTable() {
   const body = h('tbody', {});
   const empty = note('No agents work in this space yet. Add them on the Spaces or Agents page.');
   const table = h('div.table-wrap', {}, h('table', { 'data-testid': 'live-agents' },
-    h('thead', {}, h('tr', {}, ['Agent', 'Status', 'Load'].map((t) => h('th', { scope: 'col', text: t })))), body));
+    h('thead', {}, h('tr', {}, ['Agent', 'Status', 'Load', 'Console'].map((t) => h('th', { scope: 'col', text: t })))), body));
   return {
     el: h('div', {}, table, empty),
     show(agents) {
@@ -165,7 +165,7 @@ function agentsTable() {
         let entry = rows.get(agent.id);
         if (!entry) {
           const cells = { name: h('td', {}), status: h('td', {}, h('span.pill', { 'data-testid': 'agent-status' })),
-            load: h('td', { 'data-testid': 'agent-load' }) };
+            load: h('td', { 'data-testid': 'agent-load' }), console: h('td', { 'data-testid': 'agent-connected' }) };
           entry = { cells, tr: h('tr', { 'data-testid': 'live-agent', 'data-id': agent.id }, Object.values(cells)) };
           rows.set(agent.id, entry);
         }
@@ -176,6 +176,9 @@ function agentsTable() {
         pill.dataset.status = agent.status;
         set(pill, agent.status === 'available' ? 'Available' : 'Unavailable');
         set(cells.load, `${agent.load} of ${agent.limit}`);
+        // Presence (SPEC §5): an agent without a console for 60 s is set unavailable everywhere.
+        set(cells.console, agent.connected ? 'Connected' : 'Not connected');
+        tr.dataset.connected = String(!!agent.connected);
         tr.dataset.load = String(agent.load);
         tr.classList.toggle('full', agent.load >= agent.limit);
         return tr;

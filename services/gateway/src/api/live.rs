@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use serde::Serialize;
 use switchboard_bus::config::{ConfigCache, keys};
 use switchboard_contracts::error_codes::ErrorCode;
+use switchboard_contracts::ids::AgentId;
 use switchboard_contracts::subjects;
 use switchboard_contracts::v1::{Agent, Experience, Space, SpaceQuery, SpaceView};
 use switchboard_runtime::clock;
@@ -88,6 +89,9 @@ pub struct AgentRow {
     /// Pending offers plus live conversations, across all spaces.
     pub load: u32,
     pub limit: u32,
+    /// Whether a console of this agent is connected to any gateway now
+    /// (the presence record, SPEC §5).
+    pub connected: bool,
 }
 
 pub async fn show(
@@ -118,7 +122,26 @@ pub async fn show(
         cache: &state.config_cache,
         tenant: &space.tenant,
     };
-    Ok(axum::Json(render(&space, &view, &names, clock::now_ms())))
+    let mut live = render(&space, &view, &names, clock::now_ms());
+    let tenant = admin.id;
+    let connected = futures::future::join_all(live.agents.iter().map(|row| async {
+        let Ok(agent) = row.id.parse::<AgentId>() else {
+            return false;
+        };
+        state
+            .presence
+            .connected(tenant, agent)
+            .await
+            .inspect_err(
+                |error| tracing::warn!(%error, agent = %row.id, "cannot read an agent's presence"),
+            )
+            .unwrap_or(false)
+    }))
+    .await;
+    for (row, connected) in live.agents.iter_mut().zip(connected) {
+        row.connected = connected;
+    }
+    Ok(axum::Json(live))
 }
 
 /// Where names come from: the tenant's records in the configuration cache.
@@ -186,6 +209,7 @@ pub fn render(space: &Space, view: &SpaceView, names: &impl NameOf, now_ms: i64)
             status: availability_name(a.status()),
             load: a.load,
             limit: view.limit,
+            connected: false,
         })
         .collect();
     agents.sort_by_cached_key(|a| (a.name.as_deref().map(str::to_lowercase), a.id.clone()));
@@ -306,8 +330,8 @@ mod tests {
                     },
                 ],
                 "agents": [
-                    {"id": "a2", "name": "alice", "status": "available", "load": 2, "limit": 2},
-                    {"id": "a1", "name": "Zoe", "status": "unavailable", "load": 0, "limit": 2},
+                    {"id": "a2", "name": "alice", "status": "available", "load": 2, "limit": 2, "connected": false},
+                    {"id": "a1", "name": "Zoe", "status": "unavailable", "load": 0, "limit": 2, "connected": false},
                 ],
             })
         );

@@ -84,7 +84,7 @@ async fn a_site_admin_sees_who_waits_in_queue_order_whom_it_is_offered_to_and_ea
     assert_eq!(rows[1]["offered_to"], Value::Null);
     assert_eq!(
         body["agents"],
-        json!([{"id": agent, "name": "Grace Hopper", "status": "available", "load": 1, "limit": 3}])
+        json!([{"id": agent, "name": "Grace Hopper", "status": "available", "load": 1, "limit": 3, "connected": false}])
     );
     let query = seen.lock().unwrap().last().cloned().expect("a query");
     assert_eq!(

@@ -4,7 +4,13 @@
 //! `experience.{id}`, ...). Every service keeps a [`ConfigCache`] fed by a
 //! watch on the whole bucket, so an admin's change reaches every instance
 //! without a restart. The writer (the gateway) also applies its own writes
-//! to its cache at once, so an admin reads what they just wrote.
+//! to its cache at once, so an admin reads what they just wrote. Every
+//! write is a compare-and-set on the key's revision ([`write`]), so two
+//! gateways editing one record never silently lose either edit.
+
+mod write;
+
+pub use write::{EDIT_ATTEMPTS, EditError};
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -24,10 +30,12 @@ use crate::error::{BusError, ErrorKind};
 /// [`switchboard_contracts::config_keys`]).
 pub use switchboard_contracts::config_keys as keys;
 
+/// A key as last seen: its revision (the bucket stream's sequence), and its
+/// value unless the last revision deleted it.
 #[derive(Debug, Clone)]
 struct Cached {
     revision: u64,
-    value: Bytes,
+    value: Option<Bytes>,
 }
 
 /// A watched, in-memory copy of the configuration bucket.
@@ -110,25 +118,19 @@ impl ConfigCache {
         }
     }
 
+    /// Records what a key holds at `revision`, unless a later revision is
+    /// known already (the watch and this instance's own writes race).
     fn apply(&self, key: &str, revision: u64, value: Option<Bytes>) {
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.get(key).is_some_and(|c| c.revision >= revision) {
             return;
         }
-        match value {
-            Some(value) => {
-                entries.insert(key.to_owned(), Cached { revision, value });
-            }
-            None => {
-                entries.insert(
-                    key.to_owned(),
-                    Cached {
-                        revision,
-                        value: Bytes::new(),
-                    },
-                );
-            }
-        }
+        entries.insert(key.to_owned(), Cached { revision, value });
+    }
+
+    fn cached(&self, key: &str) -> Option<Cached> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries.get(key).cloned()
     }
 
     /// Waits until the bucket's current contents are loaded.
@@ -140,11 +142,8 @@ impl ConfigCache {
     /// A record from the cache (decoded on each read; records are small).
     pub fn get<T: Message + Default>(&self, key: &str) -> Option<T> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        let cached = entries.get(key)?;
-        if cached.value.is_empty() {
-            return None;
-        }
-        T::decode(cached.value.clone()).ok()
+        let value = entries.get(key)?.value.clone()?;
+        T::decode(value).ok()
     }
 
     /// Every record whose key starts with `prefix`.
@@ -152,8 +151,8 @@ impl ConfigCache {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         entries
             .iter()
-            .filter(|(k, c)| k.starts_with(prefix) && !c.value.is_empty())
-            .filter_map(|(_, c)| T::decode(c.value.clone()).ok())
+            .filter(|(k, _)| k.starts_with(prefix))
+            .filter_map(|(_, c)| T::decode(c.value.clone()?).ok())
             .collect()
     }
 
@@ -162,31 +161,9 @@ impl ConfigCache {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         entries
             .iter()
-            .filter(|(k, c)| k.starts_with(prefix) && !c.value.is_empty())
-            .filter_map(|(k, c)| Some((k.clone(), T::decode(c.value.clone()).ok()?)))
+            .filter(|(k, _)| k.starts_with(prefix))
+            .filter_map(|(k, c)| Some((k.clone(), T::decode(c.value.clone()?).ok()?)))
             .collect()
-    }
-
-    /// Deletes a record (a delete marker in the bucket's history) and drops
-    /// it from this cache at once, so this instance stops serving it before
-    /// the watch reports the delete.
-    pub async fn delete(&self, key: &str) -> Result<(), BusError> {
-        self.store
-            .delete(key)
-            .await
-            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
-        // The marker's revision keeps a late watch event of the old value
-        // from bringing it back into the cache.
-        match self.store.entry(key).await {
-            Ok(Some(entry)) => self.apply(key, entry.revision, None),
-            _ => {
-                let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-                if let Some(cached) = entries.get_mut(key) {
-                    cached.value = Bytes::new();
-                }
-            }
-        }
-        Ok(())
     }
 
     /// Reads through to the bucket (for a record another instance may have
@@ -211,17 +188,5 @@ impl ConfigCache {
             Some(value) => Ok(Some(value)),
             None => self.fetch(key).await,
         }
-    }
-
-    /// Writes a record and applies it to this cache at once.
-    pub async fn put<T: Message>(&self, key: &str, value: &T) -> Result<u64, BusError> {
-        let bytes = Bytes::from(value.encode_to_vec());
-        let revision = self
-            .store
-            .put(key, bytes.clone())
-            .await
-            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
-        self.apply(key, revision, Some(bytes));
-        Ok(revision)
     }
 }

@@ -110,15 +110,31 @@ impl Stack {
     }
 
     async fn start_nats(&mut self) -> anyhow::Result<()> {
-        let host_port = self
+        let servers: Vec<String> = self
             .nats_url
-            .trim_start_matches("nats://")
-            .trim_end_matches('/')
-            .to_owned();
-        if tokio::net::TcpStream::connect(&host_port).await.is_ok() {
-            println!("using the nats-server already at {}", self.nats_url);
-            return Ok(());
+            .split(',')
+            .map(|server| {
+                server
+                    .trim()
+                    .trim_start_matches("nats://")
+                    .trim_end_matches('/')
+                    .to_owned()
+            })
+            .collect();
+        for server in &servers {
+            if tokio::net::TcpStream::connect(server).await.is_ok() {
+                println!("using the NATS already at {}", self.nats_url);
+                return Ok(());
+            }
         }
+        // A cluster is the operator's to run; one local server is ours.
+        let [host_port] = servers.as_slice() else {
+            bail!(
+                "none of the NATS servers in NATS_URL ({}) answers; start the cluster first",
+                self.nats_url
+            );
+        };
+        let host_port = host_port.clone();
         let (host, port) = host_port
             .rsplit_once(':')
             .context("NATS_URL must look like nats://host:port")?;

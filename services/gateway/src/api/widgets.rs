@@ -50,7 +50,7 @@ pub async fn create(
     widget.set_kind(kind);
     state
         .config_cache
-        .put(&keys::widget(&widget.id), &widget)
+        .create(&keys::widget(&widget.id), &widget)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -71,11 +71,17 @@ pub async fn update(
     Path((_, experience, widget)): Path<(String, String, String)>,
     ApiJson(body): ApiJson<UpdateWidget>,
 ) -> ApiResult<axum::Json<Value>> {
-    let mut widget = load_in(&state, &admin, &experience, &widget).await?;
-    widget.allowed_origins = origins(widget.kind(), Some(&body.allowed_origins))?;
-    state
+    let widget = load_in(&state, &admin, &experience, &widget).await?;
+    let allowed = origins(widget.kind(), Some(&body.allowed_origins))?;
+    let widget = state
         .config_cache
-        .put(&keys::widget(&widget.id), &widget)
+        .update(
+            &keys::widget(&widget.id),
+            |mut widget: Widget| -> ApiResult<Widget> {
+                widget.allowed_origins.clone_from(&allowed);
+                Ok(widget)
+            },
+        )
         .await?;
     Ok(axum::Json(widget_json(&widget, &state.public_url)))
 }

@@ -5,8 +5,8 @@
 //! watch on the whole bucket, so an admin's change reaches every instance
 //! without a restart. The writer (the gateway) also applies its own writes
 //! to its cache at once, so an admin reads what they just wrote. Every
-//! write is a compare-and-set on the key's revision ([`write`]), so two
-//! gateways editing one record never silently lose either edit.
+//! write is a compare-and-set on the key's revision (`config/write.rs`), so
+//! two gateways editing one record never silently lose either edit.
 
 mod write;
 

@@ -144,8 +144,8 @@ pub struct BusSettings {
     /// `NATS_URL`: one server, or a cluster's servers separated by commas
     /// (the client picks one and fails over to the others).
     pub url: String,
-    /// `SWITCHBOARD_REPLICAS` [1]: replicas of every stream and bucket (1–5;
-    /// 3 on a three-node cluster). A stream that already has more keeps them.
+    /// `SWITCHBOARD_REPLICAS` (default 1): replicas of every stream and bucket
+    /// (1–5; 3 on a three-node cluster). A stream that already has more keeps them.
     pub replicas: usize,
 }
 
@@ -154,7 +154,8 @@ impl BusSettings {
     pub const REPLICAS: &str = "SWITCHBOARD_REPLICAS";
     pub const MAX_REPLICAS: usize = 5;
 
-    /// `NATS_URL` [nats://127.0.0.1:4222], `SWITCHBOARD_REPLICAS` [1].
+    /// `NATS_URL` (default `nats://127.0.0.1:4222`), `SWITCHBOARD_REPLICAS`
+    /// (default 1).
     pub fn load(vars: &Vars) -> Result<Self, ConfigError> {
         let url = vars.string(Self::URL, "nats://127.0.0.1:4222");
         if url.split(',').any(|server| server.trim().is_empty()) {

@@ -4,7 +4,9 @@
 //! `experience.{id}`, ...). Every service keeps a [`ConfigCache`] fed by a
 //! watch on the whole bucket, so an admin's change reaches every instance
 //! without a restart. The writer (the gateway) also applies its own writes
-//! to its cache at once, so an admin reads what they just wrote.
+//! to its cache at once, so an admin reads what they just wrote. Every
+//! write is a compare-and-set on the key's revision (`config/write.rs`), so
+//! two gateways editing one record never silently lose either edit.
 //!
 //! A service that must act on a change (the transcript ends the
 //! conversations of a deleted record) subscribes with
@@ -13,6 +15,10 @@
 //! [`ConfigCache::is_deleted`] tells a record that is gone from one this
 //! instance has not heard of yet, and [`ConfigCache::last_known`] still
 //! reads what a deleted record last said.
+
+mod write;
+
+pub use write::{EDIT_ATTEMPTS, EditError};
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -32,26 +38,30 @@ use crate::error::{BusError, ErrorKind};
 /// [`switchboard_contracts::config_keys`]).
 pub use switchboard_contracts::config_keys as keys;
 
-/// How many changes a subscriber may fall behind before it is told it
-/// lagged (and must look at the whole cache again).
-const CHANGES_BUFFER: usize = 1024;
-
+/// A key as last seen: its revision (the bucket stream's sequence), and its
+/// value unless the last revision deleted it.
 #[derive(Debug, Clone)]
 struct Cached {
     revision: u64,
-    /// The record; after a delete, the last value this cache saw (empty when
-    /// the delete is all it ever saw of the key).
-    value: Bytes,
-    /// A tombstone: the key was deleted.
-    deleted: bool,
+    value: Option<Bytes>,
+    /// After a delete, the last value this cache saw of the key (for
+    /// readers that must still say something about a deleted record).
+    last_known: Option<Bytes>,
 }
 
 impl Cached {
-    /// The record, unless deleted.
-    fn live(&self) -> Option<&Bytes> {
-        (!self.deleted && !self.value.is_empty()).then_some(&self.value)
+    fn absent(revision: u64) -> Self {
+        Cached {
+            revision,
+            value: None,
+            last_known: None,
+        }
     }
 }
+
+/// How many changes a subscriber may fall behind before it is told it
+/// lagged (and must look at the whole cache again).
+const CHANGES_BUFFER: usize = 1024;
 
 /// One change the cache applied, as [`ConfigCache::changes`] reports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -158,6 +168,8 @@ impl ConfigCache {
         }
     }
 
+    /// Records what a key holds at `revision`, unless a later revision is
+    /// known already (the watch and this instance's own writes race).
     fn apply(&self, key: &str, revision: u64, value: Option<Bytes>) {
         let change = {
             let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
@@ -165,22 +177,21 @@ impl ConfigCache {
             if old.is_some_and(|c| c.revision >= revision) {
                 return;
             }
-            let previous = old.and_then(Cached::live).cloned();
-            let cached = match &value {
-                Some(value) => Cached {
+            let previous = old.and_then(|c| c.value.clone());
+            // The tombstone keeps the last value, for readers that must
+            // still say something about a deleted record.
+            let last_known = match &value {
+                Some(_) => None,
+                None => old.and_then(|c| c.value.clone().or_else(|| c.last_known.clone())),
+            };
+            entries.insert(
+                key.to_owned(),
+                Cached {
                     revision,
                     value: value.clone(),
-                    deleted: false,
+                    last_known,
                 },
-                // The tombstone keeps the last value, for readers that must
-                // still say something about a deleted record.
-                None => Cached {
-                    revision,
-                    value: old.map(|c| c.value.clone()).unwrap_or_default(),
-                    deleted: true,
-                },
-            };
-            entries.insert(key.to_owned(), cached);
+            );
             Change {
                 key: key.to_owned(),
                 revision,
@@ -204,15 +215,22 @@ impl ConfigCache {
     /// unknown (perhaps too new to have reached this instance).
     pub fn is_deleted(&self, key: &str) -> bool {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries.get(key).is_some_and(|c| c.deleted)
+        entries
+            .get(key)
+            .is_some_and(|c| c.revision > 0 && c.value.is_none())
     }
 
     /// The record, or the last value this cache saw of it before it was
     /// deleted (what a deleted experience said, say).
     pub fn last_known<T: Message + Default>(&self, key: &str) -> Option<T> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        let cached = entries.get(key).filter(|c| !c.value.is_empty())?;
-        T::decode(cached.value.clone()).ok()
+        let cached = entries.get(key)?;
+        T::decode(cached.value.clone().or_else(|| cached.last_known.clone())?).ok()
+    }
+
+    fn cached(&self, key: &str) -> Option<Cached> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries.get(key).cloned()
     }
 
     /// Waits until the bucket's current contents are loaded.
@@ -224,7 +242,8 @@ impl ConfigCache {
     /// A record from the cache (decoded on each read; records are small).
     pub fn get<T: Message + Default>(&self, key: &str) -> Option<T> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        T::decode(entries.get(key)?.live()?.clone()).ok()
+        let value = entries.get(key)?.value.clone()?;
+        T::decode(value).ok()
     }
 
     /// Every record whose key starts with `prefix`.
@@ -233,7 +252,7 @@ impl ConfigCache {
         entries
             .iter()
             .filter(|(k, _)| k.starts_with(prefix))
-            .filter_map(|(_, c)| T::decode(c.live()?.clone()).ok())
+            .filter_map(|(_, c)| T::decode(c.value.clone()?).ok())
             .collect()
     }
 
@@ -243,30 +262,8 @@ impl ConfigCache {
         entries
             .iter()
             .filter(|(k, _)| k.starts_with(prefix))
-            .filter_map(|(k, c)| Some((k.clone(), T::decode(c.live()?.clone()).ok()?)))
+            .filter_map(|(k, c)| Some((k.clone(), T::decode(c.value.clone()?).ok()?)))
             .collect()
-    }
-
-    /// Deletes a record (a delete marker in the bucket's history) and drops
-    /// it from this cache at once, so this instance stops serving it before
-    /// the watch reports the delete.
-    pub async fn delete(&self, key: &str) -> Result<(), BusError> {
-        self.store
-            .delete(key)
-            .await
-            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
-        // The marker's revision keeps a late watch event of the old value
-        // from bringing it back into the cache.
-        match self.store.entry(key).await {
-            Ok(Some(entry)) => self.apply(key, entry.revision, None),
-            _ => {
-                let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-                if let Some(cached) = entries.get_mut(key) {
-                    cached.deleted = true;
-                }
-            }
-        }
-        Ok(())
     }
 
     /// Reads through to the bucket (for a record another instance may have
@@ -291,17 +288,5 @@ impl ConfigCache {
             Some(value) => Ok(Some(value)),
             None => self.fetch(key).await,
         }
-    }
-
-    /// Writes a record and applies it to this cache at once.
-    pub async fn put<T: Message>(&self, key: &str, value: &T) -> Result<u64, BusError> {
-        let bytes = Bytes::from(value.encode_to_vec());
-        let revision = self
-            .store
-            .put(key, bytes.clone())
-            .await
-            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
-        self.apply(key, revision, Some(bytes));
-        Ok(revision)
     }
 }

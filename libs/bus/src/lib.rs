@@ -8,10 +8,10 @@
 //! | module | what |
 //! |---|---|
 //! | [`error`] | [`BusError`] with a [`ErrorKind`] callers match on |
-//! | [`setup`] | stream and bucket definitions, created or updated at start |
+//! | [`setup`] | stream and bucket definitions; [`Bus::ensure_stream`] and [`Bus::ensure_bucket`], which replicate every one as `SWITCHBOARD_REPLICAS` says |
 //! | [`publish`] | durable publish with dedupe id and trace headers |
 //! | [`consume`] | the consumer pipeline: per-key lanes, ack / retry / park |
-//! | [`config`] | the configuration bucket with a live, watched cache |
+//! | [`config`] | the configuration bucket with a live, watched cache; compare-and-set writes |
 //! | [`propagation`] | trace context into and out of NATS headers |
 //! | [`presence`] | agents' console presence records (KV `SB_PRESENCE`): gateways write, the router reads |
 //! | [`rpc`] | the request/reply responder: queue subscription, bounded concurrency, drain |
@@ -39,12 +39,14 @@ pub use failure::{Backoff, Classify, Disposition};
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream;
+use async_nats::{ServerAddr, jetstream};
+use switchboard_runtime::config::BusSettings;
 
 /// How a process connects to NATS: the one place that will also take its
 /// credentials and TLS settings.
 #[derive(Clone)]
 pub struct ConnectSettings {
+    /// One server, or several separated by commas (a cluster's nodes).
     pub url: String,
     /// The client name the server shows (`connz`).
     pub name: String,
@@ -58,6 +60,7 @@ pub struct ConnectSettings {
 }
 
 impl ConnectSettings {
+    /// One replica: for tools and tests on a single server.
     pub fn new(url: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -67,6 +70,30 @@ impl ConnectSettings {
             on_connect: None,
         }
     }
+
+    /// What a service connects with: the deployment's [`BusSettings`]
+    /// (`NATS_URL`, `SWITCHBOARD_REPLICAS`) under the service's name.
+    pub fn for_service(bus: &BusSettings, name: impl Into<String>) -> Self {
+        Self {
+            replicas: bus.replicas,
+            ..Self::new(bus.url.clone(), name)
+        }
+    }
+}
+
+/// The servers of a `NATS_URL`: one address, or several separated by commas.
+pub fn server_addrs(url: &str) -> Result<Vec<ServerAddr>, BusError> {
+    url.split(',')
+        .map(str::trim)
+        .map(|server| {
+            server.parse::<ServerAddr>().map_err(|e| {
+                BusError::new(
+                    ErrorKind::Rejected,
+                    format!("NATS_URL: `{server}` is not a server address ({e})"),
+                )
+            })
+        })
+        .collect()
 }
 
 impl std::fmt::Debug for ConnectSettings {
@@ -85,8 +112,10 @@ impl std::fmt::Debug for ConnectSettings {
 pub struct Bus {
     pub client: async_nats::Client,
     pub js: jetstream::Context,
-    /// Replicas of every stream and bucket this process creates: 1 on one
-    /// NATS node, 3 on a three-node cluster (`SWITCHBOARD_STREAM_REPLICAS`).
+    /// Replicas of every stream and bucket this process creates or updates
+    /// ([`Bus::ensure_stream`], [`Bus::ensure_bucket`]): 1 on one NATS node,
+    /// 3 on a three-node cluster (`SWITCHBOARD_REPLICAS`). Never lowers what
+    /// a stream already has.
     pub replicas: usize,
 }
 
@@ -97,8 +126,9 @@ impl Bus {
         Self::connect_with(&ConnectSettings::new(url, name)).await
     }
 
-    /// Connects as `settings` say, retrying until the server answers.
+    /// Connects as `settings` say, retrying until a server answers.
     pub async fn connect_with(settings: &ConnectSettings) -> Result<Self, BusError> {
+        let servers = server_addrs(&settings.url)?;
         let mut options = async_nats::ConnectOptions::new()
             .name(&settings.name)
             .retry_on_initial_connect()
@@ -119,7 +149,7 @@ impl Bus {
             });
         }
         let client = options
-            .connect(&settings.url)
+            .connect(servers)
             .await
             .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
         let js = jetstream::new(client.clone());
@@ -137,8 +167,8 @@ impl Bus {
         self
     }
 
-    /// Creates or updates every stream and bucket. Idempotent.
+    /// Creates or updates every stream and the configuration bucket. Idempotent.
     pub async fn ensure_topology(&self) -> Result<(), BusError> {
-        setup::ensure(&self.js, self.replicas).await
+        setup::ensure(self).await
     }
 }

@@ -27,7 +27,7 @@ use tokio::time::Instant;
 use crate::config::ConfigCache;
 use crate::consume::{self, ConsumerSpec};
 use crate::rpc::{Lifecycle, Responder};
-use crate::{Bus, BusError, ConnectSettings};
+use crate::{Bus, BusError, ConnectSettings, ErrorKind};
 use running::Closers;
 
 /// Why a service could not start. A service with more to say wraps it.
@@ -124,8 +124,12 @@ impl Kit {
             closers: Closers::default(),
         };
         let bus = kit.bus.clone();
-        kit.wait_for("the NATS streams", || bus.ensure_topology(), |_| true)
-            .await?;
+        kit.wait_for(
+            "the NATS streams",
+            || bus.ensure_topology(),
+            |e: &BusError| e.kind() != ErrorKind::Rejected,
+        )
+        .await?;
         let health_addr = match settings.health {
             HealthListener::Merged => None,
             HealthListener::Serve(addr) => Some(

@@ -134,7 +134,6 @@ pub fn bucket_config() -> kv::Config {
         description: "pending durable timers (services/timer)".to_owned(),
         history: 1,
         storage: stream::StorageType::File,
-        num_replicas: 1,
         max_value_size: (MAX_PAYLOAD + 16 * 1024) as i32,
         limit_markers: Some(TOMBSTONE_TTL),
         ..Default::default()
@@ -150,11 +149,7 @@ pub struct Timers {
 impl Timers {
     /// Opens the timers bucket, creating it when missing.
     pub async fn open(bus: &Bus) -> Result<Self, BusError> {
-        let store = bus
-            .js
-            .create_or_update_key_value(bucket_config())
-            .await
-            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
+        let store = bus.ensure_bucket(bucket_config()).await?;
         Ok(Self { store })
     }
 

@@ -3,8 +3,11 @@
 //! Every record lives under `{kind}.{id}`: `tenant.{id}`, `ai_agent.{id}`,
 //! `experience.{id}`, `widget.{id}`, `space.{id}`, `agent.{id}`, and
 //! `token.{sha256}` for a bearer token's grant (the hex SHA-256 of the token,
-//! never the token itself). Writers and readers build and take apart keys
-//! here only.
+//! never the token itself). Next to the records, `agent_email.{tenant}.{sha256}`
+//! holds the id of the agent that uses an email address in a tenant (the hex
+//! SHA-256 of the address in lower case): created only when absent, it keeps
+//! an address to one agent even when two gateways add agents at once.
+//! Writers and readers build and take apart keys here only.
 
 use std::fmt;
 
@@ -129,6 +132,16 @@ pub fn token(sha256: &str) -> String {
     ConfigKey::new(ConfigKind::Token, sha256).to_key()
 }
 
+/// What every agent email claim key starts with (not a record kind: the
+/// value is the claiming agent's id).
+pub const AGENT_EMAIL_PREFIX: &str = "agent_email.";
+
+/// The key of a tenant's claim on an email address for one agent;
+/// `address_sha256` is the hex SHA-256 of the address in lower case.
+pub fn agent_email(tenant: impl fmt::Display, address_sha256: &str) -> String {
+    format!("{AGENT_EMAIL_PREFIX}{tenant}.{address_sha256}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +166,9 @@ mod tests {
         assert_eq!(space("s1"), "space.s1");
         assert_eq!(agent("h1"), "agent.h1");
         assert_eq!(token("ab12"), "token.ab12");
+        assert_eq!(agent_email("t1", "ab12"), "agent_email.t1.ab12");
+        assert!(!agent_email("t1", "ab12").starts_with(&ConfigKind::Agent.prefix()));
+        assert_eq!(ConfigKey::parse(&agent_email("t1", "ab12")), None);
     }
 
     #[test]

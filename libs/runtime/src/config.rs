@@ -137,6 +137,54 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     Ok(total)
 }
 
+/// Where the bus is and how its streams are kept: read the same way by every
+/// service, so one setting covers the whole deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusSettings {
+    /// `NATS_URL`: one server, or a cluster's servers separated by commas
+    /// (the client picks one and fails over to the others).
+    pub url: String,
+    /// `SWITCHBOARD_REPLICAS` (default 1): replicas of every stream and bucket
+    /// (1–5; 3 on a three-node cluster). A stream that already has more keeps them.
+    pub replicas: usize,
+}
+
+impl BusSettings {
+    pub const URL: &str = "NATS_URL";
+    pub const REPLICAS: &str = "SWITCHBOARD_REPLICAS";
+    pub const MAX_REPLICAS: usize = 5;
+
+    /// `NATS_URL` (default `nats://127.0.0.1:4222`), `SWITCHBOARD_REPLICAS`
+    /// (default 1).
+    pub fn load(vars: &Vars) -> Result<Self, ConfigError> {
+        let url = vars.string(Self::URL, "nats://127.0.0.1:4222");
+        if url.split(',').any(|server| server.trim().is_empty()) {
+            return Err(ConfigError::Invalid {
+                key: Self::URL.to_owned(),
+                reason: format!(
+                    "`{url}` has an empty entry; list servers like nats://a:4222,nats://b:4222"
+                ),
+            });
+        }
+        let replicas = vars.number(Self::REPLICAS, 1usize)?;
+        if !(1..=Self::MAX_REPLICAS).contains(&replicas) {
+            return Err(ConfigError::Invalid {
+                key: Self::REPLICAS.to_owned(),
+                reason: format!("must be from 1 to {} (got {replicas})", Self::MAX_REPLICAS),
+            });
+        }
+        Ok(Self { url, replicas })
+    }
+
+    /// One server, one replica.
+    pub fn single(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            replicas: 1,
+        }
+    }
+}
+
 /// What differs between services in [`CommonConfig`]: their defaults, and
 /// the word in their own variable names (`SWITCHBOARD_{PREFIX}_LANES`).
 #[derive(Debug, Clone, Copy)]
@@ -154,7 +202,7 @@ pub struct CommonDefaults {
 /// and answer requests; each service's config embeds it.
 #[derive(Clone)]
 pub struct CommonConfig {
-    pub nats_url: String,
+    pub bus: BusSettings,
     pub data_dir: PathBuf,
     /// `sqlite://…` or `postgres://…`; may hold a password, so never logged.
     pub database_url: String,
@@ -171,7 +219,7 @@ pub struct CommonConfig {
 impl std::fmt::Debug for CommonConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CommonConfig")
-            .field("nats_url", &self.nats_url)
+            .field("bus", &self.bus)
             .field("database_url", &without_password(&self.database_url))
             .field("health_addr", &self.health_addr)
             .field("startup_timeout", &self.startup_timeout)
@@ -182,7 +230,7 @@ impl std::fmt::Debug for CommonConfig {
 }
 
 impl CommonConfig {
-    /// `NATS_URL`, `DATABASE_URL` (default: SQLite under
+    /// The [`BusSettings`], `DATABASE_URL` (default: SQLite under
     /// `SWITCHBOARD_DATA_DIR`, shared by the services), `SWITCHBOARD_HEALTH_ADDR`,
     /// `SWITCHBOARD_STARTUP_TIMEOUT` [60s], `SWITCHBOARD_{PREFIX}_LANES`,
     /// `SWITCHBOARD_{PREFIX}_RPC_CONCURRENCY`.
@@ -194,7 +242,7 @@ impl CommonConfig {
             .unwrap_or_else(|| format!("sqlite://{}/switchboard.db", data_dir.display()));
         let prefix = defaults.prefix;
         Ok(Self {
-            nats_url: vars.string("NATS_URL", "nats://127.0.0.1:4222"),
+            bus: BusSettings::load(vars)?,
             data_dir,
             database_url,
             health_addr: vars.addr("SWITCHBOARD_HEALTH_ADDR", defaults.health_addr)?,
@@ -214,7 +262,7 @@ impl CommonConfig {
     /// For tests: the given bus and database, health on port 0, small pools.
     pub fn for_tests(nats_url: &str, database_url: &str) -> Self {
         Self {
-            nats_url: nats_url.to_owned(),
+            bus: BusSettings::single(nats_url),
             data_dir: PathBuf::from("./.data"),
             database_url: database_url.to_owned(),
             health_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -266,6 +314,32 @@ mod tests {
             .duration("SWITCHBOARD_OFFER_TIMEOUT", "120s")
             .unwrap_err();
         assert!(err.to_string().starts_with("SWITCHBOARD_OFFER_TIMEOUT"));
+    }
+
+    #[test]
+    fn the_bus_takes_a_server_list_and_a_replica_count() {
+        let bus = BusSettings::load(&Vars::default()).unwrap();
+        assert_eq!(bus, BusSettings::single("nats://127.0.0.1:4222"));
+        let vars = Vars::from_pairs([
+            ("NATS_URL", "nats://a:4222, nats://b:4222,nats://c:4222"),
+            ("SWITCHBOARD_REPLICAS", "3"),
+        ]);
+        let bus = BusSettings::load(&vars).unwrap();
+        assert_eq!(bus.replicas, 3);
+        assert_eq!(bus.url, "nats://a:4222, nats://b:4222,nats://c:4222");
+    }
+
+    #[test]
+    fn a_bad_bus_setting_names_its_variable() {
+        for (key, value) in [
+            ("SWITCHBOARD_REPLICAS", "0"),
+            ("SWITCHBOARD_REPLICAS", "7"),
+            ("SWITCHBOARD_REPLICAS", "three"),
+            ("NATS_URL", "nats://a:4222,,nats://b:4222"),
+        ] {
+            let error = BusSettings::load(&Vars::from_pairs([(key, value)])).unwrap_err();
+            assert!(error.to_string().starts_with(key), "{error}");
+        }
     }
 
     #[test]

@@ -1,20 +1,23 @@
 //! # Switchboard test kit
 //!
 //! Real parts for tests: a `nats-server` with JetStream in a fresh store per
-//! test, a fresh PostgreSQL database per test (when the run provides a
+//! test (or a cluster of them), a fresh PostgreSQL database per test (when the run provides a
 //! server), free ports, and the paths of the built service binaries.
 //!
 //! | item | what |
 //! |---|---|
 //! | [`NatsServer`] | start, kill (SIGKILL), restart on the same port and store |
+//! | [`NatsCluster`] | a JetStream cluster on loopback: node URLs, kill / restart a node, stream leaders |
 //! | [`postgres_database`] | a new empty database on the run's PostgreSQL |
 //! | [`free_port`] | a port nobody listens on |
 //! | [`service_bin`] | `target/<profile>/<name>` |
 //! | [`eventually`] | poll an async condition until it holds or a deadline passes |
 
+mod cluster;
 mod nats;
 mod postgres;
 
+pub use cluster::NatsCluster;
 pub use nats::NatsServer;
 pub use postgres::{postgres_database, require_postgres};
 

@@ -3,15 +3,15 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use switchboard_runtime::config::{ConfigError, Vars};
+use switchboard_runtime::config::{BusSettings, ConfigError, Vars};
 
 /// Where `/healthz`, `/readyz` and `/metrics` are served unless told otherwise.
 pub const DEFAULT_HEALTH_ADDR: &str = "127.0.0.1:8092";
 
 #[derive(Debug, Clone)]
 pub struct AiBridgeConfig {
-    /// `NATS_URL`.
-    pub nats_url: String,
+    /// `NATS_URL`, `SWITCHBOARD_REPLICAS`.
+    pub bus: BusSettings,
     /// `SWITCHBOARD_HEALTH_ADDR`.
     pub health_addr: SocketAddr,
     /// `SWITCHBOARD_AI_RPC_TIMEOUT`: how long to wait for the transcript
@@ -29,7 +29,7 @@ pub struct AiBridgeConfig {
 impl AiBridgeConfig {
     pub fn load(vars: &Vars) -> Result<Self, ConfigError> {
         Ok(Self {
-            nats_url: vars.string("NATS_URL", "nats://127.0.0.1:4222"),
+            bus: BusSettings::load(vars)?,
             health_addr: vars.addr("SWITCHBOARD_HEALTH_ADDR", DEFAULT_HEALTH_ADDR)?,
             rpc_timeout: vars.duration("SWITCHBOARD_AI_RPC_TIMEOUT", "5s")?,
             index_cache_capacity: vars.number("SWITCHBOARD_AI_INDEX_CACHE", 256)?,
@@ -51,7 +51,7 @@ mod tests {
     #[test]
     fn defaults_apply_when_nothing_is_set() {
         let config = AiBridgeConfig::load(&Vars::default()).unwrap();
-        assert_eq!(config.nats_url, "nats://127.0.0.1:4222");
+        assert_eq!(config.bus, BusSettings::single("nats://127.0.0.1:4222"));
         assert_eq!(config.health_addr.to_string(), DEFAULT_HEALTH_ADDR);
         assert_eq!(config.rpc_timeout, Duration::from_secs(5));
     }

@@ -29,7 +29,7 @@ impl Service {
     /// then starts the consumers.
     pub async fn start(config: AiBridgeConfig) -> Result<Self, StartError> {
         let kit = Kit::start(KitSettings::new(
-            ConnectSettings::new(&config.nats_url, "ai-bridge"),
+            ConnectSettings::for_service(&config.bus, "ai-bridge"),
             config.health_addr,
             config.startup_timeout,
         ))

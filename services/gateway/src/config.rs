@@ -3,12 +3,13 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use switchboard_runtime::config::{ConfigError, Vars};
+use switchboard_runtime::config::{BusSettings, ConfigError, Vars};
 
 #[derive(Clone)]
 pub struct GatewayConfig {
     pub http_addr: SocketAddr,
-    pub nats_url: String,
+    /// `NATS_URL`, `SWITCHBOARD_REPLICAS`.
+    pub bus: BusSettings,
     /// Bearer token of the operator API; `None` disables the operator API.
     pub operator_token: Option<String>,
     /// Public origin of this gateway for snippets and links, e.g.
@@ -27,7 +28,7 @@ impl std::fmt::Debug for GatewayConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewayConfig")
             .field("http_addr", &self.http_addr)
-            .field("nats_url", &self.nats_url)
+            .field("bus", &self.bus)
             .field(
                 "operator_token",
                 &self.operator_token.as_ref().map(|_| "***"),
@@ -41,7 +42,7 @@ impl GatewayConfig {
     pub fn load(vars: &Vars) -> Result<Self, ConfigError> {
         Ok(Self {
             http_addr: vars.addr("SWITCHBOARD_HTTP_ADDR", "127.0.0.1:8080")?,
-            nats_url: vars.string("NATS_URL", "nats://127.0.0.1:4222"),
+            bus: BusSettings::load(vars)?,
             operator_token: vars.get("SWITCHBOARD_OPERATOR_TOKEN").map(str::to_owned),
             public_url: vars.get("SWITCHBOARD_PUBLIC_URL").map(str::to_owned),
             frames_per_second: vars.number("SWITCHBOARD_WS_FRAMES_PER_SECOND", 10)?,
@@ -62,7 +63,7 @@ impl GatewayConfig {
     pub fn for_tests(nats_url: &str, operator_token: &str) -> Self {
         Self {
             http_addr: "127.0.0.1:0".parse().expect("literal address"),
-            nats_url: nats_url.to_owned(),
+            bus: BusSettings::single(nats_url),
             operator_token: Some(operator_token.to_owned()),
             public_url: None,
             frames_per_second: 50,

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use switchboard_bus::config::EditError;
 use switchboard_contracts::error_codes::ErrorCode;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,10 +84,41 @@ impl ApiError {
     }
 }
 
+/// What a client hears when another request changed the same record first.
+const CHANGED_MEANWHILE: &str = "another request changed this at the same time";
+
 impl From<switchboard_bus::BusError> for ApiError {
     fn from(error: switchboard_bus::BusError) -> Self {
+        if error.kind() == switchboard_bus::ErrorKind::Conflict {
+            tracing::info!(%error, "a configuration write lost to another");
+            return ApiError::Conflict(format!("{CHANGED_MEANWHILE}; reload it and try again"));
+        }
         tracing::warn!(%error, "bus error behind a request");
         ApiError::Unavailable("the service is temporarily unavailable; retry shortly".into())
+    }
+}
+
+/// An edit of a configuration record ([`ConfigCache::update`]): the edit's
+/// own refusal as it is; a refusal of a record another request changed
+/// meanwhile, or a record that kept changing, is a conflict (409).
+///
+/// [`ConfigCache::update`]: switchboard_bus::config::ConfigCache::update
+impl From<EditError<ApiError>> for ApiError {
+    fn from(error: EditError<ApiError>) -> Self {
+        match error {
+            EditError::Refused(error) => error,
+            EditError::Outdated(error) => ApiError::Conflict(format!(
+                "{CHANGED_MEANWHILE} and this change no longer applies: {}",
+                error.message()
+            )),
+            EditError::Missing(_) => {
+                ApiError::NotFound("not found: another request deleted it meanwhile".into())
+            }
+            EditError::Contended(_) => {
+                ApiError::Conflict(format!("{CHANGED_MEANWHILE}; reload it and try again"))
+            }
+            EditError::Bus(error) => error.into(),
+        }
     }
 }
 

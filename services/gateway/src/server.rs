@@ -34,7 +34,7 @@ impl Application {
     /// listener.
     pub async fn build(config: GatewayConfig) -> anyhow::Result<Self> {
         let kit = Kit::start(KitSettings {
-            connect: ConnectSettings::new(&config.nats_url, "gateway"),
+            connect: ConnectSettings::for_service(&config.bus, "gateway"),
             health: HealthListener::Merged,
             startup_timeout: config.startup_timeout,
             // Open requests and sockets get this long to finish.

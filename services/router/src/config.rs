@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use switchboard_runtime::config::{ConfigError, Vars};
+use switchboard_runtime::config::{BusSettings, ConfigError, Vars};
 
 use crate::domain;
 use crate::handlers::presence::PresenceTiming;
@@ -14,7 +14,7 @@ pub const HEALTH_DEFAULT: &str = "127.0.0.1:8095";
 
 #[derive(Debug, Clone)]
 pub struct RouterConfig {
-    pub nats_url: String,
+    pub bus: BusSettings,
     pub health_addr: SocketAddr,
     /// How long an agent has to answer an offer (SPEC §5).
     pub offer_timeout: Duration,
@@ -30,17 +30,15 @@ pub struct RouterConfig {
     pub lanes: usize,
     /// Agent views answered concurrently.
     pub rpc_concurrency: usize,
-    /// Replicas of the router-state bucket (`SWITCHBOARD_STREAM_REPLICAS`).
-    pub replicas: usize,
     /// How long start-up waits for NATS to answer.
     pub startup_timeout: Duration,
 }
 
 impl RouterConfig {
-    /// `NATS_URL`, `SWITCHBOARD_HEALTH_ADDR`, `SWITCHBOARD_OFFER_TIMEOUT` [120s],
+    /// The [`BusSettings`], `SWITCHBOARD_HEALTH_ADDR`, `SWITCHBOARD_OFFER_TIMEOUT` [120s],
     /// `SWITCHBOARD_ACCEPT_WINDOW` [20m], `SWITCHBOARD_PRESENCE_GRACE` [60s],
     /// `SWITCHBOARD_PRESENCE_REFRESH` [15s], `SWITCHBOARD_ROUTER_LANES` [16],
-    /// `SWITCHBOARD_ROUTER_RPC_CONCURRENCY` [64], `SWITCHBOARD_STREAM_REPLICAS` [1],
+    /// `SWITCHBOARD_ROUTER_RPC_CONCURRENCY` [64],
     /// `SWITCHBOARD_STARTUP_TIMEOUT` [60s].
     pub fn load(vars: &Vars) -> Result<Self, ConfigError> {
         let positive = |key: &str, value: Duration| {
@@ -54,7 +52,7 @@ impl RouterConfig {
             }
         };
         Ok(Self {
-            nats_url: vars.string("NATS_URL", "nats://127.0.0.1:4222"),
+            bus: BusSettings::load(vars)?,
             health_addr: vars.addr("SWITCHBOARD_HEALTH_ADDR", HEALTH_DEFAULT)?,
             offer_timeout: positive(
                 "SWITCHBOARD_OFFER_TIMEOUT",
@@ -76,7 +74,6 @@ impl RouterConfig {
             rpc_concurrency: vars
                 .number("SWITCHBOARD_ROUTER_RPC_CONCURRENCY", 64usize)?
                 .max(1),
-            replicas: vars.number("SWITCHBOARD_STREAM_REPLICAS", 1usize)?,
             startup_timeout: vars.duration("SWITCHBOARD_STARTUP_TIMEOUT", "60s")?,
         })
     }
@@ -84,7 +81,7 @@ impl RouterConfig {
     /// For tests: the given bus, health on port 0, the default durations.
     pub fn for_tests(nats_url: &str) -> Self {
         Self {
-            nats_url: nats_url.to_owned(),
+            bus: BusSettings::single(nats_url),
             health_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             offer_timeout: Duration::from_secs(120),
             accept_window: Duration::from_secs(20 * 60),
@@ -92,7 +89,6 @@ impl RouterConfig {
             presence_refresh: Duration::from_secs(15),
             lanes: 4,
             rpc_concurrency: 16,
-            replicas: 1,
             startup_timeout: Duration::from_secs(20),
         }
     }

@@ -38,10 +38,8 @@ impl Service {
     /// Connects and starts every task. NATS may come up after this process
     /// (as under `make run`): it is retried until `config.startup_timeout`.
     pub async fn start(config: RouterConfig) -> Result<Self, StartError> {
-        let mut connect = ConnectSettings::new(&config.nats_url, "router");
-        connect.replicas = config.replicas;
         let kit = Kit::start(KitSettings::new(
-            connect,
+            ConnectSettings::for_service(&config.bus, "router"),
             config.health_addr,
             config.startup_timeout,
         ))

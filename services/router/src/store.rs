@@ -60,13 +60,12 @@ impl std::fmt::Debug for SnapshotStore {
 
 /// The bucket: file storage, one revision per key (the snapshot is the whole
 /// truth; older ones are of no use).
-pub fn bucket_config(replicas: usize) -> kv::Config {
+pub fn bucket_config() -> kv::Config {
     kv::Config {
         bucket: streams::ROUTER_STATE_BUCKET.to_owned(),
         description: "each tenant's routing state (services/router)".to_owned(),
         history: 1,
         storage: StorageType::File,
-        num_replicas: replicas.max(1),
         ..Default::default()
     }
 }
@@ -78,11 +77,7 @@ pub fn key(tenant: TenantId) -> String {
 impl SnapshotStore {
     /// Opens the bucket, creating it when missing.
     pub async fn open(bus: &Bus, timing: domain::Config) -> Result<Self, BusError> {
-        let kv = bus
-            .js
-            .create_or_update_key_value(bucket_config(bus.replicas))
-            .await
-            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
+        let kv = bus.ensure_bucket(bucket_config()).await?;
         Ok(Self {
             kv,
             timing,

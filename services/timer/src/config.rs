@@ -4,15 +4,15 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use switchboard_contracts::streams::timer_keys;
-use switchboard_runtime::config::{ConfigError, Vars};
+use switchboard_runtime::config::{BusSettings, ConfigError, Vars};
 
 /// Where `/healthz`, `/readyz` and `/metrics` are served unless told otherwise.
 pub const DEFAULT_HEALTH_ADDR: &str = "127.0.0.1:8093";
 
 #[derive(Debug, Clone)]
 pub struct TimerConfig {
-    /// `NATS_URL`.
-    pub nats_url: String,
+    /// `NATS_URL`, `SWITCHBOARD_REPLICAS`.
+    pub bus: BusSettings,
     /// `SWITCHBOARD_HEALTH_ADDR`.
     pub health_addr: SocketAddr,
     /// `SWITCHBOARD_TIMER_LEASE_TTL` (500ms–60s, default 5s): how long a
@@ -58,7 +58,7 @@ impl TimerConfig {
             });
         }
         Ok(Self {
-            nats_url: vars.string("NATS_URL", "nats://127.0.0.1:4222"),
+            bus: BusSettings::load(vars)?,
             health_addr: vars.addr("SWITCHBOARD_HEALTH_ADDR", DEFAULT_HEALTH_ADDR)?,
             lease_ttl,
             instance_id,
@@ -82,7 +82,7 @@ mod tests {
     #[test]
     fn defaults_apply_when_nothing_is_set() {
         let config = TimerConfig::load(&Vars::default()).unwrap();
-        assert_eq!(config.nats_url, "nats://127.0.0.1:4222");
+        assert_eq!(config.bus, BusSettings::single("nats://127.0.0.1:4222"));
         assert_eq!(config.health_addr.to_string(), DEFAULT_HEALTH_ADDR);
         assert_eq!(config.lease_ttl, Duration::from_secs(5));
         assert_eq!(config.max_in_flight, 256);

@@ -34,7 +34,6 @@ pub fn bucket_config() -> kv::Config {
         history: 1,
         max_age: MAX_AGE,
         storage: stream::StorageType::File,
-        num_replicas: 1,
         ..Default::default()
     }
 }

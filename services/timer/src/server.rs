@@ -9,11 +9,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use switchboard_bus::ConnectSettings;
 use switchboard_bus::service::{Kit, KitSettings, Running};
 use switchboard_bus::timers::Timers;
-use switchboard_bus::{BusError, ConnectSettings, ErrorKind};
 use switchboard_contracts::streams::timer_keys::PARTITIONS;
 use switchboard_runtime::clock::now_ms_unsigned as now_ms;
+use switchboard_runtime::config::BusSettings;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -47,7 +48,7 @@ impl Service {
         let changed = Arc::new(Notify::new());
         let (reconnected, reconnects) = watch::channel(0u64);
         let mut settings = KitSettings::new(
-            fast_reconnect(&config.nats_url, changed.clone(), reconnected),
+            fast_reconnect(&config.bus, changed.clone(), reconnected),
             config.health_addr,
             config.startup_timeout,
         );
@@ -60,12 +61,7 @@ impl Service {
         let lease_store = kit
             .wait_for(
                 "the lease bucket",
-                || async {
-                    bus.js
-                        .create_or_update_key_value(leases::bucket_config())
-                        .await
-                        .map_err(|e| BusError::new(ErrorKind::Unavailable, e))
-                },
+                || bus.ensure_bucket(leases::bucket_config()),
                 |_| true,
             )
             .await?;
@@ -149,11 +145,11 @@ impl Service {
 /// renews its leases at once, and it is counted on `reconnected` so the
 /// watches restart at once.
 fn fast_reconnect(
-    url: &str,
+    bus: &BusSettings,
     changed: Arc<Notify>,
     reconnected: watch::Sender<u64>,
 ) -> ConnectSettings {
-    let mut settings = ConnectSettings::new(url, "timer");
+    let mut settings = ConnectSettings::for_service(bus, "timer");
     settings.reconnect_delay_cap = Some(Duration::from_millis(250));
     settings.on_connect = Some(Arc::new(move || {
         reconnected.send_modify(|n| *n += 1);

@@ -64,7 +64,7 @@ mod tests {
             "sqlite:///tmp/sb/switchboard.db"
         );
         assert_eq!(config.common.health_addr.to_string(), HEALTH_DEFAULT);
-        assert_eq!(config.common.nats_url, "nats://127.0.0.1:4222");
+        assert_eq!(config.common.bus.url, "nats://127.0.0.1:4222");
         assert_eq!(config.inactivity_warn, Duration::from_secs(20 * 60));
         assert_eq!(config.inactivity_end, Duration::from_secs(10 * 60));
     }

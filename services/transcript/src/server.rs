@@ -34,7 +34,7 @@ pub type Service = Started<Store>;
 pub async fn start(config: TranscriptConfig) -> Result<Service, StartError> {
     let common = &config.common;
     let mut kit = Kit::start(KitSettings::new(
-        ConnectSettings::new(&common.nats_url, "transcript"),
+        ConnectSettings::for_service(&common.bus, "transcript"),
         common.health_addr,
         common.startup_timeout,
     ))

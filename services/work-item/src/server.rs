@@ -28,7 +28,7 @@ pub type Service = Started<Store>;
 pub async fn start(config: WorkItemConfig) -> Result<Service, StartError> {
     let common = &config.common;
     let mut kit = Kit::start(KitSettings::new(
-        ConnectSettings::new(&common.nats_url, "work-item"),
+        ConnectSettings::for_service(&common.bus, "work-item"),
         common.health_addr,
         common.startup_timeout,
     ))

@@ -1,12 +1,13 @@
-//! A whole Switchboard for one test: a nats-server with its own store, each
-//! service as its own process (the binaries `make test` builds) with its own
-//! health port, and a temp data dir. Any part can be SIGKILLed and restarted.
+//! A whole Switchboard for one test: a nats-server with its own store (or a
+//! NATS cluster), each service as its own process (the binaries `make test`
+//! builds) with its own health port, and a temp data dir. Any part can be
+//! SIGKILLed and restarted.
 
 use std::collections::BTreeMap;
 use std::process::Stdio;
 use std::time::Duration;
 
-use switchboard_testkit::{NatsServer, free_port, service_bin};
+use switchboard_testkit::{NatsCluster, NatsServer, free_port, service_bin};
 use tokio::process::{Child, Command};
 
 pub const SERVICES: &[&str] = &[
@@ -18,8 +19,24 @@ pub const SERVICES: &[&str] = &[
     "gateway",
 ];
 
+/// The bus a system runs on.
+pub enum Nats {
+    Server(NatsServer),
+    Cluster(NatsCluster),
+}
+
+impl Nats {
+    /// What the services get as `NATS_URL`.
+    pub fn url(&self) -> String {
+        match self {
+            Nats::Server(server) => server.url(),
+            Nats::Cluster(cluster) => cluster.urls(),
+        }
+    }
+}
+
 pub struct System {
-    pub nats: NatsServer,
+    pub nats: Nats,
     pub data_dir: tempfile::TempDir,
     pub gateway_addr: String,
     pub operator_token: String,
@@ -39,8 +56,18 @@ impl System {
         database_url: Option<String>,
         extra_env: Vec<(String, String)>,
     ) -> Self {
+        let nats = Nats::Server(NatsServer::start().await);
+        Self::start_on(nats, database_url, extra_env).await
+    }
+
+    /// Everything on `nats` (a cluster: `NATS_URL` lists every node).
+    pub async fn start_on(
+        nats: Nats,
+        database_url: Option<String>,
+        extra_env: Vec<(String, String)>,
+    ) -> Self {
         let mut system = Self {
-            nats: NatsServer::start().await,
+            nats,
             data_dir: tempfile::tempdir().expect("temp data dir"),
             gateway_addr: format!("127.0.0.1:{}", free_port()),
             operator_token: format!("op-{}", uuid::Uuid::new_v4()),
@@ -60,6 +87,12 @@ impl System {
 
     pub fn ws_url(&self) -> String {
         format!("ws://{}", self.gateway_addr)
+    }
+
+    /// Sets a variable for the services started from now on (a restart).
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.extra_env.retain(|(k, _)| k != key);
+        self.extra_env.push((key.to_owned(), value.to_owned()));
     }
 
     async fn spawn(&mut self, service: &str) {
@@ -98,7 +131,10 @@ impl System {
     /// SIGKILL: no drain, no goodbye.
     pub async fn kill(&mut self, service: &str) {
         if service == "nats" {
-            self.nats.kill().await;
+            match &mut self.nats {
+                Nats::Server(server) => server.kill().await,
+                Nats::Cluster(_) => panic!("kill a cluster's nodes one by one"),
+            }
             return;
         }
         if let Some((child, _)) = self.children.get_mut(service) {
@@ -110,7 +146,10 @@ impl System {
     /// Starts a killed service again with the same settings.
     pub async fn restart(&mut self, service: &str) {
         if service == "nats" {
-            self.nats.restart().await;
+            match &mut self.nats {
+                Nats::Server(server) => server.restart().await,
+                Nats::Cluster(_) => panic!("restart a cluster's nodes one by one"),
+            }
             return;
         }
         self.kill(service).await;

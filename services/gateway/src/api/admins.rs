@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use switchboard_bus::config::EditError;
 use switchboard_contracts::ids::TenantId;
 use switchboard_contracts::v1::{Admin, AdminRole};
 use uuid::Uuid;
@@ -65,7 +66,7 @@ pub async fn create(
     // The record before its grant: a grant without its admin is refused.
     state
         .config_cache
-        .put(&admin_key(&record.id), &record)
+        .create(&admin_key(&record.id), &record)
         .await?;
     let token = credentials::issue(&state, holder(&record), TOKEN_PREFIX).await?;
     tracing::info!(tenant = %admin.id, admin = %record.id, "admin created");
@@ -105,7 +106,7 @@ pub async fn update(
     Path((_, id)): Path<(String, String)>,
     ApiJson(body): ApiJson<UpdateAdmin>,
 ) -> ApiResult<axum::Json<Value>> {
-    let mut record = load(&state, admin.id, &id).await?;
+    let record = load(&state, admin.id, &id).await?;
     let name = body
         .name
         .as_deref()
@@ -118,24 +119,38 @@ pub async fn update(
         .transpose()?;
     let role = body.role.as_deref().map(role).transpose()?;
     let new_role = role.unwrap_or(record.role());
+    // `None`: the request leaves them as they are when written.
     let experiences = match (body.experiences.as_deref(), role) {
-        (Some(given), _) => experiences(&state, admin.id, new_role, Some(given)).await?,
-        (None, None) => record.experiences.clone(),
-        (None, Some(AdminRole::Site)) => Vec::new(),
+        (Some(given), _) => Some(experiences(&state, admin.id, new_role, Some(given)).await?),
+        (None, None) => None,
+        (None, Some(AdminRole::Site)) => Some(Vec::new()),
         (None, Some(_)) => {
-            experiences(&state, admin.id, new_role, Some(&record.experiences)).await?
+            Some(experiences(&state, admin.id, new_role, Some(&record.experiences)).await?)
         }
     };
     if let Some(email) = &email {
         ensure_email_free(&state, admin.id, email, Some(&record.id))?;
     }
-    record.name = name.unwrap_or(record.name);
-    record.email = email.unwrap_or(record.email);
-    record.set_role(new_role);
-    record.experiences = experiences;
-    state
+    let record = state
         .config_cache
-        .put(&admin_key(&record.id), &record)
+        .update(
+            &admin_key(&record.id),
+            |mut record: Admin| -> ApiResult<Admin> {
+                if let Some(name) = &name {
+                    record.name.clone_from(name);
+                }
+                if let Some(email) = &email {
+                    record.email.clone_from(email);
+                }
+                if let Some(role) = role {
+                    record.set_role(role);
+                }
+                if let Some(experiences) = &experiences {
+                    record.experiences.clone_from(experiences);
+                }
+                Ok(record)
+            },
+        )
         .await?;
     Ok(axum::Json(admin_json(&record)))
 }
@@ -195,13 +210,23 @@ pub async fn forget_experience(
     tenant: TenantId,
     experience: &str,
 ) -> ApiResult<()> {
-    for mut record in tenant_admins(state, tenant) {
+    for record in tenant_admins(state, tenant) {
         if record.experiences.iter().any(|e| e == experience) {
-            record.experiences.retain(|e| e != experience);
-            state
+            let forgotten = state
                 .config_cache
-                .put(&admin_key(&record.id), &record)
-                .await?;
+                .update(
+                    &admin_key(&record.id),
+                    |mut record: Admin| -> ApiResult<Admin> {
+                        record.experiences.retain(|e| e != experience);
+                        Ok(record)
+                    },
+                )
+                .await;
+            match forgotten {
+                // Deleted meanwhile: nothing left to forget.
+                Ok(_) | Err(EditError::Missing(_)) => {}
+                Err(error) => return Err(error.into()),
+            }
         }
     }
     Ok(())

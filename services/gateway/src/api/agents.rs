@@ -10,7 +10,8 @@
 //! Agents can be created on every edition: live chat is what the edition
 //! gates (an experience in a team mode, SPEC §2), and a tenant that upgrades
 //! should find its team already set up. On `standard` they simply get no
-//! chats. An email address names one agent per tenant (409 otherwise).
+//! chats. An email address names one agent per tenant (409 otherwise), also
+//! when two gateways add agents at once ([`agent_emails`]).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -21,6 +22,7 @@ use switchboard_bus::config::keys;
 use switchboard_contracts::ids::{AgentId, SpaceId, TenantId};
 use switchboard_contracts::v1::{Agent, Space};
 
+use crate::api::agent_emails;
 use crate::api::credentials::{self, Holder};
 use crate::api::extract::{ApiJson, TenantAdmin, path_id};
 use crate::api::render::agent_json;
@@ -51,7 +53,7 @@ pub async fn create(
     let name = validate::name("name", &body.name)?;
     let email = email("email", &body.email)?;
     let spaces = member_spaces(&state, admin.id, &body.spaces).await?;
-    ensure_email_free(&state, admin.id, &email, None)?;
+    agent_emails::ensure_free(&state, admin.id, &email, None).await?;
     let agent = Agent {
         id: AgentId::new().to_string(),
         tenant: admin.id.to_string(),
@@ -60,12 +62,20 @@ pub async fn create(
         spaces,
         created_at_ms: now_ms(),
     };
-    // The record before its grant: a grant without its agent is refused
+    // The record, its address claim, then its grant: a claim names an agent
+    // that carries the address, and a grant without its agent is refused
     // (see `TenantMember`), so a failure in between leaves nothing usable.
     state
         .config_cache
-        .put(&keys::agent(&agent.id), &agent)
+        .create(&keys::agent(&agent.id), &agent)
         .await?;
+    if let Err(error) = agent_emails::claim(&state, &agent).await {
+        // Another agent has the address: this one never was.
+        if let Err(undo) = state.config_cache.delete(&keys::agent(&agent.id)).await {
+            tracing::warn!(error = %undo, agent = %agent.id, "an agent refused its address stays");
+        }
+        return Err(error);
+    }
     let token = credentials::issue(&state, holder(&agent), TOKEN_PREFIX).await?;
     tracing::info!(tenant = %admin.id, agent = %agent.id, "agent created");
     let mut body = agent_json(&agent);
@@ -114,7 +124,7 @@ pub async fn update(
     Path((_, agent)): Path<(String, String)>,
     ApiJson(body): ApiJson<UpdateAgent>,
 ) -> ApiResult<axum::Json<Value>> {
-    let mut agent = load(&state, admin.id, &agent).await?;
+    let agent = load(&state, admin.id, &agent).await?;
     let name = body
         .name
         .as_deref()
@@ -130,15 +140,47 @@ pub async fn update(
         None => None,
     };
     if let Some(email) = &email {
-        ensure_email_free(&state, admin.id, email, Some(&agent.id))?;
+        agent_emails::ensure_free(&state, admin.id, email, Some(&agent.id)).await?;
     }
-    agent.name = name.unwrap_or(agent.name);
-    agent.email = email.unwrap_or(agent.email);
-    agent.spaces = spaces.unwrap_or(agent.spaces);
-    state
+    let key = keys::agent(&agent.id);
+    // The address this edit replaced, if it changed one.
+    let mut replaced: Option<String> = None;
+    let agent = state
         .config_cache
-        .put(&keys::agent(&agent.id), &agent)
+        .update(&key, |mut agent: Agent| -> ApiResult<Agent> {
+            if let Some(name) = &name {
+                agent.name.clone_from(name);
+            }
+            replaced = email
+                .as_ref()
+                .map(|email| std::mem::replace(&mut agent.email, email.clone()))
+                .filter(|old| !old.eq_ignore_ascii_case(&agent.email));
+            if let Some(spaces) = &spaces {
+                agent.spaces.clone_from(spaces);
+            }
+            Ok(agent)
+        })
         .await?;
+    if let Some(old) = replaced {
+        if let Err(error) = agent_emails::claim(&state, &agent).await {
+            // Another agent has the new address: put the old one back,
+            // unless the address changed again meanwhile.
+            let undo = state
+                .config_cache
+                .update(&key, |mut back: Agent| -> ApiResult<Agent> {
+                    if back.email == agent.email {
+                        back.email.clone_from(&old);
+                    }
+                    Ok(back)
+                })
+                .await;
+            if let Err(undo) = undo {
+                tracing::warn!(error = ?undo, agent = %agent.id, "an agent keeps a refused address");
+            }
+            return Err(error);
+        }
+        agent_emails::release(&state, &agent.tenant, &old, &agent.id).await?;
+    }
     Ok(axum::Json(agent_json(&agent)))
 }
 
@@ -167,9 +209,11 @@ pub async fn delete(
     Path((_, agent)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let agent = load(&state, admin.id, &agent).await?;
-    // The record first: a grant without its agent is refused already.
+    // The record first: a grant without its agent is refused already, and
+    // a claim without its agent is taken over by the next one to ask.
     state.config_cache.delete(&keys::agent(&agent.id)).await?;
     credentials::revoke(&state, holder(&agent), None).await?;
+    agent_emails::release(&state, &agent.tenant, &agent.email, &agent.id).await?;
     tracing::info!(tenant = %admin.id, agent = %agent.id, "agent deleted");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -242,31 +286,6 @@ async fn member_spaces(
         }
     }
     Ok(spaces)
-}
-
-/// 409 when another agent of the tenant has this email address.
-fn ensure_email_free(
-    state: &AppState,
-    tenant: TenantId,
-    email: &str,
-    except: Option<&str>,
-) -> ApiResult<()> {
-    let taken = state
-        .config_cache
-        .list::<Agent>(&keys::agent(""))
-        .iter()
-        .any(|a| {
-            a.tenant == tenant.to_string()
-                && Some(a.id.as_str()) != except
-                && a.email.eq_ignore_ascii_case(email)
-        });
-    if taken {
-        return Err(ApiError::Conflict(format!(
-            "email: another agent already uses `{}`",
-            validate::clip(email)
-        )));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

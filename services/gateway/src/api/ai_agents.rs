@@ -70,7 +70,7 @@ pub async fn create(
     agent.handoff = Some(ai_handoff::merge(ai_handoff::effective(&agent), &handoff)?);
     state
         .config_cache
-        .put(&keys::ai_agent(&agent.id), &agent)
+        .create(&keys::ai_agent(&agent.id), &agent)
         .await?;
     Ok((StatusCode::CREATED, axum::Json(ai_agent_json(&agent))))
 }
@@ -122,7 +122,7 @@ pub async fn update(
     Path((_, id)): Path<(String, String)>,
     ApiJson(body): ApiJson<UpdateAiAgent>,
 ) -> ApiResult<axum::Json<Value>> {
-    let mut agent = load(&state, admin.id, &id).await?;
+    let agent = load(&state, admin.id, &id).await?;
     // Everything is checked before anything is changed.
     let name = body
         .name
@@ -136,32 +136,35 @@ pub async fn update(
         .map(|n| next_steps(Some(n)))
         .transpose()?;
     let kind = kind(body.kind.as_deref())?;
-    let handoff = body
-        .handoff
-        .as_ref()
-        .map(|h| ai_handoff::merge(ai_handoff::effective(&agent), h))
-        .transpose()?;
-    if let Some(name) = name {
-        agent.name = name;
+    if let Some(handoff) = &body.handoff {
+        ai_handoff::merge(ai_handoff::effective(&agent), handoff)?;
     }
-    if let Some(published) = body.published {
-        agent.published = published;
-    }
-    if let Some(knowledge) = knowledge {
-        agent.knowledge = knowledge;
-    }
-    if let Some(next_steps) = next_steps {
-        agent.next_steps = next_steps;
-    }
-    if let Some(kind) = kind {
-        agent.set_kind(kind);
-    }
-    if let Some(handoff) = handoff {
-        agent.handoff = Some(handoff);
-    }
-    state
+    // Applied to the record as stored when written: a concurrent edit of
+    // other fields (or of other handoff settings) is kept.
+    let edit = |mut agent: AiAgent| -> ApiResult<AiAgent> {
+        if let Some(name) = &name {
+            agent.name.clone_from(name);
+        }
+        if let Some(published) = body.published {
+            agent.published = published;
+        }
+        if let Some(knowledge) = &knowledge {
+            agent.knowledge.clone_from(knowledge);
+        }
+        if let Some(next_steps) = &next_steps {
+            agent.next_steps.clone_from(next_steps);
+        }
+        if let Some(kind) = kind {
+            agent.set_kind(kind);
+        }
+        if let Some(handoff) = &body.handoff {
+            agent.handoff = Some(ai_handoff::merge(ai_handoff::effective(&agent), handoff)?);
+        }
+        Ok(agent)
+    };
+    let agent = state
         .config_cache
-        .put(&keys::ai_agent(&agent.id), &agent)
+        .update(&keys::ai_agent(&agent.id), edit)
         .await?;
     Ok(axum::Json(ai_agent_json(&agent)))
 }

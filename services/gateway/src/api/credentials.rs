@@ -38,7 +38,7 @@ pub async fn issue(state: &AppState, holder: Holder<'_>, prefix: &str) -> ApiRes
     };
     state
         .config_cache
-        .put(&keys::token(&auth::hash_token(&token)), &grant)
+        .create(&keys::token(&auth::hash_token(&token)), &grant)
         .await?;
     Ok(token)
 }
@@ -68,20 +68,26 @@ pub async fn reissue(state: &AppState, holder: Holder<'_>, prefix: &str) -> ApiR
 
 /// Reissues the tenant's first site admin (its `admin_token`): the tenant
 /// record keeps the new hash, and every earlier token of it stops working.
-pub async fn reissue_first_admin(state: &AppState, mut tenant: Tenant) -> ApiResult<String> {
-    let id = tenant.id.clone();
+pub async fn reissue_first_admin(state: &AppState, tenant: Tenant) -> ApiResult<String> {
+    let id = tenant.id;
     let holder = Holder {
         tenant: &id,
         role: ROLE_ADMIN,
         subject: "",
     };
     let token = issue(state, holder, "sb_admin_").await?;
-    tenant.admin_token_sha256 = auth::hash_token(&token);
+    let hash = auth::hash_token(&token);
     state
         .config_cache
-        .put(&keys::tenant(&tenant.id), &tenant)
+        .update(
+            &keys::tenant(&id),
+            |mut tenant: Tenant| -> ApiResult<Tenant> {
+                tenant.admin_token_sha256.clone_from(&hash);
+                Ok(tenant)
+            },
+        )
         .await?;
     revoke(state, holder, Some(&token)).await?;
-    tracing::info!(tenant = %tenant.id, "first site admin token reissued");
+    tracing::info!(tenant = %id, "first site admin token reissued");
     Ok(token)
 }

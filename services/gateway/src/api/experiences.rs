@@ -94,7 +94,7 @@ pub async fn create(
     check_references(&state, admin.id, &experience).await?;
     state
         .config_cache
-        .put(&keys::experience(&experience.id), &experience)
+        .create(&keys::experience(&experience.id), &experience)
         .await?;
     tracing::info!(tenant = %admin.id, experience = %experience.id, "experience created");
     Ok((
@@ -110,42 +110,74 @@ pub async fn update(
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<axum::Json<Value>> {
     admin.scope.require(&id)?;
-    let mut experience = load(&state, admin.id, &id).await?;
+    let loaded = load(&state, admin.id, &id).await?;
     require_object(&body)?;
     // The edition applies when this request configures live chat: it sets
     // a team mode or changes the routed space. A tenant downgraded to
     // standard keeps its settings and may still rename or reword them.
     let touches_routing = body.get("support_mode").is_some() || body.get("routed_space").is_some();
     if touches_routing {
-        let mode = requested_mode(&body).unwrap_or_else(|| experience.support_mode());
+        let mode = requested_mode(&body).unwrap_or_else(|| loaded.support_mode());
         edition_gate(mode, admin.tenant.edition())?;
     }
     let body: UpdateExperience = from_value(body)?;
-    if let Some(name) = body.name {
-        experience.name = validate::name("name", &name)?;
-    }
-    if let Some(mode) = body.support_mode {
-        experience.set_support_mode(validate::wire("support_mode", &mode)?);
-    }
-    if let Some(ai_agent) = body.ai_agent {
-        experience.ai_agent = reference::<AiAgentId>("ai_agent", ai_agent.as_deref())?;
-    }
-    if let Some(space) = body.routed_space {
-        experience.routed_space = reference::<SpaceId>("routed_space", space.as_deref())?;
-    }
-    if let Some(message) = body.fallback_message {
-        experience.fallback_message = fallback(message.as_deref())?;
-    }
-    if let Some(access) = body.access {
-        experience.set_access(validate::wire("access", &access)?);
-    }
-    if let Some(url) = body.sign_in_url {
-        experience.sign_in_url = sign_in_url(url.as_deref())?;
-    }
-    check_references(&state, admin.id, &experience).await?;
-    state
+    // Every field is checked first; the edit then applies to the record as
+    // stored when written, so a concurrent change of other fields is kept.
+    let name = body.name.map(|n| validate::name("name", &n)).transpose()?;
+    let mode = body
+        .support_mode
+        .map(|m| validate::wire("support_mode", &m))
+        .transpose()?;
+    let ai_agent = body
+        .ai_agent
+        .map(|a| reference::<AiAgentId>("ai_agent", a.as_deref()))
+        .transpose()?;
+    let routed_space = body
+        .routed_space
+        .map(|s| reference::<SpaceId>("routed_space", s.as_deref()))
+        .transpose()?;
+    let fallback_message = body
+        .fallback_message
+        .map(|m| fallback(m.as_deref()))
+        .transpose()?;
+    let access = body
+        .access
+        .map(|a| validate::wire("access", &a))
+        .transpose()?;
+    let sign_in = body
+        .sign_in_url
+        .map(|u| sign_in_url(u.as_deref()))
+        .transpose()?;
+    let apply = |mut experience: Experience| {
+        let set = |field: &mut String, value: &Option<String>| {
+            if let Some(value) = value {
+                field.clone_from(value);
+            }
+        };
+        set(&mut experience.name, &name);
+        set(&mut experience.ai_agent, &ai_agent);
+        set(&mut experience.routed_space, &routed_space);
+        set(&mut experience.fallback_message, &fallback_message);
+        set(&mut experience.sign_in_url, &sign_in);
+        if let Some(mode) = mode {
+            experience.set_support_mode(mode);
+        }
+        if let Some(access) = access {
+            experience.set_access(access);
+        }
+        experience
+    };
+    check_references(&state, admin.id, &apply(loaded.clone())).await?;
+    let experience = state
         .config_cache
-        .put(&keys::experience(&experience.id), &experience)
+        .update(
+            &keys::experience(&loaded.id),
+            |current| -> ApiResult<Experience> {
+                let experience = apply(current);
+                check_cached_references(&state, admin.id, &experience)?;
+                Ok(experience)
+            },
+        )
         .await?;
     let widgets = widgets_of(&state, &experience);
     Ok(axum::Json(experience_json(&experience, &widgets)))
@@ -256,31 +288,43 @@ pub fn widgets_of(state: &AppState, experience: &Experience) -> Vec<Value> {
         .collect()
 }
 
-/// Loads what the experience's ids name (within this tenant) and applies
-/// the configuration rules.
+/// Loads what the experience's ids name (fetching what this instance has
+/// not seen yet) and applies the configuration rules.
 async fn check_references(
     state: &AppState,
     tenant: TenantId,
     experience: &Experience,
 ) -> ApiResult<()> {
-    let tenant = tenant.to_string();
-    let ai_agent = if experience.ai_agent.is_empty() {
-        None
-    } else {
-        state
-            .config_cache
+    let cache = &state.config_cache;
+    if !experience.ai_agent.is_empty() {
+        cache
             .get_or_fetch::<AiAgent>(&keys::ai_agent(&experience.ai_agent))
-            .await?
-            .filter(|a| a.tenant == tenant)
-    };
-    let space = if experience.routed_space.is_empty() {
-        None
-    } else {
-        state
-            .config_cache
+            .await?;
+    }
+    if !experience.routed_space.is_empty() {
+        cache
             .get_or_fetch::<Space>(&keys::space(&experience.routed_space))
-            .await?
-            .filter(|s| s.tenant == tenant)
-    };
+            .await?;
+    }
+    check_cached_references(state, tenant, experience)
+}
+
+/// The configuration rules, with what the experience's ids name (within
+/// this tenant) as this instance's cache holds it.
+fn check_cached_references(
+    state: &AppState,
+    tenant: TenantId,
+    experience: &Experience,
+) -> ApiResult<()> {
+    let tenant = tenant.to_string();
+    let cache = &state.config_cache;
+    let ai_agent = (!experience.ai_agent.is_empty())
+        .then(|| cache.get::<AiAgent>(&keys::ai_agent(&experience.ai_agent)))
+        .flatten()
+        .filter(|a| a.tenant == tenant);
+    let space = (!experience.routed_space.is_empty())
+        .then(|| cache.get::<Space>(&keys::space(&experience.routed_space)))
+        .flatten()
+        .filter(|s| s.tenant == tenant);
     experience_rules::check(experience, ai_agent.as_ref(), space.as_ref())
 }

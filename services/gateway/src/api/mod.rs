@@ -18,6 +18,7 @@
 //! | [`ai_handoff`] | an AI agent's handoff settings |
 //! | [`experience_rules`] | support mode, edition, AI agent and space rules |
 //! | [`agents`] | human agents, their spaces and tokens |
+//! | [`agent_emails`] | one agent per email address in a tenant, across gateways |
 //! | [`conversation_list`] | the admin list of conversations, paged over the bus |
 //! | [`conversations`] | conversations and transcripts, read over the bus |
 //! | [`decisions`] | a conversation's routing decision record, read from `SB_AUDIT` |
@@ -28,6 +29,7 @@
 pub mod access;
 pub mod admin_fields;
 pub mod admins;
+pub mod agent_emails;
 pub mod agents;
 pub mod ai_agents;
 pub mod ai_handoff;

@@ -13,6 +13,8 @@ use switchboard_bus::config::keys;
 use switchboard_contracts::ids::{SpaceId, TenantId};
 use switchboard_contracts::v1::{Agent, Space};
 
+use switchboard_bus::config::EditError;
+
 use crate::api::experiences;
 use crate::api::extract::{ApiJson, TenantAdmin, path_id};
 use crate::api::render::space_json;
@@ -41,7 +43,7 @@ pub async fn create(
     };
     state
         .config_cache
-        .put(&keys::space(&space.id), &space)
+        .create(&keys::space(&space.id), &space)
         .await?;
     Ok((StatusCode::CREATED, axum::Json(space_json(&space))))
 }
@@ -83,16 +85,26 @@ pub async fn update(
     Path((_, space)): Path<(String, String)>,
     ApiJson(body): ApiJson<UpdateSpace>,
 ) -> ApiResult<axum::Json<Value>> {
-    let mut space = load(&state, admin.id, &space).await?;
-    if let Some(name) = body.name {
-        space.name = validate::name("name", &name)?;
-    }
-    if let Some(live_chat) = body.live_chat {
-        space.live_chat = live_chat;
-    }
-    state
+    let space = load(&state, admin.id, &space).await?;
+    let name = body
+        .name
+        .as_deref()
+        .map(|n| validate::name("name", n))
+        .transpose()?;
+    let space = state
         .config_cache
-        .put(&keys::space(&space.id), &space)
+        .update(
+            &keys::space(&space.id),
+            |mut space: Space| -> ApiResult<Space> {
+                if let Some(name) = &name {
+                    space.name.clone_from(name);
+                }
+                if let Some(live_chat) = body.live_chat {
+                    space.live_chat = live_chat;
+                }
+                Ok(space)
+            },
+        )
         .await?;
     Ok(axum::Json(space_json(&space)))
 }
@@ -121,12 +133,22 @@ pub async fn delete(
         .into_iter()
         .filter(|a| a.tenant == space.tenant && a.spaces.contains(&space.id))
         .collect();
-    for mut agent in members {
-        agent.spaces.retain(|s| *s != space.id);
-        state
+    for agent in members {
+        let left = state
             .config_cache
-            .put(&keys::agent(&agent.id), &agent)
-            .await?;
+            .update(
+                &keys::agent(&agent.id),
+                |mut agent: Agent| -> ApiResult<Agent> {
+                    agent.spaces.retain(|s| *s != space.id);
+                    Ok(agent)
+                },
+            )
+            .await;
+        match left {
+            // Deleted meanwhile: nothing left to leave.
+            Ok(_) | Err(EditError::Missing(_)) => {}
+            Err(error) => return Err(error.into()),
+        }
     }
     state.config_cache.delete(&keys::space(&space.id)).await?;
     tracing::info!(tenant = %admin.id, space = %space.id, "space deleted");

@@ -58,7 +58,10 @@ pub async fn create(
     tenant.set_edition(edition);
     // The tenant first: a grant without its tenant would only ever lead to
     // 404s, but a tenant without a grant could never be administered.
-    state.config_cache.put(&keys::tenant(id), &tenant).await?;
+    state
+        .config_cache
+        .create(&keys::tenant(id), &tenant)
+        .await?;
     let grant = TokenGrant {
         tenant: id.to_string(),
         role: ROLE_ADMIN.to_owned(),
@@ -66,7 +69,7 @@ pub async fn create(
     };
     state
         .config_cache
-        .put(&keys::token(&token_hash), &grant)
+        .create(&keys::token(&token_hash), &grant)
         .await?;
     tracing::info!(tenant = %id, edition = ?edition, "tenant created");
 
@@ -95,7 +98,7 @@ pub async fn update(
     ApiJson(body): ApiJson<UpdateTenant>,
 ) -> ApiResult<axum::Json<Value>> {
     let id: TenantId = path_id(&tenant, "tenant")?;
-    let mut tenant = load_tenant(&state, id).await?;
+    load_tenant(&state, id).await?;
     let name = body
         .name
         .as_deref()
@@ -106,13 +109,21 @@ pub async fn update(
         .as_deref()
         .map(|e| validate::wire::<Edition>("edition", e))
         .transpose()?;
-    if let Some(name) = name {
-        tenant.name = name;
-    }
-    if let Some(edition) = edition {
-        tenant.set_edition(edition);
-    }
-    state.config_cache.put(&keys::tenant(id), &tenant).await?;
+    let tenant = state
+        .config_cache
+        .update(
+            &keys::tenant(id),
+            |mut tenant: Tenant| -> ApiResult<Tenant> {
+                if let Some(name) = &name {
+                    tenant.name.clone_from(name);
+                }
+                if let Some(edition) = edition {
+                    tenant.set_edition(edition);
+                }
+                Ok(tenant)
+            },
+        )
+        .await?;
     tracing::info!(tenant = %id, edition = ?tenant.edition(), "tenant updated");
     Ok(axum::Json(tenant_json(&tenant)))
 }
@@ -181,12 +192,17 @@ pub async fn update_chat_settings(
             ),
         ));
     }
-    let mut tenant = admin.tenant;
-    tenant.maximum_conversations =
+    let maximum =
         u32::try_from(body.maximum_conversations).unwrap_or(DEFAULT_MAXIMUM_CONVERSATIONS);
-    state
+    let tenant = state
         .config_cache
-        .put(&keys::tenant(admin.id), &tenant)
+        .update(
+            &keys::tenant(admin.id),
+            |mut tenant: Tenant| -> ApiResult<Tenant> {
+                tenant.maximum_conversations = maximum;
+                Ok(tenant)
+            },
+        )
         .await?;
     Ok(axum::Json(chat_settings_json(&tenant)))
 }

@@ -62,7 +62,7 @@ pub async fn create(
     widget.set_kind(kind);
     state
         .config_cache
-        .put(&keys::widget(&widget.id), &widget)
+        .create(&keys::widget(&widget.id), &widget)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -93,7 +93,7 @@ pub async fn update(
             "give allowed_origins, allowed_apps or both",
         ));
     }
-    let mut widget = load_in(&state, &admin, &experience, &widget).await?;
+    let widget = load_in(&state, &admin, &experience, &widget).await?;
     let (allowed_origins, allowed_apps) = allow_lists(
         widget.kind(),
         body.allowed_origins
@@ -101,11 +101,16 @@ pub async fn update(
             .unwrap_or(&widget.allowed_origins),
         body.allowed_apps.as_deref().unwrap_or(&widget.allowed_apps),
     )?;
-    widget.allowed_origins = allowed_origins;
-    widget.allowed_apps = allowed_apps;
-    state
+    let widget = state
         .config_cache
-        .put(&keys::widget(&widget.id), &widget)
+        .update(
+            &keys::widget(&widget.id),
+            |mut widget: Widget| -> ApiResult<Widget> {
+                widget.allowed_origins.clone_from(&allowed_origins);
+                widget.allowed_apps.clone_from(&allowed_apps);
+                Ok(widget)
+            },
+        )
         .await?;
     Ok(axum::Json(widget_json(&widget, &state.public_url)))
 }

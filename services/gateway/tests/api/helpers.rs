@@ -2,6 +2,8 @@
 //! test (`spawn_app`), requests as the operator, an admin or an agent, and
 //! readers of the contract's error body.
 
+use std::sync::Arc;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use switchboard_gateway::config::GatewayConfig;
@@ -16,7 +18,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The gateway's own state: its bus stands in for other services.
     pub state: AppState,
-    _nats: NatsServer,
+    nats: Arc<NatsServer>,
 }
 
 /// A tenant made through the operator API.
@@ -26,7 +28,10 @@ pub struct Tenant {
 }
 
 pub async fn spawn_app() -> TestApp {
-    let nats = NatsServer::start().await;
+    spawn_on(Arc::new(NatsServer::start().await)).await
+}
+
+async fn spawn_on(nats: Arc<NatsServer>) -> TestApp {
     let app = Application::build(GatewayConfig::for_tests(&nats.url(), OPERATOR))
         .await
         .expect("gateway builds");
@@ -37,11 +42,17 @@ pub async fn spawn_app() -> TestApp {
         base,
         http: reqwest::Client::new(),
         state,
-        _nats: nats,
+        nats,
     }
 }
 
 impl TestApp {
+    /// Another gateway on the same NATS, as a second gateway process would
+    /// be: its own connection and configuration cache.
+    pub async fn beside(&self) -> TestApp {
+        spawn_on(self.nats.clone()).await
+    }
+
     pub async fn send(
         &self,
         method: &str,

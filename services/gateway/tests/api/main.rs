@@ -6,6 +6,7 @@
 mod admins;
 mod agents;
 mod ai_agents;
+mod concurrency;
 mod conversation_list;
 mod conversations;
 mod decisions;

@@ -85,7 +85,7 @@ async fn a_customer_is_handed_to_an_agent_who_accepts_and_they_chat_until_the_ag
     assert_eq!(waiting["offered_to"]["expires_at"], offer["expires_at"]);
     assert_eq!(
         live["agents"],
-        json!([{"id": team.agents[0].0, "name": "Alice", "status": "available", "load": 1, "limit": 3}])
+        json!([{"id": team.agents[0].0, "name": "Alice", "status": "available", "load": 1, "limit": 3, "connected": true}])
     );
     agent
         .send(json!({"type": "accept", "offer_id": offer["offer_id"]}))

@@ -3,6 +3,7 @@
 //! One test binary (modules below) keeps link time down.
 
 mod chat;
+mod cluster;
 mod crash;
 mod deletion;
 mod inactivity;

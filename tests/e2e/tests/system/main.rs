@@ -8,3 +8,4 @@ mod inactivity;
 mod live;
 mod live_crash;
 mod live_handoff;
+mod traces;

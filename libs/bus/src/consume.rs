@@ -30,6 +30,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use switchboard_contracts::subjects;
+
 use crate::Bus;
 use crate::error::{BusError, ErrorKind};
 use crate::failure::{Backoff, Classify};
@@ -236,18 +238,31 @@ async fn lane<H, F, E>(
     F: Future<Output = Result<(), E>>,
     E: Classify,
 {
+    let span_name = format!(
+        "consume {} ({})",
+        spec.filter_subjects.join(" "),
+        spec.durable
+    );
     while let Some(message) = rx.recv().await {
         let (attempt, stream_sequence) = message
             .info()
             .map(|i| (i.delivered, i.stream_sequence))
             .unwrap_or((1, 0));
+        // A handler whose subject does not name the conversation records
+        // it (`telemetry::record_conversation`) once it has decoded it.
         let span = tracing::info_span!(
             "consume",
+            otel.name = span_name.as_str(),
+            otel.kind = "consumer",
             subject = %message.subject,
             stream = spec.stream,
             consumer = %spec.durable,
             attempt,
+            conversation = tracing::field::Empty,
         );
+        if let Some(conversation) = subjects::conversation_of(&message.subject) {
+            span.record("conversation", tracing::field::display(conversation));
+        }
         propagation::set_parent_from(&span, message.headers.as_ref());
         let delivery = Delivery {
             subject: message.subject.to_string(),

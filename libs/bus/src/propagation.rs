@@ -1,5 +1,6 @@
 //! W3C trace context across NATS: the current span's context goes into the
-//! message headers on publish, and a consumer's span takes it as its parent.
+//! message headers on publish, and a consumer's span takes it as its parent,
+//! so one customer message is one trace through every service it reaches.
 
 use async_nats::HeaderMap;
 use opentelemetry::propagation::{Extractor, Injector};
@@ -33,11 +34,15 @@ pub fn inject_current(headers: &mut HeaderMap) {
     });
 }
 
-/// Makes `span` a child of the trace context found in `headers`, if any.
+/// Makes `span` a child of the trace context found in `headers`; without
+/// one, the root of a trace of its own. Call it before the span is first
+/// entered: a started span keeps its parent.
 pub fn set_parent_from(span: &tracing::Span, headers: Option<&HeaderMap>) {
-    let Some(headers) = headers else { return };
-    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
-        propagator.extract(&HeaderExtractor(headers))
-    });
+    let parent = match headers {
+        Some(headers) => opentelemetry::global::get_text_map_propagator(|propagator| {
+            propagator.extract(&HeaderExtractor(headers))
+        }),
+        None => opentelemetry::Context::new(),
+    };
     let _ = span.set_parent(parent);
 }

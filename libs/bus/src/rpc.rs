@@ -88,6 +88,7 @@ impl Responder {
         E: Refuse<M>,
     {
         let permits = Arc::new(Semaphore::new(self.concurrency.max(1)));
+        let span_name = format!("rpc {} ({})", self.subject_filter, self.queue_group);
         let mut drain_deadline = None;
         loop {
             let next = match drain_deadline {
@@ -132,10 +133,14 @@ impl Responder {
                 break;
             };
             let (handler, client) = (handler.clone(), bus.client.clone());
+            // The handler records the conversation a request is about.
             let span = tracing::info_span!(
                 "rpc",
+                otel.name = span_name.as_str(),
+                otel.kind = "server",
                 subject = %request.subject,
                 queue_group = self.queue_group,
+                conversation = tracing::field::Empty,
             );
             propagation::set_parent_from(&span, request.headers.as_ref());
             lifecycle.tasks.spawn(async move {

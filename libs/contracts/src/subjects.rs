@@ -175,6 +175,27 @@ pub fn tenant_of(subject: &str) -> Option<TenantId> {
     tokens.nth(position)?.parse().ok()
 }
 
+/// The conversation of a subject built for one conversation (`sb.cmd`,
+/// `sb.evt`, `sb.typing`, `sb.queue`, `sb.decision`: the fourth token);
+/// `None` for every other subject.
+pub fn conversation_of(subject: &str) -> Option<ConversationId> {
+    let mut tokens = subject.split('.');
+    if tokens.next()? != "sb" {
+        return None;
+    }
+    if !matches!(
+        tokens.next()?,
+        "cmd" | "evt" | "typing" | "queue" | "decision"
+    ) {
+        return None;
+    }
+    let (_tenant, conversation) = (tokens.next()?, tokens.next()?);
+    if tokens.next().is_some() {
+        return None;
+    }
+    conversation.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +218,33 @@ mod tests {
         assert_eq!(tenant_of(&ai_request(t, a)), Some(t));
         assert_eq!(tenant_of(&transcript_rpc(t)), Some(t));
         assert_eq!(tenant_of(&space_view_rpc(t)), Some(t));
+    }
+
+    #[test]
+    fn a_conversation_subject_names_its_conversation_and_no_other_does() {
+        let t: TenantId = "0190a0b0-0000-7000-8000-000000000001".parse().unwrap();
+        let c: ConversationId = "0190a0b0-0000-7000-8000-000000000002".parse().unwrap();
+        let a: AiAgentId = "0190a0b0-0000-7000-8000-000000000003".parse().unwrap();
+        for subject in [
+            command(t, c),
+            event(t, c),
+            typing(t, c),
+            queue_position(t, c),
+            decision(t, c),
+        ] {
+            assert_eq!(conversation_of(&subject), Some(c), "{subject}");
+        }
+        for subject in [
+            transcript_rpc(t),
+            conversation_list_rpc(t),
+            ai_request(t, a),
+            ai_reply(t),
+            route(t),
+            format!("{}.extra", event(t, c)),
+            "sb.evt.x.not-an-id".to_owned(),
+        ] {
+            assert_eq!(conversation_of(&subject), None, "{subject}");
+        }
     }
 
     /// Whether NATS would deliver `subject` to a subscription on `filter`.

@@ -9,7 +9,7 @@ use switchboard_runtime::{shutdown, telemetry};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let vars = Vars::from_env();
-    let telemetry = telemetry::init("ai-bridge", &vars);
+    let telemetry = telemetry::init("ai-bridge", &vars)?;
     let config = AiBridgeConfig::load(&vars)?;
     let service = Service::start(config).await?;
     service.run_until(shutdown::signal()).await;

@@ -9,7 +9,7 @@ use switchboard_runtime::{shutdown, telemetry};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let vars = Vars::from_env();
-    let telemetry = telemetry::init("gateway", &vars);
+    let telemetry = telemetry::init("gateway", &vars)?;
     let config = GatewayConfig::load(&vars)?;
     let app = Application::build(config).await?;
     tracing::info!(addr = %app.addr(), "gateway listening");

@@ -9,7 +9,7 @@ use switchboard_runtime::{shutdown, telemetry};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let vars = Vars::from_env();
-    let telemetry = telemetry::init("router", &vars);
+    let telemetry = telemetry::init("router", &vars)?;
     let config = RouterConfig::load(&vars)?;
     tracing::info!(?config, "router starting");
     let service = Service::start(config).await?;

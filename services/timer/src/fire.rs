@@ -23,6 +23,7 @@ use bytes::Bytes;
 use prost::Message as _;
 use switchboard_bus::propagation;
 use switchboard_bus::timers::{self, TOMBSTONE_TTL};
+use switchboard_contracts::subjects;
 use switchboard_contracts::v1::Timer;
 use switchboard_runtime::clock::now_ms_unsigned as now_ms;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -96,7 +97,19 @@ async fn fire(shared: Arc<Shared>, due: Due, _permit: OwnedSemaphorePermit) {
     if !shared.table().is_current(&due) {
         return; // re-armed, cancelled or handed over since it was taken
     }
-    let span = tracing::info_span!("timer.fire", key = %due.key, subject = %timer.subject);
+    let span = tracing::info_span!(
+        "timer.fire",
+        otel.kind = "producer",
+        key = %due.key,
+        subject = %timer.subject,
+        conversation = tracing::field::Empty,
+    );
+    if let Some(conversation) = subjects::conversation_of(&timer.subject) {
+        span.record("conversation", tracing::field::display(conversation));
+    }
+    // The fire joins the scheduler's trace (before the span starts: a
+    // started span keeps its parent), and the receiver joins the fire's.
+    propagation::set_parent_from(&span, Some(&stored_headers(&timer)));
     let outcome = attempt(&shared, &due, &timer).instrument(span).await;
     match outcome {
         Ok(()) => shared.update(|table| (table.complete(&due), false)),
@@ -139,13 +152,17 @@ async fn attempt(shared: &Shared, due: &Due, timer: &Timer) -> Result<(), FireEr
     }
 }
 
-async fn publish(shared: &Shared, timer: &Timer) -> Result<PublishAck, FireError> {
+/// The headers the timer was scheduled with (its trace context among them).
+fn stored_headers(timer: &Timer) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for (name, value) in &timer.headers {
         headers.insert(name.as_str(), value.as_str());
     }
-    // The fire joins the scheduler's trace, and the receiver joins the fire's.
-    propagation::set_parent_from(&tracing::Span::current(), Some(&headers));
+    headers
+}
+
+async fn publish(shared: &Shared, timer: &Timer) -> Result<PublishAck, FireError> {
+    let mut headers = stored_headers(timer);
     propagation::inject_current(&mut headers);
     let message = PublishMessage::build()
         .payload(Bytes::from(timer.payload.clone()))

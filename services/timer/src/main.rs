@@ -9,7 +9,7 @@ use switchboard_timer::server::Service;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let vars = Vars::from_env();
-    let telemetry = telemetry::init("timer", &vars);
+    let telemetry = telemetry::init("timer", &vars)?;
     let config = TimerConfig::load(&vars)?;
     let service = Service::start(config).await?;
     service.run_until(shutdown::signal()).await;

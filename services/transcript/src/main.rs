@@ -9,7 +9,7 @@ use switchboard_transcript::server;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let vars = Vars::from_env();
-    let telemetry = telemetry::init("transcript", &vars);
+    let telemetry = telemetry::init("transcript", &vars)?;
     let config = TranscriptConfig::load(&vars)?;
     tracing::info!(?config, "transcript starting");
     let service = server::start(config).await?;

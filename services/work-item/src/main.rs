@@ -9,7 +9,7 @@ use switchboard_work_item::server;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let vars = Vars::from_env();
-    let telemetry = telemetry::init("work-item", &vars);
+    let telemetry = telemetry::init("work-item", &vars)?;
     let config = WorkItemConfig::load(&vars)?;
     tracing::info!(?config, "work-item starting");
     let service = server::start(config).await?;

@@ -42,6 +42,8 @@ pub struct System {
     pub operator_token: String,
     database_url: Option<String>,
     extra_env: Vec<(String, String)>,
+    /// `(service, key, value)`: set for that service only, after `extra_env`.
+    service_env: Vec<(String, String, String)>,
     children: BTreeMap<String, (Child, String)>,
 }
 
@@ -56,8 +58,18 @@ impl System {
         database_url: Option<String>,
         extra_env: Vec<(String, String)>,
     ) -> Self {
+        Self::start_with_service_env(database_url, extra_env, Vec::new()).await
+    }
+
+    /// As [`Self::start_with`]; `service_env` entries `(service, key,
+    /// value)` reach that service only.
+    pub async fn start_with_service_env(
+        database_url: Option<String>,
+        extra_env: Vec<(String, String)>,
+        service_env: Vec<(String, String, String)>,
+    ) -> Self {
         let nats = Nats::Server(NatsServer::start().await);
-        Self::start_on(nats, database_url, extra_env).await
+        Self::start_on(nats, database_url, extra_env, service_env).await
     }
 
     /// Everything on `nats` (a cluster: `NATS_URL` lists every node).
@@ -65,6 +77,7 @@ impl System {
         nats: Nats,
         database_url: Option<String>,
         extra_env: Vec<(String, String)>,
+        service_env: Vec<(String, String, String)>,
     ) -> Self {
         let mut system = Self {
             nats,
@@ -73,6 +86,7 @@ impl System {
             operator_token: format!("op-{}", uuid::Uuid::new_v4()),
             database_url,
             extra_env,
+            service_env,
             children: BTreeMap::new(),
         };
         for service in SERVICES {
@@ -118,6 +132,9 @@ impl System {
             command.env("DATABASE_URL", url);
         }
         for (key, value) in &self.extra_env {
+            command.env(key, value);
+        }
+        for (_, key, value) in self.service_env.iter().filter(|(s, ..)| s == service) {
             command.env(key, value);
         }
         let child = command

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use prost::Message;
 use switchboard_bus::consume::Delivery;
 use switchboard_contracts::v1::{HandoffRequest, SupportMode};
+use switchboard_runtime::telemetry;
 
 use super::Context;
 use super::inbound::{conversation_id, external_ai_turn, platform_tenant};
@@ -31,6 +32,7 @@ async fn process(ctx: &Context, delivery: &Delivery) -> Result<(), HandlerError>
     })?;
     let tenant = platform_tenant(&delivery.subject, &request.tenant)?;
     let conversation = conversation_id(&request.conversation)?;
+    telemetry::record_conversation(&conversation);
     // The summary becomes the work item's summary.
     let summary_chars = request.summary.chars().count();
     if summary_chars > MAX_TEXT_CHARS {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use prost::Message;
 use switchboard_bus::consume::Delivery;
 use switchboard_contracts::v1::AiReply;
+use switchboard_runtime::telemetry;
 
 use super::Context;
 use super::inbound::{
@@ -29,6 +30,7 @@ async fn process(ctx: &Context, delivery: &Delivery) -> Result<(), HandlerError>
     })?;
     let tenant = platform_tenant(&delivery.subject, &reply.tenant)?;
     let conversation = conversation_id(&reply.conversation)?;
+    telemetry::record_conversation(&conversation);
     message_text("text", &reply.text)?;
     let client_id = reply_client_id(&reply.request_id, delivery.stream_sequence)?;
     let Some(assignment) = external_ai_turn(ctx, tenant, conversation).await? else {

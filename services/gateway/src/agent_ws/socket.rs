@@ -15,12 +15,13 @@ use async_nats::Subscriber;
 use axum::extract::ws::Message;
 use futures::{Stream, StreamExt};
 use switchboard_contracts::ids::ConversationId;
-use switchboard_contracts::v1::AgentEvent;
+use switchboard_contracts::v1::{AgentEvent, agent_event};
+use tracing::Span;
 
 use super::session::{AgentSession, Effect};
 use crate::presence::Lease;
-use crate::socket::conversation::{ConversationFeed, FeedItem, decode};
-use crate::socket::shell::{self, Closed, FollowUp, FrameSink, Meters, Outbox};
+use crate::socket::conversation::{ConversationFeed, FeedItem, receive};
+use crate::socket::shell::{self, Closed, FollowUp, FrameSink, Meters, Outbox, Traced};
 use crate::state::AppState;
 
 /// One held conversation's subscriptions.
@@ -42,6 +43,9 @@ pub struct AgentSocket {
     /// This console, counted toward its agent's presence once welcomed;
     /// dropped with the socket, which writes the leave.
     pub(super) presence: Option<Lease>,
+    /// The socket's own span (`agent_socket`), which learns the tenant and
+    /// agent at `hello`; each input runs in a span of its own inside it.
+    pub(super) span: Span,
 }
 
 /// What arrived from the bus.
@@ -77,6 +81,7 @@ where
         watched: Vec::new(),
         cursor: 0,
         presence: None,
+        span: Span::current(),
     };
     shell::run(sink, stream, socket, meters, shutdown).await;
 }
@@ -105,16 +110,15 @@ impl shell::SocketSession for AgentSocket {
     /// The next bus message for this socket; pending while there is nothing
     /// to listen to. The agent's events go first; the conversations take
     /// turns.
-    async fn next_delivery(&mut self) -> Delivery {
+    async fn next_delivery(&mut self) -> Traced<Delivery> {
         poll_fn(|cx| {
             if let Some(events) = &mut self.agent_events
                 && let Poll::Ready(message) = events.poll_next_unpin(cx)
             {
                 return Poll::Ready(match message {
-                    Some(message) => {
-                        decode(message, "agent event").map_or(Delivery::Skipped, Delivery::Agent)
-                    }
-                    None => Delivery::AgentEnded,
+                    Some(message) => receive(message, "agent event")
+                        .map(|event| event.map_or(Delivery::Skipped, Delivery::Agent)),
+                    None => Traced::untraced(Delivery::AgentEnded),
                 });
             }
             let count = self.watched.len();
@@ -124,9 +128,10 @@ impl shell::SocketSession for AgentSocket {
                 if let Poll::Ready(item) = conversation.feed.poll_next(cx) {
                     self.cursor = index + 1;
                     return Poll::Ready(match item {
-                        Some(Some(item)) => Delivery::Conversation(item),
-                        Some(None) => Delivery::Skipped,
-                        None => Delivery::ConversationEnded(conversation.id),
+                        Some(item) => {
+                            item.map(|item| item.map_or(Delivery::Skipped, Delivery::Conversation))
+                        }
+                        None => Traced::untraced(Delivery::ConversationEnded(conversation.id)),
                     });
                 }
             }
@@ -149,6 +154,49 @@ impl shell::SocketSession for AgentSocket {
             Delivery::Conversation(FeedItem::Event(event)) => self.session.on_event(event),
             Delivery::Skipped => Vec::new(),
         })
+    }
+
+    fn frame_span(&self) -> Span {
+        tracing::info_span!(
+            "frame",
+            otel.name = "agent frame",
+            otel.kind = "server",
+            conversation = tracing::field::Empty,
+        )
+    }
+
+    fn delivery_span(&self, delivery: &Delivery) -> Span {
+        let (name, conversation) = match delivery {
+            Delivery::Conversation(FeedItem::Event(event)) => (
+                "deliver sb.evt.* (agent socket)",
+                event.conversation.as_str(),
+            ),
+            Delivery::Conversation(FeedItem::Typing(event)) => (
+                "deliver sb.typing.* (agent socket)",
+                event.conversation.as_str(),
+            ),
+            Delivery::Agent(event) => {
+                let conversation = match &event.event {
+                    Some(agent_event::Event::Offer(offer)) => offer.conversation.as_str(),
+                    Some(agent_event::Event::Assigned(assigned)) => assigned.conversation.as_str(),
+                    _ => "",
+                };
+                ("deliver sb.agent.* (agent socket)", conversation)
+            }
+            Delivery::Skipped | Delivery::AgentEnded | Delivery::ConversationEnded(_) => {
+                return Span::none();
+            }
+        };
+        let span = tracing::info_span!(
+            "deliver",
+            otel.name = name,
+            otel.kind = "consumer",
+            conversation = tracing::field::Empty,
+        );
+        if !conversation.is_empty() {
+            span.record("conversation", conversation);
+        }
+        span
     }
 
     async fn perform<S: FrameSink>(

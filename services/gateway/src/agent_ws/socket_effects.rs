@@ -41,7 +41,7 @@ impl AgentSocket {
                 let resolved =
                     AgentIdentity::resolve(&self.state.config_cache, token.expose()).await;
                 if let Ok(identity) = &resolved {
-                    let span = tracing::Span::current();
+                    let span = &self.span;
                     span.record("tenant", tracing::field::display(identity.tenant));
                     span.record("agent", tracing::field::display(identity.agent));
                 }

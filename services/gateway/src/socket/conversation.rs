@@ -1,7 +1,8 @@
 //! The bus I/O both sockets do for a conversation they show: its events and
 //! typing as one feed of core subscriptions, durable commands, typing
 //! indicators published on core NATS, and transcript reads. Undecodable bus messages are logged and
-//! skipped here, so a session only ever sees decoded events.
+//! skipped here, so a session only ever sees decoded events. Each names its
+//! conversation on the span it runs in.
 
 use std::future::poll_fn;
 use std::task::{Context, Poll};
@@ -16,6 +17,9 @@ use switchboard_contracts::subjects;
 use switchboard_contracts::v1::{
     ConversationCommand, ConversationEvent, TranscriptPage, TranscriptQuery, TypingEvent,
 };
+use switchboard_runtime::telemetry;
+
+use super::shell::Traced;
 
 /// How long a request to another service (a transcript read) may take.
 pub const RPC_TIMEOUT: Duration = Duration::from_secs(5);
@@ -52,21 +56,33 @@ impl ConversationFeed {
     }
 
     /// The next message: `Ready(None)` when the subscriptions ended (the bus
-    /// connection is gone for good), `Ready(Some(None))` for one skipped.
-    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Option<FeedItem>>> {
+    /// connection is gone for good), a `None` delivery for one skipped.
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Traced<Option<FeedItem>>>> {
         self.messages.poll_next_unpin(cx).map(|message| {
             let message = message?;
             Some(if message.subject.as_str() == self.typing_subject {
-                decode(message, "typing event").map(FeedItem::Typing)
+                receive(message, "typing event").map(|item| item.map(FeedItem::Typing))
             } else {
-                decode(message, "conversation event").map(FeedItem::Event)
+                receive(message, "conversation event").map(|item| item.map(FeedItem::Event))
             })
         })
     }
 
     /// [`Self::poll_next`] as a future.
-    pub async fn next(&mut self) -> Option<Option<FeedItem>> {
+    pub async fn next(&mut self) -> Option<Traced<Option<FeedItem>>> {
         poll_fn(|cx| self.poll_next(cx)).await
+    }
+}
+
+/// [`decode`], keeping the message's headers (its trace context).
+pub fn receive<T: prost::Message + Default>(
+    message: async_nats::Message,
+    what: &str,
+) -> Traced<Option<T>> {
+    let headers = message.headers.clone();
+    Traced {
+        delivery: decode(message, what),
+        headers,
     }
 }
 
@@ -100,6 +116,7 @@ pub async fn publish_command(
     tenant: TenantId,
     command: &ConversationCommand,
 ) -> Result<(), BusError> {
+    telemetry::record_conversation(&command.conversation);
     let Some(subject) = subject_of(tenant, &command.conversation, subjects::command) else {
         return Ok(());
     };
@@ -111,6 +128,7 @@ pub async fn publish_command(
 /// Publishes a typing indicator on core NATS. Best effort: a lost
 /// indicator clears itself.
 pub async fn publish_typing(bus: &Bus, tenant: TenantId, event: &TypingEvent) {
+    telemetry::record_conversation(&event.conversation);
     let Some(subject) = subject_of(tenant, &event.conversation, subjects::typing) else {
         return;
     };
@@ -127,6 +145,7 @@ pub async fn read_transcript(
     conversation: ConversationId,
     after_seq: u64,
 ) -> Option<TranscriptPage> {
+    telemetry::record_conversation(&conversation);
     let query = TranscriptQuery {
         tenant: tenant.to_string(),
         conversation: conversation.to_string(),

@@ -10,17 +10,25 @@
 //! closing with a reason on shutdown, the frame counters and the gauge of
 //! open sockets. Generic over `Sink`/`Stream` (the axum `testing-websockets`
 //! pattern), so it runs on channels in tests.
+//!
+//! Each input is handled in a span of its own: a client frame starts a trace
+//! (one customer message is one trace, through every service it reaches and
+//! back), and a bus delivery joins the trace its message carried.
 
 use std::collections::VecDeque;
 use std::fmt::Display;
 use std::future::Future;
 use std::time::Duration;
 
+use async_nats::HeaderMap;
 use axum::extract::ws::{CloseFrame, Message};
 use futures::{Sink, SinkExt, Stream, StreamExt};
+use switchboard_bus::propagation;
 use switchboard_runtime::metrics::Handle;
+use switchboard_runtime::telemetry;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, Span};
 
 use super::Now;
 use super::intake::ClientSession;
@@ -62,10 +70,22 @@ pub trait SocketSession: Send {
 
     /// The next bus delivery for this socket; pending while there is
     /// nothing to listen to.
-    fn next_delivery(&mut self) -> impl Future<Output = Self::Delivery> + Send;
+    fn next_delivery(&mut self) -> impl Future<Output = Traced<Self::Delivery>> + Send;
 
     /// What a delivery means; `Err(reason)` closes the socket with it.
     fn on_delivery(&mut self, delivery: Self::Delivery) -> Result<Vec<Self::Effect>, &'static str>;
+
+    /// The span a client frame is handled in, with the conversation it
+    /// concerns when known (the shell makes it a trace of its own).
+    fn frame_span(&self) -> Span {
+        Span::none()
+    }
+
+    /// The span a delivery is handled in, with its conversation (the shell
+    /// puts it in the trace its bus message carried).
+    fn delivery_span(&self, _delivery: &Self::Delivery) -> Span {
+        Span::none()
+    }
 
     /// Performs one effect; `Err` when the socket must stop.
     fn perform<S: FrameSink>(
@@ -73,6 +93,30 @@ pub trait SocketSession: Send {
         out: &mut Outbox<S>,
         effect: Self::Effect,
     ) -> impl Future<Output = Result<FollowUp<Self::Effect>, Closed>> + Send;
+}
+
+/// A bus delivery and the headers of the message that brought it: the
+/// trace context its span joins.
+pub struct Traced<D> {
+    pub delivery: D,
+    pub headers: Option<HeaderMap>,
+}
+
+impl<D> Traced<D> {
+    /// A delivery no bus message brought (the subscriptions ended).
+    pub fn untraced(delivery: D) -> Self {
+        Self {
+            delivery,
+            headers: None,
+        }
+    }
+
+    pub fn map<E>(self, f: impl FnOnce(D) -> E) -> Traced<E> {
+        Traced {
+            delivery: f(self.delivery),
+            headers: self.headers,
+        }
+    }
 }
 
 /// What performing an effect leads to: the session's decision on its
@@ -227,6 +271,10 @@ pub async fn run<S, R, E, T>(
                 return;
             }
             frame = stream.next() => {
+                let span = match &frame {
+                    Some(Ok(Message::Text(_) | Message::Binary(_))) => frame_span(&socket),
+                    _ => Span::none(),
+                };
                 let effects = match frame {
                     Some(Ok(Message::Text(text))) => {
                         meters.frames_in.inc();
@@ -234,11 +282,13 @@ pub async fn run<S, R, E, T>(
                             last_reload = Instant::now();
                             socket.reload();
                         }
-                        socket.session().on_client_text(text.as_str(), Now::current())
+                        let now = Now::current();
+                        span.in_scope(|| socket.session().on_client_text(text.as_str(), now))
                     }
                     Some(Ok(Message::Binary(_))) => {
                         meters.frames_in.inc();
-                        socket.session().on_binary_frame(Now::current())
+                        let now = Now::current();
+                        span.in_scope(|| socket.session().on_binary_frame(now))
                     }
                     // axum answers pings itself; a pong only proves the
                     // client is there.
@@ -254,15 +304,19 @@ pub async fn run<S, R, E, T>(
                     None => return,
                 };
                 last_heard = Instant::now();
-                perform_all(&mut socket, &mut out, effects).await
+                perform_all(&mut socket, &mut out, effects).instrument(span).await
             }
-            delivery = socket.next_delivery() => match socket.on_delivery(delivery) {
-                Ok(effects) => perform_all(&mut socket, &mut out, effects).await,
-                Err(reason) => {
-                    out.close(reason).await;
-                    return;
+            traced = socket.next_delivery() => {
+                let span = socket.delivery_span(&traced.delivery);
+                propagation::set_parent_from(&span, traced.headers.as_ref());
+                match span.in_scope(|| socket.on_delivery(traced.delivery)) {
+                    Ok(effects) => perform_all(&mut socket, &mut out, effects).instrument(span).await,
+                    Err(reason) => {
+                        out.close(reason).await;
+                        return;
+                    }
                 }
-            },
+            }
             _ = ping.tick() => {
                 if last_heard.elapsed() > SILENT_LIMIT {
                     out.close("no answer to pings").await;
@@ -275,4 +329,11 @@ pub async fn run<S, R, E, T>(
             return;
         }
     }
+}
+
+/// The socket's span for a client frame, as the root of a new trace.
+fn frame_span<T: SocketSession>(socket: &T) -> Span {
+    let span = socket.frame_span();
+    telemetry::start_trace(&span);
+    span
 }

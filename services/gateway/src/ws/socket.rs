@@ -10,11 +10,12 @@ use async_nats::Subscriber;
 use axum::extract::ws::Message;
 use futures::{Stream, StreamExt};
 use switchboard_contracts::v1::QueuePosition;
+use tracing::Span;
 
 use super::context::WidgetContext;
 use super::session::{CustomerSession, Effect};
-use crate::socket::conversation::{ConversationFeed, FeedItem, decode};
-use crate::socket::shell::{self, Closed, FollowUp, FrameSink, Meters, Outbox};
+use crate::socket::conversation::{ConversationFeed, FeedItem, receive};
+use crate::socket::shell::{self, Closed, FollowUp, FrameSink, Meters, Outbox, Traced};
 use crate::state::AppState;
 
 /// The attached conversation's core subscriptions: its events and typing,
@@ -82,7 +83,7 @@ impl shell::SocketSession for CustomerSocket {
     }
 
     /// The next message of the attached conversation; pending while unattached.
-    async fn next_delivery(&mut self) -> Delivery {
+    async fn next_delivery(&mut self) -> Traced<Delivery> {
         let Some(Subscriptions { feed, queue }) = &mut self.attached else {
             return std::future::pending().await;
         };
@@ -94,16 +95,13 @@ impl shell::SocketSession for CustomerSocket {
         };
         tokio::select! {
             item = feed.next() => match item {
-                Some(Some(item)) => Delivery::Feed(item),
-                Some(None) => Delivery::Skipped,
-                None => Delivery::Ended,
+                Some(item) => item.map(|item| item.map_or(Delivery::Skipped, Delivery::Feed)),
+                None => Traced::untraced(Delivery::Ended),
             },
             // A queue subscription that ended only loses positions; the
             // conversation itself goes on.
-            Some(message) = next_position => match decode(message, "queue position") {
-                Some(position) => Delivery::Queue(position),
-                None => Delivery::Skipped,
-            },
+            Some(message) = next_position => receive(message, "queue position")
+                .map(|position| position.map_or(Delivery::Skipped, Delivery::Queue)),
         }
     }
 
@@ -118,6 +116,41 @@ impl shell::SocketSession for CustomerSocket {
             Delivery::Feed(FeedItem::Typing(event)) => self.session.on_typing_event(event),
             Delivery::Skipped => Vec::new(),
         })
+    }
+
+    fn frame_span(&self) -> Span {
+        let span = tracing::info_span!(
+            "frame",
+            otel.name = "customer frame",
+            otel.kind = "server",
+            conversation = tracing::field::Empty,
+        );
+        if let Some(attached) = self.session.attached() {
+            span.record("conversation", tracing::field::display(attached.id));
+        }
+        span
+    }
+
+    fn delivery_span(&self, delivery: &Delivery) -> Span {
+        let (name, conversation) = match delivery {
+            Delivery::Feed(FeedItem::Event(event)) => {
+                ("deliver sb.evt.* (customer socket)", &event.conversation)
+            }
+            Delivery::Feed(FeedItem::Typing(event)) => {
+                ("deliver sb.typing.* (customer socket)", &event.conversation)
+            }
+            Delivery::Queue(position) => (
+                "deliver sb.queue.* (customer socket)",
+                &position.conversation,
+            ),
+            Delivery::Skipped | Delivery::Ended => return Span::none(),
+        };
+        tracing::info_span!(
+            "deliver",
+            otel.name = name,
+            otel.kind = "consumer",
+            conversation = %conversation,
+        )
     }
 
     async fn perform<S: FrameSink>(

@@ -25,17 +25,18 @@ use switchboard_bus::service::Consumer;
 use prost::Message;
 use switchboard_bus::consume::{ConsumerSpec, Delivery};
 use switchboard_bus::{BusError, Classify, Disposition};
-use switchboard_contracts::ids::TenantId;
+use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::streams::{self, consumers};
 use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::RoutingInput;
-use switchboard_runtime::clock;
+use switchboard_runtime::{clock, telemetry};
 
 use super::Counters;
 use super::perform::{Performer, Scope};
 use super::presence::Presence;
 use super::step::{self, BadInput, Parsed};
 use crate::catalog::{Catalog, watch};
+use crate::domain::Input;
 use crate::store::{SaveError, SnapshotStore};
 
 /// Decisions redone in the lane after lost compare-and-sets, before the
@@ -149,6 +150,9 @@ impl InputHandler {
             }
             parsed => parsed,
         };
+        if let Some(conversation) = conversation_of(&parsed) {
+            telemetry::record_conversation(&conversation);
+        }
         if let Some(revision) = watch::revision_of(&input) {
             // A change this instance may not have seen yet: apply it, not an older one.
             if !self.catalog.wait_seen(revision, CATALOG_WAIT).await {
@@ -231,6 +235,27 @@ impl InputHandler {
         // A redelivery now only needs to know it was applied.
         self.store.performed(tenant, input_id);
         Ok(Attempt::Done)
+    }
+}
+
+/// The conversation an input is about, for its span.
+fn conversation_of(parsed: &Parsed) -> Option<ConversationId> {
+    match parsed {
+        Parsed::Handoff { conversation, .. } | Parsed::Closed(conversation) => Some(*conversation),
+        Parsed::Core(
+            Input::Handoff { conversation, .. }
+            | Input::AcceptWindowExpired { conversation }
+            | Input::ConversationEnded { conversation },
+        ) => Some(*conversation),
+        Parsed::Core(
+            Input::Accept { offer, .. }
+            | Input::Decline { offer, .. }
+            | Input::OfferExpired { offer },
+        ) => Some(offer.conversation),
+        Parsed::Core(_)
+        | Parsed::ConfigChanged
+        | Parsed::Connected(_)
+        | Parsed::PresenceCheck(_) => None,
     }
 }
 

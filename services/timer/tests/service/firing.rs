@@ -40,6 +40,29 @@ async fn a_scheduled_timer_fires_at_its_due_time_with_its_payload_on_its_subject
 }
 
 #[tokio::test]
+async fn a_fired_timer_continues_the_trace_that_scheduled_it() {
+    let fixture = Fixture::start().await;
+    let service = InProcess::start(fixture.config()).await;
+    let scheduler = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let mut timer = fixture.timer("traced.c1", now_ms() + 100);
+    timer.headers.insert("traceparent".into(), scheduler.into());
+    fixture.timers.schedule(&timer).await.unwrap();
+
+    let fired = fixture.await_fired(1).await;
+    let parts: Vec<&str> = fired[0].traceparent.split('-').collect();
+    assert_eq!(parts.len(), 4, "{:?}", fired[0].traceparent);
+    assert_eq!(
+        parts[1], "4bf92f3577b34da6a3ce929d0e0e4736",
+        "the scheduler's trace"
+    );
+    assert_ne!(
+        parts[2], "00f067aa0ba902b7",
+        "the fire's own span is the parent"
+    );
+    service.stop().await;
+}
+
+#[tokio::test]
 async fn a_cancelled_timer_never_fires() {
     let fixture = Fixture::start().await;
     let service = InProcess::start(fixture.config()).await;

@@ -108,15 +108,19 @@ impl Fixture {
         while (fired.len() as u64) < stored {
             let message = messages.next().await.unwrap().unwrap();
             let info = message.info().unwrap();
+            let header = |name| {
+                message
+                    .headers
+                    .as_ref()
+                    .and_then(|h| h.get(name))
+                    .map(|v| v.as_str().to_owned())
+                    .unwrap_or_default()
+            };
             fired.push(Fired {
                 subject: message.subject.to_string(),
                 payload: String::from_utf8_lossy(&message.payload).into_owned(),
-                msg_id: message
-                    .headers
-                    .as_ref()
-                    .and_then(|h| h.get("Nats-Msg-Id"))
-                    .map(|v| v.as_str().to_owned())
-                    .unwrap_or_default(),
+                msg_id: header("Nats-Msg-Id"),
+                traceparent: header("traceparent"),
                 stored_ms: (info.published.unix_timestamp_nanos() / 1_000_000) as u64,
             });
         }
@@ -152,6 +156,8 @@ pub struct Fired {
     pub subject: String,
     pub payload: String,
     pub msg_id: String,
+    /// The W3C trace context the fire published with.
+    pub traceparent: String,
     /// When the stream stored it (the server's clock; this machine's).
     pub stored_ms: u64,
 }

@@ -23,6 +23,7 @@ use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::streams::queues;
 use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::{ChatMessage, TranscriptPage, TranscriptQuery};
+use switchboard_runtime::telemetry;
 
 use super::Counters;
 use crate::error::StoreError;
@@ -93,6 +94,7 @@ impl RpcHandler {
     async fn read(&self, subject: &str, payload: &[u8]) -> Result<TranscriptPage, ReadError> {
         let query = TranscriptQuery::decode(payload)?;
         let (tenant, conversation) = address(subject, &query).ok_or(ReadError::Misaddressed)?;
+        telemetry::record_conversation(&conversation);
         let (info, messages) = self
             .store
             .read(

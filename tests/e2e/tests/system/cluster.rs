@@ -20,7 +20,7 @@ async fn replicas(system: &System) -> Vec<(String, usize)> {
 async fn on_a_three_node_cluster_every_stream_and_bucket_has_three_replicas() {
     let cluster = NatsCluster::start(3).await;
     let env = vec![("SWITCHBOARD_REPLICAS".to_owned(), "3".to_owned())];
-    let mut system = System::start_on(Nats::Cluster(cluster), None, env).await;
+    let mut system = System::start_on(Nats::Cluster(cluster), None, env, Vec::new()).await;
 
     let tenant = ai_tenant(&system, "standard").await;
     let mut customer =

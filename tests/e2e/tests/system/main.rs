@@ -11,3 +11,4 @@ mod live;
 mod live_crash;
 mod live_handoff;
 mod presence;
+mod traces;

@@ -13,7 +13,7 @@ use crate::socket::client_frame::{Fields, FrameError, ParseFrame};
 use crate::socket::error::WsError;
 use crate::socket::intake::{ClientSession, Intake};
 use crate::socket::server_frame::OutgoingFrame;
-use crate::socket::shell::{Closed, FollowUp, FrameSink, Outbox, SocketSession};
+use crate::socket::shell::{Closed, FollowUp, FrameSink, Outbox, SocketSession, Traced};
 
 /// A client frame of the probe: any JSON object with a `type`.
 #[derive(Debug)]
@@ -86,9 +86,9 @@ impl SocketSession for Probe {
         self.reloads.fetch_add(1, Ordering::SeqCst);
     }
 
-    async fn next_delivery(&mut self) -> BusInput {
+    async fn next_delivery(&mut self) -> Traced<BusInput> {
         match self.bus.recv().await {
-            Some(input) => input,
+            Some(input) => Traced::untraced(input),
             None => std::future::pending().await,
         }
     }

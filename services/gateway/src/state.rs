@@ -7,6 +7,7 @@ use switchboard_bus::config::ConfigCache;
 use switchboard_runtime::metrics::{Handle, Metrics};
 use switchboard_runtime::shutdown::Shutdown;
 
+use crate::api::rate_limit::RateLimits;
 use crate::config::GatewayConfig;
 
 #[derive(Clone)]
@@ -18,6 +19,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     pub metrics: Metrics,
     pub counters: Arc<Counters>,
+    /// The API's and the unauthenticated routes' rate limits.
+    pub limits: Arc<RateLimits>,
     /// The server's shutdown: long-lived tasks (WebSockets) watch its token
     /// and are tracked so the drain waits for them to close cleanly.
     pub shutdown: Shutdown,
@@ -26,6 +29,7 @@ pub struct AppState {
 /// The gateway's own counters.
 #[derive(Debug)]
 pub struct Counters {
+    pub http_connections: Handle,
     pub customer_sockets: Handle,
     pub frames_in: Handle,
     pub frame_errors: Handle,
@@ -34,6 +38,10 @@ pub struct Counters {
 impl Counters {
     pub fn new(metrics: &Metrics) -> Self {
         Self {
+            http_connections: metrics.gauge(
+                "switchboard_gateway_http_connections",
+                "Open HTTP connections, upgraded WebSockets included",
+            ),
             customer_sockets: metrics.gauge(
                 "switchboard_gateway_customer_sockets",
                 "Open customer WebSockets",

@@ -26,10 +26,15 @@ pub struct Tenant {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] with settings of the test's own (short timeouts, low rates).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut GatewayConfig)) -> TestApp {
     let nats = NatsServer::start().await;
-    let app = Application::build(GatewayConfig::for_tests(&nats.url(), OPERATOR))
-        .await
-        .expect("gateway builds");
+    let mut config = GatewayConfig::for_tests(&nats.url(), OPERATOR);
+    adjust(&mut config);
+    let app = Application::build(config).await.expect("gateway builds");
     let base = format!("http://{}", app.addr());
     let state = app.state().clone();
     tokio::spawn(app.run_until(std::future::pending()));

@@ -3,6 +3,7 @@
 //! stream's ack before returning.
 
 use async_nats::HeaderMap;
+use async_nats::header::HeaderValue;
 use async_nats::jetstream::message::PublishMessage;
 use bytes::Bytes;
 use prost::Message;
@@ -27,12 +28,18 @@ impl Bus {
         msg_id: &str,
         message: &impl Message,
     ) -> Result<Stored, BusError> {
+        // A header value cannot hold CR or LF, and the client panics on
+        // one: refuse such an id here instead (callers build ids from
+        // checked parts, so this only guards against a slip).
+        let msg_id: HeaderValue = msg_id
+            .parse()
+            .map_err(|e| BusError::new(ErrorKind::Rejected, e))?;
         let mut headers = HeaderMap::new();
         propagation::inject_current(&mut headers);
+        headers.insert(async_nats::header::NATS_MESSAGE_ID, msg_id);
         let publish = PublishMessage::build()
             .payload(Bytes::from(message.encode_to_vec()))
-            .headers(headers)
-            .message_id(msg_id);
+            .headers(headers);
         let ack = self
             .js
             .send_publish(subject, publish)

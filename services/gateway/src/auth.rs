@@ -143,6 +143,20 @@ pub fn verify_identity(identity_secret: &str, token: &str) -> Result<Customer, T
     if claims.sub.trim().is_empty() || claims.sub.len() > 256 {
         return Err(TokenError::Invalid("sub must be 1-256 characters".into()));
     }
+    // Identities travel on: into message ids and NATS headers (which cannot
+    // hold a line break), logs, transcripts and consoles. Refused whole
+    // rather than cleaned, so the tenant's site learns of the bad claim.
+    for (claim, value) in [
+        ("sub", Some(&claims.sub)),
+        ("name", claims.name.as_ref()),
+        ("email", claims.email.as_ref()),
+    ] {
+        if value.is_some_and(|v| v.chars().any(char::is_control)) {
+            return Err(TokenError::Invalid(format!(
+                "{claim} must not contain control characters"
+            )));
+        }
+    }
     let name = claims
         .name
         .filter(|n| !n.trim().is_empty())
@@ -168,11 +182,16 @@ pub fn sign_identity(identity_secret: &str, claims: &IdentityClaims) -> String {
 
 const RESUME_AUDIENCE: &str = "switchboard-resume";
 
-/// What a resume token proves: this socket may reattach to `conversation`.
+/// What a resume token proves: this socket may reattach to `conversation`,
+/// on a widget of `experience`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResumeClaims {
     pub aud: String,
     pub tenant: String,
+    /// The experience the conversation belongs to. Empty in tokens issued
+    /// before tokens named it; the conversation's own record decides then.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub experience: String,
     pub conversation: String,
     /// The customer key the conversation belongs to.
     pub customer: String,
@@ -183,17 +202,29 @@ fn resume_key(identity_secret: &str) -> Vec<u8> {
     Sha256::digest(format!("resume:{identity_secret}").as_bytes()).to_vec()
 }
 
+/// The conversation a resume token reattaches to, and whose it is.
+#[derive(Debug, Clone, Copy)]
+pub struct ResumeSubject<'a> {
+    pub tenant: &'a str,
+    pub experience: &'a str,
+    pub conversation: &'a str,
+    /// The customer key the conversation belongs to.
+    pub customer: &'a str,
+}
+
 /// Resume tokens live 30 days.
-pub fn sign_resume(
-    identity_secret: &str,
-    tenant: &str,
-    conversation: &str,
-    customer: &str,
-) -> String {
+pub fn sign_resume(identity_secret: &str, subject: ResumeSubject<'_>) -> String {
+    let ResumeSubject {
+        tenant,
+        experience,
+        conversation,
+        customer,
+    } = subject;
     let exp = jsonwebtoken::get_current_timestamp() + 30 * 24 * 3600;
     let claims = ResumeClaims {
         aud: RESUME_AUDIENCE.into(),
         tenant: tenant.into(),
+        experience: experience.into(),
         conversation: conversation.into(),
         customer: customer.into(),
         exp,
@@ -256,8 +287,68 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_in_an_identity_are_refused_naming_the_claim() {
+        let exp = jsonwebtoken::get_current_timestamp() + 60;
+        let cases = [
+            (
+                "sub",
+                IdentityClaims {
+                    sub: "c\n42".into(),
+                    ..claims(exp)
+                },
+            ),
+            (
+                "sub",
+                IdentityClaims {
+                    sub: "c\u{0}42".into(),
+                    ..claims(exp)
+                },
+            ),
+            (
+                "name",
+                IdentityClaims {
+                    name: Some("Ada\r\nX-Evil: 1".into()),
+                    ..claims(exp)
+                },
+            ),
+            (
+                "email",
+                IdentityClaims {
+                    email: Some("ada@example.com\t".into()),
+                    ..claims(exp)
+                },
+            ),
+        ];
+        for (claim, bad) in cases {
+            let token = sign_identity("secret", &bad);
+            let error = verify_identity("secret", &token).unwrap_err();
+            assert_eq!(
+                error,
+                TokenError::Invalid(format!("{claim} must not contain control characters"))
+            );
+        }
+    }
+
+    const SUBJECT: ResumeSubject<'static> = ResumeSubject {
+        tenant: "t",
+        experience: "x",
+        conversation: "c",
+        customer: "anon:1",
+    };
+
+    #[test]
+    fn a_resume_token_names_its_experience() {
+        let resume = sign_resume("secret", SUBJECT);
+        let claims = verify_resume("secret", &resume).unwrap();
+        assert_eq!(
+            (claims.tenant.as_str(), claims.experience.as_str()),
+            ("t", "x")
+        );
+    }
+
+    #[test]
     fn a_resume_token_is_not_an_identity_token() {
-        let resume = sign_resume("secret", "t", "c", "anon:1");
+        let resume = sign_resume("secret", SUBJECT);
         assert!(verify_identity("secret", &resume).is_err());
         assert_eq!(verify_resume("secret", &resume).unwrap().conversation, "c");
         let identity = sign_identity(

@@ -22,6 +22,62 @@ pub struct GatewayConfig {
     /// How often the presence of agents with a console here is written
     /// again (`SWITCHBOARD_PRESENCE_REFRESH`).
     pub presence_refresh: Duration,
+    /// The listener's timeouts and connection cap.
+    pub edge: EdgeSettings,
+    /// API requests per second per caller (a tenant's admins together, each
+    /// agent alone), bursts of twice that.
+    pub api_requests_per_second: u32,
+    /// Requests per second per client address on the unauthenticated routes
+    /// (widget script, support page, socket upgrades), bursts of twice that.
+    pub address_requests_per_second: u32,
+    /// Proxies in front of the gateway that append the address they saw to
+    /// `X-Forwarded-For`; 0 takes the client address from the connection.
+    pub proxy_hops: usize,
+}
+
+/// What the HTTP listener allows a connection (docs/operations.md, "The
+/// gateway's edges").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EdgeSettings {
+    /// A request's line and headers must be in within this, counted from
+    /// the connection's accept or the request's first byte.
+    pub header_timeout: Duration,
+    /// A request's body must be in within this of its headers.
+    pub body_timeout: Duration,
+    /// A keep-alive connection with no request in flight closes after this.
+    /// WebSockets are not HTTP connections once upgraded; they keep alive
+    /// with their own pings.
+    pub idle_timeout: Duration,
+    /// Connections served at once, WebSockets included; further ones wait
+    /// in the listen backlog until one closes.
+    pub max_connections: usize,
+}
+
+impl EdgeSettings {
+    pub const DEFAULT: EdgeSettings = EdgeSettings {
+        header_timeout: Duration::from_secs(10),
+        body_timeout: Duration::from_secs(30),
+        idle_timeout: Duration::from_secs(120),
+        max_connections: 10_000,
+    };
+}
+
+/// The shortest operator token accepted: a guessable one would open every
+/// tenant.
+pub const OPERATOR_TOKEN_MIN_CHARS: usize = 32;
+
+/// Refuses an operator token shorter than [`OPERATOR_TOKEN_MIN_CHARS`]; the
+/// reason never repeats the token.
+pub fn check_operator_token(token: &str) -> Result<(), String> {
+    let length = token.chars().count();
+    if length < OPERATOR_TOKEN_MIN_CHARS {
+        return Err(format!(
+            "the operator token is {length} characters long; it must be at least \
+             {OPERATOR_TOKEN_MIN_CHARS} (make one with `openssl rand -hex 32`, or unset it \
+             to turn the operator API off)"
+        ));
+    }
+    Ok(())
 }
 
 impl std::fmt::Debug for GatewayConfig {
@@ -34,19 +90,51 @@ impl std::fmt::Debug for GatewayConfig {
                 &self.operator_token.as_ref().map(|_| "***"),
             )
             .field("public_url", &self.public_url)
+            .field("edge", &self.edge)
             .finish_non_exhaustive()
     }
 }
 
 impl GatewayConfig {
     pub fn load(vars: &Vars) -> Result<Self, ConfigError> {
+        const OPERATOR_TOKEN: &str = "SWITCHBOARD_OPERATOR_TOKEN";
+        let operator_token = vars.get(OPERATOR_TOKEN).map(str::to_owned);
+        if let Some(token) = &operator_token {
+            check_operator_token(token).map_err(|reason| ConfigError::Invalid {
+                key: OPERATOR_TOKEN.to_owned(),
+                reason,
+            })?;
+        }
+        let defaults = EdgeSettings::DEFAULT;
+        let edge = EdgeSettings {
+            header_timeout: positive(
+                vars,
+                "SWITCHBOARD_HTTP_HEADER_TIMEOUT",
+                defaults.header_timeout,
+            )?,
+            body_timeout: positive(vars, "SWITCHBOARD_HTTP_BODY_TIMEOUT", defaults.body_timeout)?,
+            idle_timeout: positive(vars, "SWITCHBOARD_HTTP_IDLE_TIMEOUT", defaults.idle_timeout)?,
+            max_connections: at_least_one(
+                vars,
+                "SWITCHBOARD_HTTP_MAX_CONNECTIONS",
+                defaults.max_connections,
+            )?,
+        };
         Ok(Self {
             http_addr: vars.addr("SWITCHBOARD_HTTP_ADDR", "127.0.0.1:8080")?,
             bus: BusSettings::load(vars)?,
-            operator_token: vars.get("SWITCHBOARD_OPERATOR_TOKEN").map(str::to_owned),
+            operator_token,
             public_url: vars.get("SWITCHBOARD_PUBLIC_URL").map(str::to_owned),
             frames_per_second: vars.number("SWITCHBOARD_WS_FRAMES_PER_SECOND", 10)?,
             startup_timeout: vars.duration("SWITCHBOARD_STARTUP_TIMEOUT", "60s")?,
+            edge,
+            api_requests_per_second: at_least_one(vars, "SWITCHBOARD_API_REQUESTS_PER_SECOND", 50)?,
+            address_requests_per_second: at_least_one(
+                vars,
+                "SWITCHBOARD_IP_REQUESTS_PER_SECOND",
+                20,
+            )?,
+            proxy_hops: vars.number("SWITCHBOARD_PROXY_HOPS", 0)?,
             presence_refresh: match vars.duration("SWITCHBOARD_PRESENCE_REFRESH", "15s")? {
                 zero if zero.is_zero() => {
                     return Err(ConfigError::Invalid {
@@ -59,7 +147,8 @@ impl GatewayConfig {
         })
     }
 
-    /// For tests: port 0 and the given bus.
+    /// For tests: port 0, the given bus, and an address rate high enough
+    /// for suites that open many sockets from one address at once.
     pub fn for_tests(nats_url: &str, operator_token: &str) -> Self {
         Self {
             http_addr: "127.0.0.1:0".parse().expect("literal address"),
@@ -69,8 +158,37 @@ impl GatewayConfig {
             frames_per_second: 50,
             startup_timeout: Duration::from_secs(20),
             presence_refresh: Duration::from_secs(15),
+            edge: EdgeSettings::DEFAULT,
+            api_requests_per_second: 50,
+            address_requests_per_second: 1_000,
+            proxy_hops: 0,
         }
     }
+}
+
+fn positive(vars: &Vars, key: &str, default: Duration) -> Result<Duration, ConfigError> {
+    let duration = vars.duration(key, &format!("{}ms", default.as_millis()))?;
+    if duration.is_zero() {
+        return Err(ConfigError::Invalid {
+            key: key.to_owned(),
+            reason: "must be longer than 0".into(),
+        });
+    }
+    Ok(duration)
+}
+
+fn at_least_one<T>(vars: &Vars, key: &str, default: T) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + From<u8>,
+{
+    let value = vars.number(key, default)?;
+    if value < T::from(1) {
+        return Err(ConfigError::Invalid {
+            key: key.to_owned(),
+            reason: "must be at least 1".into(),
+        });
+    }
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -93,5 +211,87 @@ mod tests {
             let error = GatewayConfig::load(&vars).err().unwrap().to_string();
             assert!(error.starts_with("SWITCHBOARD_PRESENCE_REFRESH"), "{error}");
         }
+    }
+
+    #[test]
+    fn the_edges_default_to_sane_limits() {
+        let config = GatewayConfig::load(&Vars::default()).unwrap();
+        assert_eq!(config.edge, EdgeSettings::DEFAULT);
+        assert_eq!(config.edge.header_timeout, Duration::from_secs(10));
+        assert_eq!(config.edge.body_timeout, Duration::from_secs(30));
+        assert_eq!(config.edge.idle_timeout, Duration::from_secs(120));
+        assert_eq!(config.edge.max_connections, 10_000);
+        assert_eq!(
+            (
+                config.api_requests_per_second,
+                config.address_requests_per_second,
+                config.proxy_hops
+            ),
+            (50, 20, 0)
+        );
+    }
+
+    #[test]
+    fn the_edges_are_set_by_the_environment() {
+        let vars = Vars::from_pairs([
+            ("SWITCHBOARD_HTTP_HEADER_TIMEOUT", "2s"),
+            ("SWITCHBOARD_HTTP_BODY_TIMEOUT", "1500ms"),
+            ("SWITCHBOARD_HTTP_IDLE_TIMEOUT", "1m"),
+            ("SWITCHBOARD_HTTP_MAX_CONNECTIONS", "7"),
+            ("SWITCHBOARD_API_REQUESTS_PER_SECOND", "5"),
+            ("SWITCHBOARD_IP_REQUESTS_PER_SECOND", "3"),
+            ("SWITCHBOARD_PROXY_HOPS", "1"),
+        ]);
+        let config = GatewayConfig::load(&vars).unwrap();
+        assert_eq!(
+            config.edge,
+            EdgeSettings {
+                header_timeout: Duration::from_secs(2),
+                body_timeout: Duration::from_millis(1500),
+                idle_timeout: Duration::from_secs(60),
+                max_connections: 7,
+            }
+        );
+        assert_eq!(
+            (
+                config.api_requests_per_second,
+                config.address_requests_per_second,
+                config.proxy_hops
+            ),
+            (5, 3, 1)
+        );
+    }
+
+    #[test]
+    fn zero_limits_are_refused_naming_the_variable() {
+        for key in [
+            "SWITCHBOARD_HTTP_HEADER_TIMEOUT",
+            "SWITCHBOARD_HTTP_MAX_CONNECTIONS",
+            "SWITCHBOARD_IP_REQUESTS_PER_SECOND",
+        ] {
+            let error = GatewayConfig::load(&Vars::from_pairs([(key, "0")])).unwrap_err();
+            assert!(error.to_string().starts_with(key), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_short_operator_token_stops_the_start_without_repeating_it() {
+        let short = "s3cret-but-short";
+        let vars = Vars::from_pairs([("SWITCHBOARD_OPERATOR_TOKEN", short)]);
+        let error = GatewayConfig::load(&vars).unwrap_err().to_string();
+        assert!(
+            error.starts_with("SWITCHBOARD_OPERATOR_TOKEN: the operator token is 16 characters"),
+            "{error}"
+        );
+        assert!(error.contains("at least 32"), "{error}");
+        assert!(!error.contains(short), "{error}");
+
+        let long = "x".repeat(OPERATOR_TOKEN_MIN_CHARS);
+        let vars = Vars::from_pairs([("SWITCHBOARD_OPERATOR_TOKEN", long.as_str())]);
+        let config = GatewayConfig::load(&vars).unwrap();
+        assert_eq!(config.operator_token.as_deref(), Some(long.as_str()));
+        // Unset (or blank) turns the operator API off instead.
+        let vars = Vars::from_pairs([("SWITCHBOARD_OPERATOR_TOKEN", " ")]);
+        assert_eq!(GatewayConfig::load(&vars).unwrap().operator_token, None);
     }
 }

@@ -8,6 +8,7 @@
 //! |---|---|
 //! | [`config`] | settings from the environment |
 //! | [`server`] | [`server::Application`]: binds, wires routes, runs until shutdown |
+//! | [`edge`] | the HTTP listener: connection cap, header, body and idle timeouts |
 //! | [`state`] | what every handler shares |
 //! | [`error`] | the contract's error codes, mapped once for HTTP and WebSocket |
 //! | [`auth`] | bearer tokens, customer identity JWTs, resume tokens |
@@ -22,6 +23,7 @@ pub mod agent_ws;
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod edge;
 pub mod error;
 pub mod presence;
 pub mod server;

@@ -3,13 +3,11 @@
 //! bound (port 0 in tests); run until a shutdown future resolves, then
 //! drained and the bus flushed.
 
-use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::serve::ListenerExt;
 use switchboard_bus::ConnectSettings;
 use switchboard_bus::presence::PresenceStore;
 use switchboard_bus::service::{HealthListener, Kit, KitSettings, Running};
@@ -17,6 +15,7 @@ use switchboard_runtime::health;
 use switchboard_runtime::shutdown::Shutdown;
 use tokio::net::TcpListener;
 
+use crate::api::rate_limit::{RateLimiter, RateLimits};
 use crate::config::GatewayConfig;
 use crate::presence::Presence;
 use crate::state::{AppState, Counters};
@@ -63,11 +62,17 @@ impl Application {
             .trim_end_matches('/')
             .into();
         let metrics = kit.metrics().clone();
+        let limits = RateLimits {
+            api: RateLimiter::new(config.api_requests_per_second),
+            addresses: RateLimiter::new(config.address_requests_per_second),
+            proxy_hops: config.proxy_hops,
+        };
         let state = AppState {
             bus: kit.bus().clone(),
             config_cache,
             counters: Arc::new(Counters::new(&metrics)),
             presence,
+            limits: Arc::new(limits),
             settings: Arc::new(config),
             public_url,
             metrics: metrics.clone(),
@@ -106,23 +111,18 @@ impl Application {
     /// the bus.
     pub async fn run_until(self, signal: impl std::future::Future<Output = ()> + Send + 'static) {
         let shutdown = self.running.shutdown_handle();
-        let stopped = shutdown.clone();
-        // Small frames back to back (typing, then the answer) must not wait
-        // for the client's delayed ACK: turn Nagle's algorithm off.
-        let listener = self.listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let served = axum::serve(listener, self.router)
-            .with_graceful_shutdown(async move { stopped.cancelled().await })
-            .into_future();
+        let served = crate::edge::serve(
+            self.listener,
+            self.router,
+            self.state.settings.edge,
+            self.state.counters.http_connections.clone(),
+            shutdown.clone(),
+        );
         let watch = async {
             self.running.wait(signal).await;
             shutdown.trigger();
         };
-        let (served, ()) = tokio::join!(served, watch);
-        if let Err(error) = served {
-            tracing::error!(%error, "gateway server failed");
-        }
+        tokio::join!(served, watch);
         self.running.finish().await;
     }
 }

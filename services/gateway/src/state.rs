@@ -7,6 +7,7 @@ use switchboard_bus::config::ConfigCache;
 use switchboard_runtime::metrics::{Handle, Metrics};
 use switchboard_runtime::shutdown::Shutdown;
 
+use crate::api::rate_limit::RateLimits;
 use crate::config::GatewayConfig;
 use crate::presence::Presence;
 
@@ -21,6 +22,8 @@ pub struct AppState {
     pub counters: Arc<Counters>,
     /// The agent consoles held here, and their agents' presence records.
     pub presence: Presence,
+    /// The API's and the unauthenticated routes' rate limits.
+    pub limits: Arc<RateLimits>,
     /// The server's shutdown: long-lived tasks (WebSockets) watch its token
     /// and are tracked so the drain waits for them to close cleanly.
     pub shutdown: Shutdown,
@@ -29,6 +32,7 @@ pub struct AppState {
 /// The gateway's own counters.
 #[derive(Debug)]
 pub struct Counters {
+    pub http_connections: Handle,
     pub customer_sockets: Handle,
     pub frames_in: Handle,
     pub frame_errors: Handle,
@@ -37,6 +41,10 @@ pub struct Counters {
 impl Counters {
     pub fn new(metrics: &Metrics) -> Self {
         Self {
+            http_connections: metrics.gauge(
+                "switchboard_gateway_http_connections",
+                "Open HTTP connections, upgraded WebSockets included",
+            ),
             customer_sockets: metrics.gauge(
                 "switchboard_gateway_customer_sockets",
                 "Open customer WebSockets",

@@ -71,9 +71,12 @@ async fn main() -> anyhow::Result<()> {
     outcome
 }
 
-/// `SWITCHBOARD_OPERATOR_TOKEN`, or one generated once and kept in the data dir.
+/// `SWITCHBOARD_OPERATOR_TOKEN`, or one generated once (long enough for the
+/// gateway, which refuses short ones) and kept in the data dir.
 fn operator_token(vars: &Vars, data_dir: &std::path::Path) -> anyhow::Result<String> {
     if let Some(token) = vars.get("SWITCHBOARD_OPERATOR_TOKEN") {
+        switchboard_gateway::config::check_operator_token(token)
+            .map_err(|reason| anyhow::anyhow!("SWITCHBOARD_OPERATOR_TOKEN: {reason}"))?;
         return Ok(token.to_owned());
     }
     let path = data_dir.join("operator_token");

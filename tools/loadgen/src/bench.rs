@@ -57,7 +57,8 @@ pub async fn system_under_test(
 ) -> anyhow::Result<(Option<System>, External)> {
     if let Some(external) = external {
         println!(
-            "against {} (its SWITCHBOARD_WS_FRAMES_PER_SECOND must allow the load)",
+            "against {} (its SWITCHBOARD_WS_FRAMES_PER_SECOND, SWITCHBOARD_IP_REQUESTS_PER_SECOND \
+             and SWITCHBOARD_HTTP_MAX_CONNECTIONS must allow the load)",
             external.gateway_url
         );
         return Ok((None, external));

@@ -30,6 +30,14 @@ pub const SERVICES: &[&str] = &[
 /// agent accepting, answering and ending dozens of chats.
 const FRAMES_PER_SECOND: &str = "1000";
 
+/// The load comes from one address and opens sockets by the thousand: the
+/// gateway's per-address rate (20 upgrades a second by default) and its
+/// connection cap must not be what is measured.
+const EDGE_LIMITS: [(&str, &str); 2] = [
+    ("SWITCHBOARD_IP_REQUESTS_PER_SECOND", "100000"),
+    ("SWITCHBOARD_HTTP_MAX_CONNECTIONS", "100000"),
+];
+
 const READY_WITHIN: Duration = Duration::from_secs(60);
 
 pub struct System {
@@ -87,6 +95,7 @@ impl System {
                 .env("SWITCHBOARD_HEALTH_ADDR", &health)
                 .env("SWITCHBOARD_OPERATOR_TOKEN", &operator_token)
                 .env("SWITCHBOARD_WS_FRAMES_PER_SECOND", FRAMES_PER_SECOND)
+                .envs(EDGE_LIMITS)
                 .env("RUST_LOG", "warn")
                 .env_remove("DATABASE_URL")
                 .stdin(Stdio::null())

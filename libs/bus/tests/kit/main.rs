@@ -1,7 +1,8 @@
 //! The service kit and the consumer pipeline against a real nats-server:
 //! a message whose parking fails comes back instead of being lost, a parked
-//! message carries its reason, a responder answers refusals, and starting
-//! widens a stream an earlier version created with fewer subjects. The
+//! message carries its reason, a responder answers refusals, starting
+//! widens a stream an earlier version created with fewer subjects, and a
+//! durable publish refuses a message id no NATS header can hold. The
 //! configuration cache's change feed is in [`config`].
 
 mod config;
@@ -226,4 +227,26 @@ async fn starting_widens_the_audit_stream_an_earlier_version_created() {
             .expect("stored");
         assert_eq!(ack.stream, streams::AUDIT, "{subject}");
     }
+}
+
+#[tokio::test]
+async fn a_message_id_a_header_cannot_hold_is_refused_without_a_panic() {
+    let nats = NatsServer::start().await;
+    let bus = switchboard_bus::Bus::connect(&nats.url(), "publish-test")
+        .await
+        .expect("connects");
+    bus.ensure_topology().await.expect("the topology");
+    let subject = subjects::event(TenantId::new(), ConversationId::new());
+    let page = TranscriptPage::default();
+    let error = bus
+        .publish_durable(subject.clone(), "post:c:a\nb", &page)
+        .await
+        .expect_err("an id with a newline is refused");
+    assert_eq!(error.kind(), switchboard_bus::ErrorKind::Rejected);
+    assert!(!error.kind().is_retryable());
+    let stored = bus
+        .publish_durable(subject, "post:c:ab", &page)
+        .await
+        .expect("a good id is stored");
+    assert!(!stored.duplicate);
 }

@@ -5,7 +5,7 @@
 //! Unknown extra fields are ignored so newer consoles keep working.
 
 use serde_json::{Map, Value};
-use switchboard_contracts::ids::{ConversationId, SpaceId};
+use switchboard_contracts::ids::{ConversationId, OfferId, SpaceId};
 use switchboard_contracts::v1::Availability;
 
 pub use crate::socket::client_frame::{ClientId, FrameError, MessageText};
@@ -27,8 +27,9 @@ impl std::fmt::Debug for Token {
     }
 }
 
-/// An offer id as the router made it. Opaque here (the router checks it);
-/// only its size and characters are bounded.
+/// An offer id as the router made it ([`OfferId`]'s form, checked here so
+/// a malformed one is answered at once instead of reaching the router as an
+/// input it can only park). Whether the offer exists is the router's call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfferRef(String);
 
@@ -36,7 +37,11 @@ impl OfferRef {
     pub const MAX_CHARS: usize = 200;
 
     pub fn parse(text: &str) -> Result<Self, FrameError> {
-        bounded_label("offer_id", text, Self::MAX_CHARS).map(Self)
+        let text = bounded_label("offer_id", text, Self::MAX_CHARS)?;
+        let offer: OfferId = text
+            .parse()
+            .map_err(|_| FrameError::field("offer_id", "is not an offer id"))?;
+        Ok(Self(offer.to_string()))
     }
 
     pub fn as_str(&self) -> &str {

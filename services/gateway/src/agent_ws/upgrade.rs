@@ -1,6 +1,6 @@
-//! `GET /ws/agent`: the upgrade. Nothing is checked before it: the agent
-//! proves who it is with `hello {token}` over the socket, so the token never
-//! appears in a URL or an access log. The socket itself is set up by
+//! `GET /ws/agent`: the upgrade. Only the client address's rate limit is
+//! checked before it (429): the agent proves who it is with `hello {token}`
+//! over the socket, so the token never appears in a URL or an access log. The socket itself is set up by
 //! [`crate::socket::upgrade`].
 
 use axum::extract::State;
@@ -9,6 +9,7 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::response::Response;
 
 use super::socket;
+use crate::api::rate_limit::ClientAddress;
 use crate::socket::upgrade::accept;
 use crate::state::AppState;
 
@@ -17,6 +18,7 @@ use crate::state::AppState;
 const MAX_WRITE_BUFFER_BYTES: usize = 16 * 1024 * 1024;
 
 pub async fn agent_socket(
+    _client: ClientAddress,
     State(state): State<AppState>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {

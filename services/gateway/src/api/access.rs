@@ -16,6 +16,7 @@ use switchboard_contracts::ids::{ExperienceId, TenantId};
 use switchboard_contracts::v1::{Admin, AdminRole, Tenant, TokenGrant};
 
 use crate::api::extract::{load_tenant, rate_limit, tenant_in_path};
+use crate::api::rate_limit::ApiCaller;
 use crate::auth::{self, ROLE_ADMIN};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -128,7 +129,7 @@ impl FromRequestParts<AppState> for AnyAdmin {
         let id = tenant_in_path(parts, state).await?;
         let grant = auth::require_tenant_role(state, &parts.headers, id, &[ROLE_ADMIN]).await?;
         let scope = scope_of(state, id, &grant).await?;
-        rate_limit(parts, id)?;
+        rate_limit(state, ApiCaller::Admins(id))?;
         let tenant = load_tenant(state, id).await?;
         Ok(Self { id, tenant, scope })
     }

@@ -34,8 +34,8 @@ use crate::state::AppState;
 
 const TOKEN_PREFIX: &str = "sb_agent_";
 
-/// The longest email address accepted (RFC 5321's path limit, generously).
-pub const EMAIL_MAX: usize = 320;
+/// The longest email address accepted (what fits in an SMTP path, RFC 5321).
+pub const EMAIL_MAX: usize = 254;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -238,21 +238,47 @@ pub async fn load(state: &AppState, tenant: TenantId, raw_id: &str) -> ApiResult
         .ok_or_else(|| ApiError::not_found("agent"))
 }
 
-/// An email address, loosely: one `@` with text either side, no spaces,
-/// at most [`EMAIL_MAX`] characters. Delivery is the only real check.
+/// An email address, by a simple rule (docs/protocol.md): at most
+/// [`EMAIL_MAX`] characters, no spaces or control characters, exactly one
+/// `@` with a non-empty local part before it and a domain with a dot after
+/// it, whose labels are not empty (`ada@example.com`). Delivery is the only
+/// real check; this catches typing slips and text that is not an address.
 pub fn email(field: &str, value: &str) -> ApiResult<String> {
-    let email = validate::required_text(field, value, EMAIL_MAX)?;
-    let well_formed = email
-        .split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
-        && !email.chars().any(char::is_whitespace);
-    if !well_formed {
+    let email = value.trim();
+    let bad = |why: &str| {
+        ApiError::invalid(
+            field,
+            format!("`{}` is not an email address: {why}", validate::clip(email)),
+        )
+    };
+    if email.is_empty() {
+        return Err(ApiError::invalid(field, "must not be empty"));
+    }
+    let length = email.chars().count();
+    if length > EMAIL_MAX {
         return Err(ApiError::invalid(
             field,
-            format!("`{}` is not an email address", validate::clip(&email)),
+            format!("must be at most {EMAIL_MAX} characters (got {length})"),
         ));
     }
-    Ok(email)
+    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("it must not contain spaces or control characters"));
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return Err(bad("it needs an @"));
+    };
+    if domain.contains('@') {
+        return Err(bad("it must have only one @"));
+    }
+    if local.is_empty() {
+        return Err(bad("it needs a name before the @"));
+    }
+    if !domain.contains('.') || domain.split('.').any(str::is_empty) {
+        return Err(bad(
+            "it needs a domain with a dot after the @, like example.com",
+        ));
+    }
+    Ok(email.to_owned())
 }
 
 /// The spaces an agent joins: at least one, each a space of this tenant
@@ -293,16 +319,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_email_needs_text_on_both_sides_of_an_at_and_no_spaces() {
+    fn an_email_is_one_at_a_local_part_and_a_domain_with_a_dot() {
         assert_eq!(
             email("email", " ada@example.com ").unwrap(),
             "ada@example.com"
         );
-        for bad in ["ada", "@example.com", "ada@", "a da@example.com", ""] {
-            let error = email("email", bad).unwrap_err();
-            assert!(error.message().starts_with("email:"), "{bad}: {error:?}");
+        for good in ["a.b+tag@mail.example.co.uk", "x@a.io", "ADA@Example.COM"] {
+            assert_eq!(email("email", good).unwrap(), good);
         }
-        let long = format!("{}@example.com", "a".repeat(320));
-        assert!(email("email", &long).is_err());
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "ada@example",
+            "ada@example.",
+            "ada@.com",
+            "ada@example..com",
+            "ada@b@example.com",
+            "a da@example.com",
+            "ada@exam\nple.com",
+            "ada\u{0}@example.com",
+            "ada@exa\u{7f}mple.com",
+        ] {
+            let error = email("email", bad).unwrap_err();
+            assert_eq!(error.status().as_u16(), 422, "{bad:?}");
+            assert!(error.message().starts_with("email:"), "{bad:?}: {error:?}");
+        }
+    }
+
+    #[test]
+    fn an_email_is_at_most_254_characters() {
+        let at_limit = format!("{}@example.com", "a".repeat(EMAIL_MAX - 12));
+        assert_eq!(at_limit.len(), EMAIL_MAX);
+        assert!(email("email", &at_limit).is_ok());
+        let over = format!("a{at_limit}");
+        assert!(email("email", &over).unwrap_err().message().contains("254"));
     }
 }

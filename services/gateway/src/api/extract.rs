@@ -1,11 +1,9 @@
 //! Request extractors that turn every way a request can be wrong into the
 //! contract's errors: [`ApiJson`] for bodies (400 naming the field, 413 when
-//! too large), [`TenantAdmin`] for a site admin's bearer token, the tenant
-//! in the path and the tenant's rate limit, and [`TenantMember`] for routes
-//! an agent may call too. Experience admins pass
+//! too large, 408 when too slow), [`TenantAdmin`] for a site admin's bearer
+//! token, the tenant in the path and the admins' rate limit, and
+//! [`TenantMember`] for routes an agent may call too. Experience admins pass
 //! [`crate::api::access::AnyAdmin`] instead, on the experience routes.
-
-use std::sync::Arc;
 
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
@@ -17,14 +15,17 @@ use switchboard_contracts::ids::TenantId;
 use switchboard_contracts::v1::{Agent, Tenant};
 
 use crate::api::access::{AdminScope, scope_of, site_admin_only};
-use crate::api::rate_limit::RateLimiter;
+use crate::api::rate_limit::ApiCaller;
 use crate::auth::{self, ROLE_ADMIN, ROLE_AGENT};
+use crate::edge::BodyDeadline;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A JSON body, parsed strictly: malformed JSON, wrong types and unknown
 /// fields are 400 `invalid` with a message naming the field
-/// (`knowledge[2].answer: invalid type: ...`).
+/// (`knowledge[2].answer: invalid type: ...`). A body still arriving at the
+/// request's [`BodyDeadline`] is 408 (and the connection closes: the rest of
+/// the body would be read as the next request).
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
@@ -46,8 +47,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 "the body must be JSON (Content-Type: application/json)".into(),
             ));
         }
-        let bytes = Bytes::from_request(request, state)
-            .await
+        let deadline = request.extensions().get::<BodyDeadline>().copied();
+        let bytes = within(deadline, Bytes::from_request(request, state))
+            .await?
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::PayloadTooLarge(format!(
@@ -63,6 +65,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             })?;
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// Reads a body by its deadline, if the request has one (408 past it).
+async fn within<T>(
+    deadline: Option<BodyDeadline>,
+    read: impl std::future::Future<Output = T>,
+) -> Result<T, ApiError> {
+    let Some(deadline) = deadline else {
+        return Ok(read.await);
+    };
+    tokio::time::timeout_at(deadline.at, read)
+        .await
+        .map_err(|_| {
+            ApiError::BodyTimeout(format!(
+                "the body did not arrive within {} s of the request's headers",
+                deadline.limit.as_secs_f64()
+            ))
+        })
 }
 
 /// Parses JSON text into `T`, naming the field of any problem.
@@ -142,22 +162,16 @@ impl FromRequestParts<AppState> for TenantAdmin {
         if scope_of(state, id, &grant).await? != AdminScope::Site {
             return Err(site_admin_only(parts.uri.path()));
         }
-        rate_limit(parts, id)?;
+        rate_limit(state, ApiCaller::Admins(id))?;
         let tenant = load_tenant(state, id).await?;
         Ok(Self { id, tenant })
     }
 }
 
-/// Limited after authentication, so strangers cannot spend a tenant's budget.
-pub fn rate_limit(parts: &Parts, tenant: TenantId) -> Result<(), ApiError> {
-    if let Some(limiter) = parts.extensions.get::<Arc<RateLimiter>>()
-        && !limiter.allow(&tenant.to_string())
-    {
-        return Err(ApiError::RateLimited(
-            "too many requests for this tenant; slow down and retry shortly".into(),
-        ));
-    }
-    Ok(())
+/// Limited after authentication, so strangers cannot spend anyone's
+/// budget: the admins of a tenant share one, each agent has their own.
+pub fn rate_limit(state: &AppState, caller: ApiCaller<'_>) -> Result<(), ApiError> {
+    state.limits.api(caller)
 }
 
 /// Who of a tenant is calling.
@@ -216,7 +230,14 @@ impl FromRequestParts<AppState> for TenantMember {
         let id = tenant_in_path(parts, state).await?;
         let grant =
             auth::require_tenant_role(state, &parts.headers, id, &[ROLE_ADMIN, ROLE_AGENT]).await?;
-        rate_limit(parts, id)?;
+        rate_limit(
+            state,
+            if grant.role == ROLE_AGENT {
+                ApiCaller::Agent(&grant.subject)
+            } else {
+                ApiCaller::Admins(id)
+            },
+        )?;
         let member = if grant.role == ROLE_AGENT {
             // A grant whose agent is gone (or belongs elsewhere) proves nothing.
             let agent = state

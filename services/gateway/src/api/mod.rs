@@ -24,7 +24,7 @@
 //! | [`decisions`] | a conversation's routing decision record, read from `SB_AUDIT` |
 //! | [`live`] | a space's live view: its queue and its agents, read from the router |
 //! | [`work_items`] | work items, read and moved on over the bus |
-//! | [`rate_limit`] | the per-tenant token bucket |
+//! | [`rate_limit`] | token buckets per API caller and per client address |
 
 pub mod access;
 pub mod admin_fields;
@@ -53,14 +53,13 @@ pub mod widgets;
 pub mod work_items;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use switchboard_contracts::error_codes::ErrorCode;
 
+use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, any};
-use axum::{Extension, Router};
 use serde_json::json;
 
 use crate::error::ApiError;
@@ -78,7 +77,8 @@ pub fn registered() -> Vec<(Method, &'static str)> {
     table().into_iter().map(|r| (r.method, r.path)).collect()
 }
 
-/// The API's routes with the per-tenant rate limit and the body limit.
+/// The API's routes with the body limit (the rate limits are the callers'
+/// extractors': [`extract`], [`access`]).
 pub fn routes() -> Router<AppState> {
     let mut by_path: BTreeMap<&'static str, (Vec<Method>, MethodRouter<AppState>)> =
         BTreeMap::new();
@@ -108,7 +108,6 @@ pub fn routes() -> Router<AppState> {
     router
         .route("/api/v1/{*rest}", any(no_such_route))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(Extension(Arc::new(rate_limit::RateLimiter::default())))
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -36,9 +36,10 @@ impl WsError {
     }
 
     pub fn rate_limited() -> Self {
-        WsError::Api(ApiError::RateLimited(
-            "too many frames; this one was dropped, slow down".into(),
-        ))
+        WsError::Api(ApiError::RateLimited {
+            message: "too many frames; this one was dropped, slow down".into(),
+            retry_after: std::time::Duration::from_secs(1),
+        })
     }
 
     pub fn code(&self) -> &str {

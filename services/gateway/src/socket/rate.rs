@@ -1,7 +1,9 @@
-//! A token bucket per connection: `rate` frames per second on average, bursts
-//! up to twice that. Time is passed in so the policy is testable.
+//! A token bucket: `rate` per second on average, bursts up to twice that.
+//! Each socket holds one for its frames; the HTTP rate limits
+//! ([`crate::api::rate_limit`]) keep one per caller. Time is passed in so
+//! the policy is testable.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
 pub struct TokenBucket {
@@ -36,6 +38,19 @@ impl TokenBucket {
             false
         }
     }
+
+    /// How long after the last [`Self::try_take`] the next token is there
+    /// (zero when one is already).
+    pub fn wait(&self) -> Duration {
+        Duration::from_secs_f64((1.0 - self.tokens).max(0.0) / self.rate)
+    }
+
+    /// Whether the bucket would be full at `now`: it holds nothing a fresh
+    /// one would not.
+    pub fn is_full_at(&self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.tokens + elapsed * self.rate >= self.capacity
+    }
 }
 
 #[cfg(test)]
@@ -63,5 +78,17 @@ mod tests {
         assert!(!bucket.try_take(later));
         let much_later = later + Duration::from_secs(60);
         assert_eq!((0..20).filter(|_| bucket.try_take(much_later)).count(), 10);
+    }
+
+    #[test]
+    fn an_empty_bucket_says_how_long_until_the_next_token() {
+        let start = Instant::now();
+        let mut bucket = TokenBucket::new(4, start);
+        assert_eq!(bucket.wait(), Duration::ZERO);
+        assert!((0..8).all(|_| bucket.try_take(start)));
+        assert!(!bucket.try_take(start));
+        assert_eq!(bucket.wait(), Duration::from_millis(250));
+        assert!(!bucket.is_full_at(start + Duration::from_secs(1)));
+        assert!(bucket.is_full_at(start + Duration::from_secs(2)));
     }
 }

@@ -18,6 +18,7 @@ use switchboard_bus::config::keys;
 use switchboard_contracts::ids::WidgetId;
 use switchboard_contracts::v1::{Experience, Widget, WidgetKind};
 
+use crate::api::rate_limit::ClientAddress;
 use crate::state::AppState;
 
 const SUPPORT_HTML: &str = include_str!("../../../../web/support.html");
@@ -48,7 +49,9 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
 }
 
-async fn widget_js() -> impl IntoResponse {
+/// The script, and the support page below, are limited per client address
+/// ([`ClientAddress`]): they are what a stranger's flood would hit first.
+async fn widget_js(_client: ClientAddress) -> impl IntoResponse {
     (
         [
             (
@@ -80,7 +83,11 @@ async fn index() -> impl IntoResponse {
 }
 
 /// The hosted support page of a `support_site` widget.
-async fn support_page(State(state): State<AppState>, Path(widget): Path<String>) -> Response {
+async fn support_page(
+    _client: ClientAddress,
+    State(state): State<AppState>,
+    Path(widget): Path<String>,
+) -> Response {
     match support_experience(&state, &widget).await {
         Some((widget, experience)) => {
             html(StatusCode::OK, render_support(&widget, &experience.name))

@@ -175,9 +175,12 @@ impl CustomerSession {
             state: attached.state.wire_name(),
             resume_token: crate::auth::sign_resume(
                 &self.ctx.identity_secret,
-                &self.ctx.tenant.to_string(),
-                &attached.id.to_string(),
-                &customer.key,
+                crate::auth::ResumeSubject {
+                    tenant: &self.ctx.tenant.to_string(),
+                    experience: &self.ctx.experience.to_string(),
+                    conversation: &attached.id.to_string(),
+                    customer: &customer.key,
+                },
             ),
         })
     }

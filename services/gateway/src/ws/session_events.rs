@@ -182,9 +182,16 @@ impl CustomerSession {
             .info
             .as_ref()
             .filter(|info| page.error.is_empty() && info.tenant == self.ctx.tenant.to_string());
-        let why = match open.map(|info| info.state()) {
+        let experience = self.ctx.experience.to_string();
+        let why = match open {
             None => Some("the conversation was not found"),
-            Some(ConversationState::Ended) => Some("the conversation has ended"),
+            // Tokens issued before they named the experience are checked here.
+            Some(info) if info.experience != experience => {
+                Some(super::session_identity::ANOTHER_EXPERIENCE)
+            }
+            Some(info) if info.state() == ConversationState::Ended => {
+                Some("the conversation has ended")
+            }
             Some(_) => None,
         };
         if let Some(why) = why {

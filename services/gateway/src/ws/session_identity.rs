@@ -3,8 +3,9 @@
 //! A bad identity token refuses the whole `hello` (the socket keeps waiting
 //! for a valid one) rather than silently continuing anonymously: the widget
 //! asked to be someone, and should learn it is not. A resume token proves
-//! the right to reattach to one conversation; a signed-in customer must be
-//! the one it names. An anonymous socket adopts the token's anonymous key
+//! the right to reattach to one conversation, on a widget of the experience
+//! the conversation belongs to; a signed-in customer must be the one it
+//! names. An anonymous socket adopts the token's anonymous key
 //! (a reload of the same visitor), but never a signed-in customer's key:
 //! that would let a copied token stand in for signing in.
 //!
@@ -37,6 +38,10 @@ fn anonymous() -> Customer {
         signed_in: false,
     }
 }
+
+/// Why a resume token of another experience's conversation is refused.
+pub(super) const ANOTHER_EXPERIENCE: &str =
+    "the resume token belongs to a conversation of another experience";
 
 fn token_problem(error: &TokenError) -> String {
     format!("token: {error}")
@@ -96,6 +101,11 @@ impl CustomerSession {
             })?;
         if claims.tenant != self.ctx.tenant.to_string() {
             return Err("the resume token belongs to another site".into());
+        }
+        // A conversation lives in the experience it started in (its support
+        // mode, AI agent, space); a widget of another one does not resume it.
+        if !claims.experience.is_empty() && claims.experience != self.ctx.experience.to_string() {
+            return Err(ANOTHER_EXPERIENCE.into());
         }
         let conversation = ConversationId::from_str(&claims.conversation)
             .map_err(|_| "the resume token is not valid".to_owned())?;

@@ -1,5 +1,6 @@
 //! `GET /ws/customer?widget={id}[&app={app id}]`: everything decided before
-//! the upgrade. An unknown widget is a 404 and a refused `Origin` (or, with
+//! the upgrade. The client's address spends one token of its rate limit
+//! first (429). An unknown widget is a 404 and a refused `Origin` (or, with
 //! none, an app the widget does not list) a 403, both as the
 //! contract's JSON errors, so a misconfigured page learns why in the
 //! browser's network panel instead of seeing a socket that opens and dies.
@@ -18,6 +19,7 @@ use switchboard_contracts::v1::WidgetKind;
 
 use super::context::WidgetContext;
 use super::{origin, socket};
+use crate::api::rate_limit::ClientAddress;
 use crate::error::ApiError;
 use crate::socket::upgrade::accept;
 use crate::state::AppState;
@@ -34,6 +36,7 @@ pub struct CustomerSocketQuery {
 }
 
 pub async fn customer_socket(
+    _client: ClientAddress,
     State(state): State<AppState>,
     query: Result<Query<CustomerSocketQuery>, QueryRejection>,
     headers: HeaderMap,

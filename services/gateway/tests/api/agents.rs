@@ -68,7 +68,14 @@ async fn an_agent_needs_an_email_address_no_other_agent_of_the_tenant_uses() {
     let app = spawn_app().await;
     let tenant = app.tenant("premium").await;
     let space = app.space(&tenant, "Billing").await;
-    for bad in ["grace", "grace@", "gr ace@acme.test"] {
+    for bad in [
+        "grace",
+        "grace@",
+        "gr ace@acme.test",
+        "grace@acme",
+        "grace@@acme.test",
+        "grace@acme.test\u{7}",
+    ] {
         let body = json!({"name": "Grace", "email": bad, "spaces": [space]});
         let (status, body) = app.admin(&tenant, "POST", "/agents", body).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
@@ -78,6 +85,19 @@ async fn an_agent_needs_an_email_address_no_other_agent_of_the_tenant_uses() {
     let body = json!({"name": "Other", "email": "GRACE@acme.test", "spaces": [space]});
     let (status, body) = app.admin(&tenant, "POST", "/agents", body).await;
     assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "conflict"));
+}
+
+#[tokio::test]
+async fn an_agents_name_with_control_characters_is_refused_naming_it() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("premium").await;
+    let space = app.space(&tenant, "Billing").await;
+    for bad in ["Grace\nHopper", "Grace\u{0}", "Gr\u{1b}[31mace"] {
+        let body = json!({"name": bad, "email": "grace@acme.test", "spaces": [space]});
+        let (status, body) = app.admin(&tenant, "POST", "/agents", body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+        assert!(message(&body).starts_with("name:"), "{body}");
+    }
 }
 
 #[tokio::test]

@@ -28,13 +28,18 @@ pub struct Tenant {
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_on(Arc::new(NatsServer::start().await)).await
+    spawn_app_with(|_| {}).await
 }
 
-async fn spawn_on(nats: Arc<NatsServer>) -> TestApp {
-    let app = Application::build(GatewayConfig::for_tests(&nats.url(), OPERATOR))
-        .await
-        .expect("gateway builds");
+/// [`spawn_app`] with settings of the test's own (short timeouts, low rates).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut GatewayConfig)) -> TestApp {
+    spawn_on(Arc::new(NatsServer::start().await), adjust).await
+}
+
+async fn spawn_on(nats: Arc<NatsServer>, adjust: impl FnOnce(&mut GatewayConfig)) -> TestApp {
+    let mut config = GatewayConfig::for_tests(&nats.url(), OPERATOR);
+    adjust(&mut config);
+    let app = Application::build(config).await.expect("gateway builds");
     let base = format!("http://{}", app.addr());
     let state = app.state().clone();
     tokio::spawn(app.run_until(std::future::pending()));
@@ -50,7 +55,7 @@ impl TestApp {
     /// Another gateway on the same NATS, as a second gateway process would
     /// be: its own connection and configuration cache.
     pub async fn beside(&self) -> TestApp {
-        spawn_on(self.nats.clone()).await
+        spawn_on(self.nats.clone(), |_| {}).await
     }
 
     pub async fn send(

@@ -11,6 +11,7 @@ mod conversation_list;
 mod conversations;
 mod decisions;
 mod deletes;
+mod edges;
 mod experiences;
 mod fakes;
 mod guards;

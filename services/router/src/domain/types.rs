@@ -1,13 +1,11 @@
 //! The router's small value types: offer ids, the conversation limit, an
 //! agent's availability, and the timing configuration of a tenant's state.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
-use switchboard_contracts::ids::ConversationId;
 
-/// One offer of one conversation to one agent, rendered `{conversation}:{number}`.
+/// One offer of one conversation to one agent, rendered `{conversation}:{number}`
+/// (the type lives in the contracts: the agent console sends it back through
+/// the gateway, which checks its form).
 ///
 /// `number` comes from the tenant state's offer counter, so ids are
 /// deterministic (the same inputs from the same state give the same ids, which
@@ -15,54 +13,7 @@ use switchboard_contracts::ids::ConversationId;
 /// the state lives: unlike a per-conversation attempt number, it cannot repeat
 /// when a conversation falls back to the AI and is handed off again, so a late
 /// accept of the earlier offer can never match a new one.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct OfferId {
-    pub conversation: ConversationId,
-    pub number: u64,
-}
-
-/// The text was not an offer id.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a valid offer id")]
-pub struct InvalidOfferId(pub String);
-
-impl fmt::Display for OfferId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.conversation, self.number)
-    }
-}
-
-impl fmt::Debug for OfferId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "OfferId({self})")
-    }
-}
-
-impl FromStr for OfferId {
-    type Err = InvalidOfferId;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let invalid = || InvalidOfferId(s.chars().take(64).collect());
-        let (conversation, number) = s.split_once(':').ok_or_else(invalid)?;
-        Ok(OfferId {
-            conversation: conversation.parse().map_err(|_| invalid())?,
-            number: number.parse().map_err(|_| invalid())?,
-        })
-    }
-}
-
-impl Serialize for OfferId {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for OfferId {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
+pub use switchboard_contracts::ids::{InvalidOfferId, OfferId};
 
 /// The site's "Maximum conversations": how many pending offers plus live
 /// conversations one agent may hold across all spaces. Always within 1–20.

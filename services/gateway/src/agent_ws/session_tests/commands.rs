@@ -1,6 +1,7 @@
 //! What the agent does: availability, accept and decline to the router;
 //! messages, typing, end and transcript reads for held conversations.
 
+use serde_json::json;
 use switchboard_contracts::v1::conversation_command::Command;
 use switchboard_contracts::v1::routing_input::Input;
 use switchboard_contracts::v1::{Availability, EndReason, RoutingInput};
@@ -61,16 +62,35 @@ fn set_status_for_a_space_the_agent_is_not_in_is_forbidden() {
 fn accept_and_decline_name_the_offer_and_the_agent() {
     let mut s = welcomed();
     let me = me(&s);
-    let accept = s.on_client_text(r#"{"type":"accept","offer_id":"c:1"}"#, now());
+    let c = ConversationId::new();
+    let frame = json!({"type": "accept", "offer_id": format!("{c}:1")}).to_string();
+    let accept = s.on_client_text(&frame, now());
     let Some(Input::Accept(accept)) = &routed(&accept).input else {
         panic!("an accept input")
     };
     assert_eq!(
-        (accept.offer_id.as_str(), accept.agent.clone()),
-        ("c:1", me.agent.to_string())
+        (accept.offer_id.clone(), accept.agent.clone()),
+        (format!("{c}:1"), me.agent.to_string())
     );
-    let decline = s.on_client_text(r#"{"type":"decline","offer_id":"c:2"}"#, now());
-    assert!(matches!(&routed(&decline).input, Some(Input::Decline(d)) if d.offer_id == "c:2"));
+    let frame = json!({"type": "decline", "offer_id": format!("{c}:2")}).to_string();
+    let decline = s.on_client_text(&frame, now());
+    assert!(
+        matches!(&routed(&decline).input, Some(Input::Decline(d)) if d.offer_id == format!("{c}:2"))
+    );
+}
+
+#[test]
+fn a_malformed_offer_id_is_refused_and_reaches_no_router() {
+    let mut s = welcomed();
+    for bad in ["c:1", "1", "nope"] {
+        let frame = json!({"type": "accept", "offer_id": bad}).to_string();
+        let effects = s.on_client_text(&frame, now());
+        assert_eq!(error_code(&effects).as_deref(), Some("invalid"), "{bad}");
+        assert!(
+            !effects.iter().any(|e| matches!(e, Effect::Route(_))),
+            "{bad}"
+        );
+    }
 }
 
 #[test]

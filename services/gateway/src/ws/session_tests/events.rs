@@ -7,7 +7,6 @@ use switchboard_contracts::v1::{
 };
 
 use super::*;
-use crate::auth::sign_resume;
 use crate::ws::server_frame::ServerFrame;
 use crate::ws::session::{Effect, FetchPurpose};
 
@@ -143,12 +142,7 @@ fn resuming_an_open_conversation_sends_welcome_then_conversation_then_transcript
     let mut s = session(SupportMode::AiAgent, Access::Open);
     let tenant = s.ctx.tenant;
     let conversation = switchboard_contracts::ids::ConversationId::new();
-    let token = sign_resume(
-        SECRET,
-        &tenant.to_string(),
-        &conversation.to_string(),
-        "anon:abc",
-    );
+    let token = resume_token(&s.ctx, conversation, "anon:abc");
     let effects = s.on_client_text(&format!(r#"{{"type":"hello","resume":"{token}"}}"#), now());
     assert!(matches!(
         effects[0],
@@ -166,6 +160,7 @@ fn resuming_an_open_conversation_sends_welcome_then_conversation_then_transcript
     let info = ConversationInfo {
         id: conversation.to_string(),
         tenant: tenant.to_string(),
+        experience: s.ctx.experience.to_string(),
         state: ConversationState::Ai as i32,
         ..Default::default()
     };
@@ -198,6 +193,7 @@ fn resuming_an_open_conversation_sends_welcome_then_conversation_then_transcript
 
     let mut ended = session(SupportMode::AiAgent, Access::Open);
     ended.ctx.tenant = tenant;
+    ended.ctx.experience = s.ctx.experience;
     ended.on_client_text(&format!(r#"{{"type":"hello","resume":"{token}"}}"#), now());
     let page = TranscriptPage {
         info: Some(ConversationInfo {
@@ -215,10 +211,9 @@ fn resuming_an_open_conversation_sends_welcome_then_conversation_then_transcript
 #[test]
 fn an_anonymous_socket_cannot_resume_a_signed_in_customers_conversation() {
     let mut s = session(SupportMode::AiAgent, Access::Open);
-    let token = sign_resume(
-        SECRET,
-        &s.ctx.tenant.to_string(),
-        &switchboard_contracts::ids::ConversationId::new().to_string(),
+    let token = resume_token(
+        &s.ctx,
+        switchboard_contracts::ids::ConversationId::new(),
         "user:c-1",
     );
     let effects = s.on_client_text(&format!(r#"{{"type":"hello","resume":"{token}"}}"#), now());
@@ -226,6 +221,64 @@ fn an_anonymous_socket_cannot_resume_a_signed_in_customers_conversation() {
         effects[0],
         Effect::Send(ServerFrame::Welcome { .. })
     ));
+    assert_eq!(error_code(&effects).as_deref(), Some("resume_invalid"));
+    assert!(s.attached().is_none());
+}
+
+#[test]
+fn a_resume_token_of_another_experience_is_refused_before_anything_is_read() {
+    let issued = session(SupportMode::AiAgent, Access::Open);
+    let token = resume_token(
+        &issued.ctx,
+        switchboard_contracts::ids::ConversationId::new(),
+        "anon:abc",
+    );
+    let mut other = session(SupportMode::AiAgent, Access::Open);
+    other.ctx.tenant = issued.ctx.tenant;
+    let effects = other.on_client_text(&format!(r#"{{"type":"hello","resume":"{token}"}}"#), now());
+    assert!(matches!(
+        effects[0],
+        Effect::Send(ServerFrame::Welcome { .. })
+    ));
+    assert_eq!(error_code(&effects).as_deref(), Some("resume_invalid"));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Attach(_) | Effect::Fetch(_)))
+    );
+    assert!(other.attached().is_none());
+}
+
+#[test]
+fn a_token_without_an_experience_resumes_only_a_conversation_of_this_experience() {
+    let mut s = session(SupportMode::AiAgent, Access::Open);
+    let conversation = switchboard_contracts::ids::ConversationId::new();
+    // As tokens were signed before they named the experience.
+    let token = sign_resume(
+        SECRET,
+        ResumeSubject {
+            tenant: &s.ctx.tenant.to_string(),
+            experience: "",
+            conversation: &conversation.to_string(),
+            customer: "anon:abc",
+        },
+    );
+    let effects = s.on_client_text(&format!(r#"{{"type":"hello","resume":"{token}"}}"#), now());
+    let Some(Effect::Fetch(fetch)) = effects.last().cloned() else {
+        panic!("reads the transcript")
+    };
+    let page = TranscriptPage {
+        info: Some(ConversationInfo {
+            id: conversation.to_string(),
+            tenant: s.ctx.tenant.to_string(),
+            experience: ExperienceId::new().to_string(),
+            state: ConversationState::Ai as i32,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let effects = s.on_page(fetch, Some(page));
+    assert_eq!(effects[0], Effect::Detach);
     assert_eq!(error_code(&effects).as_deref(), Some("resume_invalid"));
     assert!(s.attached().is_none());
 }

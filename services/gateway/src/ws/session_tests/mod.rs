@@ -18,7 +18,7 @@ use switchboard_contracts::v1::{
 use super::context::{AiAgentRef, WidgetContext};
 use super::server_frame::ServerFrame;
 use super::session::{CustomerSession, Effect, Now};
-use crate::auth::{IdentityClaims, sign_identity};
+use crate::auth::{IdentityClaims, ResumeSubject, sign_identity, sign_resume};
 use crate::socket::intake::ClientSession;
 
 pub(super) const SECRET: &str = "identity-secret";
@@ -69,6 +69,24 @@ pub(super) fn identity(sub: &str) -> String {
             name: Some("Ada".into()),
             email: None,
             exp,
+        },
+    )
+}
+
+/// A resume token for `conversation` of `customer`, issued on a widget of
+/// `ctx`'s experience.
+pub(super) fn resume_token(
+    ctx: &WidgetContext,
+    conversation: switchboard_contracts::ids::ConversationId,
+    customer: &str,
+) -> String {
+    sign_resume(
+        SECRET,
+        ResumeSubject {
+            tenant: &ctx.tenant.to_string(),
+            experience: &ctx.experience.to_string(),
+            conversation: &conversation.to_string(),
+            customer,
         },
     )
 }

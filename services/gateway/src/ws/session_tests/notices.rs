@@ -9,7 +9,6 @@ use switchboard_contracts::v1::{
 };
 
 use super::*;
-use crate::auth::sign_resume;
 use crate::ws::server_frame::{AgentName, ServerFrame};
 use crate::ws::session::{CustomerSession, Effect};
 
@@ -114,12 +113,7 @@ fn an_inactivity_warning_becomes_an_inactive_frame_with_an_rfc3339_deadline() {
 fn a_resumed_queued_conversation_follows_the_queue_and_a_waiting_handoff_asks_to_sign_in() {
     let mut s = premium(SupportMode::AiAndTeam, None);
     let conversation = ConversationId::new();
-    let token = sign_resume(
-        SECRET,
-        &s.ctx.tenant.to_string(),
-        &conversation.to_string(),
-        "anon:x",
-    );
+    let token = resume_token(&s.ctx, conversation, "anon:x");
     // A second hello is refused, so start from a fresh session.
     s.customer = None;
     let effects = s.on_client_text(&format!(r#"{{"type":"hello","resume":"{token}"}}"#), now());
@@ -129,6 +123,7 @@ fn a_resumed_queued_conversation_follows_the_queue_and_a_waiting_handoff_asks_to
     let info = ConversationInfo {
         id: conversation.to_string(),
         tenant: s.ctx.tenant.to_string(),
+        experience: s.ctx.experience.to_string(),
         state: ConversationState::Queued as i32,
         handoff_pending: true,
         ..Default::default()

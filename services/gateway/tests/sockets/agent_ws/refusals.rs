@@ -75,6 +75,9 @@ async fn bad_frames_are_named_as_invalid_and_publish_nothing() {
         (json!({"type": "set_status", "status": "available", "space": 5}).to_string(), "space:"),
         (json!({"type": "accept"}).to_string(), "offer_id: is required"),
         (json!({"type": "decline", "offer_id": ""}).to_string(), "offer_id:"),
+        (json!({"type": "accept", "offer_id": "c:1"}).to_string(), "offer_id: is not an offer id"),
+        (json!({"type": "decline", "offer_id": format!("{c}:x")}).to_string(), "offer_id: is not an offer id"),
+        (json!({"type": "accept", "offer_id": format!("{c}:1\n")}).to_string(), "offer_id:"),
         (json!({"type": "message", "conversation": "x", "client_id": "a", "text": "hi"}).to_string(), "conversation:"),
         (json!({"type": "message", "conversation": c, "client_id": "a", "text": ""}).to_string(), "text:"),
         (json!({"type": "message", "conversation": c, "client_id": "a", "text": "a".repeat(4001)}).to_string(), "text:"),
@@ -93,7 +96,7 @@ async fn bad_frames_are_named_as_invalid_and_publish_nothing() {
     console.expect_error("forbidden").await;
 
     console
-        .send(json!({"type": "decline", "offer_id": "c:1"}))
+        .send(json!({"type": "decline", "offer_id": format!("{c}:1")}))
         .await;
     let first = router.next_input().await;
     assert!(

@@ -190,6 +190,41 @@ impl TestApp {
         }
     }
 
+    /// A support-site widget of another experience of `site`'s tenant.
+    pub async fn seed_sibling(&self, site: &Site) -> WidgetId {
+        let cache = &self.state.config_cache;
+        let (experience, widget) = (ExperienceId::new(), WidgetId::new());
+        let records = async {
+            cache
+                .put(
+                    &keys::experience(experience),
+                    &Experience {
+                        id: experience.to_string(),
+                        tenant: site.tenant.to_string(),
+                        name: "Sales".into(),
+                        support_mode: SupportMode::AiAgent as i32,
+                        access: Access::Open as i32,
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            cache
+                .put(
+                    &keys::widget(widget),
+                    &Widget {
+                        id: widget.to_string(),
+                        tenant: site.tenant.to_string(),
+                        experience: experience.to_string(),
+                        kind: WidgetKind::SupportSite as i32,
+                        ..Default::default()
+                    },
+                )
+                .await
+        };
+        records.await.expect("configuration records written");
+        widget
+    }
+
     /// A support-site widget of an open `ai_agent` experience.
     pub async fn seed_ai_site(&self) -> Site {
         self.seed(

@@ -159,3 +159,80 @@ async fn a_frame_over_sixteen_kib_is_refused_and_the_socket_stays_usable() {
     );
     assert_eq!(socket.say("c1", "still here").await.len(), 2);
 }
+
+#[tokio::test]
+async fn an_identity_with_control_characters_is_refused_and_the_socket_lives_on() {
+    let app = spawn_app().await;
+    let site = app.seed_ai_site().await;
+    let mut socket = connect(&app.socket_url(site.widget)).await;
+    socket
+        .send(json!({"type": "hello", "token": site.identity("c-42\nX-Evil: 1")}))
+        .await;
+    let error = socket.expect_error("unauthorized").await;
+    assert_eq!(
+        error["message"],
+        "token: the token is not valid: sub must not contain control characters"
+    );
+    // The same socket, a good token: welcomed, and a conversation opens.
+    let welcome = socket.hello(json!({"token": site.identity("c-42")})).await;
+    assert_eq!(welcome["signed_in"], true);
+    assert_eq!(socket.say("c1", "hi").await.len(), 2);
+
+    // Signing in again with such a token on an attached socket (whose
+    // identify command carries the customer key into a NATS header) is
+    // refused the same way, and the socket still works.
+    socket
+        .send(json!({"type": "sign_in", "token": site.identity("c-42\r")}))
+        .await;
+    socket.expect_error("unauthorized").await;
+    assert_eq!(socket.say("c2", "still here").await.len(), 1);
+    assert_eq!(app.commands_stored().await, 2, "no identify was published");
+}
+
+#[tokio::test]
+async fn a_resume_token_is_refused_on_a_widget_of_another_experience() {
+    let app = spawn_app().await;
+    let site = app.seed_ai_site().await;
+    let sales = app.seed_sibling(&site).await;
+    let mut first = connect(&app.socket_url(site.widget)).await;
+    first.hello(json!({})).await;
+    let opened = first.say("c1", "my order is late").await;
+    let (id, token) = (opened[0]["id"].clone(), opened[0]["resume_token"].clone());
+    drop(first);
+
+    let mut elsewhere = connect(&app.socket_url(sales)).await;
+    elsewhere.hello(json!({"resume": token})).await;
+    let error = elsewhere.expect_error("resume_invalid").await;
+    assert_eq!(
+        error["message"],
+        "the resume token belongs to a conversation of another experience; \
+         the next message starts a new conversation"
+    );
+    // The next message opens a new conversation there; the first is untouched.
+    let frames = elsewhere.say("c1", "hello sales").await;
+    assert_eq!(frames[0]["type"], "conversation");
+    assert_ne!(frames[0]["id"], id);
+    assert_eq!(frames[1]["message"]["seq"], 1);
+
+    // On its own experience's widget the token still resumes.
+    let mut home = connect(&app.socket_url(site.widget)).await;
+    home.hello(json!({"resume": token})).await;
+    assert_eq!(home.expect("conversation").await["id"], id);
+}
+
+#[tokio::test]
+async fn an_open_socket_outlives_the_http_idle_and_header_timeouts() {
+    let short = std::time::Duration::from_millis(200);
+    let app = app::spawn_app_with(|config| {
+        config.edge.header_timeout = short;
+        config.edge.idle_timeout = short;
+    })
+    .await;
+    let site = app.seed_ai_site().await;
+    let mut socket = connect(&app.socket_url(site.widget)).await;
+    socket.hello(json!({})).await;
+    // Nothing to await here: the point is that nothing happens while the
+    // socket stays quiet for several times both timeouts.
+    tokio::time::sleep(short * 4).await;
+    assert_eq!(socket.say("c1", "still here?").await.len(), 2);
+}

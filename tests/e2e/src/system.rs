@@ -1,7 +1,8 @@
 //! A whole Switchboard for one test: a nats-server with its own store (or a
 //! NATS cluster), each service as its own process (the binaries `make test`
 //! builds) with its own health port, and a temp data dir. Any part can be
-//! SIGKILLed and restarted.
+//! SIGKILLed and restarted. [`System::start_scaled`] runs several instances
+//! of every service (gateways on ports of their own) on one database.
 
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -38,13 +39,17 @@ impl Nats {
 pub struct System {
     pub nats: Nats,
     pub data_dir: tempfile::TempDir,
+    /// Gateway instance 0's address (the one [`Self::gateway_url`] names).
     pub gateway_addr: String,
+    /// Every gateway instance's address, by instance.
+    pub gateway_addrs: Vec<String>,
     pub operator_token: String,
     database_url: Option<String>,
     extra_env: Vec<(String, String)>,
     /// `(service, key, value)`: set for that service only, after `extra_env`.
     service_env: Vec<(String, String, String)>,
-    children: BTreeMap<String, (Child, String)>,
+    /// `(service, instance)` → the process and its health address.
+    children: BTreeMap<(String, usize), (Child, String)>,
 }
 
 impl System {
@@ -79,10 +84,27 @@ impl System {
         extra_env: Vec<(String, String)>,
         service_env: Vec<(String, String, String)>,
     ) -> Self {
+        Self::start_scaled(nats, database_url, extra_env, service_env, 1).await
+    }
+
+    /// As [`Self::start_on`] with `instances` processes of every service,
+    /// all on the same bus and database (PostgreSQL, or one SQLite file).
+    pub async fn start_scaled(
+        nats: Nats,
+        database_url: Option<String>,
+        extra_env: Vec<(String, String)>,
+        service_env: Vec<(String, String, String)>,
+        instances: usize,
+    ) -> Self {
+        assert!(instances >= 1, "a system needs an instance of each service");
+        let gateway_addrs: Vec<String> = (0..instances)
+            .map(|_| format!("127.0.0.1:{}", free_port()))
+            .collect();
         let mut system = Self {
             nats,
             data_dir: tempfile::tempdir().expect("temp data dir"),
-            gateway_addr: format!("127.0.0.1:{}", free_port()),
+            gateway_addr: gateway_addrs[0].clone(),
+            gateway_addrs,
             operator_token: format!("op-{}", uuid::Uuid::new_v4()),
             database_url,
             extra_env,
@@ -90,9 +112,21 @@ impl System {
             children: BTreeMap::new(),
         };
         for service in SERVICES {
-            system.spawn(service).await;
+            for instance in 0..instances {
+                system.spawn(service, instance).await;
+            }
         }
         system
+    }
+
+    /// How many instances of each service run.
+    pub fn instances(&self) -> usize {
+        self.gateway_addrs.len()
+    }
+
+    /// The WebSocket base of one gateway instance.
+    pub fn ws_url_of(&self, instance: usize) -> String {
+        format!("ws://{}", self.gateway_addrs[instance])
     }
 
     pub fn gateway_url(&self) -> String {
@@ -109,11 +143,13 @@ impl System {
         self.extra_env.push((key.to_owned(), value.to_owned()));
     }
 
-    async fn spawn(&mut self, service: &str) {
+    async fn spawn(&mut self, service: &str, instance: usize) {
+        let key = (service.to_owned(), instance);
+        let gateway_addr = self.gateway_addrs[instance].clone();
         let health = if service == "gateway" {
-            self.gateway_addr.clone()
+            gateway_addr.clone()
         } else {
-            match self.children.get(service) {
+            match self.children.get(&key) {
                 Some((_, addr)) => addr.clone(),
                 None => format!("127.0.0.1:{}", free_port()),
             }
@@ -122,7 +158,7 @@ impl System {
         command
             .env("NATS_URL", self.nats.url())
             .env("SWITCHBOARD_DATA_DIR", self.data_dir.path())
-            .env("SWITCHBOARD_HTTP_ADDR", &self.gateway_addr)
+            .env("SWITCHBOARD_HTTP_ADDR", &gateway_addr)
             .env("SWITCHBOARD_HEALTH_ADDR", &health)
             .env("SWITCHBOARD_OPERATOR_TOKEN", &self.operator_token)
             .env("RUST_LOG", "warn")
@@ -140,12 +176,12 @@ impl System {
         let child = command
             .spawn()
             .unwrap_or_else(|e| panic!("start {service}: {e}"));
-        self.children
-            .insert(service.to_owned(), (child, health.clone()));
+        self.children.insert(key, (child, health.clone()));
         wait_ready(service, &health).await;
     }
 
-    /// SIGKILL: no drain, no goodbye.
+    /// SIGKILL (instance 0 of a service, or the single nats-server): no
+    /// drain, no goodbye.
     pub async fn kill(&mut self, service: &str) {
         if service == "nats" {
             match &mut self.nats {
@@ -154,13 +190,26 @@ impl System {
             }
             return;
         }
-        if let Some((child, _)) = self.children.get_mut(service) {
+        self.kill_instance(service, 0).await;
+    }
+
+    /// SIGKILL of one instance of a service.
+    pub async fn kill_instance(&mut self, service: &str, instance: usize) {
+        if let Some((child, _)) = self.children.get_mut(&(service.to_owned(), instance)) {
             let _ = child.start_kill();
             let _ = child.wait().await;
         }
     }
 
-    /// Starts a killed service again with the same settings.
+    /// Starts one instance of a service again (killing it first if it
+    /// runs) with the same settings and ports; returns once it is ready.
+    pub async fn restart_instance(&mut self, service: &str, instance: usize) {
+        self.kill_instance(service, instance).await;
+        self.spawn(service, instance).await;
+    }
+
+    /// Starts a killed service (instance 0, or the single nats-server)
+    /// again with the same settings.
     pub async fn restart(&mut self, service: &str) {
         if service == "nats" {
             match &mut self.nats {
@@ -169,8 +218,7 @@ impl System {
             }
             return;
         }
-        self.kill(service).await;
-        self.spawn(service).await;
+        self.restart_instance(service, 0).await;
     }
 }
 

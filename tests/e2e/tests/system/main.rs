@@ -6,6 +6,7 @@ mod chat;
 mod cluster;
 mod crash;
 mod deletion;
+mod faults;
 mod inactivity;
 mod live;
 mod live_crash;

@@ -36,6 +36,10 @@ const STEP: Duration = Duration::from_secs(45);
 /// A socket silent this long while waiting for an answer is replaced.
 const SILENT: Duration = Duration::from_secs(3);
 const LATENCY_SAMPLES: usize = 100;
+/// The latency loop sends each message as soon as the last one is echoed,
+/// faster than the default frame rate limit (10/s, bursts of 20): a dropped
+/// frame would be timed as a silent socket, not as the round trip.
+const LATENCY_FRAMES_PER_SECOND: &str = "1000";
 
 fn millis(d: Duration) -> String {
     format!("{}ms", d.as_millis())
@@ -162,15 +166,20 @@ impl Chatter {
     /// Reads one frame; false when the socket broke or stayed silent for
     /// `silence` (the socket is then dropped).
     async fn pump(&mut self, silence: Duration) -> bool {
+        self.pump_frame(silence).await.is_some()
+    }
+
+    /// As [`Self::pump`], returning the frame read.
+    async fn pump_frame(&mut self, silence: Duration) -> Option<Value> {
         let socket = self.socket.as_mut().expect("a socket");
         match tokio::time::timeout(silence, socket.next()).await {
             Ok(Some(frame)) => {
                 self.record(&frame);
-                true
+                Some(frame)
             }
             _ => {
                 self.socket = None;
-                false
+                None
             }
         }
     }
@@ -181,6 +190,9 @@ impl Chatter {
         self.say_within(client_id, text, STEP, SILENT).await
     }
 
+    /// An `error` frame fails the test at once (a dropped frame, e.g.
+    /// `rate_limited`, would otherwise look like a silent socket), except
+    /// `unavailable`, which asks for the same frame again shortly.
     async fn say_within(
         &mut self,
         client_id: &str,
@@ -214,7 +226,18 @@ impl Chatter {
                 }
                 sent_on_this_socket = true;
             }
-            self.pump(silence).await;
+            let Some(frame) = self.pump_frame(silence).await else {
+                continue;
+            };
+            if frame["type"] == "error" {
+                assert_eq!(
+                    frame["code"], "unavailable",
+                    "{client_id}: the gateway refused a frame: {frame}"
+                );
+                // Retry pace while a service recovers.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                sent_on_this_socket = false;
+            }
         }
     }
 
@@ -392,6 +415,10 @@ fn env() -> Vec<(String, String)> {
         ("SWITCHBOARD_ACCEPT_WINDOW", millis(ACCEPT_WINDOW)),
         ("SWITCHBOARD_OFFER_TIMEOUT", millis(OFFER_TIMEOUT)),
         ("SWITCHBOARD_TIMER_LEASE_TTL", "1s".to_owned()),
+        (
+            "SWITCHBOARD_WS_FRAMES_PER_SECOND",
+            LATENCY_FRAMES_PER_SECOND.to_owned(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -801,7 +828,14 @@ async fn fault_scale_out_survives_losing_the_leader_node_and_an_instance_of_ever
         p99.as_millis()
     );
     drop(system);
-    let single = System::start().await;
+    let single = System::start_with(
+        None,
+        vec![(
+            "SWITCHBOARD_WS_FRAMES_PER_SECOND".to_owned(),
+            LATENCY_FRAMES_PER_SECOND.to_owned(),
+        )],
+    )
+    .await;
     let tenant = admin::ai_tenant(&single, "standard").await;
     let (p50, p99) = round_trips(&single.ws_url(), &tenant.widget, "lat1").await;
     println!(

@@ -6,6 +6,7 @@ mod chat;
 mod cluster;
 mod crash;
 mod deletion;
+mod echoes;
 mod faults;
 mod inactivity;
 mod live;

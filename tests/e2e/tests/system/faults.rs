@@ -25,8 +25,8 @@ use time::format_description::well_known::Rfc3339;
 const INSTANCES: usize = 2;
 const CUSTOMERS: usize = 4;
 const LIMIT: usize = 2;
-const INACTIVITY_WARN: Duration = Duration::from_secs(6);
-const INACTIVITY_END: Duration = Duration::from_secs(3);
+const INACTIVITY_WARN: Duration = Duration::from_secs(20);
+const INACTIVITY_END: Duration = Duration::from_secs(5);
 const ACCEPT_WINDOW: Duration = Duration::from_secs(3);
 /// Long enough that Alice and Bob always answer first: an offer timeout
 /// would take an agent out of the rotation.
@@ -520,7 +520,6 @@ async fn round_trips(ws: &str, widget: &str, tag: &str) -> (Duration, Duration) 
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "intermittent: a customer's conversation id sometimes changes across the faults; run with --run-ignored"]
 async fn fault_scale_out_survives_losing_the_leader_node_and_an_instance_of_every_service() {
     let Some(database) = postgres_database().await else {
         eprintln!(

@@ -103,6 +103,15 @@ impl System {
         format!("ws://{}", self.gateway_addr)
     }
 
+    /// Where `service` serves `/healthz`, `/readyz` and `/metrics`.
+    pub fn health_addr(&self, service: &str) -> &str {
+        &self
+            .children
+            .get(service)
+            .unwrap_or_else(|| panic!("{service} is not running"))
+            .1
+    }
+
     /// Sets a variable for the services started from now on (a restart).
     pub fn set_env(&mut self, key: &str, value: &str) {
         self.extra_env.retain(|(k, _)| k != key);
@@ -110,13 +119,11 @@ impl System {
     }
 
     async fn spawn(&mut self, service: &str) {
-        let health = if service == "gateway" {
-            self.gateway_addr.clone()
-        } else {
-            match self.children.get(service) {
-                Some((_, addr)) => addr.clone(),
-                None => format!("127.0.0.1:{}", free_port()),
-            }
+        // Every service, the gateway included, serves its health routes and
+        // `/metrics` on a port of its own, kept across restarts.
+        let health = match self.children.get(service) {
+            Some((_, addr)) => addr.clone(),
+            None => format!("127.0.0.1:{}", free_port()),
         };
         let mut command = Command::new(service_bin(&format!("switchboard-{service}")));
         command

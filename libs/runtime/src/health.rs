@@ -198,3 +198,30 @@ pub async fn serve(
     });
     Ok(bound)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn readiness_names_each_dependency_that_fails_or_does_not_answer() {
+        let ready = Readiness::default();
+        ready.add_check("NATS", || async { Ok(()) });
+        ready.add_check("database", || async {
+            Err("connection refused".to_owned())
+        });
+        ready.add_check("slow", std::future::pending);
+        let started = tokio::time::Instant::now();
+        assert_eq!(
+            ready.failures().await,
+            [
+                "database: connection refused".to_owned(),
+                format!("slow: no answer within {}ms", CHECK_TIMEOUT.as_millis()),
+            ]
+        );
+        assert!(
+            started.elapsed() < CHECK_TIMEOUT * 2,
+            "the checks run together"
+        );
+    }
+}

@@ -317,3 +317,89 @@ async fn readyz_fails_while_nats_is_down_and_recovers_when_it_returns() {
         .await;
     }
 }
+
+/// A TCP forwarder between the services and PostgreSQL that the test can cut
+/// (open connections dropped, new ones closed at once) and restore: the
+/// database becomes unreachable without stopping the server other tests use.
+struct CuttableLink {
+    addr: std::net::SocketAddr,
+    open: tokio::sync::watch::Sender<bool>,
+}
+
+impl CuttableLink {
+    async fn to(upstream: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (open, watch) = tokio::sync::watch::channel(true);
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
+                };
+                if !*watch.borrow() {
+                    continue; // dropped: closed at once
+                }
+                let upstream = upstream.clone();
+                let mut cut = watch.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.wait_for(|open| !open) => {}
+                    }
+                });
+            }
+        });
+        Self { addr, open }
+    }
+
+    fn set(&self, open: bool) {
+        self.open.send_replace(open);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readyz_fails_while_the_database_is_unreachable_and_recovers() {
+    let Some(url) = switchboard_testkit::postgres_database().await else {
+        return;
+    };
+    // postgres://user@host:port/db → the same through the link.
+    let (scheme_user, rest) = url.rsplit_once('@').unwrap();
+    let (host_port, database) = rest.split_once('/').unwrap();
+    let link = CuttableLink::to(host_port.to_owned()).await;
+    let through_link = format!("{scheme_user}@{}/{database}", link.addr);
+    let system = System::start_with(Some(through_link), Vec::new()).await;
+    let client = reqwest::Client::new();
+    let status = |service: &str| {
+        let url = format!("http://{}/readyz", system.health_addr(service));
+        let client = client.clone();
+        async move {
+            let response = client.get(&url).send().await.expect("readyz answers");
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    for service in ["transcript", "work-item"] {
+        assert_eq!(status(service).await.0, 200);
+    }
+
+    link.set(false);
+    for service in ["transcript", "work-item"] {
+        let body = eventually(&format!("{service} unready"), WAIT, || async {
+            let (code, body) = status(service).await;
+            (code == 503).then_some(body)
+        })
+        .await;
+        assert!(body.contains("database"), "{service}: {body}");
+    }
+    assert_eq!(status("router").await.0, 200, "the router has no database");
+
+    link.set(true);
+    for service in ["transcript", "work-item"] {
+        eventually(&format!("{service} ready again"), WAIT, || async {
+            (status(service).await.0 == 200).then_some(())
+        })
+        .await;
+    }
+}

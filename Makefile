@@ -36,6 +36,7 @@ run: ## Build and start nats-server, every service and the demo tenant (Ctrl-C s
 # PostgreSQL and Arize Phoenix (the traces test's OTLP receiver) are required here:
 # a test missing either fails instead of skipping.
 RUST_TESTS = SWITCHBOARD_REQUIRE_POSTGRES=1 SWITCHBOARD_REQUIRE_PHOENIX=1 \
+  PROMTOOL=$(CURDIR)/.tools/prometheus/bin/promtool \
   scripts/with-postgres.sh $(CARGO) nextest run --workspace --no-fail-fast
 # Skipped while there are no test files: `node --test` on none reports "tests 0".
 BROWSER_TESTS = if [[ -n $$(find tests/browser -name node_modules -prune -o -type f -name '*test*.*js' -print) ]]; \
@@ -59,7 +60,7 @@ validate-deploy: ## Check deploy/ (Dockerfile, compose, Kubernetes) with hadolin
 	scripts/validate-deploy.sh
 
 test-tools:
-	scripts/ensure-tools.sh --postgres --browser --nextest --phoenix
+	scripts/ensure-tools.sh --postgres --browser --nextest --phoenix --promtool
 
 build-tests: test-tools # the binaries too: cross-service and browser tests start them
 	$(CARGO) build --workspace --bins --tests

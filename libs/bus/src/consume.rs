@@ -35,6 +35,7 @@ use switchboard_contracts::subjects;
 use crate::Bus;
 use crate::error::{BusError, ErrorKind};
 use crate::failure::{Backoff, Classify};
+use crate::meters::Settled;
 use crate::propagation;
 
 mod settle;
@@ -244,10 +245,12 @@ async fn lane<H, F, E>(
         spec.durable
     );
     while let Some(message) = rx.recv().await {
-        let (attempt, stream_sequence) = message
+        let (attempt, stream_sequence, pending) = message
             .info()
-            .map(|i| (i.delivered, i.stream_sequence))
-            .unwrap_or((1, 0));
+            .map(|i| (i.delivered, i.stream_sequence, i.pending))
+            .unwrap_or((1, 0, 0));
+        bus.meters.delivered(&spec.durable, attempt, pending);
+        let started = std::time::Instant::now();
         // A handler whose subject does not name the conversation records
         // it (`telemetry::record_conversation`) once it has decoded it.
         let span = tracing::info_span!(
@@ -284,7 +287,15 @@ async fn lane<H, F, E>(
             result = handler(delivery).instrument(span.clone()) => result,
             () = keep_alive => unreachable!("the keep-alive loop never ends"),
         };
-        let acked = match settle(result, attempt, &spec) {
+        let outcome = settle(result, attempt, &spec);
+        let settled = match outcome {
+            Outcome::Ack => Settled::Ack,
+            Outcome::Retry(_) => Settled::Retry,
+            Outcome::Park(_) => Settled::Park,
+        };
+        let meters = &bus.meters;
+        meters.handled(&spec.durable, &message.subject, started.elapsed(), settled);
+        let acked = match outcome {
             Outcome::Ack => message.ack().await,
             Outcome::Retry(delay) => {
                 let _enter = span.enter();
@@ -295,7 +306,10 @@ async fn lane<H, F, E>(
                 let _enter = span.enter();
                 tracing::error!(%reason, "parking a message that cannot be handled");
                 match park(&bus, &spec, &message, &reason).await {
-                    Ok(()) => message.ack_with(AckKind::Term).await,
+                    Ok(()) => {
+                        meters.parked(&spec.durable);
+                        message.ack_with(AckKind::Term).await
+                    }
                     Err(error) => {
                         tracing::error!(%error, "could not park the message; it comes back later");
                         let delay = spec.backoff.delay(attempt);

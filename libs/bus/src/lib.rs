@@ -16,6 +16,7 @@
 //! | [`presence`] | agents' console presence records (KV `SB_PRESENCE`): gateways write, the router reads |
 //! | [`rpc`] | the request/reply responder: queue subscription, bounded concurrency, drain |
 //! | [`timers`] | durable timers: schedule, re-arm, cancel (the timer service fires them) |
+//! | [`meters`] | messages consumed and published, consumer lag, redeliveries, parked |
 //! | [`failure`] | the failure vocabulary: retry (with the spec's backoff), park, answered |
 //! | [`service`] | the service kit: connect, topology, health, consumers, responders, drain |
 
@@ -25,6 +26,7 @@ pub mod consume;
 mod consume_tests;
 pub mod error;
 pub mod failure;
+pub mod meters;
 pub mod presence;
 pub mod propagation;
 pub mod publish;
@@ -117,6 +119,8 @@ pub struct Bus {
     /// 3 on a three-node cluster (`SWITCHBOARD_REPLICAS`). Never lowers what
     /// a stream already has.
     pub replicas: usize,
+    /// What this bus counts (see [`Bus::with_metrics`]).
+    pub meters: meters::BusMeters,
 }
 
 impl Bus {
@@ -157,6 +161,7 @@ impl Bus {
             client,
             js,
             replicas: 1,
+            meters: meters::BusMeters::default(),
         }
         .with_replicas(settings.replicas))
     }
@@ -164,6 +169,12 @@ impl Bus {
     /// Sets the replica count of the streams and buckets (see [`Bus::replicas`]).
     pub fn with_replicas(mut self, replicas: usize) -> Self {
         self.replicas = replicas.clamp(1, 5);
+        self
+    }
+
+    /// Counts into `metrics` (the service's registry) from now on.
+    pub fn with_metrics(mut self, metrics: &switchboard_runtime::metrics::Metrics) -> Self {
+        self.meters = meters::BusMeters::new(metrics);
         self
     }
 

@@ -40,6 +40,7 @@ impl Bus {
         let publish = PublishMessage::build()
             .payload(Bytes::from(message.encode_to_vec()))
             .headers(headers);
+        self.meters.published(&subject, "durable");
         let ack = self
             .js
             .send_publish(subject, publish)
@@ -61,6 +62,7 @@ impl Bus {
     ) -> Result<(), BusError> {
         let mut headers = HeaderMap::new();
         propagation::inject_current(&mut headers);
+        self.meters.published(&subject, "core");
         self.client
             .publish_with_headers(subject, headers, Bytes::from(message.encode_to_vec()))
             .await

@@ -112,12 +112,20 @@ impl Kit {
                 seconds: settings.startup_timeout.as_secs(),
                 last_error: "no answer".into(),
             })??;
+        let metrics = Metrics::new();
+        let bus = bus.with_metrics(&metrics);
+        let ready = Readiness::default();
+        let client = bus.client.clone();
+        ready.add_check("NATS", move || {
+            let client = client.clone();
+            async move { nats_answers(&client).await }
+        });
         let kit = Self {
             name,
             bus,
             shutdown: Shutdown::new(),
-            ready: Readiness::default(),
-            metrics: Metrics::new(),
+            ready,
+            metrics,
             health_addr: None,
             deadline,
             drain_grace: settings.drain_grace,
@@ -297,4 +305,16 @@ impl Kit {
             closers: std::sync::Mutex::new(self.closers),
         }
     }
+}
+
+/// `/readyz`'s check of NATS: connected, and a round trip to the server
+/// (a flush) answers.
+async fn nats_answers(client: &async_nats::Client) -> Result<(), String> {
+    use async_nats::connection::State;
+    match client.connection_state() {
+        State::Connected => {}
+        State::Pending => return Err("connecting".into()),
+        State::Disconnected => return Err("disconnected".into()),
+    }
+    client.flush().await.map_err(|e| e.to_string())
 }

@@ -55,6 +55,15 @@ const SQLITE_PRAGMAS: &[&str] = &[
     "PRAGMA busy_timeout=10000",
 ];
 
+/// Whether the database answers now (`SELECT 1`): `/readyz` asks it.
+pub async fn answers(pool: &AnyPool) -> Result<(), String> {
+    sqlx::query("SELECT 1")
+        .execute(pool)
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
 /// Connects, creating the SQLite file (and its directory) when missing, and
 /// runs `migrator`.
 pub async fn connect(url: &str, migrator: &Migrator) -> Result<AnyPool, DbError> {

@@ -8,8 +8,8 @@
 //! | [`config`] | typed settings read from an explicit variable source, durations like `20m` |
 //! | [`startup`] | retry a dependency at start until it answers or a deadline passes |
 //! | [`shutdown`] | cancellation token + task tracker; waits for Ctrl-C / SIGTERM |
-//! | [`health`] | `/healthz`, `/readyz` and `/metrics` on the service's own port |
-//! | [`metrics`] | a small counter registry rendered in the Prometheus text format |
+//! | [`health`] | `/healthz`, `/readyz` (with its checks of NATS and the database) and `/metrics` on the service's own port |
+//! | [`metrics`] | the process's registry (`prometheus-client`): counters, gauges and histograms in seconds, with labels |
 //! | [`telemetry`] | tracing subscriber and the OpenTelemetry layer, set up once |
 
 pub mod clock;

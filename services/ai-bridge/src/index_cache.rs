@@ -13,7 +13,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use switchboard_contracts::v1::AiAgent;
-use switchboard_runtime::metrics::Handle;
+use switchboard_runtime::metrics::Counter;
 
 use crate::domain::{Entry, Index};
 
@@ -22,7 +22,7 @@ pub struct IndexCache {
     capacity: usize,
     inner: Mutex<Inner>,
     /// Counts builds, so operators (and tests) see whether the cache works.
-    builds: Handle,
+    builds: Counter,
 }
 
 #[derive(Debug, Default)]
@@ -40,7 +40,7 @@ struct Slot {
 }
 
 impl IndexCache {
-    pub fn new(capacity: usize, builds: Handle) -> Self {
+    pub fn new(capacity: usize, builds: Counter) -> Self {
         Self {
             capacity: capacity.max(1),
             inner: Mutex::default(),
@@ -66,7 +66,7 @@ impl IndexCache {
     }
 
     /// How many indexes have been built.
-    pub fn builds(&self) -> i64 {
+    pub fn builds(&self) -> u64 {
         self.builds.get()
     }
 
@@ -133,7 +133,10 @@ mod tests {
     use super::*;
 
     fn cache(capacity: usize) -> IndexCache {
-        IndexCache::new(capacity, Metrics::new().counter("builds", "index builds"))
+        IndexCache::new(
+            capacity,
+            Metrics::new().counter("builds_total", "index builds"),
+        )
     }
 
     fn agent(id: &str, answer: &str) -> AiAgent {

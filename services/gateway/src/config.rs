@@ -8,6 +8,9 @@ use switchboard_runtime::config::{BusSettings, ConfigError, Vars};
 #[derive(Clone)]
 pub struct GatewayConfig {
     pub http_addr: SocketAddr,
+    /// `/healthz`, `/readyz` and `/metrics` (`SWITCHBOARD_HEALTH_ADDR`); the
+    /// public port answers the first two as well, never `/metrics`.
+    pub health_addr: SocketAddr,
     /// `NATS_URL`, `SWITCHBOARD_REPLICAS`.
     pub bus: BusSettings,
     /// Bearer token of the operator API; `None` disables the operator API.
@@ -84,6 +87,7 @@ impl std::fmt::Debug for GatewayConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewayConfig")
             .field("http_addr", &self.http_addr)
+            .field("health_addr", &self.health_addr)
             .field("bus", &self.bus)
             .field(
                 "operator_token",
@@ -122,6 +126,7 @@ impl GatewayConfig {
         };
         Ok(Self {
             http_addr: vars.addr("SWITCHBOARD_HTTP_ADDR", "127.0.0.1:8080")?,
+            health_addr: vars.addr("SWITCHBOARD_HEALTH_ADDR", "127.0.0.1:8096")?,
             bus: BusSettings::load(vars)?,
             operator_token,
             public_url: vars.get("SWITCHBOARD_PUBLIC_URL").map(str::to_owned),
@@ -152,6 +157,7 @@ impl GatewayConfig {
     pub fn for_tests(nats_url: &str, operator_token: &str) -> Self {
         Self {
             http_addr: "127.0.0.1:0".parse().expect("literal address"),
+            health_addr: "127.0.0.1:0".parse().expect("literal address"),
             bus: BusSettings::single(nats_url),
             operator_token: Some(operator_token.to_owned()),
             public_url: None,

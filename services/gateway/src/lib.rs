@@ -25,6 +25,7 @@ pub mod auth;
 pub mod config;
 pub mod edge;
 pub mod error;
+pub mod http_meters;
 pub mod presence;
 pub mod server;
 pub mod socket;

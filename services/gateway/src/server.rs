@@ -1,7 +1,7 @@
 //! The gateway application: built on the service kit (bus, topology with
-//! retry, the health routes merged into its own listener), with its listener
-//! bound (port 0 in tests); run until a shutdown future resolves, then
-//! drained and the bus flushed.
+//! retry, the health listener with `/metrics`), with its public listener
+//! bound (port 0 in tests; it answers `/healthz` and `/readyz` too); run
+//! until a shutdown future resolves, then drained and the bus flushed.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 
 use crate::api::rate_limit::{RateLimiter, RateLimits};
 use crate::config::GatewayConfig;
+use crate::http_meters::HttpMeters;
 use crate::presence::Presence;
 use crate::state::{AppState, Counters};
 
@@ -34,7 +35,7 @@ impl Application {
     pub async fn build(config: GatewayConfig) -> anyhow::Result<Self> {
         let kit = Kit::start(KitSettings {
             connect: ConnectSettings::for_service(&config.bus, "gateway"),
-            health: HealthListener::Merged,
+            health: HealthListener::Serve(config.health_addr),
             startup_timeout: config.startup_timeout,
             // Open requests and sockets get this long to finish.
             drain_grace: Duration::from_secs(10),
@@ -84,7 +85,11 @@ impl Application {
             .merge(crate::agent_ws::routes())
             .merge(crate::web::routes())
             .with_state(state.clone())
-            .merge(health::routes("gateway", kit.readiness().clone(), metrics));
+            .merge(health::probe_routes("gateway", kit.readiness().clone()))
+            .layer(axum::middleware::from_fn_with_state(
+                HttpMeters::new(&metrics),
+                crate::http_meters::measure,
+            ));
         Ok(Self {
             listener,
             router,
@@ -95,6 +100,11 @@ impl Application {
 
     pub fn addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("bound listener")
+    }
+
+    /// Where `/healthz`, `/readyz` and `/metrics` are served.
+    pub fn health_addr(&self) -> SocketAddr {
+        self.running.health_addr()
     }
 
     pub fn state(&self) -> &AppState {

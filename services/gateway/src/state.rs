@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use switchboard_bus::Bus;
 use switchboard_bus::config::ConfigCache;
-use switchboard_runtime::metrics::{Handle, Metrics};
+use switchboard_runtime::metrics::{Counter, Gauge, GaugeVec, Metrics};
 use switchboard_runtime::shutdown::Shutdown;
 
 use crate::api::rate_limit::RateLimits;
@@ -32,10 +32,11 @@ pub struct AppState {
 /// The gateway's own counters.
 #[derive(Debug)]
 pub struct Counters {
-    pub http_connections: Handle,
-    pub customer_sockets: Handle,
-    pub frames_in: Handle,
-    pub frame_errors: Handle,
+    pub http_connections: Gauge,
+    /// Open WebSockets by `kind`: `customer` or `agent`.
+    pub sockets: GaugeVec<1>,
+    pub frames_in: Counter,
+    pub frame_errors: Counter,
 }
 
 impl Counters {
@@ -45,9 +46,10 @@ impl Counters {
                 "switchboard_gateway_http_connections",
                 "Open HTTP connections, upgraded WebSockets included",
             ),
-            customer_sockets: metrics.gauge(
-                "switchboard_gateway_customer_sockets",
-                "Open customer WebSockets",
+            sockets: metrics.gauges(
+                "switchboard_gateway_sockets",
+                "Open WebSockets by kind (customer, agent)",
+                ["kind"],
             ),
             frames_in: metrics.counter(
                 "switchboard_gateway_frames_in_total",

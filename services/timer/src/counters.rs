@@ -1,17 +1,16 @@
 //! The service's metrics, registered once and updated where things happen.
 
-use switchboard_runtime::metrics::{Handle, Metrics};
+use switchboard_runtime::metrics::{Counter, Gauge, Histogram, Metrics};
 
 #[derive(Debug, Clone)]
 pub struct Counters {
-    pub pending: Handle,
-    pub fired: Handle,
-    pub duplicate_fires: Handle,
-    pub fire_retries: Handle,
-    pub lateness_last_ms: Handle,
-    pub lateness_max_ms: Handle,
-    pub partitions_owned: Handle,
-    pub leases_lost: Handle,
+    pub pending: Gauge,
+    pub fired: Counter,
+    pub duplicate_fires: Counter,
+    pub fire_retries: Counter,
+    pub lateness: Histogram,
+    pub partitions_owned: Gauge,
+    pub leases_lost: Counter,
 }
 
 impl Counters {
@@ -33,13 +32,9 @@ impl Counters {
                 "timer_fire_retries_total",
                 "Fire attempts that failed and were rescheduled with backoff.",
             ),
-            lateness_last_ms: metrics.gauge(
-                "timer_lateness_last_ms",
-                "Due time to stream ack of the latest fire, in milliseconds.",
-            ),
-            lateness_max_ms: metrics.gauge(
-                "timer_lateness_max_ms",
-                "The largest due-to-ack lateness since start, in milliseconds.",
+            lateness: metrics.histogram(
+                "timer_lateness_seconds",
+                "How late timers fire: the fire's stream ack minus the due time.",
             ),
             partitions_owned: metrics.gauge(
                 "timer_partitions_owned",
@@ -52,10 +47,7 @@ impl Counters {
         }
     }
 
-    pub fn record_lateness(&self, lateness_ms: i64) {
-        self.lateness_last_ms.set(lateness_ms);
-        if lateness_ms > self.lateness_max_ms.get() {
-            self.lateness_max_ms.set(lateness_ms);
-        }
+    pub fn record_lateness(&self, lateness_ms: u64) {
+        self.lateness.observe(lateness_ms as f64 / 1000.0);
     }
 }

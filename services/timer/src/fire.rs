@@ -134,7 +134,7 @@ async fn attempt(shared: &Shared, due: &Due, timer: &Timer) -> Result<(), FireEr
         counters.duplicate_fires.inc();
     } else {
         counters.fired.inc();
-        counters.record_lateness(now_ms().saturating_sub(timer.due_ms) as i64);
+        counters.record_lateness(now_ms().saturating_sub(timer.due_ms));
     }
     let deleted = tokio::time::timeout(
         ATTEMPT_TIMEOUT,
@@ -172,6 +172,7 @@ async fn publish(shared: &Shared, timer: &Timer) -> Result<PublishAck, FireError
         subject: timer.subject.clone(),
         source,
     };
+    shared.bus.meters.published(&timer.subject, "durable");
     let sent = async {
         let ack: PublishAckFuture = shared
             .bus

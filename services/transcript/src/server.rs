@@ -94,6 +94,11 @@ pub async fn start(config: TranscriptConfig) -> Result<Service, StartError> {
     kit.spawn_responder(list::responder(common.rpc_concurrency), lists)
         .await?;
 
+    let probed = store.clone();
+    kit.readiness().add_check("database", move || {
+        let store = probed.clone();
+        async move { store.answers().await }
+    });
     let closing = store.clone();
     kit.on_close(async move { closing.close().await });
     Ok(kit.started(store))

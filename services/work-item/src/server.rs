@@ -59,6 +59,11 @@ pub async fn start(config: WorkItemConfig) -> Result<Service, StartError> {
     kit.spawn_responder(rpc::responder(common.rpc_concurrency), requests)
         .await?;
 
+    let probed = store.clone();
+    kit.readiness().add_check("database", move || {
+        let store = probed.clone();
+        async move { store.answers().await }
+    });
     let closing = store.clone();
     kit.on_close(async move { closing.close().await });
     Ok(kit.started(store))

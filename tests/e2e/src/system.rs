@@ -137,6 +137,15 @@ impl System {
         format!("ws://{}", self.gateway_addr)
     }
 
+    /// Where `service` (its instance 0) serves `/healthz`, `/readyz` and `/metrics`.
+    pub fn health_addr(&self, service: &str) -> &str {
+        &self
+            .children
+            .get(&(service.to_owned(), 0))
+            .unwrap_or_else(|| panic!("{service} is not running"))
+            .1
+    }
+
     /// Sets a variable for the services started from now on (a restart).
     pub fn set_env(&mut self, key: &str, value: &str) {
         self.extra_env.retain(|(k, _)| k != key);
@@ -146,13 +155,11 @@ impl System {
     async fn spawn(&mut self, service: &str, instance: usize) {
         let key = (service.to_owned(), instance);
         let gateway_addr = self.gateway_addrs[instance].clone();
-        let health = if service == "gateway" {
-            gateway_addr.clone()
-        } else {
-            match self.children.get(&key) {
-                Some((_, addr)) => addr.clone(),
-                None => format!("127.0.0.1:{}", free_port()),
-            }
+        // Every service, the gateway included, serves its health routes and
+        // `/metrics` on a port of its own, kept across restarts.
+        let health = match self.children.get(&key) {
+            Some((_, addr)) => addr.clone(),
+            None => format!("127.0.0.1:{}", free_port()),
         };
         let mut command = Command::new(service_bin(&format!("switchboard-{service}")));
         command

@@ -81,11 +81,8 @@ impl Stack {
                     bin.display()
                 );
             }
-            let health_addr = if *service == "gateway" {
-                self.http_addr.clone()
-            } else {
-                format!("127.0.0.1:{}", free_port()?)
-            };
+            // The gateway too: its `/metrics` is not on the public port.
+            let health_addr = format!("127.0.0.1:{}", free_port()?);
             let mut command = Command::new(&bin);
             command
                 .env("NATS_URL", &self.nats_url)

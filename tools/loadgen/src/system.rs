@@ -83,11 +83,7 @@ impl System {
         let operator_token = format!("op-{}", uuid::Uuid::new_v4());
         let mut children = Vec::new();
         for (service, binary) in SERVICES.iter().zip(&binaries) {
-            let health = if *service == "gateway" {
-                gateway_addr.clone()
-            } else {
-                format!("127.0.0.1:{}", free_port())
-            };
+            let health = format!("127.0.0.1:{}", free_port());
             let child = Command::new(binary)
                 .env("NATS_URL", nats.url())
                 .env("SWITCHBOARD_DATA_DIR", data_dir.path())

@@ -22,7 +22,7 @@ use switchboard_bus::Bus;
 use switchboard_bus::config::{ConfigCache, keys};
 use switchboard_contracts::ids::TenantId;
 use switchboard_contracts::v1::{AiAgent, ConversationInfo, Experience, SupportMode};
-use switchboard_runtime::metrics::{Handle, Metrics};
+use switchboard_runtime::metrics::{Counter, Metrics};
 
 use crate::error::{HandlerError, Poison};
 use crate::index_cache::IndexCache;
@@ -41,13 +41,13 @@ pub struct Context {
 /// The service's counters, registered once.
 #[derive(Debug)]
 pub struct Counters {
-    pub answered: Handle,
-    pub not_confident: Handle,
-    pub next_steps: Handle,
-    pub handoffs: Handle,
-    pub ai_requests: Handle,
-    pub ai_replies: Handle,
-    pub index_builds: Handle,
+    pub answered: Counter,
+    pub not_confident: Counter,
+    pub next_steps: Counter,
+    pub handoffs: Counter,
+    pub ai_requests: Counter,
+    pub ai_replies: Counter,
+    pub index_builds: Counter,
 }
 
 impl Counters {

@@ -68,10 +68,7 @@ where
     R: Stream<Item = Result<Message, E>> + Unpin,
     E: Display,
 {
-    let open = state
-        .metrics
-        .gauge("switchboard_gateway_agent_sockets", "Open agent WebSockets");
-    let meters = Meters::new(&state.counters, open);
+    let meters = Meters::new(&state.counters, state.counters.sockets.with(["agent"]));
     let shutdown = state.shutdown.token();
     let session = AgentSession::new(state.settings.frames_per_second, std::time::Instant::now());
     let socket = AgentSocket {

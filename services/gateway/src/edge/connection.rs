@@ -27,7 +27,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use switchboard_runtime::metrics::Handle;
+use switchboard_runtime::metrics::Gauge;
 use switchboard_runtime::shutdown::Shutdown;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -105,11 +105,11 @@ type PhaseTx = Arc<watch::Sender<Phase>>;
 #[derive(Debug)]
 pub(super) struct Slot {
     _permit: OwnedSemaphorePermit,
-    open: Handle,
+    open: Gauge,
 }
 
 impl Slot {
-    pub(super) fn new(permit: OwnedSemaphorePermit, open: Handle) -> Self {
+    pub(super) fn new(permit: OwnedSemaphorePermit, open: Gauge) -> Self {
         open.inc();
         Self {
             _permit: permit,
@@ -120,7 +120,7 @@ impl Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.open.add(-1);
+        self.open.dec();
     }
 }
 

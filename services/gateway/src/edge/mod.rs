@@ -30,7 +30,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use switchboard_runtime::metrics::Handle;
+use switchboard_runtime::metrics::Gauge;
 use switchboard_runtime::shutdown::Shutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -57,7 +57,7 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     settings: EdgeSettings,
-    open: Handle,
+    open: Gauge,
     stop: Shutdown,
 ) {
     let mut listener = listener;

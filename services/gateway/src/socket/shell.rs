@@ -24,7 +24,7 @@ use async_nats::HeaderMap;
 use axum::extract::ws::{CloseFrame, Message};
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use switchboard_bus::propagation;
-use switchboard_runtime::metrics::Handle;
+use switchboard_runtime::metrics::{Counter, Gauge};
 use switchboard_runtime::telemetry;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -175,13 +175,13 @@ async fn perform_all<S: FrameSink, T: SocketSession>(
 #[derive(Debug, Clone)]
 pub struct Meters {
     /// The gauge of open sockets of this kind.
-    pub open: Handle,
-    pub frames_in: Handle,
-    pub frame_errors: Handle,
+    pub open: Gauge,
+    pub frames_in: Counter,
+    pub frame_errors: Counter,
 }
 
 impl Meters {
-    pub fn new(counters: &Counters, open: Handle) -> Self {
+    pub fn new(counters: &Counters, open: Gauge) -> Self {
         Self {
             open,
             frames_in: counters.frames_in.clone(),
@@ -193,7 +193,7 @@ impl Meters {
 /// The sending half of a socket.
 pub struct Outbox<S> {
     sink: S,
-    frame_errors: Handle,
+    frame_errors: Counter,
 }
 
 impl<S: FrameSink> Outbox<S> {
@@ -227,10 +227,10 @@ impl<S: FrameSink> Outbox<S> {
 }
 
 /// Counts an open socket for as long as it lives, however it ends.
-struct OpenSocket(Handle);
+struct OpenSocket(Gauge);
 
 impl OpenSocket {
-    fn count(gauge: Handle) -> Self {
+    fn count(gauge: Gauge) -> Self {
         gauge.inc();
         Self(gauge)
     }
@@ -238,7 +238,7 @@ impl OpenSocket {
 
 impl Drop for OpenSocket {
     fn drop(&mut self) {
-        self.0.add(-1);
+        self.0.dec();
     }
 }
 

@@ -50,7 +50,7 @@ where
     R: Stream<Item = Result<Message, E>> + Unpin,
     E: Display,
 {
-    let meters = Meters::new(&state.counters, state.counters.customer_sockets.clone());
+    let meters = Meters::new(&state.counters, state.counters.sockets.with(["customer"]));
     let shutdown = state.shutdown.token();
     let session = CustomerSession::new(
         ctx,

@@ -36,7 +36,7 @@ use super::perform::{Performer, Scope};
 use super::presence::Presence;
 use super::step::{self, BadInput, Parsed};
 use crate::catalog::{Catalog, watch};
-use crate::domain::Input;
+use crate::domain::{Input, State};
 use crate::store::{SaveError, SnapshotStore};
 
 /// Decisions redone in the lane after lost compare-and-sets, before the
@@ -165,7 +165,9 @@ impl InputHandler {
                 .await?
             {
                 Attempt::Done => return Ok(()),
-                Attempt::Conflict => self.counters.cas_conflicts.inc(),
+                Attempt::Conflict => {
+                    self.counters.cas_conflicts.inc();
+                }
             }
         }
         Err(RouteError::Contended)
@@ -213,6 +215,7 @@ impl InputHandler {
             }
             config = self.catalog.tenant(tenant);
         }
+        let declined = declines_the_outstanding_offer(&snapshot.state, &parsed);
         let effects = step::apply(&mut snapshot, &config, parsed, clock::now_ms_unsigned());
         snapshot.record(input_id, effects.clone());
         let written = match self.store.save(tenant, &mut snapshot, revision).await {
@@ -227,7 +230,11 @@ impl InputHandler {
             snapshot: &snapshot,
             replay: false,
         };
+        self.counters.queues.update(tenant, &snapshot.state);
         let performed = self.performer.perform(&scope, &effects).await;
+        if declined && performed.is_ok() {
+            self.counters.offers.with(["declined"]).inc();
+        }
         self.store.keep(tenant, (snapshot, written));
         // Committed: should performing fail, the redelivery finds the input
         // applied and re-performs.
@@ -236,6 +243,18 @@ impl InputHandler {
         self.store.performed(tenant, input_id);
         Ok(Attempt::Done)
     }
+}
+
+/// A decline of the offer its agent holds now (a late or repeated one
+/// changes nothing and counts nothing).
+fn declines_the_outstanding_offer(state: &State, parsed: &Parsed) -> bool {
+    let Parsed::Core(Input::Decline { offer, agent }) = parsed else {
+        return false;
+    };
+    state
+        .conversation(offer.conversation)
+        .and_then(|c| c.offer())
+        .is_some_and(|o| o.id == *offer && o.agent == *agent)
 }
 
 /// The conversation an input is about, for its span.
@@ -265,7 +284,9 @@ impl Consumer for InputHandler {
     async fn consume(&self, delivery: Delivery) -> Result<(), RouteError> {
         let routed = self.route(&delivery).await;
         match &routed {
-            Ok(()) => self.counters.inputs.inc(),
+            Ok(()) => {
+                self.counters.inputs.inc();
+            }
             Err(error) => {
                 if error.disposition() == Disposition::Retry {
                     self.counters.inputs_retried.inc();

@@ -8,6 +8,7 @@
 //! | `delivery` | the bus operations effects are made of |
 //! | [`messages`] | the bus messages and their deterministic ids |
 //! | [`presence`] | agents' consoles: the presence timer, armed at connect, judged when it fires |
+//! | [`queues`] | each space's queue length and longest wait, for `/metrics` |
 //! | [`events`] | the `SB_EVENTS` consumer: queued → handoff, ended → closed |
 //! | [`rpc`] | `sb.rpc.router.*`: one agent's view |
 //! | [`space_view`] | `sb.rpc.router.*.spaces`: one space's live view |
@@ -18,6 +19,7 @@ pub mod inputs;
 pub mod messages;
 pub mod perform;
 pub mod presence;
+pub mod queues;
 pub mod rpc;
 pub mod space_view;
 pub mod step;
@@ -27,21 +29,25 @@ mod space_view_tests;
 #[cfg(test)]
 mod step_tests;
 
-use switchboard_runtime::metrics::{Handle, Metrics};
+use switchboard_runtime::metrics::{Counter, CounterVec, Metrics};
 
 /// The counters the handlers keep, registered once.
 #[derive(Debug, Clone)]
 pub struct Counters {
-    pub inputs: Handle,
-    pub inputs_replayed: Handle,
-    pub inputs_retried: Handle,
-    pub inputs_parked: Handle,
-    pub cas_conflicts: Handle,
-    pub offers: Handle,
-    pub assignments: Handle,
-    pub fallbacks: Handle,
-    pub handoffs: Handle,
-    pub rpc_requests: Handle,
+    pub inputs: Counter,
+    pub inputs_replayed: Counter,
+    pub inputs_retried: Counter,
+    pub inputs_parked: Counter,
+    pub cas_conflicts: Counter,
+    pub offers_made: Counter,
+    /// Offers that ended, by `outcome`: accepted, declined, timed_out,
+    /// withdrawn, disconnected.
+    pub offers: CounterVec<1>,
+    pub assignments: Counter,
+    pub fallbacks: Counter,
+    pub handoffs: Counter,
+    pub rpc_requests: Counter,
+    pub queues: queues::QueueBoard,
 }
 
 impl Counters {
@@ -67,7 +73,12 @@ impl Counters {
                 "router_cas_conflicts_total",
                 "Decisions thrown away because the tenant's state changed since it was read.",
             ),
-            offers: metrics.counter("router_offers_total", "Offers made to agents."),
+            offers_made: metrics.counter("router_offers_made_total", "Offers made to agents."),
+            offers: metrics.counters(
+                "router_offers_total",
+                "Offers that ended, by outcome (accepted, declined, timed_out, withdrawn, disconnected).",
+                ["outcome"],
+            ),
             assignments: metrics.counter(
                 "router_assignments_total",
                 "Accepts that won: conversations assigned.",
@@ -84,6 +95,7 @@ impl Counters {
                 "router_rpc_requests_total",
                 "Views answered: agents' and spaces'.",
             ),
+            queues: queues::QueueBoard::new(metrics),
         }
     }
 }

@@ -67,7 +67,9 @@ impl Performer {
             notice.await?;
         }
         if !scope.replay {
-            plan.counts.iter().for_each(|handle| handle.inc());
+            for counter in &plan.counts {
+                counter.inc();
+            }
         }
         Ok(())
     }

@@ -139,12 +139,12 @@ async fn two_routers_under_racing_handoffs_and_accepts_never_exceed_the_limit_or
         checked >= CONVERSATIONS,
         "the watch saw only {checked} states"
     );
-    let conflicts: i64 = h
+    let conflicts: u64 = h
         .routers
         .iter()
         .map(|r| r.counters.cas_conflicts.get())
         .sum();
-    let handled: Vec<i64> = h.routers.iter().map(|r| r.counters.inputs.get()).collect();
+    let handled: Vec<u64> = h.routers.iter().map(|r| r.counters.inputs.get()).collect();
     eprintln!(
         "race: {checked} of {last_revision} state revisions checked, inputs per router {handled:?}, {conflicts} compare-and-set conflicts"
     );

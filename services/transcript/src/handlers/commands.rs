@@ -149,7 +149,9 @@ impl CommandHandler {
         let appended = self.store.append(&new).await?;
         let (message, info) = (appended.message(), appended.info());
         match &appended {
-            Appended::New(..) => self.counters.messages_stored.inc(),
+            Appended::New(..) => {
+                self.counters.messages_stored.inc();
+            }
             Appended::Duplicate(..) => {
                 self.counters.duplicates.inc();
                 tracing::debug!(message = %message.id, "post already stored; republishing its event");
@@ -237,8 +239,12 @@ impl Consumer for CommandHandler {
         let handled = self.try_handle(&delivery).await;
         if let Err(failure) = &handled {
             match failure.disposition() {
-                Disposition::Park => self.counters.commands_parked.inc(),
-                Disposition::Retry => self.counters.commands_retried.inc(),
+                Disposition::Park => {
+                    self.counters.commands_parked.inc();
+                }
+                Disposition::Retry => {
+                    self.counters.commands_retried.inc();
+                }
                 Disposition::Answered => {}
             }
         }

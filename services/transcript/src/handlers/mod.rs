@@ -14,24 +14,24 @@ pub mod list;
 pub mod orphans;
 pub mod rpc;
 
-use switchboard_runtime::metrics::{Handle, Metrics};
+use switchboard_runtime::metrics::{Counter, Metrics};
 
 /// The counters the handlers keep, registered once.
 #[derive(Debug, Clone)]
 pub struct Counters {
-    pub messages_stored: Handle,
-    pub duplicates: Handle,
-    pub conversations_opened: Handle,
-    pub conversations_ended: Handle,
-    pub handoffs: Handle,
-    pub assignments: Handle,
-    pub inactivity_warnings: Handle,
-    pub commands_rejected: Handle,
-    pub commands_parked: Handle,
-    pub commands_retried: Handle,
-    pub rpc_requests: Handle,
-    pub rpc_failures: Handle,
-    pub orphans_ended: Handle,
+    pub messages_stored: Counter,
+    pub duplicates: Counter,
+    pub conversations_opened: Counter,
+    pub conversations_ended: Counter,
+    pub handoffs: Counter,
+    pub assignments: Counter,
+    pub inactivity_warnings: Counter,
+    pub commands_rejected: Counter,
+    pub commands_parked: Counter,
+    pub commands_retried: Counter,
+    pub rpc_requests: Counter,
+    pub rpc_failures: Counter,
+    pub orphans_ended: Counter,
 }
 
 impl Counters {

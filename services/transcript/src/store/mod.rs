@@ -71,6 +71,11 @@ impl Store {
     }
 
     /// Waits for connections in use to be returned, then closes them.
+    /// Whether the database answers now (for `/readyz`).
+    pub async fn answers(&self) -> Result<(), String> {
+        switchboard_db::answers(&self.pool).await
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -218,7 +218,9 @@ impl Consumer for EventHandler {
                 self.counters.events_retried.inc();
                 return handled;
             }
-            Err(Disposition::Park) => self.counters.events_parked.inc(),
+            Err(Disposition::Park) => {
+                self.counters.events_parked.inc();
+            }
             Ok(()) | Err(Disposition::Answered) => {}
         }
         self.counters.events_handled.inc();

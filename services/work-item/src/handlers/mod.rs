@@ -12,20 +12,20 @@ pub mod events;
 pub mod rpc;
 pub mod thread;
 
-use switchboard_runtime::metrics::{Handle, Metrics};
+use switchboard_runtime::metrics::{Counter, Metrics};
 
 /// The counters the handlers keep, registered once.
 #[derive(Debug, Clone)]
 pub struct Counters {
-    pub events_handled: Handle,
-    pub items_created: Handle,
-    pub items_assigned: Handle,
-    pub transcripts_attached: Handle,
-    pub events_retried: Handle,
-    pub events_parked: Handle,
-    pub rpc_requests: Handle,
-    pub rpc_failures: Handle,
-    pub status_changes: Handle,
+    pub events_handled: Counter,
+    pub items_created: Counter,
+    pub items_assigned: Counter,
+    pub transcripts_attached: Counter,
+    pub events_retried: Counter,
+    pub events_parked: Counter,
+    pub rpc_requests: Counter,
+    pub rpc_failures: Counter,
+    pub status_changes: Counter,
 }
 
 impl Counters {

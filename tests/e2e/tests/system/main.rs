@@ -12,5 +12,6 @@ mod inactivity;
 mod live;
 mod live_crash;
 mod live_handoff;
+mod metrics;
 mod presence;
 mod traces;

@@ -38,8 +38,8 @@ impl Harness {
         let metrics = Metrics::new();
         let meters = Meters {
             open: metrics.gauge("open", "open sockets"),
-            frames_in: metrics.counter("frames_in", "frames in"),
-            frame_errors: metrics.counter("frame_errors", "error frames"),
+            frames_in: metrics.counter("frames_in_total", "frames in"),
+            frame_errors: metrics.counter("frame_errors_total", "error frames"),
         };
         let (sink, server) = unbounded();
         let (client, stream) = unbounded();

@@ -113,10 +113,7 @@ async fn a_dropped_connection_changes_no_availability() {
     let mut router = app.router(&seeded).await;
     let mut first = connect(&app.socket_url()).await;
     first.hello(json!({"token": seeded.token})).await;
-    let open = app
-        .state
-        .metrics
-        .gauge("switchboard_gateway_agent_sockets", "Open agent WebSockets");
+    let open = app.state.counters.sockets.with(["agent"]);
     assert_eq!(open.get(), 1);
     drop(first);
     // The gateway has seen the socket go before anything else happens.

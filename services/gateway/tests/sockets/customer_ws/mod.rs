@@ -178,7 +178,7 @@ async fn shutting_down_the_gateway_closes_open_sockets_as_going_away() {
     let site = app.seed_ai_site().await;
     let mut socket = connect(&app.socket_url(site.widget)).await;
     socket.hello(json!({})).await;
-    let open_sockets = app.state.counters.customer_sockets.clone();
+    let open_sockets = app.state.counters.sockets.with(["customer"]);
     assert_eq!(open_sockets.get(), 1);
     app.shutdown.trigger();
     assert_eq!(socket.closed().await, Some(1001));

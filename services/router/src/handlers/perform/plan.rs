@@ -11,11 +11,13 @@ use switchboard_contracts::subjects;
 use switchboard_contracts::v1::agent_event::Event;
 use switchboard_contracts::v1::{AcceptRefused, Assigned, Offer};
 use switchboard_runtime::clock;
-use switchboard_runtime::metrics::Handle;
+use switchboard_runtime::metrics::Counter;
 
 use super::super::messages::{self, ms};
 use super::{Performer, Scope};
-use crate::domain::{Effect, FallbackReason, OfferId, SkipReason, Stage, Status, StatusReason};
+use crate::domain::{
+    Effect, FallbackReason, OfferId, SkipReason, Stage, Status, StatusReason, WithdrawReason,
+};
 use crate::snapshot::Mode;
 
 type Operation<'a> = BoxFuture<'a, Result<(), BusError>>;
@@ -25,7 +27,7 @@ type Operation<'a> = BoxFuture<'a, Result<(), BusError>>;
 pub(super) struct Plan<'a> {
     pub durable: Vec<Operation<'a>>,
     pub notices: Vec<Operation<'a>>,
-    pub counts: Vec<&'a Handle>,
+    pub counts: Vec<Counter>,
 }
 
 impl<'a> Performer {
@@ -59,6 +61,14 @@ impl<'a> Performer {
                 plan.notices
                     .push(Box::pin(self.notify(scope.tenant, agent, event)));
                 plan.durable.push(self.cancel(messages::offer_timer(offer)));
+                let outcome = match reason {
+                    WithdrawReason::OfferTimeout => "timed_out",
+                    WithdrawReason::Disconnected => "disconnected",
+                    WithdrawReason::AcceptTimeout
+                    | WithdrawReason::ConversationEnded
+                    | WithdrawReason::AgentLeftSpace => "withdrawn",
+                };
+                plan.counts.push(self.counters.offers.with([outcome]));
             }
             Effect::Assigned {
                 offer,
@@ -177,7 +187,7 @@ impl<'a> Performer {
             experience: meta.map(|m| m.experience.clone()).unwrap_or_default(),
         });
         plan.notices.push(Box::pin(self.notify(t, agent, event)));
-        plan.counts.push(&self.counters.offers);
+        plan.counts.push(self.counters.offers_made.clone());
     }
 
     /// Tells the transcript who took the conversation, tells the agent while
@@ -216,7 +226,8 @@ impl<'a> Performer {
         plan.durable
             .push(self.cancel(messages::accept_timer(conversation)));
         plan.durable.push(self.cancel(messages::offer_timer(offer)));
-        plan.counts.push(&self.counters.assignments);
+        plan.counts.push(self.counters.assignments.clone());
+        plan.counts.push(self.counters.offers.with(["accepted"]));
     }
 
     /// Shows an agent a status that still holds.
@@ -273,7 +284,7 @@ impl<'a> Performer {
         plan.durable.push(self.command(t, conversation, command));
         plan.durable
             .push(self.cancel(messages::accept_timer(conversation)));
-        plan.counts.push(&self.counters.fallbacks);
+        plan.counts.push(self.counters.fallbacks.clone());
     }
 
     /// Records the routing decision for people to read.

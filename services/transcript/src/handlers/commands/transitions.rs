@@ -179,14 +179,24 @@ impl CommandHandler {
                 Some(Event::State(change)) => {
                     tracing::info!(from = ?change.from(), to = ?change.to(), reason = ?change.reason(), "conversation state changed");
                     match change.to() {
-                        ConversationState::Queued => self.counters.handoffs.inc(),
-                        ConversationState::Live => self.counters.assignments.inc(),
-                        ConversationState::Ended => self.counters.conversations_ended.inc(),
+                        ConversationState::Queued => {
+                            self.counters.handoffs.inc();
+                        }
+                        ConversationState::Live => {
+                            self.counters.assignments.inc();
+                        }
+                        ConversationState::Ended => {
+                            self.counters.conversations_ended.inc();
+                        }
                         _ => {}
                     }
                 }
-                Some(Event::Message(_)) => self.counters.messages_stored.inc(),
-                Some(Event::Inactive(_)) => self.counters.inactivity_warnings.inc(),
+                Some(Event::Message(_)) => {
+                    self.counters.messages_stored.inc();
+                }
+                Some(Event::Inactive(_)) => {
+                    self.counters.inactivity_warnings.inc();
+                }
                 _ => {}
             }
         }

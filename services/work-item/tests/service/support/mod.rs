@@ -89,13 +89,13 @@ impl Harness {
     }
 
     /// A counter's value, by name.
-    pub fn counter(&self, name: &str) -> i64 {
+    pub fn counter(&self, name: &str) -> u64 {
         self.metrics.counter(name, "").get()
     }
 
     /// Waits until counter `name` reaches `n` (the service counts after it
     /// commits, so a reader can see the item a moment before the count).
-    pub async fn counter_reaches(&self, name: &str, n: i64) -> i64 {
+    pub async fn counter_reaches(&self, name: &str, n: u64) -> u64 {
         eventually(&format!("{name} to reach {n}"), WAIT, || async move {
             let value = self.counter(name);
             (value >= n).then_some(value)
@@ -104,7 +104,7 @@ impl Harness {
     }
 
     /// Waits until the service has handled (acked or parked) `n` events.
-    pub async fn handled(&self, n: i64) {
+    pub async fn handled(&self, n: u64) {
         eventually(&format!("{n} events handled"), WAIT, || async move {
             (self.counter("work_item_events_handled_total") >= n).then_some(())
         })

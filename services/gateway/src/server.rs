@@ -15,6 +15,7 @@ use switchboard_runtime::health;
 use switchboard_runtime::shutdown::Shutdown;
 use tokio::net::TcpListener;
 
+use crate::agent_ws::revocation::Revocations;
 use crate::api::rate_limit::{RateLimiter, RateLimits};
 use crate::config::GatewayConfig;
 use crate::http_meters::HttpMeters;
@@ -53,6 +54,12 @@ impl Application {
         let presence = Presence::new(records, config.presence_refresh, kit.shutdown().clone());
         kit.shutdown()
             .spawn(presence.clone().run(kit.shutdown().token()));
+        let revocations = Revocations::default();
+        kit.shutdown().spawn(
+            revocations
+                .clone()
+                .run(config_cache.clone(), kit.shutdown().token()),
+        );
 
         let listener = TcpListener::bind(config.http_addr).await?;
         let addr = listener.local_addr()?;
@@ -73,6 +80,7 @@ impl Application {
             config_cache,
             counters: Arc::new(Counters::new(&metrics)),
             presence,
+            revocations,
             limits: Arc::new(limits),
             settings: Arc::new(config),
             public_url,

@@ -7,6 +7,7 @@ use switchboard_bus::config::ConfigCache;
 use switchboard_runtime::metrics::{Counter, Gauge, GaugeVec, Metrics};
 use switchboard_runtime::shutdown::Shutdown;
 
+use crate::agent_ws::revocation::Revocations;
 use crate::api::rate_limit::RateLimits;
 use crate::config::GatewayConfig;
 use crate::presence::Presence;
@@ -22,6 +23,9 @@ pub struct AppState {
     pub counters: Arc<Counters>,
     /// The agent consoles held here, and their agents' presence records.
     pub presence: Presence,
+    /// The agent consoles held here by what they signed in with, closed
+    /// when it is revoked.
+    pub revocations: Revocations,
     /// The API's and the unauthenticated routes' rate limits.
     pub limits: Arc<RateLimits>,
     /// The server's shutdown: long-lived tasks (WebSockets) watch its token

@@ -10,6 +10,7 @@ use switchboard_bus::config::{ConfigCache, keys};
 use switchboard_contracts::ids::{AgentId, SpaceId, TenantId};
 use switchboard_contracts::v1::{Agent, Space, TokenGrant};
 
+use crate::api::extract::deactivated_agent;
 use crate::auth::{ROLE_AGENT, hash_token};
 use crate::error::ApiError;
 
@@ -50,6 +51,9 @@ impl AgentIdentity {
         }
         if agent.id != grant.subject || agent.tenant != grant.tenant {
             return Err(not_valid());
+        }
+        if agent.deactivated {
+            return Err(deactivated_agent());
         }
         let tenant = TenantId::from_str(&agent.tenant).map_err(|_| not_valid())?;
         let id = AgentId::from_str(&agent.id).map_err(|_| not_valid())?;
@@ -100,7 +104,8 @@ impl AgentIdentity {
 
     /// The same agent from this instance's cache only (no I/O), to pick up
     /// a change of name or spaces on a long-lived socket. `None` when the
-    /// agent record is gone, in which case the socket keeps what it had.
+    /// agent record is gone or deactivated, in which case the socket keeps
+    /// what it had until [`super::revocation`] closes it.
     pub fn reload_cached(&self, cache: &ConfigCache) -> Option<Self> {
         let agent: Agent = cache.get(&keys::agent(self.agent))?;
         if agent.tenant != self.tenant.to_string() {
@@ -189,5 +194,14 @@ mod tests {
         grant.subject = AgentId::new().to_string();
         let refused = AgentIdentity::from_records(&grant, &agent, &spaces).unwrap_err();
         assert_eq!(refused.code(), "unauthorized");
+    }
+
+    #[test]
+    fn a_deactivated_agent_is_unauthorized_and_told_why() {
+        let (grant, mut agent, spaces) = records();
+        agent.deactivated = true;
+        let refused = AgentIdentity::from_records(&grant, &agent, &spaces).unwrap_err();
+        assert_eq!(refused.code(), "unauthorized");
+        assert!(refused.message().contains("deactivated"), "{refused:?}");
     }
 }

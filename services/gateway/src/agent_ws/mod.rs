@@ -27,11 +27,13 @@
 //! | [`session_commands`] | availability, accept / decline, messages, typing, end, transcript |
 //! | [`session_events`] | decisions on router events, conversation events and failed I/O |
 //! | [`session_pages`] | decisions on transcript pages: welcome, assigned, gaps, `transcript` |
+//! | [`revocation`] | closing consoles whose token was revoked or agent deleted or deactivated |
 //! | [`socket`] | the session plugged into the shell: what it listens to, reloads |
 //! | [`socket_effects`] | how the agent socket performs effects |
 
 pub mod client_frame;
 pub mod identity;
+pub mod revocation;
 pub mod server_frame;
 pub mod session;
 pub mod session_commands;

@@ -23,6 +23,7 @@ use switchboard_contracts::v1::{
 
 use super::client_frame::{AgentClientFrame, Token};
 use super::identity::AgentIdentity;
+use super::revocation::Revoked;
 use super::server_frame::{AgentRef, ConversationView, ServerFrame, SpaceView};
 use super::{availability_name, session_events};
 use crate::api::render::rfc3339_ms;
@@ -60,6 +61,9 @@ pub enum Effect {
     /// The console is welcomed: count it toward the agent's presence and
     /// tell the router a console of the agent connected (once per socket).
     Arrive,
+    /// Close the socket for good (1008) with this reason: its sign-in was
+    /// revoked.
+    SignOut(&'static str),
 }
 
 /// A transcript read and what its answer is for.
@@ -181,6 +185,15 @@ impl AgentSession {
             }
             Err(error) => send(WsError::Api(error)),
         }
+    }
+
+    /// The console's sign-in stopped holding (token revoked, agent deleted
+    /// or deactivated): say why, then close.
+    pub fn on_revoked(&mut self, revoked: Revoked) -> Vec<Effect> {
+        vec![
+            Effect::Send(WsError::Api(revoked.error()).into()),
+            Effect::SignOut(revoked.close_reason()),
+        ]
     }
 
     /// Subscribing to the agent's events failed: nothing was shown yet, so

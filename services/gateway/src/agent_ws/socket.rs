@@ -18,6 +18,7 @@ use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::v1::{AgentEvent, agent_event};
 use tracing::Span;
 
+use super::revocation::{Revoked, Watch};
 use super::session::{AgentSession, Effect};
 use crate::presence::Lease;
 use crate::socket::conversation::{ConversationFeed, FeedItem, receive};
@@ -43,6 +44,8 @@ pub struct AgentSocket {
     /// This console, counted toward its agent's presence once welcomed;
     /// dropped with the socket, which writes the leave.
     pub(super) presence: Option<Lease>,
+    /// Fires when the sign-in stops holding, once `hello` is accepted.
+    pub(super) revocation: Option<Watch>,
     /// The socket's own span (`agent_socket`), which learns the tenant and
     /// agent at `hello`; each input runs in a span of its own inside it.
     pub(super) span: Span,
@@ -50,6 +53,8 @@ pub struct AgentSocket {
 
 /// What arrived from the bus.
 pub enum Delivery {
+    /// The sign-in stopped holding: the socket closes.
+    Revoked(Revoked),
     Agent(AgentEvent),
     Conversation(FeedItem),
     /// A message that could not be decoded (logged).
@@ -78,6 +83,7 @@ where
         watched: Vec::new(),
         cursor: 0,
         presence: None,
+        revocation: None,
         span: Span::current(),
     };
     shell::run(sink, stream, socket, meters, shutdown).await;
@@ -105,10 +111,15 @@ impl shell::SocketSession for AgentSocket {
     }
 
     /// The next bus message for this socket; pending while there is nothing
-    /// to listen to. The agent's events go first; the conversations take
-    /// turns.
+    /// to listen to. A revoked sign-in goes first, then the agent's events;
+    /// the conversations take turns.
     async fn next_delivery(&mut self) -> Traced<Delivery> {
         poll_fn(|cx| {
+            if let Some(watch) = &mut self.revocation
+                && let Poll::Ready(revoked) = watch.poll_revoked(cx)
+            {
+                return Poll::Ready(Traced::untraced(Delivery::Revoked(revoked)));
+            }
             if let Some(events) = &mut self.agent_events
                 && let Poll::Ready(message) = events.poll_next_unpin(cx)
             {
@@ -141,6 +152,10 @@ impl shell::SocketSession for AgentSocket {
         Ok(match delivery {
             // The console reconnects and is welcomed afresh.
             Delivery::AgentEnded => return Err("the connection to the bus was lost"),
+            Delivery::Revoked(revoked) => {
+                tracing::info!(reason = revoked.close_reason(), "agent console signed out");
+                self.session.on_revoked(revoked)
+            }
             Delivery::Agent(event) => self.session.on_agent_event(event),
             Delivery::ConversationEnded(id) => {
                 tracing::warn!(conversation = %id, "a conversation's subscriptions ended");
@@ -180,7 +195,10 @@ impl shell::SocketSession for AgentSocket {
                 };
                 ("deliver sb.agent.* (agent socket)", conversation)
             }
-            Delivery::Skipped | Delivery::AgentEnded | Delivery::ConversationEnded(_) => {
+            Delivery::Skipped
+            | Delivery::AgentEnded
+            | Delivery::ConversationEnded(_)
+            | Delivery::Revoked(_) => {
                 return Span::none();
             }
         };

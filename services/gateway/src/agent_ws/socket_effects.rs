@@ -14,6 +14,7 @@ use switchboard_contracts::v1::{
 };
 
 use super::identity::AgentIdentity;
+use super::revocation::SignIn;
 use super::server_frame::ServerFrame;
 use super::session::Effect;
 use super::socket::{AgentSocket, Watched};
@@ -38,12 +39,14 @@ impl AgentSocket {
                 Vec::new()
             }
             Effect::Authenticate(token) => {
-                let resolved =
-                    AgentIdentity::resolve(&self.state.config_cache, token.expose()).await;
+                let cache = &self.state.config_cache;
+                let resolved = AgentIdentity::resolve(cache, token.expose()).await;
                 if let Ok(identity) = &resolved {
                     let span = &self.span;
                     span.record("tenant", tracing::field::display(identity.tenant));
                     span.record("agent", tracing::field::display(identity.agent));
+                    let sign_in = SignIn::new(token.expose(), identity.agent);
+                    self.revocation = Some(self.state.revocations.watch(sign_in, cache));
                 }
                 self.session.on_authenticated(resolved)
             }
@@ -119,6 +122,10 @@ impl AgentSocket {
             Effect::Arrive => {
                 self.arrive().await;
                 Vec::new()
+            }
+            Effect::SignOut(reason) => {
+                out.refuse(reason).await;
+                return Err(Closed);
             }
         };
         Ok(FollowUp::then(follow_up))

@@ -6,7 +6,9 @@
 //! first site admin (the holder of the tenant's `admin_token`), any other
 //! subject an `admin.{id}` record. A grant whose record is gone, or belongs
 //! to another tenant, proves nothing (401), so deleting an admin is enough
-//! to lock them out even before their grants are removed.
+//! to lock them out even before their grants are removed. A deactivated
+//! admin's grant is refused too (401), with a message saying so, until a
+//! site admin reactivates them.
 
 use std::fmt::Display;
 
@@ -66,7 +68,8 @@ impl AdminScope {
     }
 }
 
-/// The scope of an admin grant of `tenant` (401 when its admin is gone).
+/// The scope of an admin grant of `tenant` (401 when its admin is gone or
+/// deactivated).
 pub async fn scope_of(
     state: &AppState,
     tenant: TenantId,
@@ -81,6 +84,9 @@ pub async fn scope_of(
         .await?
         .filter(|a| a.tenant == tenant.to_string())
         .ok_or_else(|| ApiError::Unauthorized("the bearer token is not valid".into()))?;
+    if admin.deactivated {
+        return Err(deactivated_admin());
+    }
     match admin.role() {
         AdminRole::Site => Ok(AdminScope::Site),
         AdminRole::Experience => Ok(AdminScope::Experiences(admin.experiences)),
@@ -88,6 +94,11 @@ pub async fn scope_of(
             "the bearer token is not valid".into(),
         )),
     }
+}
+
+/// The refusal a deactivated admin's token gets.
+pub fn deactivated_admin() -> ApiError {
+    ApiError::Unauthorized("this admin was deactivated; a site admin can reactivate them".into())
 }
 
 /// The refusal an experience admin gets on a site admin's route, naming

@@ -111,6 +111,7 @@ pub fn admin_json(admin: &Admin) -> Value {
         "role": role_name(admin.role()),
         "experiences": admin.experiences,
         "first": false,
+        "active": !admin.deactivated,
         "created_at": rfc3339_ms(admin.created_at_ms),
     })
 }
@@ -123,6 +124,7 @@ pub fn first_json(tenant: &Tenant) -> Value {
         "role": "site_admin",
         "experiences": [],
         "first": true,
+        "active": true,
         "created_at": rfc3339_ms(tenant.created_at_ms),
     })
 }

@@ -7,6 +7,12 @@
 //! reissued here or by the operator. Every other admin is an `admin.{id}`
 //! record with a token of its own, shown once; an email address names one
 //! admin per tenant (409 otherwise).
+//!
+//! A site admin can deactivate another admin (`PATCH {"active": false}`):
+//! their tokens are then refused with 401 naming why
+//! ([`crate::api::access::scope_of`]) until they are reactivated with
+//! `{"active": true}`; their record and tokens are kept meanwhile. The
+//! first site admin cannot be deactivated (409), like it cannot be deleted.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -20,8 +26,8 @@ use uuid::Uuid;
 
 use crate::api::access::admin_key;
 use crate::api::admin_fields::{admin_json, ensure_email_free, experiences, first_json, role};
-use crate::api::agents::email;
 use crate::api::credentials::{self, Holder};
+use crate::api::email::email;
 use crate::api::extract::{ApiJson, Operator, TenantAdmin, load_tenant, path_id};
 use crate::api::tenants::now_ms;
 use crate::api::validate;
@@ -62,6 +68,7 @@ pub async fn create(
         role: role as i32,
         experiences,
         created_at_ms: now_ms(),
+        deactivated: false,
     };
     // The record before its grant: a grant without its admin is refused.
     state
@@ -96,16 +103,24 @@ pub struct UpdateAdmin {
     role: Option<String>,
     #[serde(default)]
     experiences: Option<Vec<String>>,
+    /// `false` deactivates the admin, `true` reactivates them.
+    #[serde(default)]
+    active: Option<bool>,
 }
 
-/// Changes an admin's name, email, role or experiences (checked together,
-/// before anything is written).
+/// Changes an admin's name, email, role, experiences or whether they are
+/// active (checked together, before anything is written).
 pub async fn update(
     State(state): State<AppState>,
     admin: TenantAdmin,
     Path((_, id)): Path<(String, String)>,
     ApiJson(body): ApiJson<UpdateAdmin>,
 ) -> ApiResult<axum::Json<Value>> {
+    if id == FIRST && body.active == Some(false) {
+        return Err(ApiError::Conflict(
+            "the first site admin cannot be deactivated; reissue its token instead".into(),
+        ));
+    }
     let record = load(&state, admin.id, &id).await?;
     let name = body
         .name
@@ -148,10 +163,17 @@ pub async fn update(
                 if let Some(experiences) = &experiences {
                     record.experiences.clone_from(experiences);
                 }
+                if let Some(active) = body.active {
+                    record.deactivated = !active;
+                }
                 Ok(record)
             },
         )
         .await?;
+    if let Some(active) = body.active {
+        let change = if active { "reactivated" } else { "deactivated" };
+        tracing::info!(tenant = %admin.id, admin = %record.id, "admin {change}");
+    }
     Ok(axum::Json(admin_json(&record)))
 }
 

@@ -1,6 +1,13 @@
 //! Human agents (the tenant admin's API): members of one or more spaces, each
 //! with a bearer token for the agent console and the work-item API.
 //!
+//! An agent can be deactivated (`PATCH {"active": false}`) and reactivated:
+//! a deactivated agent keeps their record, spaces and token, but cannot sign
+//! in; their open consoles close at once on every gateway
+//! ([`crate::agent_ws::revocation`]), the router stops offering them
+//! conversations, and their live conversations end with the fallback (the
+//! transcript service sees the change), as when an agent is deleted.
+//!
 //! The token is shown once, when the agent is created or the token rotated;
 //! only its hash is stored (`token.{sha256}` → `TokenGrant{role: "agent",
 //! subject: agent id}`). Rotating deletes every earlier grant of the agent,
@@ -24,6 +31,7 @@ use switchboard_contracts::v1::{Agent, Space};
 
 use crate::api::agent_emails;
 use crate::api::credentials::{self, Holder};
+use crate::api::email::email;
 use crate::api::extract::{ApiJson, TenantAdmin, path_id};
 use crate::api::render::agent_json;
 use crate::api::tenants::now_ms;
@@ -33,9 +41,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 const TOKEN_PREFIX: &str = "sb_agent_";
-
-/// The longest email address accepted (what fits in an SMTP path, RFC 5321).
-pub const EMAIL_MAX: usize = 254;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,6 +66,7 @@ pub async fn create(
         email,
         spaces,
         created_at_ms: now_ms(),
+        deactivated: false,
     };
     // The record, its address claim, then its grant: a claim names an agent
     // that carries the address, and a grant without its agent is refused
@@ -114,10 +120,16 @@ pub struct UpdateAgent {
     email: Option<String>,
     #[serde(default)]
     spaces: Option<Vec<String>>,
+    /// `false` deactivates the agent, `true` reactivates them.
+    #[serde(default)]
+    active: Option<bool>,
 }
 
 /// Changes an agent; every field is checked before anything is written.
 /// Leaving a space withdraws nothing already offered or accepted there.
+/// Deactivating is written like any other field; what follows from it
+/// (closed consoles, no offers, ended conversations) follows from the
+/// record, on every instance that watches the configuration.
 pub async fn update(
     State(state): State<AppState>,
     admin: TenantAdmin,
@@ -158,9 +170,16 @@ pub async fn update(
             if let Some(spaces) = &spaces {
                 agent.spaces.clone_from(spaces);
             }
+            if let Some(active) = body.active {
+                agent.deactivated = !active;
+            }
             Ok(agent)
         })
         .await?;
+    if let Some(active) = body.active {
+        let change = if active { "reactivated" } else { "deactivated" };
+        tracing::info!(tenant = %admin.id, agent = %agent.id, "agent {change}");
+    }
     if let Some(old) = replaced {
         if let Err(error) = agent_emails::claim(&state, &agent).await {
             // Another agent has the new address: put the old one back,
@@ -184,8 +203,10 @@ pub async fn update(
     Ok(axum::Json(agent_json(&agent)))
 }
 
-/// Gives the agent a new token and revokes every earlier one. Closing the
-/// agent's open console sockets is left to the agent WebSocket.
+/// Gives the agent a new token and revokes every earlier one. Every
+/// gateway closes the agent's consoles signed in with a revoked token as
+/// soon as its configuration watch sees the grant go
+/// ([`crate::agent_ws::revocation`]).
 pub async fn rotate_token(
     State(state): State<AppState>,
     admin: TenantAdmin,
@@ -238,49 +259,6 @@ pub async fn load(state: &AppState, tenant: TenantId, raw_id: &str) -> ApiResult
         .ok_or_else(|| ApiError::not_found("agent"))
 }
 
-/// An email address, by a simple rule (docs/protocol.md): at most
-/// [`EMAIL_MAX`] characters, no spaces or control characters, exactly one
-/// `@` with a non-empty local part before it and a domain with a dot after
-/// it, whose labels are not empty (`ada@example.com`). Delivery is the only
-/// real check; this catches typing slips and text that is not an address.
-pub fn email(field: &str, value: &str) -> ApiResult<String> {
-    let email = value.trim();
-    let bad = |why: &str| {
-        ApiError::invalid(
-            field,
-            format!("`{}` is not an email address: {why}", validate::clip(email)),
-        )
-    };
-    if email.is_empty() {
-        return Err(ApiError::invalid(field, "must not be empty"));
-    }
-    let length = email.chars().count();
-    if length > EMAIL_MAX {
-        return Err(ApiError::invalid(
-            field,
-            format!("must be at most {EMAIL_MAX} characters (got {length})"),
-        ));
-    }
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(bad("it must not contain spaces or control characters"));
-    }
-    let Some((local, domain)) = email.split_once('@') else {
-        return Err(bad("it needs an @"));
-    };
-    if domain.contains('@') {
-        return Err(bad("it must have only one @"));
-    }
-    if local.is_empty() {
-        return Err(bad("it needs a name before the @"));
-    }
-    if !domain.contains('.') || domain.split('.').any(str::is_empty) {
-        return Err(bad(
-            "it needs a domain with a dot after the @, like example.com",
-        ));
-    }
-    Ok(email.to_owned())
-}
-
 /// The spaces an agent joins: at least one, each a space of this tenant
 /// (the error names `spaces[i]`), duplicates dropped, order kept.
 async fn member_spaces(
@@ -312,48 +290,4 @@ async fn member_spaces(
         }
     }
     Ok(spaces)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_email_is_one_at_a_local_part_and_a_domain_with_a_dot() {
-        assert_eq!(
-            email("email", " ada@example.com ").unwrap(),
-            "ada@example.com"
-        );
-        for good in ["a.b+tag@mail.example.co.uk", "x@a.io", "ADA@Example.COM"] {
-            assert_eq!(email("email", good).unwrap(), good);
-        }
-        for bad in [
-            "",
-            "ada",
-            "@example.com",
-            "ada@",
-            "ada@example",
-            "ada@example.",
-            "ada@.com",
-            "ada@example..com",
-            "ada@b@example.com",
-            "a da@example.com",
-            "ada@exam\nple.com",
-            "ada\u{0}@example.com",
-            "ada@exa\u{7f}mple.com",
-        ] {
-            let error = email("email", bad).unwrap_err();
-            assert_eq!(error.status().as_u16(), 422, "{bad:?}");
-            assert!(error.message().starts_with("email:"), "{bad:?}: {error:?}");
-        }
-    }
-
-    #[test]
-    fn an_email_is_at_most_254_characters() {
-        let at_limit = format!("{}@example.com", "a".repeat(EMAIL_MAX - 12));
-        assert_eq!(at_limit.len(), EMAIL_MAX);
-        assert!(email("email", &at_limit).is_ok());
-        let over = format!("a{at_limit}");
-        assert!(email("email", &over).unwrap_err().message().contains("254"));
-    }
 }

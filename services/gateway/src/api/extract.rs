@@ -246,12 +246,21 @@ impl FromRequestParts<AppState> for TenantMember {
                 .await?
                 .filter(|a| a.tenant == id.to_string())
                 .ok_or_else(|| ApiError::Unauthorized("the bearer token is not valid".into()))?;
+            if agent.deactivated {
+                return Err(deactivated_agent());
+            }
             Member::Agent(agent)
         } else {
             Member::Admin(scope_of(state, id, &grant).await?)
         };
         Ok(Self { id, member })
     }
+}
+
+/// The refusal a deactivated agent's token gets, on the API and at the
+/// console's `hello`.
+pub fn deactivated_agent() -> ApiError {
+    ApiError::Unauthorized("this agent was deactivated; a site admin can reactivate them".into())
 }
 
 /// The `{tenant}` path parameter as an id (404 when it cannot be one).

@@ -19,6 +19,7 @@
 //! | [`experience_rules`] | support mode, edition, AI agent and space rules |
 //! | [`agents`] | human agents, their spaces and tokens |
 //! | [`agent_emails`] | one agent per email address in a tenant, across gateways |
+//! | [`email`] | what counts as an email address |
 //! | [`conversation_list`] | the admin list of conversations, paged over the bus |
 //! | [`conversations`] | conversations and transcripts, read over the bus |
 //! | [`decisions`] | a conversation's routing decision record, read from `SB_AUDIT` |
@@ -38,6 +39,7 @@ pub mod conversations;
 pub mod credentials;
 pub mod decisions;
 pub mod default_texts;
+pub mod email;
 pub mod experience_fields;
 pub mod experience_rules;
 pub mod experiences;

@@ -80,6 +80,7 @@ pub fn agent_json(agent: &Agent) -> Value {
         "name": agent.name,
         "email": agent.email,
         "spaces": agent.spaces,
+        "active": !agent.deactivated,
         "created_at": rfc3339_ms(agent.created_at_ms),
     })
 }

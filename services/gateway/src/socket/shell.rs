@@ -41,8 +41,11 @@ pub const PING_EVERY: Duration = Duration::from_secs(30);
 pub const SILENT_LIMIT: Duration = Duration::from_secs(75);
 /// How often a socket picks up configuration changes from the cache.
 pub const RELOAD_EVERY: Duration = Duration::from_secs(5);
-/// The close code of every close the server starts (RFC 6455).
+/// The close code of the closes the server starts (RFC 6455)...
 pub const GOING_AWAY: u16 = 1001;
+/// ... except a refusal for good (a revoked sign-in): clients do not
+/// reconnect after it.
+pub const POLICY_VIOLATION: u16 = 1008;
 
 /// The socket's sink went away, or the socket must close: stop.
 #[derive(Debug)]
@@ -208,8 +211,18 @@ impl<S: FrameSink> Outbox<S> {
 
     /// Closes the socket with `reason` (1001, going away).
     pub async fn close(&mut self, reason: &'static str) {
+        self.close_with(GOING_AWAY, reason).await;
+    }
+
+    /// Closes the socket with `reason` and 1008: the client must not come
+    /// back with what it signed in with.
+    pub async fn refuse(&mut self, reason: &'static str) {
+        self.close_with(POLICY_VIOLATION, reason).await;
+    }
+
+    async fn close_with(&mut self, code: u16, reason: &'static str) {
         let frame = CloseFrame {
-            code: GOING_AWAY,
+            code,
             reason: reason.into(),
         };
         let _ = self.sink.send(Message::Close(Some(frame))).await;

@@ -20,6 +20,10 @@ pub enum Refusal {
     /// the field.
     #[error("{0}")]
     Invalid(String),
+    /// An agent's message into a conversation that agent does not hold:
+    /// whoever sent it, the owner does not take the sender's word for it.
+    #[error("{0}")]
+    NotAssignee(String),
 }
 
 impl Refusal {
@@ -30,6 +34,7 @@ impl Refusal {
             Refusal::ConversationEnded => ErrorCode::ConversationEnded.as_str(),
             Refusal::Conflict(_) => ErrorCode::Conflict.as_str(),
             Refusal::Invalid(_) => ErrorCode::Invalid.as_str(),
+            Refusal::NotAssignee(_) => ErrorCode::Forbidden.as_str(),
         }
     }
 }

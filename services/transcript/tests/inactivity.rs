@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use prost::Message;
-use support::commands::{ada, assign, open, say};
+use support::commands::{ada, agent_says, assign, open, say};
 use support::{Events, Harness, WAIT, added, state_changed};
 use switchboard_bus::timers::Timers;
 use switchboard_contracts::ids::{ConversationId, TenantId};
@@ -230,7 +230,7 @@ async fn with_the_timer_service_a_message_after_the_warning_starts_the_clock_aga
         "counted from when the agent joined"
     );
     harness
-        .send(&say(t, c, Role::Agent, "g1", "Still there?"), "g1")
+        .send(&agent_says(t, c, "agent-1", "g1", "Still there?"), "g1")
         .await;
     let (reply, _) = events.next_message().await;
 

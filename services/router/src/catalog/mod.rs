@@ -1,5 +1,5 @@
 //! What the router needs from the configuration bucket, indexed per tenant:
-//! each tenant's edition and limit, its agents (name and spaces), its spaces
+//! each tenant's edition and limit, its active agents (name and spaces), its spaces
 //! (live chat on or off), and the experiences' fallback messages.
 //!
 //! The index is fed by one watch of the bucket ([`watch`]), so reconciling a
@@ -206,6 +206,13 @@ impl Index {
             Some(Record::Tenant(t)) => {
                 config.edition = Some(t.edition());
                 config.maximum_conversations = t.maximum_conversations;
+            }
+            // A deactivated agent is out of the roster, as if deleted: no
+            // offers, an outstanding one moves on, and the live
+            // conversations keep their load until the transcript service
+            // ends them. Reactivated, they come back unavailable everywhere.
+            Some(Record::Agent(agent)) if agent.deactivated => {
+                config.agents.remove(&agent.id.parse().ok()?);
             }
             Some(Record::Agent(agent)) => {
                 let record = AgentRecord {

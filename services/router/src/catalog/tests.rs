@@ -35,6 +35,27 @@ fn an_agent_lands_in_its_tenant_and_a_delete_takes_it_out() {
 }
 
 #[test]
+fn a_deactivated_agent_leaves_the_roster_and_a_reactivated_one_comes_back() {
+    let catalog = Catalog::default();
+    let (tenant, id, space) = (TenantId::new(), AgentId::new(), SpaceId::new());
+    let key = config_keys::agent(id);
+    catalog.apply(&key, 4, Some(agent(tenant, id, &[space])));
+    let Record::Agent(mut record) = agent(tenant, id, &[space]) else {
+        unreachable!("an agent record");
+    };
+    record.deactivated = true;
+    assert_eq!(
+        catalog.apply(&key, 5, Some(Record::Agent(record.clone()))),
+        Some(tenant)
+    );
+    assert!(catalog.tenant(tenant).agents.is_empty());
+    assert_eq!(catalog.tenant(tenant).revision, 5, "a routing change");
+    record.deactivated = false;
+    catalog.apply(&key, 6, Some(Record::Agent(record)));
+    assert_eq!(catalog.tenant(tenant).agents[&id].spaces, [space].into());
+}
+
+#[test]
 fn an_older_revision_of_a_record_changes_nothing() {
     let catalog = Catalog::default();
     let (tenant, id) = (TenantId::new(), AgentId::new());

@@ -3,6 +3,7 @@
 //! events in, conversation commands read back from `SB_COMMANDS`), agents'
 //! events read on their core subjects.
 
+mod deactivation;
 mod fallbacks;
 mod offers;
 mod presence;

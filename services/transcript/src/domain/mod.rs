@@ -22,7 +22,7 @@ pub mod post;
 pub mod team;
 
 pub use plan::{Effect, Plan, Record, Step};
-pub use post::{NewMessage, end_reason, validate_post};
+pub use post::{NewMessage, check_author, end_reason, validate_post};
 
 use crate::error::Refusal;
 

@@ -2,7 +2,8 @@
 
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::v1::{
-    Author, ConversationStart, ConversationState, EndConversation, EndReason, PostMessage, Role,
+    Author, ConversationInfo, ConversationStart, ConversationState, EndConversation, EndReason,
+    PostMessage, Role,
 };
 
 use super::{MAX_CLIENT_ID_CHARS, MAX_TEXT_CHARS, invalid};
@@ -72,6 +73,29 @@ pub fn validate_post(
         start: post.start,
         at_ms,
     })
+}
+
+/// An agent may post only into a live conversation assigned to them. The
+/// gateway checks this too, but the owner of the thread does not trust the
+/// sender: a forged or stale command is refused here, nothing stored. Other
+/// authors are not the assignee's business.
+pub fn check_author(info: &ConversationInfo, author: &Author) -> Result<(), Refusal> {
+    if author.role() != Role::Agent {
+        return Ok(());
+    }
+    if info.state() != ConversationState::Live {
+        return Err(Refusal::NotAssignee(format!(
+            "post.author: agent `{}` cannot post here: the conversation is not live with an agent",
+            author.id
+        )));
+    }
+    if author.id.is_empty() || author.id != info.assignee {
+        return Err(Refusal::NotAssignee(format!(
+            "post.author: agent `{}` is not the conversation's assignee",
+            author.id
+        )));
+    }
+    Ok(())
 }
 
 /// The reason an end command carries, which must be a real one.
@@ -162,6 +186,62 @@ mod tests {
             ..Default::default()
         });
         assert!(check(p).is_ok());
+    }
+
+    fn live_with(assignee: &str) -> ConversationInfo {
+        ConversationInfo {
+            state: ConversationState::Live as i32,
+            assignee: assignee.into(),
+            ..Default::default()
+        }
+    }
+
+    fn agent(id: &str) -> Author {
+        Author {
+            role: Role::Agent as i32,
+            id: id.into(),
+            name: "Grace".into(),
+        }
+    }
+
+    #[test]
+    fn only_the_assignee_may_post_as_an_agent() {
+        assert_eq!(check_author(&live_with("h1"), &agent("h1")), Ok(()));
+        let other = check_author(&live_with("h1"), &agent("h2")).unwrap_err();
+        assert_eq!(other.code(), "forbidden");
+        assert!(
+            other
+                .to_string()
+                .contains("`h2` is not the conversation's assignee")
+        );
+        assert!(
+            check_author(&live_with(""), &agent("")).is_err(),
+            "nobody holds it"
+        );
+        let mut queued = live_with("h1");
+        queued.state = ConversationState::Queued as i32;
+        assert!(
+            check_author(&queued, &agent("h1"))
+                .unwrap_err()
+                .to_string()
+                .contains("not live")
+        );
+    }
+
+    #[test]
+    fn customers_the_ai_and_the_system_are_not_held_to_the_assignee() {
+        let queued = ConversationInfo {
+            state: ConversationState::Queued as i32,
+            ..Default::default()
+        };
+        for role in [Role::Customer, Role::Ai, Role::System] {
+            let author = Author {
+                role: role as i32,
+                ..Default::default()
+            };
+            assert_eq!(check_author(&queued, &author), Ok(()));
+            assert_eq!(check_author(&live_with("h1"), &author), Ok(()));
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //!
 //! | outcome | when |
 //! |---|---|
-//! | ack | stored and published; or refused and the rejection published |
+//! | ack | stored and published; or refused and the rejection published (an agent's message from anyone but the assignee among them) |
 //! | retry (nak with backoff) | the database or the bus failed |
 //! | park | undecodable, misaddressed, or a stored row that cannot be mapped |
 
@@ -191,7 +191,12 @@ impl CommandHandler {
         refusal: Refusal,
     ) -> Result<(), Failure> {
         self.counters.commands_rejected.inc();
-        tracing::info!(code = refusal.code(), %refusal, command = %command.command_id, "command refused");
+        if matches!(refusal, Refusal::NotAssignee(_)) {
+            // No honest gateway sends this: worth an operator's look.
+            tracing::warn!(code = refusal.code(), %refusal, command = %command.command_id, "agent message refused: not from the assignee");
+        } else {
+            tracing::info!(code = refusal.code(), %refusal, command = %command.command_id, "command refused");
+        }
         let info = self
             .store
             .conversation(address.tenant, address.conversation)

@@ -1,5 +1,7 @@
 //! Ending the open conversations whose configuration was deleted (SPEC §10;
-//! the rules are in `domain::orphans`). The transcript owns conversation
+//! the rules are in `domain::orphans`), or whose agent was deactivated (a
+//! deactivated agent cannot sign in to answer them; ended like a deleted
+//! agent's, they leave their customer the fallback and their work item). The transcript owns conversation
 //! state, so it reconciles them against its watched configuration cache:
 //!
 //! - at start, once, every open conversation is checked against the
@@ -22,6 +24,7 @@
 
 use std::time::Duration;
 
+use prost::Message;
 use switchboard_bus::config::{Change, ConfigCache, keys};
 use switchboard_bus::{Backoff, Bus, BusError};
 use switchboard_contracts::ids::{ConversationId, TenantId};
@@ -70,12 +73,19 @@ pub enum Deletion {
 }
 
 impl Deletion {
-    /// What `change` deleted, if it deleted something conversations refer to.
+    /// What `change` deleted, if it deleted something conversations refer
+    /// to. An agent written deactivated counts as deleted: nobody can
+    /// answer their live conversations any more.
     pub fn of(change: &Change) -> Option<Deletion> {
-        if !change.is_delete() {
-            return None;
-        }
         let reference = Reference::of_key(&change.key)?;
+        if let Some(current) = &change.current {
+            let agent = (reference.kind == Kind::Agent)
+                .then(|| v1::Agent::decode(current.clone()).ok())
+                .flatten()
+                .filter(|agent| agent.deactivated)?;
+            let tenant = agent.tenant.parse().ok()?;
+            return Some(Deletion::Of { tenant, reference });
+        }
         let tenant = match reference.kind {
             Kind::Experience => change.previous::<v1::Experience>().map(|r| r.tenant),
             Kind::Widget => change.previous::<v1::Widget>().map(|r| r.tenant),
@@ -149,7 +159,7 @@ impl Orphans {
         let mut ended = 0;
         for kind in Kind::ALL {
             for (tenant, reference) in self.store.referenced(kind).await? {
-                if self.config.is_deleted(&reference.key()) {
+                if self.is_gone(&reference) {
                     ended += self.sweep(tenant, &reference).await?;
                 }
             }
@@ -174,7 +184,7 @@ impl Orphans {
             for found in &page {
                 let text = self.fallback_text(&found.experience);
                 self.end(tenant, found.id, &text).await?;
-                tracing::info!(conversation = %found.id, key = %reference.key(), "conversation ended: its configuration was deleted");
+                tracing::info!(conversation = %found.id, key = %reference.key(), "conversation ended: its configuration was deleted or its agent deactivated");
             }
             ended += page.len();
             match page.last() {
@@ -188,8 +198,7 @@ impl Orphans {
     /// already deleted (it opened, was handed off or accepted while a
     /// sweep ran, or on a socket whose widget has gone since).
     pub async fn check(&self, tenant: TenantId, info: &ConversationInfo) -> Result<(), BusError> {
-        let Some(reference) = orphans::orphaned_by(info, |r| self.config.is_deleted(&r.key()))
-        else {
+        let Some(reference) = orphans::orphaned_by(info, |r| self.is_gone(r)) else {
             return Ok(());
         };
         let Ok(conversation) = info.id.parse::<ConversationId>() else {
@@ -198,6 +207,17 @@ impl Orphans {
         tracing::info!(%conversation, key = %reference.key(), "conversation depends on deleted configuration; ending it");
         self.end(tenant, conversation, &self.fallback_text(&info.experience))
             .await
+    }
+
+    /// Whether the record is deleted, or is an agent deactivated.
+    fn is_gone(&self, reference: &Reference) -> bool {
+        let key = reference.key();
+        self.config.is_deleted(&key)
+            || (reference.kind == Kind::Agent
+                && self
+                    .config
+                    .get::<v1::Agent>(&key)
+                    .is_some_and(|agent| agent.deactivated))
     }
 
     /// The fallback of the conversation's experience, as the cache last saw
@@ -259,7 +279,6 @@ pub fn end_command(
 #[cfg(test)]
 mod tests {
     use bytes::Bytes;
-    use prost::Message;
 
     use super::*;
 
@@ -303,6 +322,29 @@ mod tests {
             Deletion::of(&deleted("agent.h1", None)),
             Some(Deletion::Unknown)
         );
+    }
+
+    #[test]
+    fn an_agent_written_deactivated_counts_as_deleted_and_an_active_one_does_not() {
+        let tenant = TenantId::new();
+        let agent = |deactivated| v1::Agent {
+            id: "h1".into(),
+            tenant: tenant.to_string(),
+            deactivated,
+            ..Default::default()
+        };
+        let written = |record: v1::Agent| Change {
+            current: Some(Bytes::from(record.encode_to_vec())),
+            ..deleted("agent.h1", None)
+        };
+        assert_eq!(
+            Deletion::of(&written(agent(true))),
+            Some(Deletion::Of {
+                tenant,
+                reference: Reference::new(Kind::Agent, "h1"),
+            })
+        );
+        assert_eq!(Deletion::of(&written(agent(false))), None);
     }
 
     #[test]

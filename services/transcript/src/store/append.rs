@@ -18,7 +18,7 @@ use switchboard_contracts::v1::{
 };
 
 use super::rows::{self, nullable, wire_name};
-use crate::domain::{NewMessage, inactivity};
+use crate::domain::{NewMessage, check_author, inactivity};
 use crate::error::{Refusal, StoreError};
 
 /// The handoff reason of a conversation that opens in the team's queue.
@@ -70,7 +70,9 @@ pub(super) enum Step {
 /// Refuses with [`Refusal::ConversationNotFound`] when the conversation
 /// does not exist for this tenant and the post carries no start, and with
 /// [`Refusal::ConversationEnded`] when it has ended — unless the post was
-/// stored before the end, in which case it is a duplicate like any other.
+/// stored before the end, in which case it is a duplicate like any other —
+/// and with [`Refusal::NotAssignee`] when an agent who does not hold the
+/// live conversation posts into it.
 pub(super) async fn append_within(
     conn: &mut AnyConnection,
     post: &NewMessage,
@@ -110,6 +112,11 @@ pub(super) async fn append_within(
         // The undo takes back exactly our bump: we hold the lock throughout.
         info.last_seq -= 1;
         return Ok(Step::Undo(Ok(Appended::Duplicate(message, info))));
+    }
+    // Checked under the lock, so an accept or an end cannot slip between
+    // the check and the insert.
+    if let Err(refusal) = check_author(&info, &post.author) {
+        return Ok(Step::Undo(Err(refusal.into())));
     }
 
     let message = ChatMessage {

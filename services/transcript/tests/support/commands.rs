@@ -100,6 +100,31 @@ pub fn say(
     )
 }
 
+/// A message from the agent `agent`, as an agent console's gateway sends it.
+pub fn agent_says(
+    tenant: TenantId,
+    conversation: ConversationId,
+    agent: &str,
+    client_id: &str,
+    text: &str,
+) -> ConversationCommand {
+    command(
+        tenant,
+        conversation,
+        &format!("post:{conversation}:{client_id}"),
+        Command::Post(PostMessage {
+            author: Some(Author {
+                role: Role::Agent as i32,
+                id: agent.into(),
+                name: format!("Agent {agent}"),
+            }),
+            text: text.into(),
+            client_id: client_id.into(),
+            start: None,
+        }),
+    )
+}
+
 pub fn handoff(
     tenant: TenantId,
     conversation: ConversationId,

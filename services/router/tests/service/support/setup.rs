@@ -65,6 +65,17 @@ impl Harness {
     }
 
     pub async fn put_agent(&mut self, id: AgentId, name: &str, spaces: &[SpaceId]) {
+        self.put_agent_as(id, name, spaces, false).await;
+    }
+
+    /// Writes the agent's record, deactivated or not, as an admin does.
+    pub async fn put_agent_as(
+        &mut self,
+        id: AgentId,
+        name: &str,
+        spaces: &[SpaceId],
+        deactivated: bool,
+    ) {
         let record = v1::Agent {
             id: id.to_string(),
             tenant: self.tenant.to_string(),
@@ -72,6 +83,7 @@ impl Harness {
             email: format!("{name}@example.com"),
             spaces: spaces.iter().map(|s| s.to_string()).collect(),
             created_at_ms: 1,
+            deactivated,
         };
         self.put(&keys::agent(id), &record).await;
     }

@@ -1,7 +1,7 @@
 //! Deleting configuration never loses a conversation (SPEC §10): the open
 //! conversations that depend on a deleted widget, experience, space or
-//! agent end with the fallback (reason `no_agents_available`) and stay
-//! readable — whether the transcript service sees the delete live, was down
+//! agent (or whose agent was deactivated) end with the fallback (reason
+//! `no_agents_available`) and stay readable — whether the transcript service sees the delete live, was down
 //! when it happened, or races other sweeps; and each ends once.
 
 mod support;
@@ -413,6 +413,57 @@ async fn deleting_an_ai_agent_ends_only_the_conversations_it_is_still_answering(
     assert_eq!(
         read(&harness, setup.tenant, with_ai).await.0,
         ConversationState::Ended
+    );
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deactivating_an_agent_ends_their_live_conversations_and_leaves_the_queue_alone() {
+    let harness = Harness::start().await;
+    let config = config(&harness).await;
+    let setup = setup(&config, "Mail us.").await;
+    let t = setup.tenant;
+    let (waiting, mut waiting_events) = opened(&harness, &setup).await;
+    send(&harness, handoff(t, waiting, &format!("h:{waiting}"), "")).await;
+    assert_eq!(
+        state_changed(&waiting_events.next().await).to(),
+        ConversationState::Queued
+    );
+    let (talking, mut talking_events) = opened(&harness, &setup).await;
+    send(&harness, handoff(t, talking, &format!("h:{talking}"), "")).await;
+    send(
+        &harness,
+        assign(t, talking, &format!("a:{talking}"), &setup.agent, "Grace"),
+    )
+    .await;
+    loop {
+        let event = talking_events.next().await;
+        if matches!(&event.event, Some(v1::conversation_event::Event::State(c)) if c.to() == ConversationState::Live)
+        {
+            break;
+        }
+    }
+
+    let key = keys::agent(&setup.agent);
+    let mut agent: v1::Agent = config.get(&key).expect("the agent");
+    agent.deactivated = true;
+    config.put(&key, &agent).await.unwrap();
+    assert_eq!(
+        ends_with_the_fallback(&mut talking_events).await,
+        "Mail us."
+    );
+    let (state, notices) = read(&harness, t, talking).await;
+    assert_eq!(
+        (state, notices),
+        (
+            ConversationState::Ended,
+            vec!["agent_joined".to_owned(), "fallback".to_owned()]
+        )
+    );
+    assert_eq!(
+        read(&harness, t, waiting).await.0,
+        ConversationState::Queued,
+        "a waiting conversation does not depend on any one agent"
     );
     harness.stop().await;
 }

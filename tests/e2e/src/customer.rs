@@ -126,6 +126,31 @@ impl Customer {
             .collect()
     }
 
+    /// Reads until the server closes the socket; returns the close frame's
+    /// code and reason (frames before it are kept in [`Self::frames`]).
+    /// Panics when nothing closes it within [`WAIT`].
+    pub async fn closed(&mut self) -> (u16, String) {
+        loop {
+            let message = tokio::time::timeout(WAIT, self.socket.next())
+                .await
+                .unwrap_or_else(|_| panic!("the socket was not closed; got {:?}", self.frames));
+            match message {
+                Some(Ok(Message::Text(text))) => {
+                    let value: Value = serde_json::from_str(&text).expect("frames are JSON");
+                    self.frames.push(value);
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return frame.map_or((1005, String::new()), |f| {
+                        (f.code.into(), f.reason.to_string())
+                    });
+                }
+                Some(Ok(_)) => {}
+                Some(Err(error)) => panic!("the socket broke instead of closing: {error}"),
+                None => panic!("the socket ended without a close frame"),
+            }
+        }
+    }
+
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
     }

@@ -119,6 +119,16 @@ impl System {
         system
     }
 
+    /// Starts one more gateway, on a port of its own, beside the others;
+    /// returns its instance number (for [`Self::ws_url_of`]).
+    pub async fn add_gateway(&mut self) -> usize {
+        let instance = self.gateway_addrs.len();
+        self.gateway_addrs
+            .push(format!("127.0.0.1:{}", free_port()));
+        self.spawn("gateway", instance).await;
+        instance
+    }
+
     /// How many instances of each service run.
     pub fn instances(&self) -> usize {
         self.gateway_addrs.len()

@@ -9,6 +9,7 @@ mod deletion;
 mod echoes;
 mod faults;
 mod inactivity;
+mod lifecycle;
 mod live;
 mod live_crash;
 mod live_handoff;

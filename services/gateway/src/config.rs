@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use switchboard_runtime::config::{BusSettings, ConfigError, Vars};
 
+use crate::secrets::{Keyring, SecretKey};
+
 #[derive(Clone)]
 pub struct GatewayConfig {
     pub http_addr: SocketAddr,
@@ -36,6 +38,8 @@ pub struct GatewayConfig {
     /// Proxies in front of the gateway that append the address they saw to
     /// `X-Forwarded-For`; 0 takes the client address from the connection.
     pub proxy_hops: usize,
+    /// The keys that seal secrets at rest ([`secret_keys`]).
+    pub secret_keys: Keyring,
 }
 
 /// What the HTTP listener allows a connection (docs/operations.md, "The
@@ -95,6 +99,7 @@ impl std::fmt::Debug for GatewayConfig {
             )
             .field("public_url", &self.public_url)
             .field("edge", &self.edge)
+            .field("secret_key_id", &self.secret_keys.current().id())
             .finish_non_exhaustive()
     }
 }
@@ -125,6 +130,7 @@ impl GatewayConfig {
             )?,
         };
         Ok(Self {
+            secret_keys: secret_keys(vars)?,
             http_addr: vars.addr("SWITCHBOARD_HTTP_ADDR", "127.0.0.1:8080")?,
             health_addr: vars.addr("SWITCHBOARD_HEALTH_ADDR", "127.0.0.1:8096")?,
             bus: BusSettings::load(vars)?,
@@ -168,8 +174,70 @@ impl GatewayConfig {
             api_requests_per_second: 50,
             address_requests_per_second: 1_000,
             proxy_hops: 0,
+            secret_keys: Keyring::generate(),
         }
     }
+}
+
+pub const SECRET_KEY: &str = "SWITCHBOARD_SECRET_KEY";
+pub const SECRET_KEY_FILE: &str = "SWITCHBOARD_SECRET_KEY_FILE";
+pub const SECRET_KEY_PREVIOUS: &str = "SWITCHBOARD_SECRET_KEY_PREVIOUS";
+
+/// The key that seals secrets at rest: `SWITCHBOARD_SECRET_KEY`, or the file
+/// `SWITCHBOARD_SECRET_KEY_FILE` names (one of them, never both); plus the
+/// earlier keys still needed to open what they sealed,
+/// `SWITCHBOARD_SECRET_KEY_PREVIOUS` (comma-separated). Required: without
+/// it the gateway could only keep identity secrets in clear.
+pub fn secret_keys(vars: &Vars) -> Result<Keyring, ConfigError> {
+    let invalid = |key: &str, reason: String| ConfigError::Invalid {
+        key: key.to_owned(),
+        reason,
+    };
+    let current = match (vars.get(SECRET_KEY), vars.get(SECRET_KEY_FILE)) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                SECRET_KEY,
+                format!("set either {SECRET_KEY} or {SECRET_KEY_FILE}, not both"),
+            ));
+        }
+        (Some(text), None) => {
+            SecretKey::parse(text).map_err(|e| invalid(SECRET_KEY, format!("the key {e}")))?
+        }
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path.trim())
+                .map_err(|e| invalid(SECRET_KEY_FILE, format!("cannot read `{path}`: {e}")))?;
+            SecretKey::parse(&text)
+                .map_err(|e| invalid(SECRET_KEY_FILE, format!("the key in `{path}` {e}")))?
+        }
+        (None, None) => {
+            return Err(invalid(
+                SECRET_KEY,
+                format!(
+                    "not set: the gateway seals identity secrets with this key. Set {SECRET_KEY} \
+                     to 32 random bytes as 64 hex characters or base64 (`openssl rand -hex 32`), \
+                     or {SECRET_KEY_FILE} to a file holding one (`make run` makes one)"
+                ),
+            ));
+        }
+    };
+    let previous = match vars.get(SECRET_KEY_PREVIOUS) {
+        None => Vec::new(),
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .enumerate()
+            .map(|(n, text)| {
+                SecretKey::parse(text).map_err(|e| {
+                    invalid(
+                        SECRET_KEY_PREVIOUS,
+                        format!("key {} of the list {e}", n + 1),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    Ok(Keyring::new(current, previous))
 }
 
 fn positive(vars: &Vars, key: &str, default: Duration) -> Result<Duration, ConfigError> {
@@ -201,11 +269,22 @@ where
 mod tests {
     use super::*;
 
+    const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+    /// The variables every start needs (a secret key), plus `pairs`.
+    fn with_key<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vars {
+        let mut vars = Vars::from_pairs([(SECRET_KEY, KEY)]);
+        for (key, value) in pairs {
+            vars.set(key, value);
+        }
+        vars
+    }
+
     #[test]
     fn the_presence_refresh_is_15_seconds_unless_the_environment_says_otherwise() {
-        let config = GatewayConfig::load(&Vars::default()).unwrap();
+        let config = GatewayConfig::load(&with_key([])).unwrap();
         assert_eq!(config.presence_refresh, Duration::from_secs(15));
-        let vars = Vars::from_pairs([("SWITCHBOARD_PRESENCE_REFRESH", "500ms")]);
+        let vars = with_key([("SWITCHBOARD_PRESENCE_REFRESH", "500ms")]);
         let config = GatewayConfig::load(&vars).unwrap();
         assert_eq!(config.presence_refresh, Duration::from_millis(500));
     }
@@ -213,7 +292,7 @@ mod tests {
     #[test]
     fn a_zero_or_garbled_presence_refresh_names_its_variable() {
         for value in ["0s", "often"] {
-            let vars = Vars::from_pairs([("SWITCHBOARD_PRESENCE_REFRESH", value)]);
+            let vars = with_key([("SWITCHBOARD_PRESENCE_REFRESH", value)]);
             let error = GatewayConfig::load(&vars).err().unwrap().to_string();
             assert!(error.starts_with("SWITCHBOARD_PRESENCE_REFRESH"), "{error}");
         }
@@ -221,7 +300,7 @@ mod tests {
 
     #[test]
     fn the_edges_default_to_sane_limits() {
-        let config = GatewayConfig::load(&Vars::default()).unwrap();
+        let config = GatewayConfig::load(&with_key([])).unwrap();
         assert_eq!(config.edge, EdgeSettings::DEFAULT);
         assert_eq!(config.edge.header_timeout, Duration::from_secs(10));
         assert_eq!(config.edge.body_timeout, Duration::from_secs(30));
@@ -239,7 +318,7 @@ mod tests {
 
     #[test]
     fn the_edges_are_set_by_the_environment() {
-        let vars = Vars::from_pairs([
+        let vars = with_key([
             ("SWITCHBOARD_HTTP_HEADER_TIMEOUT", "2s"),
             ("SWITCHBOARD_HTTP_BODY_TIMEOUT", "1500ms"),
             ("SWITCHBOARD_HTTP_IDLE_TIMEOUT", "1m"),
@@ -275,7 +354,7 @@ mod tests {
             "SWITCHBOARD_HTTP_MAX_CONNECTIONS",
             "SWITCHBOARD_IP_REQUESTS_PER_SECOND",
         ] {
-            let error = GatewayConfig::load(&Vars::from_pairs([(key, "0")])).unwrap_err();
+            let error = GatewayConfig::load(&with_key([(key, "0")])).unwrap_err();
             assert!(error.to_string().starts_with(key), "{error}");
         }
     }
@@ -283,7 +362,7 @@ mod tests {
     #[test]
     fn a_short_operator_token_stops_the_start_without_repeating_it() {
         let short = "s3cret-but-short";
-        let vars = Vars::from_pairs([("SWITCHBOARD_OPERATOR_TOKEN", short)]);
+        let vars = with_key([("SWITCHBOARD_OPERATOR_TOKEN", short)]);
         let error = GatewayConfig::load(&vars).unwrap_err().to_string();
         assert!(
             error.starts_with("SWITCHBOARD_OPERATOR_TOKEN: the operator token is 16 characters"),
@@ -293,11 +372,76 @@ mod tests {
         assert!(!error.contains(short), "{error}");
 
         let long = "x".repeat(OPERATOR_TOKEN_MIN_CHARS);
-        let vars = Vars::from_pairs([("SWITCHBOARD_OPERATOR_TOKEN", long.as_str())]);
+        let vars = with_key([("SWITCHBOARD_OPERATOR_TOKEN", long.as_str())]);
         let config = GatewayConfig::load(&vars).unwrap();
         assert_eq!(config.operator_token.as_deref(), Some(long.as_str()));
         // Unset (or blank) turns the operator API off instead.
-        let vars = Vars::from_pairs([("SWITCHBOARD_OPERATOR_TOKEN", " ")]);
+        let vars = with_key([("SWITCHBOARD_OPERATOR_TOKEN", " ")]);
         assert_eq!(GatewayConfig::load(&vars).unwrap().operator_token, None);
+    }
+
+    #[test]
+    fn without_a_secret_key_the_start_is_refused_naming_the_variable() {
+        let error = GatewayConfig::load(&Vars::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("SWITCHBOARD_SECRET_KEY: not set"),
+            "{error}"
+        );
+        assert!(error.contains("SWITCHBOARD_SECRET_KEY_FILE"), "{error}");
+    }
+
+    #[test]
+    fn a_malformed_secret_key_names_its_variable_and_not_the_key() {
+        let garbled = "hunter2! not a key";
+        let error = GatewayConfig::load(&Vars::from_pairs([(SECRET_KEY, garbled)]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("SWITCHBOARD_SECRET_KEY: the key is 18 characters"),
+            "{error}"
+        );
+        assert!(!error.contains(garbled), "{error}");
+        let error = GatewayConfig::load(&with_key([(SECRET_KEY_PREVIOUS, "abcd")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("SWITCHBOARD_SECRET_KEY_PREVIOUS: key 1 of the list"),
+            "{error}"
+        );
+        let error = GatewayConfig::load(&with_key([(SECRET_KEY_FILE, "/nowhere")]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("not both"), "{error}");
+    }
+
+    #[test]
+    fn the_secret_key_comes_from_a_file_and_earlier_keys_from_a_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret_key");
+        std::fs::write(&file, format!("{KEY}\n")).unwrap();
+        let earlier = SecretKey::generate();
+        let list = format!("{}, {}", SecretKey::generate().to_hex(), earlier.to_hex());
+        let vars = Vars::from_pairs([
+            (SECRET_KEY_FILE, file.to_str().unwrap()),
+            (SECRET_KEY_PREVIOUS, list.as_str()),
+        ]);
+        let keys = GatewayConfig::load(&vars).unwrap().secret_keys;
+        assert_eq!(keys.current().to_hex(), KEY);
+        assert!(keys.find(earlier.id()).is_some());
+
+        std::fs::write(&file, "short").unwrap();
+        let error = GatewayConfig::load(&vars).unwrap_err().to_string();
+        assert!(
+            error.starts_with("SWITCHBOARD_SECRET_KEY_FILE: the key in"),
+            "{error}"
+        );
+        let missing = Vars::from_pairs([(SECRET_KEY_FILE, "/no/such/file")]);
+        let error = GatewayConfig::load(&missing).unwrap_err().to_string();
+        assert!(
+            error.starts_with("SWITCHBOARD_SECRET_KEY_FILE: cannot read `/no/such/file`"),
+            "{error}"
+        );
     }
 }

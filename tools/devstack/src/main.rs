@@ -19,6 +19,7 @@ use anyhow::Context;
 use switchboard_runtime::config::Vars;
 
 use crate::processes::Stack;
+use switchboard_gateway::config::{SECRET_KEY, SECRET_KEY_FILE};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -28,6 +29,10 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("create the data dir {}", data_dir.display()))?;
     let data_dir = data_dir.canonicalize()?;
     let operator_token = operator_token(&vars, &data_dir)?;
+    let mut vars = vars;
+    if let Some(file) = secret_key_file(&vars, &data_dir)? {
+        vars.set(SECRET_KEY_FILE, file.display().to_string());
+    }
 
     let mut stack = Stack::new(vars.clone(), data_dir.clone(), operator_token.clone());
     let started = tokio::select! {
@@ -88,6 +93,42 @@ fn operator_token(vars: &Vars, data_dir: &std::path::Path) -> anyhow::Result<Str
     let token = switchboard_gateway::auth::new_secret("sb_op_");
     std::fs::write(&path, &token).with_context(|| format!("write {}", path.display()))?;
     Ok(token)
+}
+
+/// The gateway's secret key: `SWITCHBOARD_SECRET_KEY` or `_FILE` as given
+/// (checked here, so a bad one stops the start before anything runs), or a
+/// key generated once into `{data dir}/keys/secret_key` (the folder 0700, the
+/// file 0600), whose path is returned for the gateway. The key must outlive
+/// restarts: the JetStream store beside it holds what it sealed.
+fn secret_key_file(vars: &Vars, data_dir: &std::path::Path) -> anyhow::Result<Option<PathBuf>> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+
+    if vars.get(SECRET_KEY).is_some() || vars.get(SECRET_KEY_FILE).is_some() {
+        switchboard_gateway::config::secret_keys(vars)?;
+        return Ok(None);
+    }
+    let dir = data_dir.join("keys");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .with_context(|| format!("create {}", dir.display()))?;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+    let file = dir.join("secret_key");
+    if !file.exists() {
+        let key = switchboard_gateway::secrets::SecretKey::generate();
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&file)
+            .with_context(|| format!("create {}", file.display()))?;
+        std::io::Write::write_all(&mut out, format!("{}\n", key.to_hex()).as_bytes())?;
+    }
+    // Read back the way the gateway will, so a damaged file is named now.
+    let check = Vars::from_pairs([(SECRET_KEY_FILE, file.display().to_string())]);
+    switchboard_gateway::config::secret_keys(&check)?;
+    Ok(Some(file))
 }
 
 fn print_banner(stack: &Stack, operator_token: &str, demo: Option<&demo::Demo>) {

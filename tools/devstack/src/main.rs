@@ -168,3 +168,40 @@ fn print_banner(stack: &Stack, operator_token: &str, demo: Option<&demo::Demo>) 
     println!();
     println!("Press Ctrl-C to stop.");
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(path: &std::path::Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn without_a_key_one_is_generated_once_readable_only_by_its_owner() {
+        let data = tempfile::tempdir().unwrap();
+        let file = secret_key_file(&Vars::default(), data.path())
+            .unwrap()
+            .expect("a generated key file");
+        assert_eq!(file, data.path().join("keys/secret_key"));
+        assert_eq!((mode(&file), mode(file.parent().unwrap())), (0o600, 0o700));
+        let key = std::fs::read_to_string(&file).unwrap();
+        assert!(switchboard_gateway::secrets::SecretKey::parse(&key).is_ok());
+        // A restart keeps it: the store beside it holds what it sealed.
+        secret_key_file(&Vars::default(), data.path()).unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), key);
+    }
+
+    #[test]
+    fn a_given_key_is_checked_and_passed_on_as_it_is() {
+        let data = tempfile::tempdir().unwrap();
+        let given = Vars::from_pairs([(SECRET_KEY, "ab".repeat(32))]);
+        assert_eq!(secret_key_file(&given, data.path()).unwrap(), None);
+        assert!(!data.path().join("keys").exists());
+        let bad = Vars::from_pairs([(SECRET_KEY, "not-a-key")]);
+        let error = secret_key_file(&bad, data.path()).unwrap_err().to_string();
+        assert!(error.starts_with("SWITCHBOARD_SECRET_KEY:"), "{error}");
+    }
+}

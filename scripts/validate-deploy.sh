@@ -48,8 +48,8 @@ check() {
 hadolint() { "$TOOLS/hadolint/bin/hadolint" --no-color "$@"; }
 
 compose_config() {
-  # The one required variable: the check is about the file, not this machine's secrets.
-  SWITCHBOARD_OPERATOR_TOKEN=validate-deploy \
+  # The required variables: the check is about the file, not this machine's secrets.
+  SWITCHBOARD_OPERATOR_TOKEN=validate-deploy SWITCHBOARD_SECRET_KEY=validate-deploy \
     "$TOOLS/compose/bin/docker-compose" --file "$DEPLOY/compose/compose.yaml" config --quiet
 }
 

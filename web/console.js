@@ -25,10 +25,14 @@ const ui = {
   confirm: $('confirm'), confirmText: $('confirm-text'),
   work: $('work-items'), noWork: $('no-work'), workShowResolved: $('work-show-resolved'), workRefresh: $('work-refresh'),
 };
+// The agent token lives in this tab's sessionStorage: it survives a reload and is gone when the tab closes. Never in
+// localStorage, which every page of the gateway's origin (the support pages included) could read at any time, in any
+// tab, for as long as the browser keeps it (docs/operations.md, "Browser pages").
 const store = {
-  get() { try { return localStorage.getItem(TOKEN_KEY); } catch { return null; } },
-  set(v) { try { if (v) localStorage.setItem(TOKEN_KEY, v); else localStorage.removeItem(TOKEN_KEY); } catch { /* blocked */ } },
+  get() { try { return sessionStorage.getItem(TOKEN_KEY); } catch { return null; } },
+  set(v) { try { if (v) sessionStorage.setItem(TOKEN_KEY, v); else sessionStorage.removeItem(TOKEN_KEY); } catch { /* blocked */ } },
 };
+try { localStorage.removeItem(TOKEN_KEY); } catch { /* blocked */ } // where earlier releases kept it
 
 const st = {
   token: null, tenant: null, agent: null, welcomed: false, everWelcomed: false, skew: 0,

@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { REPO, startStack } from './support/stack.mjs';
+import { watchPolicy } from './support/policy.mjs';
 
 const ARTIFACTS = path.join(REPO, 'tests/browser/artifacts');
 const ANSWER_TIMEOUT = 15_000; // the AI answer passes the bus and the ai-bridge; generous for a loaded CI machine
@@ -41,11 +42,14 @@ async function withPage(shot, fn, contextOptions = {}) {
   const pageLog = [];
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') pageLog.push(`console.${m.type()}: ${m.text()}`); });
   page.on('pageerror', (e) => pageLog.push(`page error: ${e.message}`));
+  const violations = [];
+  await watchPolicy(page, violations);
   page.on('response', (r) => { if (r.status() >= 400) pageLog.push(`HTTP ${r.status()}: ${r.url()}`); });
   page.on('requestfailed', (r) => pageLog.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
   try {
     await fn(page);
     assert.deepEqual(pageLog.filter((line) => line.startsWith('page error')), [], 'the page threw no uncaught errors');
+    assert.deepEqual(violations, [], 'the page kept to its Content-Security-Policy');
   } catch (error) {
     const died = stack.exited() ? `\nthe devstack exited: ${JSON.stringify(stack.exited())}` : '';
     const shown = await page.locator('[data-testid=message], [data-testid=notice]')

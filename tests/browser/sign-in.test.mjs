@@ -101,6 +101,7 @@ test('an anonymous customer who asks for a person signs in on the site\'s page a
     const offer = desk.page.getByTestId('offer');
     await offer.waitFor();
     assert.match(await offer.innerText(), /Jordan Lee/, 'the offer names the signed-in customer');
+    assert.deepEqual([...customer.uncaught(), ...desk.uncaught()], [], 'no uncaught error, no policy violation');
   } catch (error) {
     await customer.shot('failure');
     await desk.shot('failure');

@@ -1,8 +1,9 @@
 /* Switchboard admin console: site-admin pages (SPEC.md §10). Site settings: the maximum number of conversations an
-   agent handles at once (1–20, default 3). Admins: who else configures this tenant, as a site admin (everything) or an
+   agent handles at once (1–20, default 3), and the identity secret the site signs customers in with (SPEC.md §11),
+   rotated with an overlap (POST …/identity-secret). Admins: who else configures this tenant, as a site admin (everything) or an
    experience admin (only the experiences given); each gets their own token, which can be reissued. */
 import { h, field, group, formError, clearErrors, showErrors, busy, toast, announce, pageHead, card, note, failure,
-  checkbox, radio, tokenReveal, confirmDelete } from './ui.js';
+  checkbox, radio, option, tokenReveal, confirmDelete, copy } from './ui.js';
 import { deleteThing } from './team.js';
 
 export async function settings(ctx) {
@@ -29,10 +30,52 @@ export async function settings(ctx) {
   const tenant = ctx.tenant;
   return h('div', {}, pageHead('Site settings', 'Settings for the whole site. Only site admins see them.'),
     card('Chat', form),
+    identitySecret(ctx),
     card('This site', h('dl.facts', {},
       h('dt', { text: 'Name' }), h('dd', { text: tenant.name }),
       h('dt', { text: 'Tenant id' }), h('dd', {}, h('code', { text: tenant.id })),
       h('dt', { text: 'Edition' }), h('dd', { text: tenant.edition ? `${tenant.edition}${tenant.edition === 'standard' ? ' (AI chat only; live chat needs Premium or Enterprise)' : ''}` : '\u2014' }))));
+}
+
+/** The identity secret: never shown again after it was made, only replaced. The new one is shown once. */
+function identitySecret(ctx) {
+  const overlap = h('select', { 'data-testid': 'identity-secret-overlap' },
+    option('24h', 'Keep the old secret working for 24 hours', { selected: true }),
+    option('1h', 'Keep the old secret working for 1 hour'),
+    option('168h', 'Keep the old secret working for 7 days'),
+    option('0s', 'Stop the old secret at once (it leaked)'));
+  const rotate = h('button.secondary', { type: 'submit', 'data-testid': 'rotate-identity-secret' }, 'Rotate secret');
+  const until = h('p.muted.small', { 'data-testid': 'identity-secret-until', hidden: true });
+  const showUntil = (at) => {
+    until.hidden = !at;
+    until.textContent = at ? `The previous secret is still accepted until ${new Date(at).toLocaleString()}.` : '';
+  };
+  showUntil(ctx.tenant.previous_identity_secret_valid_until);
+  const reveal = h('div');
+  const form = h('form.settings', { novalidate: true }, formError(),
+    field('overlap', 'When the old secret stops working', overlap,
+      'Your website signs customers in with this secret (an HS256 JWT per customer). Rotating makes a new one and shows it once; keep the old one working until your site signs with the new one, or stop it at once if it leaked.'),
+    h('div.form-actions', {}, rotate));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const sure = await confirmDelete('Rotate the identity secret?',
+      'Your website must sign customers in with the new secret from now on.', 'Rotate');
+    if (!sure) return;
+    await busy(rotate, 'Rotating\u2026', async () => {
+      try {
+        const made = await ctx.api.post('/identity-secret', { overlap: overlap.value });
+        reveal.replaceChildren(h('div.reveal', { role: 'status', 'data-testid': 'identity-secret-reveal' },
+          h('p', {}, h('strong', { text: 'New identity secret. ' }), 'Copy it now into your website\u2019s settings: it is shown only once.'),
+          h('div.reveal-row', {}, h('code.token', { 'data-testid': 'identity-secret-value', text: made.identity_secret }),
+            h('button.secondary', { type: 'button', on: { click: () => copy(made.identity_secret, 'Secret') } }, 'Copy'))));
+        showUntil(made.previous_valid_until);
+        toast('Identity secret rotated.');
+        announce('Identity secret rotated. The new secret is shown once.');
+      } catch (error) { showErrors(form, error); }
+    });
+  });
+  return card('Customer sign-in', reveal, form, until);
 }
 
 export async function admins(ctx) {

@@ -67,7 +67,11 @@ const launcher = inline ? null : h('button', { type: 'button', class: 'launcher'
 if (launcher) launcher.insertAdjacentHTML('afterbegin', ICON); // a constant, never data
 const wrap = h('div', { class: inline ? 'sb inline' : 'sb' }, panel, launcher);
 if (S.accentColor && window.CSS && CSS.supports('color', S.accentColor)) wrap.style.setProperty('--accent', S.accentColor);
-root.append(h('style', null, STYLES), wrap);
+// A constructed stylesheet is not inline style, so a host page's Content-Security-Policy need not allow any; browsers
+// without them get a <style> (the gateway's own support page allows it by its hash).
+const sheet = (() => { try { const s = new CSSStyleSheet(); s.replaceSync(STYLES); return s; } catch { return null; } })();
+if (sheet && 'adoptedStyleSheets' in root) root.adoptedStyleSheets = [sheet]; else root.append(h('style', null, STYLES));
+root.append(wrap);
 
 input.addEventListener('input', onInput);
 input.addEventListener('keydown', (e) => {

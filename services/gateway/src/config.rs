@@ -5,6 +5,12 @@ use std::time::Duration;
 
 use switchboard_runtime::config::{BusSettings, ConfigError, Vars};
 
+use crate::secrets::Keyring;
+
+mod secret_keys;
+
+pub use secret_keys::{SECRET_KEY, SECRET_KEY_FILE, SECRET_KEY_PREVIOUS, secret_keys};
+
 #[derive(Clone)]
 pub struct GatewayConfig {
     pub http_addr: SocketAddr,
@@ -36,6 +42,8 @@ pub struct GatewayConfig {
     /// Proxies in front of the gateway that append the address they saw to
     /// `X-Forwarded-For`; 0 takes the client address from the connection.
     pub proxy_hops: usize,
+    /// The keys that seal secrets at rest ([`secret_keys`]).
+    pub secret_keys: Keyring,
 }
 
 /// What the HTTP listener allows a connection (docs/operations.md, "The
@@ -95,6 +103,7 @@ impl std::fmt::Debug for GatewayConfig {
             )
             .field("public_url", &self.public_url)
             .field("edge", &self.edge)
+            .field("secret_key_id", &self.secret_keys.current().id())
             .finish_non_exhaustive()
     }
 }
@@ -125,6 +134,7 @@ impl GatewayConfig {
             )?,
         };
         Ok(Self {
+            secret_keys: secret_keys(vars)?,
             http_addr: vars.addr("SWITCHBOARD_HTTP_ADDR", "127.0.0.1:8080")?,
             health_addr: vars.addr("SWITCHBOARD_HEALTH_ADDR", "127.0.0.1:8096")?,
             bus: BusSettings::load(vars)?,
@@ -168,6 +178,7 @@ impl GatewayConfig {
             api_requests_per_second: 50,
             address_requests_per_second: 1_000,
             proxy_hops: 0,
+            secret_keys: Keyring::generate(),
         }
     }
 }
@@ -201,11 +212,22 @@ where
 mod tests {
     use super::*;
 
+    const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+    /// The variables every start needs (a secret key), plus `pairs`.
+    fn with_key<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vars {
+        let mut vars = Vars::from_pairs([(SECRET_KEY, KEY)]);
+        for (key, value) in pairs {
+            vars.set(key, value);
+        }
+        vars
+    }
+
     #[test]
     fn the_presence_refresh_is_15_seconds_unless_the_environment_says_otherwise() {
-        let config = GatewayConfig::load(&Vars::default()).unwrap();
+        let config = GatewayConfig::load(&with_key([])).unwrap();
         assert_eq!(config.presence_refresh, Duration::from_secs(15));
-        let vars = Vars::from_pairs([("SWITCHBOARD_PRESENCE_REFRESH", "500ms")]);
+        let vars = with_key([("SWITCHBOARD_PRESENCE_REFRESH", "500ms")]);
         let config = GatewayConfig::load(&vars).unwrap();
         assert_eq!(config.presence_refresh, Duration::from_millis(500));
     }
@@ -213,7 +235,7 @@ mod tests {
     #[test]
     fn a_zero_or_garbled_presence_refresh_names_its_variable() {
         for value in ["0s", "often"] {
-            let vars = Vars::from_pairs([("SWITCHBOARD_PRESENCE_REFRESH", value)]);
+            let vars = with_key([("SWITCHBOARD_PRESENCE_REFRESH", value)]);
             let error = GatewayConfig::load(&vars).err().unwrap().to_string();
             assert!(error.starts_with("SWITCHBOARD_PRESENCE_REFRESH"), "{error}");
         }
@@ -221,7 +243,7 @@ mod tests {
 
     #[test]
     fn the_edges_default_to_sane_limits() {
-        let config = GatewayConfig::load(&Vars::default()).unwrap();
+        let config = GatewayConfig::load(&with_key([])).unwrap();
         assert_eq!(config.edge, EdgeSettings::DEFAULT);
         assert_eq!(config.edge.header_timeout, Duration::from_secs(10));
         assert_eq!(config.edge.body_timeout, Duration::from_secs(30));
@@ -239,7 +261,7 @@ mod tests {
 
     #[test]
     fn the_edges_are_set_by_the_environment() {
-        let vars = Vars::from_pairs([
+        let vars = with_key([
             ("SWITCHBOARD_HTTP_HEADER_TIMEOUT", "2s"),
             ("SWITCHBOARD_HTTP_BODY_TIMEOUT", "1500ms"),
             ("SWITCHBOARD_HTTP_IDLE_TIMEOUT", "1m"),
@@ -275,7 +297,7 @@ mod tests {
             "SWITCHBOARD_HTTP_MAX_CONNECTIONS",
             "SWITCHBOARD_IP_REQUESTS_PER_SECOND",
         ] {
-            let error = GatewayConfig::load(&Vars::from_pairs([(key, "0")])).unwrap_err();
+            let error = GatewayConfig::load(&with_key([(key, "0")])).unwrap_err();
             assert!(error.to_string().starts_with(key), "{error}");
         }
     }
@@ -283,7 +305,7 @@ mod tests {
     #[test]
     fn a_short_operator_token_stops_the_start_without_repeating_it() {
         let short = "s3cret-but-short";
-        let vars = Vars::from_pairs([("SWITCHBOARD_OPERATOR_TOKEN", short)]);
+        let vars = with_key([("SWITCHBOARD_OPERATOR_TOKEN", short)]);
         let error = GatewayConfig::load(&vars).unwrap_err().to_string();
         assert!(
             error.starts_with("SWITCHBOARD_OPERATOR_TOKEN: the operator token is 16 characters"),
@@ -293,11 +315,11 @@ mod tests {
         assert!(!error.contains(short), "{error}");
 
         let long = "x".repeat(OPERATOR_TOKEN_MIN_CHARS);
-        let vars = Vars::from_pairs([("SWITCHBOARD_OPERATOR_TOKEN", long.as_str())]);
+        let vars = with_key([("SWITCHBOARD_OPERATOR_TOKEN", long.as_str())]);
         let config = GatewayConfig::load(&vars).unwrap();
         assert_eq!(config.operator_token.as_deref(), Some(long.as_str()));
         // Unset (or blank) turns the operator API off instead.
-        let vars = Vars::from_pairs([("SWITCHBOARD_OPERATOR_TOKEN", " ")]);
+        let vars = with_key([("SWITCHBOARD_OPERATOR_TOKEN", " ")]);
         assert_eq!(GatewayConfig::load(&vars).unwrap().operator_token, None);
     }
 }

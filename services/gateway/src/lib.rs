@@ -12,6 +12,7 @@
 //! | [`state`] | what every handler shares |
 //! | [`error`] | the contract's error codes, mapped once for HTTP and WebSocket |
 //! | [`auth`] | bearer tokens, customer identity JWTs, resume tokens |
+//! | [`secrets`] | secrets sealed at rest; a tenant's identity secrets and their rotation |
 //! | [`api`] | the HTTP API under `/api/v1` and its OpenAPI document |
 //! | [`socket`] | the socket kit both WebSockets run in |
 //! | [`ws`] | the customer WebSocket |
@@ -27,6 +28,7 @@ pub mod edge;
 pub mod error;
 pub mod http_meters;
 pub mod presence;
+pub mod secrets;
 pub mod server;
 pub mod socket;
 pub mod state;

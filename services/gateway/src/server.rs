@@ -43,6 +43,7 @@ impl Application {
         })
         .await?;
         let config_cache = kit.config_cache().await?;
+        crate::secrets::sweep::seal_clear_secrets(&config_cache, &config.secret_keys).await;
         let bus = kit.bus().clone();
         let records = kit
             .wait_for(

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ARTIFACTS } from './pages.mjs';
+import { watchPolicy } from './policy.mjs';
 
 export const SHOTS = path.join(ARTIFACTS, 'admin');
 const STEP = 15_000;
@@ -18,7 +19,7 @@ export async function openConsole(browser, gateway, tenant, token, { shots = SHO
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   // Refusals (4xx) are expected here; what must never happen is the page breaking its own policy.
-  page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text()); });
+  await watchPolicy(page, errors);
   const shot = (name) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true }).catch(() => {});
   await page.goto(`${gateway}/admin`);
   await page.getByTestId('signin-tenant').fill(tenant);

@@ -1,12 +1,13 @@
 // Browser pages for tests that drive several pages at once (a customer and an agent): chromium started the way
 // the other browser tests start it, and pages that remember what went wrong (console errors, uncaught errors,
-// failed requests) and the last WebSocket frames both ways, so a failure can say what each side saw and heard;
+// Content-Security-Policy violations, failed requests) and the last WebSocket frames both ways, so a failure can say what each side saw and heard;
 // an agent console made available in a space; and another website, on an origin of its own. Not a test file.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { REPO } from './stack.mjs';
+import { watchPolicy } from './policy.mjs';
 
 export const ARTIFACTS = path.join(REPO, 'tests/browser/artifacts');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -19,7 +20,8 @@ export function launchChromium() {
 
 /**
  * A fresh context and page named `name` (used in reports and screenshot file names), with
- * `{ page, shot(moment), uncaught(), report(), close() }`.
+ * `{ page, shot(moment), uncaught(), report(), close() }`. `uncaught()` lists the page's uncaught errors and every
+ * Content-Security-Policy violation: what must never happen on a page.
  */
 export async function watchedPage(browser, name, { timeout = 15_000, ...contextOptions } = {}) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, ...contextOptions });
@@ -27,6 +29,8 @@ export async function watchedPage(browser, name, { timeout = 15_000, ...contextO
   const page = await context.newPage();
   const log = [];
   const frames = [];
+  const violations = [];
+  await watchPolicy(page, violations);
   const remember = (line) => { frames.push(line); if (frames.length > FRAMES_KEPT) frames.shift(); };
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log.push(`console.${m.type()}: ${m.text()}`); });
   page.on('pageerror', (e) => log.push(`page error: ${e.message}`));
@@ -43,7 +47,7 @@ export async function watchedPage(browser, name, { timeout = 15_000, ...contextO
     page,
     /** Screenshot to artifacts/{name}-{moment}.png; never throws (a failed screenshot must not hide the real error). */
     shot: (moment) => page.screenshot({ path: path.join(ARTIFACTS, `${name}-${moment}.png`) }).catch(() => {}),
-    uncaught: () => log.filter((line) => line.startsWith('page error')),
+    uncaught: () => [...log.filter((line) => line.startsWith('page error')), ...violations],
     async report() {
       const shown = await page.locator('[data-testid=message], [data-testid=notice], [data-testid=typing], [data-testid=offer]')
         .evaluateAll((els) => els.map((el) => {

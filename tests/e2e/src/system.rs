@@ -97,6 +97,16 @@ impl System {
         instances: usize,
     ) -> Self {
         assert!(instances >= 1, "a system needs an instance of each service");
+        // One secret key for every gateway (and every restart): what one
+        // seals, the others must open. A test's own `extra_env` comes after.
+        let secret_key = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let extra_env = std::iter::once(("SWITCHBOARD_SECRET_KEY".to_owned(), secret_key))
+            .chain(extra_env)
+            .collect();
         let gateway_addrs: Vec<String> = (0..instances)
             .map(|_| format!("127.0.0.1:{}", free_port()))
             .collect();

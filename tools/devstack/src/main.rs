@@ -19,6 +19,7 @@ use anyhow::Context;
 use switchboard_runtime::config::Vars;
 
 use crate::processes::Stack;
+use switchboard_gateway::config::{SECRET_KEY, SECRET_KEY_FILE};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -28,6 +29,10 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("create the data dir {}", data_dir.display()))?;
     let data_dir = data_dir.canonicalize()?;
     let operator_token = operator_token(&vars, &data_dir)?;
+    let mut vars = vars;
+    if let Some(file) = secret_key_file(&vars, &data_dir)? {
+        vars.set(SECRET_KEY_FILE, file.display().to_string());
+    }
 
     let mut stack = Stack::new(vars.clone(), data_dir.clone(), operator_token.clone());
     let started = tokio::select! {
@@ -90,6 +95,42 @@ fn operator_token(vars: &Vars, data_dir: &std::path::Path) -> anyhow::Result<Str
     Ok(token)
 }
 
+/// The gateway's secret key: `SWITCHBOARD_SECRET_KEY` or `_FILE` as given
+/// (checked here, so a bad one stops the start before anything runs), or a
+/// key generated once into `{data dir}/keys/secret_key` (the folder 0700, the
+/// file 0600), whose path is returned for the gateway. The key must outlive
+/// restarts: the JetStream store beside it holds what it sealed.
+fn secret_key_file(vars: &Vars, data_dir: &std::path::Path) -> anyhow::Result<Option<PathBuf>> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+
+    if vars.get(SECRET_KEY).is_some() || vars.get(SECRET_KEY_FILE).is_some() {
+        switchboard_gateway::config::secret_keys(vars)?;
+        return Ok(None);
+    }
+    let dir = data_dir.join("keys");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .with_context(|| format!("create {}", dir.display()))?;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+    let file = dir.join("secret_key");
+    if !file.exists() {
+        let key = switchboard_gateway::secrets::SecretKey::generate();
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&file)
+            .with_context(|| format!("create {}", file.display()))?;
+        std::io::Write::write_all(&mut out, format!("{}\n", key.to_hex()).as_bytes())?;
+    }
+    // Read back the way the gateway will, so a damaged file is named now.
+    let check = Vars::from_pairs([(SECRET_KEY_FILE, file.display().to_string())]);
+    switchboard_gateway::config::secret_keys(&check)?;
+    Ok(Some(file))
+}
+
 fn print_banner(stack: &Stack, operator_token: &str, demo: Option<&demo::Demo>) {
     let gateway = stack.gateway_url();
     println!();
@@ -126,4 +167,41 @@ fn print_banner(stack: &Stack, operator_token: &str, demo: Option<&demo::Demo>) 
     }
     println!();
     println!("Press Ctrl-C to stop.");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(path: &std::path::Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn without_a_key_one_is_generated_once_readable_only_by_its_owner() {
+        let data = tempfile::tempdir().unwrap();
+        let file = secret_key_file(&Vars::default(), data.path())
+            .unwrap()
+            .expect("a generated key file");
+        assert_eq!(file, data.path().join("keys/secret_key"));
+        assert_eq!((mode(&file), mode(file.parent().unwrap())), (0o600, 0o700));
+        let key = std::fs::read_to_string(&file).unwrap();
+        assert!(switchboard_gateway::secrets::SecretKey::parse(&key).is_ok());
+        // A restart keeps it: the store beside it holds what it sealed.
+        secret_key_file(&Vars::default(), data.path()).unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), key);
+    }
+
+    #[test]
+    fn a_given_key_is_checked_and_passed_on_as_it_is() {
+        let data = tempfile::tempdir().unwrap();
+        let given = Vars::from_pairs([(SECRET_KEY, "ab".repeat(32))]);
+        assert_eq!(secret_key_file(&given, data.path()).unwrap(), None);
+        assert!(!data.path().join("keys").exists());
+        let bad = Vars::from_pairs([(SECRET_KEY, "not-a-key")]);
+        let error = secret_key_file(&bad, data.path()).unwrap_err().to_string();
+        assert!(error.starts_with("SWITCHBOARD_SECRET_KEY:"), "{error}");
+    }
 }

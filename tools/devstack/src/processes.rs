@@ -90,6 +90,11 @@ impl Stack {
                 .env("SWITCHBOARD_HTTP_ADDR", &self.http_addr)
                 .env("SWITCHBOARD_HEALTH_ADDR", &health_addr)
                 .env("SWITCHBOARD_OPERATOR_TOKEN", &self.operator_token)
+                .envs(
+                    self.vars
+                        .get("SWITCHBOARD_SECRET_KEY_FILE")
+                        .map(|file| ("SWITCHBOARD_SECRET_KEY_FILE", file)),
+                )
                 .stdin(Stdio::null())
                 .kill_on_drop(true);
             let child = command

@@ -81,6 +81,12 @@ impl System {
         let data_dir = tempfile::tempdir().context("temp data dir")?;
         let gateway_addr = format!("127.0.0.1:{}", free_port());
         let operator_token = format!("op-{}", uuid::Uuid::new_v4());
+        // The gateway seals identity secrets with it (64 hex characters).
+        let secret_key = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
         let mut children = Vec::new();
         for (service, binary) in SERVICES.iter().zip(&binaries) {
             let health = format!("127.0.0.1:{}", free_port());
@@ -90,6 +96,7 @@ impl System {
                 .env("SWITCHBOARD_HTTP_ADDR", &gateway_addr)
                 .env("SWITCHBOARD_HEALTH_ADDR", &health)
                 .env("SWITCHBOARD_OPERATOR_TOKEN", &operator_token)
+                .env("SWITCHBOARD_SECRET_KEY", &secret_key)
                 .env("SWITCHBOARD_WS_FRAMES_PER_SECOND", FRAMES_PER_SECOND)
                 .envs(EDGE_LIMITS)
                 .env("RUST_LOG", "warn")

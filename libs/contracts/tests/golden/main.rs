@@ -39,7 +39,7 @@ codecs! {
     // common.proto
     Author, Customer,
     // config.proto
-    Tenant, Knowledge, AiHandoff, AiAgent, Space, Agent, Experience, Widget, TokenGrant, Admin,
+    Tenant, SealedSecret, Knowledge, AiHandoff, AiAgent, Space, Agent, Experience, Widget, TokenGrant, Admin,
     // conversation.proto
     ChatMessage, ConversationInfo, ConversationStart, PostMessage, EndConversation,
     RequestHandoff, AssignAgent, ReturnToAi, PostNotice, IdentifyCustomer, CheckInactivity,

@@ -107,6 +107,7 @@ pub fn site_admin_only(path: &str) -> ApiError {
     let area = path.split('/').nth(5).unwrap_or_default();
     let what = match area {
         "chat-settings" => "the site's chat settings",
+        "identity-secret" => "the site's identity secret",
         "spaces" => "spaces",
         "agents" => "agents",
         "ai-agents" => "AI agents",

@@ -13,6 +13,7 @@
 //! | [`validate`] | field rules (names, texts, origins, enum names) |
 //! | [`render`] | the contract's JSON shapes, [`render::message_json`] included |
 //! | [`tenants`] | tenants (operator) and chat settings |
+//! | [`identity_secret`] | rotating the identity secret customers are signed in with |
 //! | [`default_texts`] | the default customer texts, for the admin console |
 //! | [`spaces`], [`ai_agents`], [`experiences`], [`widgets`] | a tenant's configuration |
 //! | [`ai_handoff`] | an AI agent's handoff settings |
@@ -44,6 +45,7 @@ pub mod experience_fields;
 pub mod experience_rules;
 pub mod experiences;
 pub mod extract;
+pub mod identity_secret;
 pub mod live;
 pub mod rate_limit;
 pub mod render;

@@ -6,7 +6,7 @@ use axum::routing::{MethodFilter, MethodRouter};
 
 use super::{
     admins, agents, ai_agents, conversation_list, conversations, decisions, default_texts,
-    experiences, live, openapi, spaces, tenants, widgets, work_items,
+    experiences, identity_secret, live, openapi, spaces, tenants, widgets, work_items,
 };
 use crate::state::AppState;
 
@@ -62,6 +62,11 @@ pub fn table() -> Vec<Route> {
             Method::POST,
             "/api/v1/tenants/{tenant}/admins/{admin}/token",
             admins::reissue_token,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/tenants/{tenant}/identity-secret",
+            identity_secret::rotate,
         ),
         route(
             Method::GET,

@@ -2,7 +2,9 @@
 //!
 //! Creating a tenant mints its admin token and identity secret and shows
 //! them once; only the admin token's hash is stored, under `token.{sha256}`
-//! with a grant naming the tenant and the role.
+//! with a grant naming the tenant and the role, and the identity secret is
+//! stored sealed ([`crate::secrets`]). Every edit of the record here seals
+//! a secret an earlier release left in clear.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -20,6 +22,7 @@ use crate::api::render::{chat_settings_json, tenant_json};
 use crate::api::validate;
 use crate::auth::{self, ROLE_ADMIN};
 use crate::error::ApiResult;
+use crate::secrets::identity;
 use crate::state::AppState;
 
 /// "Maximum conversations" of a new tenant (SPEC §5).
@@ -50,12 +53,12 @@ pub async fn create(
         id: id.to_string(),
         name,
         admin_token_sha256: token_hash.clone(),
-        identity_secret: identity_secret.clone(),
         maximum_conversations: DEFAULT_MAXIMUM_CONVERSATIONS,
         created_at_ms: now_ms(),
         ..Tenant::default()
     };
     tenant.set_edition(edition);
+    identity::store(&mut tenant, &state.settings.secret_keys, &identity_secret);
     // The tenant first: a grant without its tenant would only ever lead to
     // 404s, but a tenant without a grant could never be administered.
     state
@@ -114,6 +117,7 @@ pub async fn update(
         .update(
             &keys::tenant(id),
             |mut tenant: Tenant| -> ApiResult<Tenant> {
+                identity::prepare_write(&mut tenant, &state.settings.secret_keys, now_ms());
                 if let Some(name) = &name {
                     tenant.name.clone_from(name);
                 }
@@ -146,6 +150,12 @@ pub async fn show(
     };
     let tenant = load_tenant(&state, id).await?;
     let mut body = tenant_json(&tenant);
+    // While a rotation's overlap runs, when the replaced secret stops.
+    let until = tenant.previous_identity_secret_until_ms;
+    body["previous_identity_secret_valid_until"] = json!(
+        (tenant.previous_identity_secret_sealed.is_some() && until > now_ms())
+            .then(|| crate::api::render::rfc3339_ms(until))
+    );
     if let Some(caller) = caller {
         body["admin"] = caller;
     }
@@ -199,6 +209,7 @@ pub async fn update_chat_settings(
         .update(
             &keys::tenant(admin.id),
             |mut tenant: Tenant| -> ApiResult<Tenant> {
+                identity::prepare_write(&mut tenant, &state.settings.secret_keys, now_ms());
                 tenant.maximum_conversations = maximum;
                 Ok(tenant)
             },

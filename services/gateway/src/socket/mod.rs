@@ -30,7 +30,7 @@ pub mod upgrade;
 #[cfg(test)]
 mod shell_tests;
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 /// Largest text frame a session accepts; larger ones get `error invalid`.
 pub const MAX_FRAME_BYTES: usize = 16 * 1024;
@@ -59,10 +59,8 @@ impl Now {
     }
 }
 
-/// Milliseconds since the Unix epoch, saturating rather than failing.
+/// Milliseconds since the Unix epoch, by the runtime's clock (the one
+/// every service reads; an identity secret's overlap ends by it too).
 pub fn epoch_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    switchboard_runtime::clock::now_ms()
 }

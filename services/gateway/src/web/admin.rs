@@ -16,13 +16,6 @@ const HTML: &str = "text/html; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 const JS: &str = "application/javascript; charset=utf-8";
 
-/// Only the console's own files and API calls: no inline script or style,
-/// no framing. The page holds an admin token, so this limits what an
-/// injected string could ever do with it.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-     style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; \
-     form-action 'self'; frame-ancestors 'none'";
-
 macro_rules! module {
     ($name:literal) => {
         Asset {
@@ -77,6 +70,10 @@ fn serve(path: &str) -> Response {
             .into_response();
     };
     (
+        // Only the console's own files and API calls: no inline script or
+        // style, no framing. The page holds an admin token, so this limits
+        // what an injected string could ever do with it.
+        super::policy::page_headers(&super::policy::CONSOLE),
         [
             (
                 header::CONTENT_TYPE,
@@ -85,15 +82,6 @@ fn serve(path: &str) -> Response {
             // Served from the binary: revalidate so an upgrade reaches open
             // browsers on their next load.
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-            ),
-            (
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ),
         ],
         asset.body,
     )
@@ -136,8 +124,9 @@ mod tests {
             assert_eq!(headers[header::CONTENT_TYPE], asset.content_type);
             assert_eq!(
                 headers[header::CONTENT_SECURITY_POLICY],
-                CONTENT_SECURITY_POLICY
+                super::super::policy::CONSOLE.as_str()
             );
+            assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
         }
     }
 }

@@ -69,13 +69,14 @@ pub fn routes() -> Router<AppState> {
             asset.path,
             get(move || async move {
                 (
+                    // The console holds a bearer token: its own files only,
+                    // never in a frame, no referrer.
+                    super::policy::page_headers(&super::policy::CONSOLE),
                     [
                         (header::CONTENT_TYPE, content_type),
                         // Served from the binary: revalidate so an upgrade
                         // reaches open browsers on their next load.
                         (header::CACHE_CONTROL, "no-cache"),
-                        // The console holds a bearer token: keep it out of frames.
-                        (header::X_FRAME_OPTIONS, "DENY"),
                     ],
                     body,
                 )

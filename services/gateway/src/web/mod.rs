@@ -3,10 +3,12 @@
 //! console ([`console`]), the admin console ([`admin`]) and a small index
 //! page. The files live in the
 //! workspace's `web/` folder and are compiled in, so the gateway binary is
-//! all a deployment needs.
+//! all a deployment needs. Every page carries the security headers of
+//! [`policy`].
 
 pub mod admin;
 pub mod console;
+pub mod policy;
 mod widget;
 
 use axum::Router;
@@ -22,12 +24,16 @@ use crate::api::rate_limit::ClientAddress;
 use crate::state::AppState;
 
 const SUPPORT_HTML: &str = include_str!("../../../../web/support.html");
+const SUPPORT_CSS: &str = include_str!("../../../../web/support.css");
+const SUPPORT_JS: &str = include_str!("../../../../web/support.js");
 
 /// The (method, path) of every page served here.
 pub const PAGES: &[(&str, &str)] = &[
     ("GET", "/"),
     ("GET", "/widget.js"),
     ("GET", "/support/{widget}"),
+    ("GET", "/support.css"),
+    ("GET", "/support.js"),
     ("GET", "/console"),
     ("GET", "/console.css"),
     ("GET", "/console.js"),
@@ -45,6 +51,14 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(index))
         .route("/widget.js", get(widget_js))
         .route("/support/{widget}", get(support_page))
+        .route(
+            "/support.css",
+            get(|| async { support_asset("text/css; charset=utf-8", SUPPORT_CSS) }),
+        )
+        .route(
+            "/support.js",
+            get(|| async { support_asset("application/javascript; charset=utf-8", SUPPORT_JS) }),
+        )
         .merge(console::routes())
         .merge(admin::routes())
 }
@@ -53,6 +67,7 @@ pub fn routes() -> Router<AppState> {
 /// ([`ClientAddress`]): they are what a stranger's flood would hit first.
 async fn widget_js(_client: ClientAddress) -> impl IntoResponse {
     (
+        policy::asset_headers(),
         [
             (
                 header::CONTENT_TYPE,
@@ -69,6 +84,7 @@ async fn widget_js(_client: ClientAddress) -> impl IntoResponse {
 async fn index() -> impl IntoResponse {
     html(
         StatusCode::OK,
+        policy::PLAIN,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>Switchboard</title></head><body>\
          <h1>Switchboard</h1>\
@@ -89,11 +105,26 @@ async fn support_page(
     Path(widget): Path<String>,
 ) -> Response {
     match support_experience(&state, &widget).await {
-        Some((widget, experience)) => {
-            html(StatusCode::OK, render_support(&widget, &experience.name))
-        }
-        None => html(StatusCode::NOT_FOUND, not_found_page()),
+        Some((widget, experience)) => html(
+            StatusCode::OK,
+            &policy::SUPPORT,
+            render_support(&widget, &experience.name),
+        ),
+        None => html(StatusCode::NOT_FOUND, policy::PLAIN, not_found_page()),
     }
+}
+
+/// The support page's stylesheet and script (the same for every widget).
+fn support_asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        policy::asset_headers(),
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// The widget and its experience, when `raw_id` names a support-site widget.
@@ -133,9 +164,10 @@ fn not_found_page() -> String {
         .to_owned()
 }
 
-fn html(status: StatusCode, body: String) -> Response {
+fn html(status: StatusCode, policy: &str, body: String) -> Response {
     (
         status,
+        policy::page_headers(policy),
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
@@ -197,6 +229,34 @@ mod tests {
             escape_html(r#"<b>"Tom" & 'Jerry'</b>"#),
             "&lt;b&gt;&quot;Tom&quot; &amp; &#39;Jerry&#39;&lt;/b&gt;"
         );
+    }
+
+    /// Fails when a page has inline script, inline style or an inline
+    /// event handler: its policy would block them.
+    pub(crate) fn assert_nothing_inline(path: &str, page: &str) {
+        for piece in page.split("<script").skip(1) {
+            let tag = piece.split('>').next().unwrap_or_default();
+            assert!(tag.contains("src="), "{path} has an inline script");
+        }
+        assert!(!page.contains("<style"), "{path} has an inline stylesheet");
+        assert!(!page.contains("style=\""), "{path} has an inline style");
+        let handler = page.split(" on").skip(1).any(|rest| {
+            let name: String = rest.chars().take_while(char::is_ascii_lowercase).collect();
+            !name.is_empty() && rest[name.len()..].starts_with('=')
+        });
+        assert!(!handler, "{path} has an inline event handler");
+    }
+
+    #[test]
+    fn the_support_page_and_the_console_have_nothing_inline_their_policy_would_block() {
+        assert_nothing_inline("/support/{widget}", SUPPORT_HTML);
+        for asset in console::ASSETS.iter().chain(admin::ASSETS) {
+            if asset.content_type.starts_with("text/html") {
+                assert_nothing_inline(asset.path, asset.body);
+            }
+        }
+        let page = render_support("w-1", "Help");
+        assert!(page.contains("src=\"/support.js\"") && page.contains("href=\"/support.css\""));
     }
 
     #[test]

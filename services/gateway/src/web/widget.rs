@@ -7,7 +7,8 @@
 use std::sync::LazyLock;
 
 const HELPERS: &str = include_str!("../../../../web/widget/helpers.js");
-const STYLES: &str = include_str!("../../../../web/widget/style.css");
+/// The widget's stylesheet (its hash is in the support page's policy).
+pub const STYLES: &str = include_str!("../../../../web/widget/style.css");
 const MAIN: &str = include_str!("../../../../web/widget/main.js");
 
 /// The script as served.

@@ -11,6 +11,7 @@ use switchboard_contracts::v1::{
 };
 
 use crate::error::ApiError;
+use crate::secrets::{IdentitySecrets, Keyring};
 
 /// The AI agent that answers in the AI modes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +26,8 @@ pub struct AiAgentRef {
 pub struct WidgetContext {
     pub tenant: TenantId,
     pub edition: Edition,
-    /// Verifies identity JWTs and signs resume tokens. Never logged.
-    pub identity_secret: String,
+    /// Verify identity JWTs and sign resume tokens. Never logged.
+    pub identity: IdentitySecrets,
     pub widget: WidgetId,
     pub experience: ExperienceId,
     pub support_mode: SupportMode,
@@ -52,12 +53,14 @@ impl std::fmt::Debug for WidgetContext {
 
 impl WidgetContext {
     /// Builds the context from its records; `None` when they do not fit
-    /// together (another tenant's experience, unparsable ids).
+    /// together (another tenant's experience, unparsable ids) or the
+    /// tenant's identity secret does not open with `keys`.
     pub fn from_records(
         widget: &Widget,
         experience: &Experience,
         tenant: &Tenant,
         ai_agent: Option<&AiAgent>,
+        keys: &Keyring,
     ) -> Option<Self> {
         if widget.tenant != tenant.id
             || experience.tenant != tenant.id
@@ -68,7 +71,7 @@ impl WidgetContext {
         Some(Self {
             tenant: TenantId::from_str(&tenant.id).ok()?,
             edition: tenant.edition(),
-            identity_secret: tenant.identity_secret.clone(),
+            identity: IdentitySecrets::of(tenant, keys).ok()?,
             widget: WidgetId::from_str(&widget.id).ok()?,
             experience: ExperienceId::from_str(&experience.id).ok()?,
             support_mode: experience.support_mode(),
@@ -90,7 +93,11 @@ impl WidgetContext {
     /// this instance has not seen yet, with the widget record itself (its
     /// origins are needed once, before the upgrade, and not kept per socket).
     /// `NotFound` names what is missing.
-    pub async fn load(cache: &ConfigCache, widget: WidgetId) -> Result<(Self, Widget), ApiError> {
+    pub async fn load(
+        cache: &ConfigCache,
+        keys: &Keyring,
+        widget: WidgetId,
+    ) -> Result<(Self, Widget), ApiError> {
         let widget: Widget = cache
             .get_or_fetch(&keys::widget(widget))
             .await?
@@ -110,7 +117,13 @@ impl WidgetContext {
                 .get_or_fetch(&keys::ai_agent(&experience.ai_agent))
                 .await?
         };
-        let ctx = Self::from_records(&widget, &experience, &tenant, ai_agent.as_ref())
+        if let Err(error) = IdentitySecrets::of(&tenant, keys) {
+            tracing::error!(tenant = %tenant.id, %error, "the tenant's identity secret does not open");
+            return Err(ApiError::Unavailable(
+                "this gateway cannot read the site's identity secret; try again later".into(),
+            ));
+        }
+        let ctx = Self::from_records(&widget, &experience, &tenant, ai_agent.as_ref(), keys)
             .ok_or_else(|| ApiError::not_found("widget"))?;
         Ok((ctx, widget))
     }
@@ -118,7 +131,7 @@ impl WidgetContext {
     /// The same, from this instance's cache only (no I/O): used to pick up
     /// configuration changes on a long-lived socket. `None` when a record
     /// is gone, in which case the socket keeps what it had.
-    pub fn reload_cached(&self, cache: &ConfigCache) -> Option<Self> {
+    pub fn reload_cached(&self, cache: &ConfigCache, keys: &Keyring) -> Option<Self> {
         let widget: Widget = cache.get(&keys::widget(self.widget))?;
         let experience: Experience = cache.get(&keys::experience(&widget.experience))?;
         let tenant: Tenant = cache.get(&keys::tenant(&widget.tenant))?;
@@ -127,7 +140,7 @@ impl WidgetContext {
         } else {
             cache.get(&keys::ai_agent(&experience.ai_agent))
         };
-        Self::from_records(&widget, &experience, &tenant, ai_agent.as_ref())
+        Self::from_records(&widget, &experience, &tenant, ai_agent.as_ref(), keys)
     }
 
     /// The state a new conversation starts in.

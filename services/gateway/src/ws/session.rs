@@ -106,7 +106,7 @@ impl ClientSession for CustomerSession {
     /// A well-formed client frame.
     fn on_client_frame(&mut self, frame: ClientFrame, now: Now) -> Vec<Effect> {
         match frame {
-            ClientFrame::Hello { token, resume } => self.on_hello(token, resume),
+            ClientFrame::Hello { token, resume } => self.on_hello(token, resume, now),
             frame => match self.customer.clone() {
                 Some(customer) => self.after_hello(&customer, frame, now),
                 None => send(WsError::HelloRequired),
@@ -137,7 +137,7 @@ impl CustomerSession {
 
     fn after_hello(&mut self, customer: &Customer, frame: ClientFrame, now: Now) -> Vec<Effect> {
         match frame {
-            ClientFrame::Hello { token, resume } => self.on_hello(token, resume),
+            ClientFrame::Hello { token, resume } => self.on_hello(token, resume, now),
             ClientFrame::Message { client_id, text } => {
                 self.on_message(customer, client_id, text, now)
             }
@@ -173,15 +173,12 @@ impl CustomerSession {
         Some(ServerFrame::Conversation {
             id: attached.id.to_string(),
             state: attached.state.wire_name(),
-            resume_token: crate::auth::sign_resume(
-                &self.ctx.identity_secret,
-                crate::auth::ResumeSubject {
-                    tenant: &self.ctx.tenant.to_string(),
-                    experience: &self.ctx.experience.to_string(),
-                    conversation: &attached.id.to_string(),
-                    customer: &customer.key,
-                },
-            ),
+            resume_token: self.ctx.identity.sign_resume(crate::auth::ResumeSubject {
+                tenant: &self.ctx.tenant.to_string(),
+                experience: &self.ctx.experience.to_string(),
+                conversation: &attached.id.to_string(),
+                customer: &customer.key,
+            }),
         })
     }
 }

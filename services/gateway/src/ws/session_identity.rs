@@ -24,7 +24,7 @@ use switchboard_contracts::v1::{
 
 use super::server_frame::WsError;
 use super::session::{Attached, CustomerSession, Effect, Fetch, FetchPurpose, Now, send};
-use crate::auth::{self, TokenError};
+use crate::auth::TokenError;
 use crate::error::ApiError;
 
 /// The display name of anonymous customers.
@@ -52,6 +52,7 @@ impl CustomerSession {
         &mut self,
         token: Option<String>,
         resume: Option<String>,
+        now: Now,
     ) -> Vec<Effect> {
         if self.customer.is_some() {
             return send(WsError::invalid(
@@ -59,13 +60,13 @@ impl CustomerSession {
             ));
         }
         let mut customer = match token {
-            Some(token) => match auth::verify_identity(&self.ctx.identity_secret, &token) {
+            Some(token) => match self.ctx.identity.verify_identity(&token, now.epoch_ms) {
                 Ok(customer) => customer,
                 Err(error) => return send(WsError::unauthorized(token_problem(&error))),
             },
             None => anonymous(),
         };
-        let resumed = resume.map(|resume| self.check_resume(&resume, &mut customer));
+        let resumed = resume.map(|resume| self.check_resume(&resume, &mut customer, now));
         self.customer = Some(customer);
         let mut effects = vec![Effect::Send(self.welcome())];
         match resumed {
@@ -93,9 +94,15 @@ impl CustomerSession {
 
     /// Checks a resume token against this site and customer; an anonymous
     /// customer adopts the token's anonymous key.
-    fn check_resume(&self, token: &str, customer: &mut Customer) -> Result<ConversationId, String> {
-        let claims =
-            auth::verify_resume(&self.ctx.identity_secret, token).map_err(|e| match e {
+    fn check_resume(
+        &self,
+        token: &str,
+        customer: &mut Customer,
+        now: Now,
+    ) -> Result<ConversationId, String> {
+        let claims = (self.ctx.identity)
+            .verify_resume(token, now.epoch_ms)
+            .map_err(|e| match e {
                 TokenError::Expired => "the resume token has expired".to_owned(),
                 TokenError::Invalid(_) => "the resume token is not valid".to_owned(),
             })?;
@@ -122,7 +129,7 @@ impl CustomerSession {
     }
 
     pub(super) fn on_sign_in(&mut self, current: &Customer, token: &str, now: Now) -> Vec<Effect> {
-        let customer = match auth::verify_identity(&self.ctx.identity_secret, token) {
+        let customer = match self.ctx.identity.verify_identity(token, now.epoch_ms) {
             Ok(customer) => customer,
             Err(error) => return send(WsError::unauthorized(token_problem(&error))),
         };

@@ -77,7 +77,11 @@ impl shell::SocketSession for CustomerSocket {
     /// Picks up configuration changes (support mode, access, secrets) made
     /// while the socket is open.
     fn reload(&mut self) {
-        if let Some(ctx) = self.session.ctx.reload_cached(&self.state.config_cache) {
+        if let Some(ctx) = self
+            .session
+            .ctx
+            .reload_cached(&self.state.config_cache, &self.state.settings.secret_keys)
+        {
             self.session.set_context(ctx);
         }
     }

@@ -71,7 +71,8 @@ async fn admit(
         .ok_or_else(|| ApiError::invalid("widget", "is required"))?;
     // An id that is not even a UUID cannot name a widget.
     let widget: WidgetId = widget.parse().map_err(|_| ApiError::not_found("widget"))?;
-    let (ctx, widget) = WidgetContext::load(&state.config_cache, widget).await?;
+    let (ctx, widget) =
+        WidgetContext::load(&state.config_cache, &state.settings.secret_keys, widget).await?;
     let origin = header(headers, ORIGIN.as_str());
     // Only a request without the header at all may name an app; an Origin
     // that is not text is still an origin, and refused.

@@ -54,8 +54,10 @@ async fn spawn_on(nats: Arc<NatsServer>, adjust: impl FnOnce(&mut GatewayConfig)
 impl TestApp {
     /// Another gateway on the same NATS, as a second gateway process would
     /// be: its own connection and configuration cache.
+    /// It holds the same secret key, as every gateway of a deployment must.
     pub async fn beside(&self) -> TestApp {
-        spawn_on(self.nats.clone(), |_| {}).await
+        let keys = self.state.settings.secret_keys.clone();
+        spawn_on(self.nats.clone(), |config| config.secret_keys = keys).await
     }
 
     pub async fn send(

@@ -27,7 +27,7 @@ pub(super) fn ctx(mode: SupportMode, access: Access) -> WidgetContext {
     WidgetContext {
         tenant: TenantId::new(),
         edition: Edition::Standard,
-        identity_secret: SECRET.into(),
+        identity: crate::secrets::IdentitySecrets::single(SECRET),
         widget: WidgetId::new(),
         experience: ExperienceId::new(),
         support_mode: mode,

@@ -3,6 +3,7 @@
 
 mod app;
 mod guards;
+mod identity_secrets;
 mod live_chat;
 mod native_apps;
 

@@ -101,6 +101,8 @@ fn read(stream: &str) -> Vec<String> {
         format!("$JS.API.CONSUMER.CREATE.{stream}.>"),
         format!("$JS.API.CONSUMER.DELETE.{stream}.>"),
         format!("$JS.API.CONSUMER.INFO.{stream}.>"),
+        format!("$JS.API.CONSUMER.MSG.NEXT.{stream}.>"),
+        format!("$JS.ACK.{stream}.>"),
         format!("$JS.FC.{stream}.>"),
     ]
 }

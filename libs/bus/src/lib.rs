@@ -42,7 +42,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::{ServerAddr, jetstream};
-use switchboard_runtime::config::BusSettings;
+use switchboard_runtime::config::{BusCredentials, BusSettings};
 
 /// How a process connects to NATS: the one place that will also take its
 /// credentials and TLS settings.
@@ -59,6 +59,9 @@ pub struct ConnectSettings {
     pub reconnect_delay_cap: Option<Duration>,
     /// Called on every (re)connect.
     pub on_connect: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Credentials and TLS files (`NATS_CREDS`, `NATS_NKEY`, `NATS_CA`,
+    /// `NATS_CERT`/`NATS_KEY`).
+    pub credentials: BusCredentials,
 }
 
 impl ConnectSettings {
@@ -70,6 +73,7 @@ impl ConnectSettings {
             replicas: 1,
             reconnect_delay_cap: None,
             on_connect: None,
+            credentials: BusCredentials::default(),
         }
     }
 
@@ -78,9 +82,49 @@ impl ConnectSettings {
     pub fn for_service(bus: &BusSettings, name: impl Into<String>) -> Self {
         Self {
             replicas: bus.replicas,
+            credentials: bus.credentials.clone(),
             ..Self::new(bus.url.clone(), name)
         }
     }
+}
+
+/// Connect options carrying `credentials`.
+async fn credentials(credentials: &BusCredentials) -> Result<async_nats::ConnectOptions, BusError> {
+    let rejected = |what: &str, e: &dyn std::fmt::Display| {
+        BusError::new(ErrorKind::Rejected, format!("{what}: {e}"))
+    };
+    let mut options = match (&credentials.creds_file, &credentials.nkey_file) {
+        (Some(path), _) => async_nats::ConnectOptions::with_credentials_file(path)
+            .await
+            .map_err(|e| rejected(BusCredentials::CREDS, &e))?,
+        (None, Some(path)) => {
+            let seed = tokio::fs::read_to_string(path)
+                .await
+                .map_err(|e| rejected(BusCredentials::NKEY, &e))?;
+            async_nats::ConnectOptions::with_nkey(seed.trim().to_owned())
+        }
+        (None, None) => async_nats::ConnectOptions::new(),
+    };
+    if let Some(ca) = &credentials.ca_file {
+        options = options.add_root_certificates(ca.clone()).require_tls(true);
+    }
+    if let Some((cert, key)) = &credentials.client_cert {
+        options = options.add_client_certificate(cert.clone(), key.clone());
+    }
+    Ok(options)
+}
+
+/// A client name as one subject token.
+fn inbox_token(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// The servers of a `NATS_URL`: one address, or several separated by commas.
@@ -133,8 +177,12 @@ impl Bus {
     /// Connects as `settings` say, retrying until a server answers.
     pub async fn connect_with(settings: &ConnectSettings) -> Result<Self, BusError> {
         let servers = server_addrs(&settings.url)?;
-        let mut options = async_nats::ConnectOptions::new()
+        let mut options = credentials(&settings.credentials)
+            .await?
             .name(&settings.name)
+            // A process's replies come to inboxes under its own name, so a
+            // secured bus can let each service read only its own.
+            .custom_inbox_prefix(format!("_INBOX.{}", inbox_token(&settings.name)))
             .retry_on_initial_connect()
             .connection_timeout(Duration::from_secs(5));
         if let Some(cap) = settings.reconnect_delay_cap {

@@ -142,6 +142,15 @@ pub fn agent_email(tenant: impl fmt::Display, address_sha256: &str) -> String {
     format!("{AGENT_EMAIL_PREFIX}{tenant}.{address_sha256}")
 }
 
+/// What every AI platform account key starts with (not a record kind:
+/// the value is an `AiPlatformAccount`).
+pub const AI_PLATFORM_PREFIX: &str = "ai_platform.";
+
+/// The key of an AI platform account of a tenant; `account` is its public nkey.
+pub fn ai_platform(tenant: impl fmt::Display, account: &str) -> String {
+    format!("{AI_PLATFORM_PREFIX}{tenant}.{account}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -147,6 +147,80 @@ pub struct BusSettings {
     /// `SWITCHBOARD_REPLICAS` (default 1): replicas of every stream and bucket
     /// (1–5; 3 on a three-node cluster). A stream that already has more keeps them.
     pub replicas: usize,
+    /// How this process proves who it is, and checks the servers.
+    pub credentials: BusCredentials,
+}
+
+/// A service's NATS credentials and TLS files (a user and password may
+/// also ride in `NATS_URL`: `nats://user:password@host:4222`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BusCredentials {
+    /// `NATS_CREDS`: a credentials file (user JWT and nkey seed).
+    pub creds_file: Option<PathBuf>,
+    /// `NATS_NKEY`: a file holding a user's nkey seed (`SU…`).
+    pub nkey_file: Option<PathBuf>,
+    /// `NATS_CA`: the certificate authority the servers' certificates are
+    /// checked against; setting it requires TLS.
+    pub ca_file: Option<PathBuf>,
+    /// `NATS_CERT` and `NATS_KEY`: a client certificate and its key.
+    pub client_cert: Option<(PathBuf, PathBuf)>,
+}
+
+impl BusCredentials {
+    pub const CREDS: &str = "NATS_CREDS";
+    pub const NKEY: &str = "NATS_NKEY";
+    pub const CA: &str = "NATS_CA";
+    pub const CERT: &str = "NATS_CERT";
+    pub const KEY: &str = "NATS_KEY";
+
+    /// Reads the variables; every file named must exist, and a certificate
+    /// comes with its key.
+    pub fn load(vars: &Vars) -> Result<Self, ConfigError> {
+        let file = |key: &str| -> Result<Option<PathBuf>, ConfigError> {
+            match vars.get(key).filter(|v| !v.trim().is_empty()) {
+                None => Ok(None),
+                Some(path) if std::path::Path::new(path).is_file() => Ok(Some(PathBuf::from(path))),
+                Some(path) => Err(ConfigError::Invalid {
+                    key: key.to_owned(),
+                    reason: format!("`{path}` is not a readable file"),
+                }),
+            }
+        };
+        let creds_file = file(Self::CREDS)?;
+        let nkey_file = file(Self::NKEY)?;
+        if creds_file.is_some() && nkey_file.is_some() {
+            return Err(ConfigError::Invalid {
+                key: Self::NKEY.to_owned(),
+                reason: format!("set {} or {}, not both", Self::CREDS, Self::NKEY),
+            });
+        }
+        let client_cert = match (file(Self::CERT)?, file(Self::KEY)?) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(ConfigError::Invalid {
+                    key: Self::KEY.to_owned(),
+                    reason: format!("{} needs its key in {}", Self::CERT, Self::KEY),
+                });
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::Invalid {
+                    key: Self::CERT.to_owned(),
+                    reason: format!(
+                        "{} is the key of a certificate in {}",
+                        Self::KEY,
+                        Self::CERT
+                    ),
+                });
+            }
+        };
+        Ok(Self {
+            creds_file,
+            nkey_file,
+            ca_file: file(Self::CA)?,
+            client_cert,
+        })
+    }
 }
 
 impl BusSettings {
@@ -173,14 +247,20 @@ impl BusSettings {
                 reason: format!("must be from 1 to {} (got {replicas})", Self::MAX_REPLICAS),
             });
         }
-        Ok(Self { url, replicas })
+        let credentials = BusCredentials::load(vars)?;
+        Ok(Self {
+            url,
+            replicas,
+            credentials,
+        })
     }
 
-    /// One server, one replica.
+    /// One server, one replica, no credentials.
     pub fn single(url: &str) -> Self {
         Self {
             url: url.to_owned(),
             replicas: 1,
+            credentials: BusCredentials::default(),
         }
     }
 }

@@ -1,6 +1,11 @@
 //! A real `nats-server` with JetStream for one test: its own port and store
 //! directory; it can be killed with SIGKILL and restarted on the same port
 //! and store to test crash recovery.
+//!
+//! [`NatsServer::start_secured`] runs it as Switchboard deploys it: operator
+//! mode with the services' account, a user per service and AI platform
+//! accounts issued at run time (`switchboard-natsauth`); connecting without
+//! credentials is refused.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -14,6 +19,8 @@ pub struct NatsServer {
     port: u16,
     store: tempfile::TempDir,
     child: Option<Child>,
+    /// The credentials and server settings of a secured server.
+    auth: Option<switchboard_natsauth::Layout>,
 }
 
 impl std::fmt::Debug for NatsServer {
@@ -43,9 +50,57 @@ impl NatsServer {
             port: free_port(),
             store: tempfile::tempdir().expect("temp dir for the JetStream store"),
             child: None,
+            auth: None,
         };
         server.spawn().await;
         server
+    }
+
+    /// A server that refuses clients without credentials: the deployment's
+    /// keys, settings and credentials files live beside its store.
+    pub async fn start_secured() -> Self {
+        let store = tempfile::tempdir().expect("temp dir for the JetStream store");
+        let layout = switchboard_natsauth::Layout::new(store.path().join("auth"));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs();
+        switchboard_natsauth::prepare(&layout, &store.path().join("resolver"), now)
+            .expect("write the bus security files");
+        let mut server = Self {
+            port: free_port(),
+            store,
+            child: None,
+            auth: Some(layout),
+        };
+        server.spawn().await;
+        server
+    }
+
+    /// The credentials file of `user` (a service's name, `admin` or
+    /// `system`) of a secured server; `None` on an open one.
+    pub fn creds(&self, user: &str) -> Option<PathBuf> {
+        self.auth.as_ref().map(|layout| layout.creds(user))
+    }
+
+    /// What a secured server logged (permission violations among it).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.store.path().join("nats-server.log")).unwrap_or_default()
+    }
+
+    /// The auth files of a secured server (its authority among them).
+    pub fn auth(&self) -> Option<&switchboard_natsauth::Layout> {
+        self.auth.as_ref()
+    }
+
+    /// Options that connect as the admin user on a secured server.
+    pub async fn options(&self) -> async_nats::ConnectOptions {
+        match self.creds("admin") {
+            Some(path) => async_nats::ConnectOptions::with_credentials_file(path)
+                .await
+                .expect("read the admin credentials"),
+            None => async_nats::ConnectOptions::new(),
+        }
     }
 
     pub fn url(&self) -> String {
@@ -58,11 +113,22 @@ impl NatsServer {
 
     async fn spawn(&mut self) {
         let bin = nats_server_bin();
-        let child = Command::new(&bin)
+        let mut command = Command::new(&bin);
+        command
             .args(["-js", "-a", "127.0.0.1", "-p"])
             .arg(self.port.to_string())
             .arg("-sd")
-            .arg(self.store.path())
+            .arg(self.store.path());
+        if let Some(layout) = &self.auth {
+            // A secured server logs to a file, so a test that meets a
+            // permission violation can say which (see [`Self::log`]).
+            command
+                .arg("-c")
+                .arg(layout.server_conf())
+                .arg("-l")
+                .arg(self.store.path().join("nats-server.log"));
+        }
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -76,7 +142,7 @@ impl NatsServer {
         self.child = Some(child);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
-            if let Ok(client) = async_nats::connect(self.url()).await {
+            if let Ok(client) = self.options().await.connect(self.url()).await {
                 // JetStream answers once the store is recovered.
                 let js = async_nats::jetstream::new(client);
                 if js.query_account().await.is_ok() {
@@ -105,8 +171,11 @@ impl NatsServer {
         self.spawn().await;
     }
 
+    /// A client: the admin user on a secured server.
     pub async fn client(&self) -> async_nats::Client {
-        async_nats::connect(self.url())
+        self.options()
+            .await
+            .connect(self.url())
             .await
             .expect("connect to nats-server")
     }

@@ -3,6 +3,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use switchboard_natsauth::Authority;
 use switchboard_runtime::config::{BusSettings, ConfigError, Vars};
 
 use crate::secrets::Keyring;
@@ -44,7 +47,17 @@ pub struct GatewayConfig {
     pub proxy_hops: usize,
     /// The keys that seal secrets at rest ([`secret_keys`]).
     pub secret_keys: Keyring,
+    /// What AI platform credentials are issued with
+    /// (`SWITCHBOARD_NATS_AUTHORITY`, a file `make run` writes); `None`
+    /// turns `POST …/ai-platform-credentials` off.
+    pub nats_authority: Option<Arc<Authority>>,
+    /// The NATS URL handed to AI platforms
+    /// (`SWITCHBOARD_AI_PLATFORM_NATS_URL`, default `NATS_URL`).
+    pub ai_platform_nats_url: String,
 }
+
+/// The variable naming the gateway's [`Authority`] file.
+pub const NATS_AUTHORITY: &str = "SWITCHBOARD_NATS_AUTHORITY";
 
 /// What the HTTP listener allows a connection (docs/operations.md, "The
 /// gateway's edges").
@@ -133,11 +146,23 @@ impl GatewayConfig {
                 defaults.max_connections,
             )?,
         };
+        let nats_authority = match vars.get(NATS_AUTHORITY).filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(path) => Some(Arc::new(
+                Authority::load(std::path::Path::new(path)).map_err(|e| ConfigError::Invalid {
+                    key: NATS_AUTHORITY.to_owned(),
+                    reason: format!("cannot read the authority file: {e}"),
+                })?,
+            )),
+        };
+        let bus = BusSettings::load(vars)?;
         Ok(Self {
             secret_keys: secret_keys(vars)?,
             http_addr: vars.addr("SWITCHBOARD_HTTP_ADDR", "127.0.0.1:8080")?,
             health_addr: vars.addr("SWITCHBOARD_HEALTH_ADDR", "127.0.0.1:8096")?,
-            bus: BusSettings::load(vars)?,
+            ai_platform_nats_url: vars.string("SWITCHBOARD_AI_PLATFORM_NATS_URL", &bus.url),
+            nats_authority,
+            bus,
             operator_token,
             public_url: vars.get("SWITCHBOARD_PUBLIC_URL").map(str::to_owned),
             frames_per_second: vars.number("SWITCHBOARD_WS_FRAMES_PER_SECOND", 10)?,
@@ -179,6 +204,8 @@ impl GatewayConfig {
             address_requests_per_second: 1_000,
             proxy_hops: 0,
             secret_keys: Keyring::generate(),
+            nats_authority: None,
+            ai_platform_nats_url: nats_url.to_owned(),
         }
     }
 }

@@ -27,6 +27,14 @@ pub enum Nats {
 }
 
 impl Nats {
+    /// The credentials file of `user` on a secured server.
+    pub fn creds(&self, user: &str) -> Option<std::path::PathBuf> {
+        match self {
+            Nats::Server(server) => server.creds(user),
+            Nats::Cluster(_) => None,
+        }
+    }
+
     /// What the services get as `NATS_URL`.
     pub fn url(&self) -> String {
         match self {
@@ -73,7 +81,8 @@ impl System {
         extra_env: Vec<(String, String)>,
         service_env: Vec<(String, String, String)>,
     ) -> Self {
-        let nats = Nats::Server(NatsServer::start().await);
+        // Secured as deployed: each service connects as its own user.
+        let nats = Nats::Server(NatsServer::start_secured().await);
         Self::start_on(nats, database_url, extra_env, service_env).await
     }
 
@@ -194,6 +203,14 @@ impl System {
         if let Some(url) = &self.database_url {
             command.env("DATABASE_URL", url);
         }
+        if let Some(creds) = self.nats.creds(service) {
+            command.env("NATS_CREDS", creds);
+        }
+        if let (Nats::Server(server), "gateway") = (&self.nats, service)
+            && let Some(auth) = server.auth()
+        {
+            command.env("SWITCHBOARD_NATS_AUTHORITY", auth.authority());
+        }
         for (key, value) in &self.extra_env {
             command.env(key, value);
         }
@@ -264,5 +281,21 @@ async fn wait_ready(service: &str, addr: &str) {
             "{service} did not become ready at {url}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+impl System {
+    /// The permission violations the secured nats-server logged: each
+    /// service's user is allowed exactly what it needs, so any is a bug.
+    pub fn bus_violations(&self) -> Vec<String> {
+        match &self.nats {
+            Nats::Server(server) => server
+                .log()
+                .lines()
+                .filter(|line| line.contains("Violation"))
+                .map(str::to_owned)
+                .collect(),
+            Nats::Cluster(_) => Vec::new(),
+        }
     }
 }

@@ -165,6 +165,23 @@ fn print_banner(stack: &Stack, operator_token: &str, demo: Option<&demo::Demo>) 
     for (name, url) in stack.health_urls() {
         println!("  {name:<30}{url}/readyz");
     }
+    if let Some(auth) = stack.auth() {
+        println!();
+        println!("  The bus is secured: connecting without credentials is refused.");
+        println!(
+            "  Its files (0600, in a 0700 dir): {}  (admin.creds: every right, for tools)",
+            auth.dir.display()
+        );
+        let tenant = demo.map_or("{tenant}", |d| d.tenant.as_str());
+        println!("  An AI platform gets its own credentials from the API (a site admin's token):");
+        println!(
+            "    curl -X POST -H 'Authorization: Bearer <admin token>' \\\n      {gateway}/api/v1/tenants/{tenant}/ai-platform-credentials"
+        );
+        println!(
+            "  → {{nats_url, creds}}: save `creds` as a .creds file, subscribe to \
+             switchboard.ai.request.{tenant}.>, publish to switchboard.ai.reply.{tenant}"
+        );
+    }
     println!();
     println!("Press Ctrl-C to stop.");
 }

@@ -33,6 +33,9 @@ pub struct Stack {
     nats_url: String,
     http_addr: String,
     running: Vec<Running>,
+    /// The bus security files of the nats-server this stack started (none
+    /// when it uses a server or cluster that was already there).
+    auth: Option<switchboard_natsauth::Layout>,
 }
 
 impl Stack {
@@ -46,7 +49,13 @@ impl Stack {
             nats_url,
             http_addr,
             running: Vec::new(),
+            auth: None,
         }
+    }
+
+    /// The bus security files, when this stack secured its own nats-server.
+    pub fn auth(&self) -> Option<&switchboard_natsauth::Layout> {
+        self.auth.as_ref()
     }
 
     pub fn gateway_url(&self) -> String {
@@ -97,6 +106,12 @@ impl Stack {
                 )
                 .stdin(Stdio::null())
                 .kill_on_drop(true);
+            if let Some(auth) = &self.auth {
+                command.env("NATS_CREDS", auth.creds(service));
+                if *service == "gateway" {
+                    command.env("SWITCHBOARD_NATS_AUTHORITY", auth.authority());
+                }
+            }
             let child = command
                 .spawn()
                 .with_context(|| format!("start {}", bin.display()))?;
@@ -137,9 +152,19 @@ impl Stack {
             .context("NATS_URL must look like nats://host:port")?;
         let bin = self.vars.string("NATS_SERVER_BIN", "nats-server");
         let store = self.data_dir.join("jetstream");
+        // Secured from the first start: operator mode, a user per service,
+        // keys kept in the data dir so a restart finds its streams again.
+        let layout = switchboard_natsauth::Layout::new(self.data_dir.join("nats-auth"));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_secs();
+        switchboard_natsauth::prepare(&layout, &self.data_dir.join("nats-resolver"), now)
+            .context("write the bus credentials into the data dir")?;
         let child = Command::new(&bin)
             .args(["-js", "-a", host, "-p", port, "-sd"])
             .arg(&store)
+            .arg("-c")
+            .arg(layout.server_conf())
             // nats-server logs its banner and every connection: keep that in
             // the data dir rather than between the services' lines.
             .arg("--log")
@@ -154,6 +179,7 @@ impl Stack {
             child,
             health: None,
         });
+        self.auth = Some(layout);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         while tokio::net::TcpStream::connect(&host_port).await.is_err() {
             if tokio::time::Instant::now() > deadline {

@@ -40,6 +40,7 @@ codecs! {
     Author, Customer,
     // config.proto
     Tenant, SealedSecret, Knowledge, AiHandoff, AiAgent, Space, Agent, Experience, Widget, TokenGrant, Admin,
+    AiPlatformAccount,
     // conversation.proto
     ChatMessage, ConversationInfo, ConversationStart, PostMessage, EndConversation,
     RequestHandoff, AssignAgent, ReturnToAi, PostNotice, IdentifyCustomer, CheckInactivity,

@@ -17,6 +17,7 @@
 //! | [`default_texts`] | the default customer texts, for the admin console |
 //! | [`spaces`], [`ai_agents`], [`experiences`], [`widgets`] | a tenant's configuration |
 //! | [`ai_handoff`] | an AI agent's handoff settings |
+//! | [`ai_platforms`] | an external AI platform's NATS credentials (CONTRACT §4) |
 //! | [`experience_rules`] | support mode, edition, AI agent and space rules |
 //! | [`agents`] | human agents, their spaces and tokens |
 //! | [`agent_emails`] | one agent per email address in a tenant, across gateways |
@@ -35,6 +36,7 @@ pub mod agent_emails;
 pub mod agents;
 pub mod ai_agents;
 pub mod ai_handoff;
+pub mod ai_platforms;
 pub mod conversation_list;
 pub mod conversations;
 pub mod credentials;

@@ -5,8 +5,9 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter};
 
 use super::{
-    admins, agents, ai_agents, conversation_list, conversations, decisions, default_texts,
-    experiences, identity_secret, live, openapi, spaces, tenants, widgets, work_items,
+    admins, agents, ai_agents, ai_platforms, conversation_list, conversations, decisions,
+    default_texts, experiences, identity_secret, live, openapi, spaces, tenants, widgets,
+    work_items,
 };
 use crate::state::AppState;
 
@@ -43,6 +44,16 @@ pub fn table() -> Vec<Route> {
             admins::reissue_first,
         ),
         route(Method::GET, "/api/v1/tenants/{tenant}/admins", admins::list),
+        route(
+            Method::POST,
+            "/api/v1/tenants/{tenant}/ai-platform-credentials",
+            ai_platforms::issue,
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/tenants/{tenant}/ai-platform-credentials",
+            ai_platforms::revoke,
+        ),
         route(
             Method::POST,
             "/api/v1/tenants/{tenant}/admins",

@@ -157,6 +157,9 @@ async fn a_customer_is_handed_to_an_agent_who_accepts_and_they_chat_until_the_ag
     .await;
     assert_eq!(status, 200, "{moved}");
     assert_eq!(moved["status"], "resolved");
+
+    // Through all of it, every service stayed within its bus permissions.
+    assert_eq!(system.bus_violations(), Vec::<String>::new());
 }
 
 /// The conversation's work item, as the agent sees it (waits for it to have a

@@ -2,6 +2,7 @@
 //! real database, driven through the public HTTP API and WebSockets only.
 //! One test binary (modules below) keeps link time down.
 
+mod ai_platform;
 mod chat;
 mod cluster;
 mod crash;

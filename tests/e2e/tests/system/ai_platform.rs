@@ -63,8 +63,14 @@ async fn an_ai_platform_answers_its_tenant_with_issued_credentials_and_nothing_m
         .subscribe(format!("switchboard.ai.request.{}.>", globex.id))
         .await
         .unwrap();
-    platform.flush().await.unwrap();
-    other.flush().await.unwrap();
+    // A JetStream API call is answered after the server has read the
+    // subscription before it: both platforms listen from here on.
+    for client in [&platform, &other] {
+        async_nats::jetstream::new(client.clone())
+            .query_account()
+            .await
+            .expect("a platform account has JetStream of its own");
+    }
 
     // A customer of Acme asks; Acme's platform gets the request.
     let mut customer =

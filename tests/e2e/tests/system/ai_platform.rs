@@ -55,22 +55,35 @@ async fn an_ai_platform_answers_its_tenant_with_issued_credentials_and_nothing_m
     );
     let platform = connect(&acme_issued).await;
     let other = connect(&globex_issued).await;
-    let mut requests = platform
-        .subscribe(format!("switchboard.ai.request.{}.>", acme.id))
+    // Acme's platform keeps its requests in a stream of its own account, so
+    // none is lost while it is away, and reads them with a durable consumer.
+    let js = async_nats::jetstream::new(platform.clone());
+    let stream = js
+        .create_stream(async_nats::jetstream::stream::Config {
+            name: "REQUESTS".into(),
+            subjects: vec![format!("switchboard.ai.request.{}.>", acme.id)],
+            ..Default::default()
+        })
+        .await
+        .expect("the platform creates a stream in its own account");
+    let consumer = stream
+        .create_consumer(async_nats::jetstream::consumer::pull::Config {
+            durable_name: Some("answerer".into()),
+            ..Default::default()
+        })
         .await
         .unwrap();
+    let mut requests = consumer.messages().await.unwrap();
     let mut others = other
         .subscribe(format!("switchboard.ai.request.{}.>", globex.id))
         .await
         .unwrap();
     // A JetStream API call is answered after the server has read the
-    // subscription before it: both platforms listen from here on.
-    for client in [&platform, &other] {
-        async_nats::jetstream::new(client.clone())
-            .query_account()
-            .await
-            .expect("a platform account has JetStream of its own");
-    }
+    // subscription before it: Globex's platform listens from here on.
+    async_nats::jetstream::new(other.clone())
+        .query_account()
+        .await
+        .expect("a platform account has JetStream of its own");
 
     // A customer of Acme asks; Acme's platform gets the request.
     let mut customer =
@@ -79,8 +92,10 @@ async fn an_ai_platform_answers_its_tenant_with_issued_credentials_and_nothing_m
     let request = tokio::time::timeout(Duration::from_secs(10), requests.next())
         .await
         .expect("the platform gets the request")
+        .unwrap()
         .unwrap();
-    let request = AiRequest::decode(request.payload).unwrap();
+    request.ack().await.unwrap();
+    let request = AiRequest::decode(request.payload.clone()).unwrap();
     assert_eq!(request.message.as_ref().unwrap().text, "Where is my order?");
 
     // It answers as a JetStream publish: acknowledged once stored.

@@ -138,6 +138,41 @@ async fn a_service_user_is_refused_outside_its_permissions() {
 }
 
 #[tokio::test]
+async fn every_service_user_is_refused_what_belongs_to_another() {
+    let server = NatsServer::start_secured().await;
+    // A subject each service must not publish: its neighbour's output.
+    let foreign = [
+        ("gateway", "sb.evt.acme.c1"),
+        ("ai-bridge", "sb.decision.acme.c1"),
+        ("router", "sb.evt.acme.c1"),
+        ("timer", "switchboard.ai.request.acme.bot"),
+        ("transcript", "sb.agent.acme.a1"),
+        ("work-item", "sb.cmd.acme.c1"),
+    ];
+    for (service, subject) in foreign {
+        let (client, mut violations) = connect_as(&server, &creds_of(&server, service)).await;
+        client.publish(subject, "forged".into()).await.unwrap();
+        let violation = next_violation(&mut violations).await;
+        assert!(
+            violation.contains("Publish") && violation.contains(subject),
+            "{service}: {violation}"
+        );
+        if service != "gateway" {
+            client
+                .publish("$KV.SB_CONFIG.token.x", "grant".into())
+                .await
+                .unwrap();
+            let violation = next_violation(&mut violations).await;
+            assert!(violation.contains("SB_CONFIG"), "{service}: {violation}");
+        }
+        let other = if service == "gateway" { "router" } else { "gateway" };
+        let _ = client.subscribe(format!("_INBOX.{other}.>")).await.unwrap();
+        let violation = next_violation(&mut violations).await;
+        assert!(violation.contains("Subscription"), "{service}: {violation}");
+    }
+}
+
+#[tokio::test]
 async fn an_ai_platform_reaches_its_tenants_subjects_and_nothing_else() {
     let server = NatsServer::start_secured().await;
     let authority = Authority::load(&server.auth().unwrap().authority()).unwrap();

@@ -145,6 +145,14 @@ fn string(schema: &Value, name: &str, ids: &Fixtures, dice: &mut Dice) -> String
                 _ => uuid::Uuid::now_v7().to_string(),
             }
         }
+        (Some("date-time"), _) => {
+            let offset = ["Z", "+01:00", " 01:00", "-23:59", "+99:00"];
+            let day = 1 + dice.below(31);
+            format!(
+                "2026-11-{day:02}T09:30:00{}",
+                offset[dice.below(offset.len())]
+            )
+        }
         (Some("email"), _) => format!("person{}@example.com", dice.next() % 10_000),
         (Some("uri"), _) => "https://shop.example.com/sign-in".to_owned(),
         _ => format!("{} {}", name.replace('_', " "), dice.below(1_000)),

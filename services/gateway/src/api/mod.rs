@@ -42,6 +42,8 @@ pub mod experience_fields;
 pub mod experience_rules;
 pub mod experiences;
 pub mod extract;
+#[cfg(test)]
+mod fuzz_replies;
 pub mod live;
 pub mod rate_limit;
 pub mod render;

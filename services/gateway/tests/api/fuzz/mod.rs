@@ -16,10 +16,11 @@ mod answer;
 mod payload;
 mod query;
 mod schema;
+mod targets;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Request, StatusCode, header};
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use serde_json::{Value, json};
@@ -30,22 +31,10 @@ use switchboard_testkit::fuzz::config;
 use self::answer::{Namable, check};
 use self::payload::{CONTENT_TYPES, Payload, payload};
 use self::query::{Query, query};
-use self::schema::{Dice, Fixtures, resolve};
+use self::schema::{Dice, Fixtures};
+use self::targets::{Target, targets};
 use super::fakes::{FakeWorkItems, serve_conversation_list};
 use super::helpers::{OPERATOR, TestApp, spawn_app_with};
-
-/// One route to fuzz, its path filled in.
-struct Target {
-    method: Method,
-    path: String,
-    /// The body's schema, or the query parameters' (name, schema).
-    schema: Value,
-    params: Vec<(String, Value)>,
-    /// The callers the document allows, as tokens.
-    tokens: Vec<String>,
-    /// What its refusals may name: body fields or query parameters.
-    names: Vec<String>,
-}
 
 /// A gateway with one record of every kind, and the routes to fuzz.
 struct World {
@@ -198,72 +187,6 @@ impl World {
 }
 
 type TestResult = Result<(), TestCaseError>;
-
-/// The served routes the document gives a body, and those it gives query
-/// parameters, their paths filled in with the records' ids.
-fn targets(doc: &Value, ids: &Fixtures, tokens: &Fixtures) -> (Vec<Target>, Vec<Target>) {
-    let (mut bodies, mut queries) = (Vec::new(), Vec::new());
-    for (method, template) in api::registered() {
-        let operation = &doc["paths"][template][method.as_str().to_ascii_lowercase()];
-        let mut path = template.to_owned();
-        for (name, values) in ids {
-            path = path.replace(&format!("{{{name}}}"), &values[0]);
-        }
-        assert!(
-            !path.contains('{'),
-            "no record for a parameter of {template}"
-        );
-        let tokens: Vec<String> = operation["security"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|s| s.as_object()?.keys().next().cloned())
-            .flat_map(|scheme| tokens.get(scheme.as_str()).cloned().unwrap_or_default())
-            .collect();
-        let body = &operation["requestBody"]["content"]["application/json"]["schema"];
-        if !body.is_null() {
-            let schema = resolve(body, doc).clone();
-            let names = schema["properties"]
-                .as_object()
-                .map(|p| p.keys().cloned().collect())
-                .unwrap_or_default();
-            let (method, path, tokens) = (method.clone(), path.clone(), tokens.clone());
-            bodies.push(Target {
-                method,
-                path,
-                schema,
-                params: Vec::new(),
-                tokens,
-                names,
-            });
-        }
-        let params: Vec<(String, Value)> = operation["parameters"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|p| p["in"] == "query")
-            .map(|p| {
-                (
-                    p["name"].as_str().unwrap_or_default().to_owned(),
-                    p["schema"].clone(),
-                )
-            })
-            .collect();
-        if !params.is_empty() {
-            let names = params.iter().map(|(name, _)| name.clone()).collect();
-            let schema = Value::Null;
-            queries.push(Target {
-                method,
-                path,
-                schema,
-                params,
-                tokens,
-                names,
-            });
-        }
-    }
-    (bodies, queries)
-}
 
 /// Runs `case` for [`config`]`(default)` generated inputs on one world.
 fn fuzz<S: Strategy>(default: u32, inputs: S, case: impl AsyncCase<S::Value>) {

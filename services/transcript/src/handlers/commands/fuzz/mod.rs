@@ -9,6 +9,8 @@
 //! with a known code and a message; a plan leaves a conversation in a real
 //! state whose events encode.
 
+mod seeds;
+
 use proptest::prelude::*;
 use prost::Message;
 use switchboard_bus::{Classify, Disposition};
@@ -17,9 +19,7 @@ use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::subjects;
 use switchboard_contracts::v1::conversation_command::Command;
 use switchboard_contracts::v1::{
-    AssignAgent, Author, CheckInactivity, ConversationCommand, ConversationInfo, ConversationStart,
-    ConversationState, Customer, EndConversation, IdentifyCustomer, PostMessage, PostNotice,
-    RequestHandoff, ReturnToAi,
+    ConversationCommand, ConversationInfo, ConversationState, PostMessage,
 };
 use switchboard_testkit::fuzz::{ProtoEdit, config, proto_edits, through_the_wire};
 
@@ -207,69 +207,6 @@ impl Owner {
         inactivity::next_check(after, LIMITS);
         self.record = Some(after.clone());
         Ok(())
-    }
-
-    /// Command kind `kind` (post, end, handoff, identify, assign, return,
-    /// notice, inactivity check), variant `v` picking its details.
-    fn command(&self, kind: u8, v: u8) -> ConversationCommand {
-        let author = |role: i32| Author {
-            role,
-            id: "someone".into(),
-            name: "Ada".into(),
-        };
-        let customer = Customer {
-            key: format!("user:{}", v % 3),
-            name: "Ada".into(),
-            email: "ada@example.com".into(),
-            signed_in: v % 2 == 0,
-        };
-        let command = match kind {
-            0 => Command::Post(PostMessage {
-                author: Some(author(1 + i32::from(v % 4))),
-                text: "Where is my parcel?".into(),
-                client_id: format!("c{v}"),
-                start: (v % 3 != 0).then(|| ConversationStart {
-                    customer: Some(customer),
-                    initial_state: 1 + i32::from(v % 3),
-                    support_mode: 1 + i32::from(v % 3),
-                    ..Default::default()
-                }),
-            }),
-            1 => Command::End(EndConversation {
-                reason: i32::from(v % 8),
-                by: Some(author(1 + i32::from(v % 4))),
-                fallback_text: "Email us".into(),
-            }),
-            2 => Command::Handoff(RequestHandoff {
-                reason: "customer_request".into(),
-                summary: String::new(),
-                requested_by: i32::from(v % 5),
-            }),
-            3 => Command::Identify(IdentifyCustomer {
-                customer: Some(customer),
-            }),
-            4 => Command::Assign(AssignAgent {
-                agent: format!("agent-{}", v % 2),
-                agent_name: "Grace".into(),
-                offer_id: format!("{}:{v}", self.conversation),
-            }),
-            5 => Command::ReturnToAi(ReturnToAi {
-                reason: "no_agents_available".into(),
-                fallback_text: String::new(),
-            }),
-            6 => Command::Notice(PostNotice {
-                kind: ["fallback", "agent_joined", "Bad Kind", ""][usize::from(v % 4)].into(),
-                text: "Hello".into(),
-            }),
-            _ => Command::CheckInactivity(CheckInactivity {}),
-        };
-        ConversationCommand {
-            tenant: self.tenant.to_string(),
-            conversation: self.conversation.to_string(),
-            at_ms: self.now,
-            command_id: format!("cmd-{}", self.commands),
-            command: Some(command),
-        }
     }
 }
 

@@ -5,17 +5,16 @@
 //! and failed I/O. Whatever the order, the session never panics, every
 //! frame it sends encodes, and every error frame has a code and a message.
 
+mod seeds;
+
 use std::collections::VecDeque;
 
 use proptest::prelude::*;
 use switchboard_contracts::v1::conversation_event::Event;
-use switchboard_contracts::v1::{
-    Access, Author, ChatMessage, CommandRejected, ConversationEvent, ConversationInfo,
-    ConversationState, CustomerIdentified, InactivityWarning, MessageAdded, QueuePosition, Role,
-    StateChanged, SupportMode, TranscriptPage, TypingEvent,
-};
+use switchboard_contracts::v1::{Access, QueuePosition, SupportMode, TypingEvent};
 use switchboard_testkit::fuzz::{ProtoEdit, config, proto_edits, through_the_wire};
 
+use self::seeds::{author, event, page};
 use super::{ctx, identity, now, resume_token};
 use crate::socket::fuzz::{customer_frame, frame_text};
 use crate::socket::intake::ClientSession;
@@ -197,107 +196,6 @@ impl Run {
             }
         }
         Ok(())
-    }
-}
-
-fn author(role: i32) -> Author {
-    Author {
-        role,
-        id: "agent-1".into(),
-        name: "Ada".into(),
-    }
-}
-
-/// Seed `n` of the events a customer socket hears.
-fn event(
-    n: u8,
-    tenant: &str,
-    conversation: &str,
-    last_seq: u64,
-    command: &str,
-) -> ConversationEvent {
-    let message = |seq: u64, notice: &str| {
-        Event::Message(MessageAdded {
-            message: Some(ChatMessage {
-                id: format!("m{seq}"),
-                conversation: conversation.into(),
-                seq,
-                author: Some(author(Role::Agent as i32)),
-                text: "hello".into(),
-                notice: notice.into(),
-                ..Default::default()
-            }),
-        })
-    };
-    let state = |from: ConversationState, to: ConversationState| {
-        Event::State(StateChanged {
-            from: from as i32,
-            to: to as i32,
-            reason: 1,
-        })
-    };
-    let rejected = |code: &str| {
-        Event::Rejected(CommandRejected {
-            command_id: command.into(),
-            client_id: "c1".into(),
-            code: code.into(),
-            message: "refused".into(),
-        })
-    };
-    use ConversationState::{Ai, Ended, Live, Queued};
-    let kind = match n {
-        0 => message(last_seq.saturating_add(1), ""),
-        1 => message(last_seq.saturating_add(3), ""),
-        2 => message(last_seq.saturating_add(1), "agent_joined"),
-        3 => state(Ai, Queued),
-        4 => state(Queued, Live),
-        5 => state(Live, Ended),
-        6 => state(Queued, Ai),
-        7 => rejected("conversation_ended"),
-        8 => rejected("invalid"),
-        9 => Event::Inactive(InactivityWarning {
-            ends_at_ms: 1_700_000_000_000,
-        }),
-        10 => Event::Identified(CustomerIdentified {}),
-        _ => message(u64::MAX, "fallback"),
-    };
-    ConversationEvent {
-        tenant: tenant.into(),
-        conversation: conversation.into(),
-        at_ms: 1_700_000_000_000,
-        info: Some(ConversationInfo {
-            id: conversation.into(),
-            tenant: tenant.into(),
-            state: Live as i32,
-            assignee_name: "Ada".into(),
-            last_seq,
-            ..Default::default()
-        }),
-        event: Some(kind),
-    }
-}
-
-/// A page of `n` messages of the fetched conversation.
-fn page(tenant: &str, fetch: &Fetch, n: u64) -> TranscriptPage {
-    let conversation = fetch.conversation.to_string();
-    TranscriptPage {
-        info: Some(ConversationInfo {
-            id: conversation.clone(),
-            tenant: tenant.into(),
-            state: ConversationState::Queued as i32,
-            last_seq: fetch.after_seq.saturating_add(n),
-            handoff_pending: true,
-            ..Default::default()
-        }),
-        messages: (1..=n)
-            .map(|i| ChatMessage {
-                conversation: conversation.clone(),
-                seq: fetch.after_seq.saturating_add(i),
-                text: format!("m{i}"),
-                ..Default::default()
-            })
-            .collect(),
-        error: String::new(),
     }
 }
 

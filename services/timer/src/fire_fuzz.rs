@@ -55,7 +55,7 @@ fn fire(record: &[u8]) {
 }
 
 proptest! {
-    #![proptest_config(config(3_000))]
+    #![proptest_config(config(9_000))]
 
     #[test]
     fn any_record_is_fired_or_given_up_without_a_panic(

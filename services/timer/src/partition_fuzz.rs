@@ -25,7 +25,7 @@ fn load(key: &str, payload: &[u8], partition: u16) -> Option<u64> {
 }
 
 proptest! {
-    #![proptest_config(config(2_000))]
+    #![proptest_config(config(6_000))]
 
     #[test]
     fn any_entry_is_loaded_and_fired_or_ignored(

@@ -126,7 +126,7 @@ fn check(subject: &str, payload: &[u8], agent: &AiAgent, mode: i32) -> Result<()
 }
 
 proptest! {
-    #![proptest_config(config(1_000))]
+    #![proptest_config(config(3_000))]
 
     #[test]
     fn any_event_is_answered_skipped_or_parked(

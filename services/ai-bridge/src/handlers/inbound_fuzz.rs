@@ -54,7 +54,7 @@ fn parked_if_refused(read: Result<(), HandlerError>) -> Result<(), TestCaseError
 }
 
 proptest! {
-    #![proptest_config(config(2_000))]
+    #![proptest_config(config(6_000))]
 
     #[test]
     fn any_platform_message_is_read_or_parked(

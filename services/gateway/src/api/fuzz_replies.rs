@@ -41,7 +41,7 @@ fn received<T: Message + Default + Clone>(valid: &T, edits: &[ProtoEdit], bytes:
 }
 
 proptest! {
-    #![proptest_config(config(1_000))]
+    #![proptest_config(config(3_000))]
 
     #[test]
     fn any_reply_the_api_reads_renders_as_json(

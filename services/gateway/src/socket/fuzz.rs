@@ -147,7 +147,7 @@ fn typed_object(
 }
 
 proptest! {
-    #![proptest_config(config(2_000))]
+    #![proptest_config(config(6_000))]
 
     #[test]
     fn any_text_is_a_customer_frame_or_a_named_refusal(text in text()) {
@@ -172,7 +172,7 @@ proptest! {
 
 proptest! {
     // Nested JSON costs more to make than text: fewer cases.
-    #![proptest_config(config(400))]
+    #![proptest_config(config(1_200))]
 
     #[test]
     fn any_json_is_a_frame_or_a_named_refusal(

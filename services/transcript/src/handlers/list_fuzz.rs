@@ -62,7 +62,7 @@ fn query() -> impl Strategy<Value = ConversationListQuery> {
 }
 
 proptest! {
-    #![proptest_config(config(2_000))]
+    #![proptest_config(config(6_000))]
 
     #[test]
     fn any_list_query_is_understood_or_answered_invalid(
@@ -79,6 +79,11 @@ proptest! {
         }
         check(tenant, &bytes)?;
     }
+
+}
+
+proptest! {
+    #![proptest_config(config(3_000))]
 
     #[test]
     fn a_cursor_reads_back_and_any_text_is_read_or_refused(

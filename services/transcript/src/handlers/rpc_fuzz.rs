@@ -26,7 +26,7 @@ fn check(subject: &str, payload: &[u8]) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(2_000))]
+    #![proptest_config(config(6_000))]
 
     #[test]
     fn any_read_query_is_addressed_or_answered_invalid(

@@ -59,7 +59,7 @@ fn request(tenant: TenantId, update: bool, status: String, id: String) -> WorkIt
 }
 
 proptest! {
-    #![proptest_config(config(2_000))]
+    #![proptest_config(config(6_000))]
 
     #[test]
     fn any_request_is_parsed_or_answered_with_a_named_refusal(

@@ -117,7 +117,7 @@ fn parked(failure: &Failure) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(2_000))]
+    #![proptest_config(config(6_000))]
 
     #[test]
     fn any_event_becomes_an_item_is_skipped_or_is_parked(

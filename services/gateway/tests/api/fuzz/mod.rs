@@ -237,12 +237,12 @@ impl AsyncCase<(usize, Query, u64)> for Queries {
 
 #[test]
 fn fuzz_every_json_body_gets_a_result_or_a_named_error() {
-    fuzz(2_000, (any::<usize>(), payload(), any::<u64>()), Bodies);
+    fuzz(6_000, (any::<usize>(), payload(), any::<u64>()), Bodies);
 }
 
 #[test]
 fn fuzz_every_query_string_gets_a_result_or_a_named_error() {
-    fuzz(1_000, (any::<usize>(), query(), any::<u64>()), Queries);
+    fuzz(3_000, (any::<usize>(), query(), any::<u64>()), Queries);
 }
 
 /// Found by the body fuzz test: serde reads a struct from a JSON array too,

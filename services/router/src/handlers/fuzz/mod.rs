@@ -228,7 +228,7 @@ fn parked(error: &impl Classify) -> TestResult {
 }
 
 proptest! {
-    #![proptest_config(config(500))]
+    #![proptest_config(config(1_000))]
 
     #[test]
     fn any_run_of_records_inputs_events_and_queries_keeps_every_routing_rule(

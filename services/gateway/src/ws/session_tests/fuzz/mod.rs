@@ -200,7 +200,7 @@ impl Run {
 }
 
 proptest! {
-    #![proptest_config(config(500))]
+    #![proptest_config(config(1_500))]
 
     #[test]
     fn any_run_of_frames_and_bus_messages_keeps_the_customer_session_answering(

@@ -225,7 +225,7 @@ fn answered(refusal: &Refusal) -> TestResult {
 }
 
 proptest! {
-    #![proptest_config(config(800))]
+    #![proptest_config(config(2_400))]
 
     #[test]
     fn any_run_of_commands_is_decided_refused_or_parked(

@@ -14,6 +14,7 @@ mod deletes;
 mod edges;
 mod experiences;
 mod fakes;
+mod fuzz;
 mod guards;
 mod helpers;
 mod live;

@@ -24,5 +24,6 @@ mod pages;
 mod roles;
 mod schema;
 mod tenants;
+mod validator;
 mod widgets;
 mod work_items;

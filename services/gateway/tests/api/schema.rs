@@ -4,6 +4,8 @@
 //! and the look-up of the operation a request hits. A keyword it does not
 //! know fails the check rather than passing unread.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 /// Keywords that describe and never constrain (`format` and `pattern` are
@@ -45,21 +47,59 @@ pub fn operation<'d>(doc: &'d Value, method: &str, path: &str) -> (&'d str, &'d 
 
 /// Every way `value` breaks `schema`, each with the JSON path where it does.
 pub fn violations(doc: &Value, schema: &Value, value: &Value) -> Vec<String> {
+    walk(Cx { doc, closed: false }, schema, value)
+}
+
+/// [`violations`], where an object may hold only the fields its schema
+/// names even without `additionalProperties: false`: how the gateway's
+/// answers are checked, so that a field the document leaves out is found.
+pub fn violations_closed(doc: &Value, schema: &Value, value: &Value) -> Vec<String> {
+    walk(Cx { doc, closed: true }, schema, value)
+}
+
+/// The document, and whether objects are closed ([`violations_closed`]).
+#[derive(Clone, Copy)]
+struct Cx<'d> {
+    doc: &'d Value,
+    closed: bool,
+}
+
+fn walk(cx: Cx<'_>, schema: &Value, value: &Value) -> Vec<String> {
     let mut found = Vec::new();
-    check(doc, schema, value, "$", &mut found);
+    check(cx, schema, value, "$", true, &mut found);
     found
 }
 
-fn check(doc: &Value, schema: &Value, value: &Value, at: &str, found: &mut Vec<String>) {
+/// `whole`: `schema` describes all of `value` rather than one part of an
+/// `allOf`, so in closed mode the fields it names are all `value` may hold.
+fn check(
+    cx: Cx<'_>,
+    schema: &Value,
+    value: &Value,
+    at: &str,
+    whole: bool,
+    found: &mut Vec<String>,
+) {
+    let doc = cx.doc;
     let Some(schema) = schema.as_object() else {
         if schema == &Value::Bool(false) {
             found.push(format!("{at}: nothing is allowed here"));
         }
         return;
     };
+    let open = schema.contains_key("$ref") || schema.contains_key("additionalProperties");
+    let shaped = schema.contains_key("properties") || schema.contains_key("allOf");
+    if let (true, true, true, false, Some(object)) =
+        (cx.closed, whole, shaped, open, value.as_object())
+    {
+        let named = names(doc, schema);
+        for name in object.keys().filter(|name| !named.contains(name.as_str())) {
+            found.push(format!("{at}: field '{name}' is not documented"));
+        }
+    }
     for (keyword, rule) in schema {
         match keyword.as_str() {
-            "$ref" => check(doc, resolve(doc, rule), value, at, found),
+            "$ref" => check(cx, resolve(doc, rule), value, at, whole, found),
             "type" => {
                 let types: Vec<&str> = match rule {
                     Value::Array(types) => types.iter().filter_map(Value::as_str).collect(),
@@ -88,7 +128,7 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str, found: &mut Vec<S
                 if let Some(object) = value.as_object() {
                     for (name, field) in rule.as_object().expect("properties") {
                         if let Some(inner) = object.get(name) {
-                            check(doc, field, inner, &format!("{at}.{name}"), found);
+                            check(cx, field, inner, &format!("{at}.{name}"), true, found);
                         }
                     }
                 }
@@ -97,25 +137,25 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str, found: &mut Vec<S
                 if let Some(object) = value.as_object() {
                     let known = schema.get("properties").and_then(Value::as_object);
                     for (name, inner) in extra(object, known) {
-                        check(doc, rule, inner, &format!("{at}.{name}"), found);
+                        check(cx, rule, inner, &format!("{at}.{name}"), true, found);
                     }
                 }
             }
             "items" => {
                 if let Some(items) = value.as_array() {
                     for (i, item) in items.iter().enumerate() {
-                        check(doc, rule, item, &format!("{at}[{i}]"), found);
+                        check(cx, rule, item, &format!("{at}[{i}]"), true, found);
                     }
                 }
             }
             "allOf" => {
                 for part in rule.as_array().expect("allOf") {
-                    check(doc, part, value, at, found);
+                    check(cx, part, value, at, false, found);
                 }
             }
             "oneOf" => {
                 let fitting = (rule.as_array().expect("oneOf").iter())
-                    .filter(|part| violations(doc, part, value).is_empty())
+                    .filter(|part| walk(cx, part, value).is_empty())
                     .count();
                 if fitting != 1 {
                     found.push(format!("{at}: {value} fits {fitting} of oneOf, not one"));
@@ -148,6 +188,28 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str, found: &mut Vec<S
             other => found.push(format!("{at}: the validator does not know '{other}'")),
         }
     }
+}
+
+/// The fields an object schema names: its own and its `allOf` parts'.
+fn names<'d>(doc: &'d Value, schema: &'d Map<String, Value>) -> HashSet<&'d str> {
+    let mut named: HashSet<&str> = (schema.get("properties").and_then(Value::as_object))
+        .into_iter()
+        .flat_map(|properties| properties.keys().map(String::as_str))
+        .collect();
+    for part in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let part = part
+            .get("$ref")
+            .map_or(part, |reference| resolve(doc, reference));
+        if let Some(part) = part.as_object() {
+            named.extend(names(doc, part));
+        }
+    }
+    named
 }
 
 /// The fields of `object` that `known` does not name.

@@ -52,16 +52,33 @@ impl Checked {
         body: Option<Value>,
         expected: StatusCode,
     ) -> Value {
-        let (template, op) = schema::operation(&self.doc, method, path);
-        let place = format!("{method} {template}");
         if let Some(body) = &body {
+            let (template, op) = schema::operation(&self.doc, method, path);
+            let place = format!("{method} {template}");
             let shape = self.media(&op["requestBody"], "application/json", &place);
             let broken = schema::violations(&self.doc, &shape["schema"], body);
             assert!(broken.is_empty(), "{place}: request {body}: {broken:#?}");
         }
-        let mut request = (self.app.http)
-            .request(method.parse().unwrap(), format!("{}{path}", self.app.base))
-            .bearer_auth(token);
+        self.refused(method, path, token, body, expected).await
+    }
+
+    /// [`Checked::call`] for a request body the gateway must refuse: only
+    /// the answer is checked. An empty `token` sends none.
+    pub async fn refused(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+        expected: StatusCode,
+    ) -> Value {
+        let (template, op) = schema::operation(&self.doc, method, path);
+        let place = format!("{method} {template}");
+        let mut request =
+            (self.app.http).request(method.parse().unwrap(), format!("{}{path}", self.app.base));
+        if !token.is_empty() {
+            request = request.bearer_auth(token);
+        }
         if let Some(body) = &body {
             request = request.json(body);
         }

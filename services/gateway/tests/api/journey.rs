@@ -3,6 +3,7 @@
 //! spaces, agents, AI agents, experiences, widgets and admins, the lists and
 //! reads (other services stood in for on the bus), refusals, then the deletes.
 
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use switchboard_contracts::v1::{
     Author, ChatMessage, ConversationInfo, ConversationList, ConversationListItem,
@@ -97,14 +98,14 @@ async fn every_answer_of_the_admin_journey_matches_the_document() {
 
     // Refusals have their documented shapes too.
     let missing = format!("{t}/spaces/00000000-0000-4000-8000-000000000000");
-    let not_found = reqwest::StatusCode::NOT_FOUND;
-    api.call("GET", &missing, admin, None, not_found).await;
-    let unauthorized = reqwest::StatusCode::UNAUTHORIZED;
-    api.call("GET", s, "not-a-token", None, unauthorized).await;
+    api.call("GET", &missing, admin, None, StatusCode::NOT_FOUND)
+        .await;
+    api.call("GET", s, "not-a-token", None, StatusCode::UNAUTHORIZED)
+        .await;
 
     for path in [w, e, i, g, d, s] {
-        let gone = reqwest::StatusCode::NO_CONTENT;
-        api.call("DELETE", path, admin, None, gone).await;
+        api.call("DELETE", path, admin, None, StatusCode::NO_CONTENT)
+            .await;
     }
 }
 
@@ -211,4 +212,61 @@ async fn every_answer_of_the_lists_and_reads_matches_the_document() {
     api.get(w, &agent_token).await;
     api.patch(w, &agent_token, json!({"status": "in_progress"}))
         .await;
+}
+
+#[tokio::test]
+async fn every_page_and_the_refusals_off_the_journey_match_the_document() {
+    let api = Checked::start().await;
+    let tenant = api.app.tenant("premium").await;
+    let pages = [
+        "/",
+        "/widget.js",
+        "/support.css",
+        "/support.js",
+        "/console",
+        "/console.css",
+        "/console.js",
+        "/console-ui.js",
+        "/console-ws.js",
+        "/console-convs.js",
+        "/console-work.js",
+        "/admin",
+        "/admin/admin.css",
+        "/admin/app.js",
+    ];
+    for page in pages {
+        api.get(page, "").await;
+    }
+    let (no_content, not_found) = (StatusCode::NO_CONTENT, StatusCode::NOT_FOUND);
+    api.call("GET", "/favicon.ico", "", None, no_content).await;
+    api.call("GET", "/admin/nothing.js", "", None, not_found)
+        .await;
+    let nobody = "/support/00000000-0000-4000-8000-000000000000";
+    api.call("GET", nobody, "", None, not_found).await;
+
+    // A gateway without a NATS authority issues no platform credentials.
+    let credentials = format!("/api/v1/tenants/{}/ai-platform-credentials", tenant.id);
+    let unavailable = StatusCode::SERVICE_UNAVAILABLE;
+    api.call("POST", &credentials, &tenant.admin, None, unavailable)
+        .await;
+    api.call("DELETE", &credentials, &tenant.admin, None, unavailable)
+        .await;
+    let invalid = json!({"edition": "gold"});
+    let t = format!("/api/v1/tenants/{}", tenant.id);
+    let bad_request = StatusCode::BAD_REQUEST;
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    api.refused("PATCH", &t, OPERATOR, Some(invalid), unprocessable)
+        .await;
+    let unknown = json!({"name": "Acme", "colour": "red"});
+    api.refused("PATCH", &t, OPERATOR, Some(unknown), bad_request)
+        .await;
+    let space = format!("{t}/spaces");
+    api.refused("POST", &space, &tenant.admin, Some(json!({})), bad_request)
+        .await;
+    api.call("GET", &t, "", None, StatusCode::UNAUTHORIZED)
+        .await;
+    api.get(&t, &tenant.admin).await;
+    let stranger = api.app.tenant("standard").await;
+    let forbidden = StatusCode::FORBIDDEN;
+    api.call("GET", &t, &stranger.admin, None, forbidden).await;
 }

@@ -247,6 +247,26 @@ fn is_type(value: &Value, name: &str) -> bool {
     }
 }
 
+/// The fields an object schema requires: its own and its `allOf` parts'.
+pub fn required(doc: &Value, schema: &Value) -> Vec<String> {
+    let schema = schema
+        .get("$ref")
+        .map_or(schema, |reference| resolve(doc, reference));
+    let own = (schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten())
+    .filter_map(|name| name.as_str().map(str::to_owned));
+    let parts = (schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten())
+    .flat_map(|part| required(doc, part));
+    own.chain(parts).collect()
+}
+
 /// The schema a local `$ref` (`#/components/...`) points at.
 pub fn resolve<'d>(doc: &'d Value, reference: &Value) -> &'d Value {
     let reference = reference.as_str().expect("a $ref string");

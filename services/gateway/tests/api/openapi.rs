@@ -83,7 +83,7 @@ fn every_operation_has_a_unique_camel_case_operation_id_and_a_summary() {
 }
 
 #[test]
-fn every_json_body_and_success_response_has_a_schema_whose_required_fields_exist() {
+fn every_body_and_success_response_has_a_schema_whose_required_fields_exist() {
     let doc = schema::document();
     for (method, path, op) in operations(&doc) {
         let mut bodies = vec![("request", &op["requestBody"])];
@@ -94,15 +94,13 @@ fn every_json_body_and_success_response_has_a_schema_whose_required_fields_exist
         }
         for (what, body) in bodies {
             let body = follow(&doc, body);
-            let Some(json) = body.pointer("/content/application~1json") else {
-                continue;
-            };
-            let found = json.get("schema");
-            assert!(
-                found.is_some(),
-                "{method} {path}: a JSON {what} without a schema"
-            );
-            assert_required_fields_exist(&doc, found.unwrap(), &format!("{method} {path}"));
+            let media = body.get("content").and_then(Value::as_object);
+            for (kind, content) in media.into_iter().flatten() {
+                let place = format!("{method} {path}: the {what}'s {kind}");
+                let found = content.get("schema");
+                assert!(found.is_some(), "{place} has no schema");
+                assert_required_fields_exist(&doc, found.unwrap(), &place);
+            }
         }
     }
     for (name, component) in doc["components"]["schemas"].as_object().unwrap() {

@@ -59,6 +59,9 @@ pub struct ConnectSettings {
     pub reconnect_delay_cap: Option<Duration>,
     /// Called on every (re)connect.
     pub on_connect: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// How often an idle connection is pinged; see
+    /// [`BusSettings::ping_interval`].
+    pub ping_interval: Duration,
 }
 
 impl ConnectSettings {
@@ -70,14 +73,17 @@ impl ConnectSettings {
             replicas: 1,
             reconnect_delay_cap: None,
             on_connect: None,
+            ping_interval: BusSettings::DEFAULT_PING_INTERVAL,
         }
     }
 
     /// What a service connects with: the deployment's [`BusSettings`]
-    /// (`NATS_URL`, `SWITCHBOARD_REPLICAS`) under the service's name.
+    /// (`NATS_URL`, `SWITCHBOARD_REPLICAS`, `SWITCHBOARD_NATS_PING_INTERVAL`)
+    /// under the service's name.
     pub fn for_service(bus: &BusSettings, name: impl Into<String>) -> Self {
         Self {
             replicas: bus.replicas,
+            ping_interval: bus.ping_interval,
             ..Self::new(bus.url.clone(), name)
         }
     }
@@ -105,6 +111,7 @@ impl std::fmt::Debug for ConnectSettings {
             .field("name", &self.name)
             .field("replicas", &self.replicas)
             .field("reconnect_delay_cap", &self.reconnect_delay_cap)
+            .field("ping_interval", &self.ping_interval)
             .finish_non_exhaustive()
     }
 }
@@ -136,7 +143,8 @@ impl Bus {
         let mut options = async_nats::ConnectOptions::new()
             .name(&settings.name)
             .retry_on_initial_connect()
-            .connection_timeout(Duration::from_secs(5));
+            .connection_timeout(Duration::from_secs(5))
+            .ping_interval(settings.ping_interval);
         if let Some(cap) = settings.reconnect_delay_cap {
             let step = cap / 5;
             options = options

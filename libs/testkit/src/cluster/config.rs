@@ -1,9 +1,18 @@
 //! One cluster node's `nats-server` configuration file: every setting a
 //! node starts with is written here, and only here, for loopback and
-//! namespaced clusters alike.
+//! namespaced clusters alike. The cluster block follows the deployments'
+//! (`deploy/compose/nats.conf`, `deploy/k8s/base/nats.conf`), the route
+//! ping included.
 
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
+
+/// How often a node pings a quiet route. The server's default (2 min)
+/// leaves a cut-off node's routes, and the subscriptions of its clients,
+/// alive on the other nodes for minutes: meanwhile they send it part of the
+/// requests to a queue group (RPC) and of the deliveries. Two unanswered
+/// pings close the route.
+const ROUTE_PING: &str = "\"5s\"";
 
 /// What a node's configuration says.
 pub(super) struct NodeConfig<'a> {
@@ -38,7 +47,7 @@ impl NodeConfig<'_> {
              listen: \"{host}:{port}\"\n\
              http: \"{host}:{monitor}\"\n\
              jetstream {{\n  store_dir: {store}\n}}\n\
-             cluster {{\n  name: {cluster}\n  listen: \"{host}:{route_port}\"\n  routes: [{routes}]\n}}\n",
+             cluster {{\n  name: {cluster}\n  listen: \"{host}:{route_port}\"\n  routes: [{routes}]\n  ping_interval: {ROUTE_PING}\n}}\n",
             name = quote(self.name),
             port = self.port,
             monitor = self.monitor_port,

@@ -35,9 +35,10 @@ run: ## Build and start nats-server, every service and the demo tenant (Ctrl-C s
 	exec $(TARGET_DIR)/$(PROFILE_DIR)/switchboard-devstack
 
 # The two suites, as commands, so that `test` can run both and report either failure.
-# PostgreSQL and Arize Phoenix (the traces test's OTLP receiver) are required here:
-# a test missing either fails instead of skipping.
-RUST_TESTS = SWITCHBOARD_REQUIRE_POSTGRES=1 SWITCHBOARD_REQUIRE_PHOENIX=1 \
+# PostgreSQL, Arize Phoenix (the traces test's OTLP receiver) and network namespaces
+# (the partition test's separate hosts; root and iproute2) are required here: a test
+# missing any of them fails instead of skipping.
+RUST_TESTS = SWITCHBOARD_REQUIRE_POSTGRES=1 SWITCHBOARD_REQUIRE_PHOENIX=1 SWITCHBOARD_REQUIRE_NETNS=1 \
   PROMTOOL=$(CURDIR)/.tools/prometheus/bin/promtool \
   scripts/with-postgres.sh $(CARGO) nextest run --workspace --no-fail-fast
 # Skipped while there are no test files: `node --test` on none reports "tests 0".

@@ -62,6 +62,9 @@ pub struct ConnectSettings {
     /// Credentials and TLS files (`NATS_CREDS`, `NATS_NKEY`, `NATS_CA`,
     /// `NATS_CERT`/`NATS_KEY`).
     pub credentials: BusCredentials,
+    /// How often an idle connection is pinged; see
+    /// [`BusSettings::ping_interval`].
+    pub ping_interval: Duration,
 }
 
 impl ConnectSettings {
@@ -74,15 +77,18 @@ impl ConnectSettings {
             reconnect_delay_cap: None,
             on_connect: None,
             credentials: BusCredentials::default(),
+            ping_interval: BusSettings::DEFAULT_PING_INTERVAL,
         }
     }
 
     /// What a service connects with: the deployment's [`BusSettings`]
-    /// (`NATS_URL`, `SWITCHBOARD_REPLICAS`) under the service's name.
+    /// (`NATS_URL`, `SWITCHBOARD_REPLICAS`, `SWITCHBOARD_NATS_PING_INTERVAL`)
+    /// under the service's name.
     pub fn for_service(bus: &BusSettings, name: impl Into<String>) -> Self {
         Self {
             replicas: bus.replicas,
             credentials: bus.credentials.clone(),
+            ping_interval: bus.ping_interval,
             ..Self::new(bus.url.clone(), name)
         }
     }
@@ -149,6 +155,7 @@ impl std::fmt::Debug for ConnectSettings {
             .field("name", &self.name)
             .field("replicas", &self.replicas)
             .field("reconnect_delay_cap", &self.reconnect_delay_cap)
+            .field("ping_interval", &self.ping_interval)
             .finish_non_exhaustive()
     }
 }
@@ -184,7 +191,8 @@ impl Bus {
             // secured bus can let each service read only its own.
             .custom_inbox_prefix(format!("_INBOX.{}", inbox_token(&settings.name)))
             .retry_on_initial_connect()
-            .connection_timeout(Duration::from_secs(5));
+            .connection_timeout(Duration::from_secs(5))
+            .ping_interval(settings.ping_interval);
         if let Some(cap) = settings.reconnect_delay_cap {
             let step = cap / 5;
             options = options

@@ -147,6 +147,12 @@ pub struct BusSettings {
     /// `SWITCHBOARD_REPLICAS` (default 1): replicas of every stream and bucket
     /// (1–5; 3 on a three-node cluster). A stream that already has more keeps them.
     pub replicas: usize,
+    /// `SWITCHBOARD_NATS_PING_INTERVAL` (default 5 s): how often the client
+    /// pings a server that has sent nothing. Three intervals without an
+    /// answer drop the connection and the client moves to another server:
+    /// a node cut off by a partition stalls its connections without closing
+    /// them, and only this notices.
+    pub ping_interval: Duration,
     /// How this process proves who it is, and checks the servers.
     pub credentials: BusCredentials,
 }
@@ -227,9 +233,13 @@ impl BusSettings {
     pub const URL: &str = "NATS_URL";
     pub const REPLICAS: &str = "SWITCHBOARD_REPLICAS";
     pub const MAX_REPLICAS: usize = 5;
+    pub const PING_INTERVAL: &str = "SWITCHBOARD_NATS_PING_INTERVAL";
+    pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(5);
+    const PING_INTERVALS: std::ops::RangeInclusive<Duration> =
+        Duration::from_millis(500)..=Duration::from_secs(600);
 
     /// `NATS_URL` (default `nats://127.0.0.1:4222`), `SWITCHBOARD_REPLICAS`
-    /// (default 1).
+    /// (default 1), `SWITCHBOARD_NATS_PING_INTERVAL` (default 5 s, 500 ms–10 m).
     pub fn load(vars: &Vars) -> Result<Self, ConfigError> {
         let url = vars.string(Self::URL, "nats://127.0.0.1:4222");
         if url.split(',').any(|server| server.trim().is_empty()) {
@@ -247,11 +257,18 @@ impl BusSettings {
                 reason: format!("must be from 1 to {} (got {replicas})", Self::MAX_REPLICAS),
             });
         }
-        let credentials = BusCredentials::load(vars)?;
+        let ping_interval = vars.duration(Self::PING_INTERVAL, "5s")?;
+        if !Self::PING_INTERVALS.contains(&ping_interval) {
+            return Err(ConfigError::Invalid {
+                key: Self::PING_INTERVAL.to_owned(),
+                reason: format!("must be from 500ms to 10m (got {ping_interval:?})"),
+            });
+        }
         Ok(Self {
             url,
             replicas,
-            credentials,
+            ping_interval,
+            credentials: BusCredentials::load(vars)?,
         })
     }
 
@@ -261,6 +278,7 @@ impl BusSettings {
             url: url.to_owned(),
             replicas: 1,
             credentials: BusCredentials::default(),
+            ping_interval: Self::DEFAULT_PING_INTERVAL,
         }
     }
 }
@@ -403,9 +421,11 @@ mod tests {
         let vars = Vars::from_pairs([
             ("NATS_URL", "nats://a:4222, nats://b:4222,nats://c:4222"),
             ("SWITCHBOARD_REPLICAS", "3"),
+            ("SWITCHBOARD_NATS_PING_INTERVAL", "2s"),
         ]);
         let bus = BusSettings::load(&vars).unwrap();
         assert_eq!(bus.replicas, 3);
+        assert_eq!(bus.ping_interval, Duration::from_secs(2));
         assert_eq!(bus.url, "nats://a:4222, nats://b:4222,nats://c:4222");
     }
 
@@ -416,6 +436,9 @@ mod tests {
             ("SWITCHBOARD_REPLICAS", "7"),
             ("SWITCHBOARD_REPLICAS", "three"),
             ("NATS_URL", "nats://a:4222,,nats://b:4222"),
+            ("SWITCHBOARD_NATS_PING_INTERVAL", "100ms"),
+            ("SWITCHBOARD_NATS_PING_INTERVAL", "1h"),
+            ("SWITCHBOARD_NATS_PING_INTERVAL", "often"),
         ] {
             let error = BusSettings::load(&Vars::from_pairs([(key, value)])).unwrap_err();
             assert!(error.to_string().starts_with(key), "{error}");

@@ -1,13 +1,14 @@
 //! # Switchboard test kit
 //!
 //! Real parts for tests: a `nats-server` with JetStream in a fresh store per
-//! test (or a cluster of them), a fresh PostgreSQL database per test (when the run provides a
-//! server), free ports, and the paths of the built service binaries.
+//! test (or a cluster of them, on loopback or in network namespaces that can
+//! be partitioned), a fresh PostgreSQL database per test (when the run
+//! provides a server), free ports, and the paths of the built service binaries.
 //!
 //! | item | what |
 //! |---|---|
 //! | [`NatsServer`] | start, kill (SIGKILL), restart on the same port and store |
-//! | [`NatsCluster`] | a JetStream cluster on loopback: node URLs, kill / restart a node, stream leaders |
+//! | [`NatsCluster`] | a JetStream cluster on loopback or in network namespaces: node URLs, kill / restart / isolate / heal a node, meta and stream leaders |
 //! | [`postgres_database`] | a new empty database on the run's PostgreSQL |
 //! | [`free_port`] | a port nobody listens on |
 //! | [`service_bin`] | `target/<profile>/<name>` |
@@ -17,10 +18,12 @@
 mod cluster;
 pub mod fuzz;
 mod nats;
+mod netns;
 mod postgres;
 
 pub use cluster::NatsCluster;
 pub use nats::NatsServer;
+pub use netns::require_netns;
 pub use postgres::{postgres_database, require_postgres};
 
 use std::path::PathBuf;

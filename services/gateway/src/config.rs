@@ -20,7 +20,7 @@ pub struct GatewayConfig {
     /// `/healthz`, `/readyz` and `/metrics` (`SWITCHBOARD_HEALTH_ADDR`); the
     /// public port answers the first two as well, never `/metrics`.
     pub health_addr: SocketAddr,
-    /// `NATS_URL`, `SWITCHBOARD_REPLICAS`.
+    /// `NATS_URL`, `SWITCHBOARD_REPLICAS`, `SWITCHBOARD_NATS_PING_INTERVAL`.
     pub bus: BusSettings,
     /// Bearer token of the operator API; `None` disables the operator API.
     pub operator_token: Option<String>,

@@ -11,7 +11,7 @@ pub const DEFAULT_HEALTH_ADDR: &str = "127.0.0.1:8093";
 
 #[derive(Debug, Clone)]
 pub struct TimerConfig {
-    /// `NATS_URL`, `SWITCHBOARD_REPLICAS`.
+    /// `NATS_URL`, `SWITCHBOARD_REPLICAS`, `SWITCHBOARD_NATS_PING_INTERVAL`.
     pub bus: BusSettings,
     /// `SWITCHBOARD_HEALTH_ADDR`.
     pub health_addr: SocketAddr,

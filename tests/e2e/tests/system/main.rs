@@ -15,5 +15,7 @@ mod live;
 mod live_crash;
 mod live_handoff;
 mod metrics;
+mod partition;
 mod presence;
+mod resilient;
 mod traces;

@@ -11,7 +11,6 @@
 //! latency of a customer message on the cluster beside a single node
 //! (`cargo nextest run -p switchboard-e2e -E 'test(fault)' --no-capture`).
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -28,21 +27,17 @@ const ACCEPT_WINDOW: Duration = Duration::from_secs(3);
 /// Long enough that Alice and Bob always answer first: an offer timeout
 /// would take an agent out of the rotation.
 const OFFER_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long one acknowledged step may take, faults included.
-const STEP: Duration = Duration::from_secs(45);
-/// A socket silent this long while waiting for an answer is replaced.
-const SILENT: Duration = Duration::from_secs(3);
-const LATENCY_SAMPLES: usize = 100;
 /// The latency loop sends each message as soon as the last one is echoed,
 /// faster than the default frame rate limit (10/s, bursts of 20): a dropped
 /// frame would be timed as a silent socket, not as the round trip.
 const LATENCY_FRAMES_PER_SECOND: &str = "1000";
 
-mod checks;
-mod clients;
-
-use checks::{assert_transcript, assert_within_limit, conversation, ended, round_trips, set_limit};
-use clients::{Chatter, Console, at, millis, now};
+use crate::resilient::STEP;
+use crate::resilient::checks::{
+    assert_assigned_once, assert_transcript, assert_within_limit, ended, round_trips, set_limit,
+};
+use crate::resilient::clients::{Chatter, at, millis, now};
+use crate::resilient::console::{Console, accept_until, exchange, holders};
 
 fn env() -> Vec<(String, String)> {
     [
@@ -114,34 +109,9 @@ async fn fault_scale_out_survives_losing_the_leader_node_and_an_instance_of_ever
 
     eprintln!("fault-test: step: // Alice and Bob accept");
     // Alice and Bob accept whatever is offered, until every customer is live.
-    let deadline = Instant::now() + STEP;
-    let mut accepted = BTreeSet::new();
-    while agents.iter().map(|a| a.assigned().len()).sum::<usize>() < CUSTOMERS {
-        assert!(Instant::now() < deadline, "not every customer got an agent");
-        for agent in &mut agents {
-            agent.pump(Duration::from_millis(200)).await;
-            let offers: Vec<Value> = agent
-                .frames
-                .iter()
-                .filter(|f| f["type"] == "offer")
-                .cloned()
-                .collect();
-            for offer in offers {
-                if let Some(socket) = agent.socket.as_mut()
-                    && accepted.insert(offer["offer_id"].to_string())
-                {
-                    let frame = json!({"type": "accept", "offer_id": offer["offer_id"]});
-                    socket.send(frame).await;
-                }
-            }
-        }
-    }
-    assert_within_limit(&system, &team).await;
-    let holder: BTreeMap<String, usize> = agents
-        .iter()
-        .enumerate()
-        .flat_map(|(i, a)| a.assigned().into_iter().map(move |c| (c, i)))
-        .collect();
+    accept_until(&mut agents, CUSTOMERS, STEP).await;
+    assert_within_limit(&system, &team, LIMIT).await;
+    let holder = holders(&agents);
     for customer in &mut customers {
         let id = customer.conversation.clone().unwrap();
         assert!(holder.contains_key(&id), "{id} has an agent");
@@ -186,36 +156,7 @@ async fn fault_scale_out_survives_losing_the_leader_node_and_an_instance_of_ever
     cluster.kill(leader).await;
     // Recovery: the first customer message acknowledged after the loss.
     let mut probe = Chatter::new(vec![gateways[0].clone()], 0, &team.ai.widget, None);
-    let mut attempt = 0;
-    loop {
-        assert!(
-            killed_at.elapsed() < STEP,
-            "no recovery after the leader's loss; probe saw {:?} and {:?}",
-            probe.events,
-            probe.thread
-        );
-        attempt += 1;
-        if probe.socket.is_none() {
-            probe.socket = probe.connect().await;
-            if probe.socket.is_none() {
-                continue;
-            }
-        }
-        let frame =
-            json!({"type": "message", "client_id": format!("probe-{attempt}"), "text": "hello?"});
-        let _ = probe.socket.as_mut().unwrap().try_send(frame).await;
-        let sent = Instant::now();
-        while probe.stored(&format!("probe-{attempt}")).is_none()
-            && sent.elapsed() < Duration::from_secs(1)
-            && probe.socket.is_some()
-        {
-            probe.pump(Duration::from_secs(1)).await;
-        }
-        if probe.stored(&format!("probe-{attempt}")).is_some() {
-            break;
-        }
-    }
-    let recovery = killed_at.elapsed();
+    let recovery = probe.first_round_trip("probe", killed_at, STEP).await;
     println!(
         "fault-test: recovery after NATS leader loss: {} ms",
         recovery.as_millis()
@@ -240,9 +181,6 @@ async fn fault_scale_out_survives_losing_the_leader_node_and_an_instance_of_ever
     // Messages both ways, on every conversation, after the faults.
     for round in 1..=3 {
         for (n, customer) in customers.iter_mut().enumerate() {
-            customer
-                .say(&format!("c{n}-{round}"), "one more thing")
-                .await;
             let id = customer.conversation.clone().unwrap();
             let Some(&held_by) = holder.get(&id) else {
                 panic!(
@@ -250,28 +188,11 @@ async fn fault_scale_out_survives_losing_the_leader_node_and_an_instance_of_ever
                     customer.events
                 )
             };
-            let agent = &mut agents[held_by];
-            agent.say(&id, &format!("a{n}-{round}"), "on it").await;
-            let agent_text = format!("a{n}-{round}");
-            let deadline = Instant::now() + STEP;
-            while !customer
-                .thread
-                .values()
-                .any(|m| m["client_id"] == agent_text.as_str())
-            {
-                assert!(
-                    Instant::now() < deadline,
-                    "{agent_text} never reached the customer"
-                );
-                if customer.socket.is_none() {
-                    customer.ensure_socket(deadline, &agent_text).await;
-                } else {
-                    customer.pump(SILENT).await;
-                }
-            }
+            let (said, answer) = (format!("c{n}-{round}"), format!("a{n}-{round}"));
+            exchange(customer, &mut agents[held_by], &said, &answer).await;
         }
     }
-    assert_within_limit(&system, &team).await;
+    assert_within_limit(&system, &team, LIMIT).await;
 
     eprintln!("fault-test: step: // Silence:");
     // Silence: each live conversation is warned once, then ended once.
@@ -330,34 +251,11 @@ async fn fault_scale_out_survives_losing_the_leader_node_and_an_instance_of_ever
     eprintln!("fault-test: step: // Every conversation ended");
     // Every conversation ended; each was assigned once, to the agent whose
     // offer was recorded; nobody held more than the limit.
-    let mut assigned: BTreeMap<String, usize> = BTreeMap::new();
-    for agent in &agents {
-        for id in agent.assigned().into_iter().collect::<BTreeSet<_>>() {
-            *assigned.entry(id).or_default() += 1;
-        }
-        assert!(
-            agent.assigned().iter().collect::<BTreeSet<_>>().len() <= LIMIT,
-            "an agent over the limit"
-        );
-    }
     for customer in &customers {
-        assert_transcript(&system, &team.ai, customer).await;
         let id = customer.conversation.as_deref().unwrap();
         assert_eq!(ended(&system, &team.ai, id).await, "inactivity");
-        assert_eq!(assigned.get(id), Some(&1), "{id} assigned once");
-        let info = conversation(&system, &team.ai, id).await;
-        let agent_id = &team.agents[holder[id]].0;
-        assert_eq!(info["assignee"], agent_id.as_str(), "{info}");
-        let decisions = admin::decisions(&system, &team.ai, id).await;
-        let offered: Vec<&Value> = decisions
-            .iter()
-            .filter(|d| d["kind"] == "offered")
-            .collect();
-        assert!(
-            offered.iter().any(|d| d["agent"] == agent_id.as_str()),
-            "{id}: {decisions:?}"
-        );
     }
+    assert_assigned_once(&system, &team, &agents, &customers, &holder, LIMIT).await;
     assert!(probe.conversation.is_some());
 
     eprintln!("fault-test: step: // Latency:");

@@ -1,6 +1,6 @@
-//! The fault test's clients: a customer and an agent console that behave
-//! like the widget and the console do under faults (reconnect, resume,
-//! resend unacknowledged frames with the same ids).
+//! A customer that behaves like the widget does under faults (reconnect,
+//! resume, resend unacknowledged frames with the same ids), and the time
+//! helpers the scenarios share.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -12,15 +12,15 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{SILENT, STEP};
 
-pub(super) fn millis(d: Duration) -> String {
+pub(crate) fn millis(d: Duration) -> String {
     format!("{}ms", d.as_millis())
 }
 
-pub(super) fn now() -> OffsetDateTime {
+pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-pub(super) fn at(value: &Value) -> OffsetDateTime {
+pub(crate) fn at(value: &Value) -> OffsetDateTime {
     OffsetDateTime::parse(value.as_str().expect("a timestamp"), &Rfc3339).expect("RFC 3339")
 }
 
@@ -28,23 +28,23 @@ pub(super) fn at(value: &Value) -> OffsetDateTime {
 /// thread by `seq`, and when its socket breaks or goes silent it reconnects
 /// (to the next gateway when its own is down) with its resume token and
 /// resends what was not acknowledged, with the same client id.
-pub(super) struct Chatter {
-    pub(super) gateways: Vec<String>,
-    pub(super) gateway: usize,
-    pub(super) widget: String,
-    pub(super) token: Option<String>,
-    pub(super) resume: Option<String>,
-    pub(super) conversation: Option<String>,
-    pub(super) socket: Option<Customer>,
-    pub(super) thread: BTreeMap<u64, Value>,
+pub(crate) struct Chatter {
+    pub(crate) gateways: Vec<String>,
+    pub(crate) gateway: usize,
+    pub(crate) widget: String,
+    pub(crate) token: Option<String>,
+    pub(crate) resume: Option<String>,
+    pub(crate) conversation: Option<String>,
+    pub(crate) socket: Option<Customer>,
+    pub(crate) thread: BTreeMap<u64, Value>,
     /// Every non-message frame with when it arrived.
-    pub(super) events: Vec<(OffsetDateTime, Value)>,
+    pub(crate) events: Vec<(OffsetDateTime, Value)>,
     /// Client ids this customer saw acknowledged (echoed with a `seq`).
-    pub(super) acked: Vec<String>,
+    pub(crate) acked: Vec<String>,
 }
 
 impl Chatter {
-    pub(super) fn new(
+    pub(crate) fn new(
         gateways: Vec<String>,
         gateway: usize,
         widget: &str,
@@ -64,7 +64,7 @@ impl Chatter {
         }
     }
 
-    pub(super) fn record(&mut self, frame: &Value) {
+    pub(crate) fn record(&mut self, frame: &Value) {
         match frame["type"].as_str() {
             Some("message") => {
                 let message = frame["message"].clone();
@@ -96,12 +96,12 @@ impl Chatter {
         self.events.push((now(), frame.clone()));
     }
 
-    pub(super) fn stored(&self, client_id: &str) -> Option<&Value> {
+    pub(crate) fn stored(&self, client_id: &str) -> Option<&Value> {
         self.thread.values().find(|m| m["client_id"] == client_id)
     }
 
     /// A socket that has said hello (and resumed, when there is a thread).
-    pub(super) async fn connect(&mut self) -> Option<Customer> {
+    pub(crate) async fn connect(&mut self) -> Option<Customer> {
         let ws = &self.gateways[self.gateway];
         let Ok(mut socket) = Customer::try_connect(ws, &self.widget).await else {
             self.gateway = (self.gateway + 1) % self.gateways.len();
@@ -128,7 +128,7 @@ impl Chatter {
         }
     }
 
-    pub(super) async fn ensure_socket(&mut self, deadline: Instant, what: &str) {
+    pub(crate) async fn ensure_socket(&mut self, deadline: Instant, what: &str) {
         while self.socket.is_none() {
             assert!(Instant::now() < deadline, "no socket for {what}");
             self.socket = self.connect().await;
@@ -141,12 +141,12 @@ impl Chatter {
 
     /// Reads one frame; false when the socket broke or stayed silent for
     /// `silence` (the socket is then dropped).
-    pub(super) async fn pump(&mut self, silence: Duration) -> bool {
+    pub(crate) async fn pump(&mut self, silence: Duration) -> bool {
         self.pump_frame(silence).await.is_some()
     }
 
     /// As [`Self::pump`], returning the frame read.
-    pub(super) async fn pump_frame(&mut self, silence: Duration) -> Option<Value> {
+    pub(crate) async fn pump_frame(&mut self, silence: Duration) -> Option<Value> {
         let socket = self.socket.as_mut().expect("a socket");
         match tokio::time::timeout(silence, socket.next()).await {
             Ok(Some(frame)) => {
@@ -162,14 +162,14 @@ impl Chatter {
 
     /// Sends `client_id` (again after a reconnect) until its echo is seen;
     /// returns the stored message.
-    pub(super) async fn say(&mut self, client_id: &str, text: &str) -> Value {
+    pub(crate) async fn say(&mut self, client_id: &str, text: &str) -> Value {
         self.say_within(client_id, text, STEP, SILENT).await
     }
 
     /// An `error` frame fails the test at once (a dropped frame, e.g.
     /// `rate_limited`, would otherwise look like a silent socket), except
     /// `unavailable`, which asks for the same frame again shortly.
-    pub(super) async fn say_within(
+    pub(crate) async fn say_within(
         &mut self,
         client_id: &str,
         text: &str,
@@ -205,7 +205,7 @@ impl Chatter {
             let Some(frame) = self.pump_frame(silence).await else {
                 continue;
             };
-            if frame["type"] == "error" {
+            if frame["type"] == "error" && !repeat_of_request_human(&frame) {
                 assert_eq!(
                     frame["code"], "unavailable",
                     "{client_id}: the gateway refused a frame: {frame}"
@@ -217,15 +217,108 @@ impl Chatter {
         }
     }
 
+    /// Sends messages `{tag}-1`, `{tag}-2`, ... (a new one whenever the last
+    /// is not stored within a second or the socket breaks) until one is
+    /// stored; returns the time from `since` to then.
+    pub(crate) async fn first_round_trip(
+        &mut self,
+        tag: &str,
+        since: Instant,
+        within: Duration,
+    ) -> Duration {
+        let mut attempt = 0;
+        loop {
+            assert!(
+                since.elapsed() < within,
+                "{tag}: no round trip within {within:?}; saw {:?} and {:?}",
+                self.events,
+                self.thread
+            );
+            attempt += 1;
+            if self.socket.is_none() {
+                self.socket = self.connect().await;
+                if self.socket.is_none() {
+                    continue;
+                }
+            }
+            let client_id = format!("{tag}-{attempt}");
+            let frame = json!({"type": "message", "client_id": client_id, "text": "hello?"});
+            let _ = self.socket.as_mut().unwrap().try_send(frame).await;
+            let sent = Instant::now();
+            while self.stored(&client_id).is_none()
+                && sent.elapsed() < Duration::from_secs(1)
+                && self.socket.is_some()
+            {
+                self.pump(Duration::from_secs(1)).await;
+            }
+            if self.stored(&client_id).is_some() {
+                self.acked.push(client_id);
+                return since.elapsed();
+            }
+        }
+    }
+
+    /// Asks for a person (unless `sent`: the frame is already on its way)
+    /// and waits until the conversation is queued (or already live). Asks
+    /// again after `unavailable`, and after a socket that broke or stayed
+    /// silent for [`SILENT`] was replaced and the resumed conversation is
+    /// still with the AI (the gateway answers a repeat that was not needed
+    /// with `invalid` "already with the support team": handed over too;
+    /// [`Self::say`] ignores that answer when it comes later).
+    pub(crate) async fn request_human(&mut self, mut sent: bool) {
+        let deadline = Instant::now() + STEP;
+        let handed = |e: &Value| {
+            e["type"] == "queued"
+                || (e["type"] == "conversation" && (e["state"] == "queued" || e["state"] == "live"))
+        };
+        let from = self.events.len();
+        loop {
+            if self.events[from..].iter().any(|(_, e)| handed(e)) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "request_human never queued: {:?}",
+                self.events
+            );
+            if self.socket.is_none() {
+                // The resume's `conversation` frame says where it is.
+                self.ensure_socket(deadline, "request_human").await;
+                sent = false;
+                continue;
+            }
+            if !sent {
+                let frame = json!({"type": "request_human"});
+                if self.socket.as_mut().unwrap().try_send(frame).await.is_err() {
+                    self.socket = None;
+                    continue;
+                }
+                sent = true;
+            }
+            let Some(frame) = self.pump_frame(SILENT).await else {
+                continue;
+            };
+            if repeat_of_request_human(&frame) {
+                return;
+            }
+            if frame["type"] == "error" {
+                assert_eq!(frame["code"], "unavailable", "request_human: {frame}");
+                // Retry pace while a service recovers.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                sent = false;
+            }
+        }
+    }
+
     /// Sends a frame that is not a message, once, on the current socket.
-    pub(super) async fn send(&mut self, frame: Value) {
+    pub(crate) async fn send(&mut self, frame: Value) {
         self.ensure_socket(Instant::now() + STEP, "a frame").await;
         self.socket.as_mut().unwrap().send(frame).await;
     }
 
     /// Reads until an event matches `wanted` (reconnecting when the socket
     /// breaks; a silent socket is fine here).
-    pub(super) async fn await_event(
+    pub(crate) async fn await_event(
         &mut self,
         what: &str,
         within: Duration,
@@ -257,138 +350,11 @@ impl Chatter {
     }
 }
 
-/// An agent console that reconnects when its socket breaks, says hello
-/// again and keeps every frame it ever got.
-pub(super) struct Console {
-    pub(super) gateway: String,
-    pub(super) token: String,
-    pub(super) socket: Option<Customer>,
-    pub(super) frames: Vec<Value>,
-}
-
-impl Console {
-    pub(super) async fn available(gateway: String, token: &str) -> Self {
-        let mut console = Self {
-            gateway,
-            token: token.to_owned(),
-            socket: None,
-            frames: Vec::new(),
-        };
-        console.ensure_socket().await;
-        console
-            .socket
-            .as_mut()
-            .unwrap()
-            .send(json!({"type": "set_status", "status": "available"}))
-            .await;
-        console
-            .until("available", STEP, |f| {
-                f["type"] == "status" && f["status"] == "available"
-            })
-            .await;
-        console
-    }
-
-    pub(super) async fn ensure_socket(&mut self) {
-        let deadline = Instant::now() + STEP;
-        while self.socket.is_none() {
-            assert!(Instant::now() < deadline, "the agent cannot reconnect");
-            if let Ok(mut socket) = Customer::open(&format!("{}/ws/agent", self.gateway)).await
-                && socket
-                    .try_send(json!({"type": "hello", "token": self.token}))
-                    .await
-                    .is_ok()
-            {
-                self.socket = Some(socket);
-                continue;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Reads one frame within `wait`; false when none came.
-    pub(super) async fn pump(&mut self, wait: Duration) -> bool {
-        self.ensure_socket().await;
-        let socket = self.socket.as_mut().unwrap();
-        match tokio::time::timeout(wait, socket.next()).await {
-            Ok(Some(frame)) => {
-                self.frames.push(frame);
-                true
-            }
-            Ok(None) => {
-                self.socket = None;
-                false
-            }
-            Err(_) => false,
-        }
-    }
-
-    pub(super) async fn until(
-        &mut self,
-        what: &str,
-        within: Duration,
-        wanted: impl Fn(&Value) -> bool,
-    ) {
-        let deadline = Instant::now() + within;
-        let mut from = 0;
-        loop {
-            if self.frames[from..].iter().any(&wanted) {
-                return;
-            }
-            from = self.frames.len();
-            assert!(
-                Instant::now() < deadline,
-                "the agent saw no {what}: {:?}",
-                self.frames
-            );
-            self.pump(Duration::from_millis(500)).await;
-        }
-    }
-
-    pub(super) fn has_message(&self, conversation: &str, client_id: &str) -> bool {
-        self.frames.iter().any(|f| {
-            f["type"] == "message"
-                && f["message"]["conversation"] == conversation
-                && f["message"]["client_id"] == client_id
-        })
-    }
-
-    /// Sends a message into a held conversation until its echo arrives.
-    pub(super) async fn say(&mut self, conversation: &str, client_id: &str, text: &str) {
-        let deadline = Instant::now() + STEP;
-        loop {
-            self.ensure_socket().await;
-            let frame = json!({
-                "type": "message", "conversation": conversation,
-                "client_id": client_id, "text": text,
-            });
-            if self.socket.as_mut().unwrap().try_send(frame).await.is_err() {
-                self.socket = None;
-                continue;
-            }
-            let resend = Instant::now() + SILENT;
-            while Instant::now() < resend && self.socket.is_some() {
-                if self.has_message(conversation, client_id) {
-                    return;
-                }
-                self.pump(Duration::from_millis(250)).await;
-            }
-            if self.has_message(conversation, client_id) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the agent's {client_id} was never echoed"
-            );
-        }
-    }
-
-    /// Conversations this agent was assigned, as `assigned` frames tell.
-    pub(super) fn assigned(&self) -> Vec<String> {
-        self.frames
-            .iter()
-            .filter(|f| f["type"] == "assigned")
-            .filter_map(|f| f["conversation"].as_str().map(str::to_owned))
-            .collect()
-    }
+/// The gateway's answer to a `request_human` sent again (after a
+/// reconnect) for a conversation the first one already handed over.
+fn repeat_of_request_human(frame: &Value) -> bool {
+    frame["code"] == "invalid"
+        && frame["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("already with the support team"))
 }

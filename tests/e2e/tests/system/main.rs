@@ -15,5 +15,6 @@ mod live;
 mod live_crash;
 mod live_handoff;
 mod metrics;
+mod operator_cli;
 mod presence;
 mod traces;

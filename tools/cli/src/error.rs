@@ -5,7 +5,7 @@ use switchboard_bus::BusError;
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// The gateway or a health address could not be reached.
-    #[error("{url}: {source}")]
+    #[error("{}: {}", .url, chain(.source))]
     Http {
         url: String,
         #[source]
@@ -33,6 +33,19 @@ pub enum CliError {
     #[error("{0}")]
     Invalid(String),
     /// Some services are not ready (the table says which).
-    #[error("{0} of the services are not ready")]
+    #[error("{0} service(s) not ready")]
     NotReady(usize),
+}
+
+/// An error and its causes on one line: reqwest's own message alone
+/// ("error sending request") does not say what went wrong.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
 }

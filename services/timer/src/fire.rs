@@ -81,12 +81,15 @@ pub async fn run(
 }
 
 async fn fire(shared: Arc<Shared>, due: Due, _permit: OwnedSemaphorePermit) {
-    let Ok(timer) = Timer::decode(&due.record[..]) else {
-        // Its head decoded when it was loaded, the rest does not: it can
-        // never fire. Not written by the client, which validates.
-        tracing::error!(key = %due.key, "timer record does not decode; left in the bucket, not fired");
-        shared.update(|table| (table.complete(&due), false));
-        return;
+    let timer = match fireable(&due.record) {
+        Ok(timer) => timer,
+        Err(error) => {
+            // Its head read when it was loaded, the rest cannot be fired:
+            // not written by the client, which validates. Retrying cannot help.
+            tracing::error!(key = %due.key, %error, "timer record left in the bucket, not fired");
+            shared.update(|table| (table.complete(&due), false));
+            return;
+        }
     };
     // The wall clock may have stepped back since the wheel handed it out.
     if now_ms() < timer.due_ms {
@@ -153,6 +156,24 @@ async fn attempt(shared: &Shared, due: &Due, timer: &Timer) -> Result<(), FireEr
 }
 
 /// The headers the timer was scheduled with (its trace context among them).
+/// Why a due record can never be fired.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum NotFireable {
+    #[error("it does not decode: {0}")]
+    Undecodable(#[from] prost::DecodeError),
+    /// A header name the client refuses would make the publish panic.
+    #[error("it is not a timer the client would schedule: {0}")]
+    Invalid(#[from] timers::InvalidTimer),
+}
+
+/// The record as a timer that can be published: it decodes and keeps the
+/// rules the client checks when scheduling.
+pub(crate) fn fireable(record: &[u8]) -> Result<Timer, NotFireable> {
+    let timer = Timer::decode(record)?;
+    timers::validate(&timer)?;
+    Ok(timer)
+}
+
 fn stored_headers(timer: &Timer) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for (name, value) in &timer.headers {
@@ -188,3 +209,7 @@ async fn publish(shared: &Shared, timer: &Timer) -> Result<PublishAck, FireError
             subject: timer.subject.clone(),
         })?
 }
+
+#[cfg(test)]
+#[path = "fire_fuzz.rs"]
+mod fuzz;

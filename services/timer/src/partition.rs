@@ -212,3 +212,7 @@ fn decode(message: &jetstream::Message, revision: u64, partition: u16) -> Option
         }
     }
 }
+
+#[cfg(test)]
+#[path = "partition_fuzz.rs"]
+mod fuzz;

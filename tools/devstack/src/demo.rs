@@ -87,7 +87,7 @@ pub async fn ensure(gateway: &str, operator_token: &str, data_dir: &Path) -> any
         }
     }
     let demo = create(&client, gateway, operator_token).await?;
-    std::fs::write(&path, serde_json::to_vec_pretty(&demo)?)
+    switchboard_natsauth::files::write_secret(&path, &serde_json::to_vec_pretty(&demo)?)
         .with_context(|| format!("write {}", path.display()))?;
     Ok(demo)
 }

@@ -25,7 +25,9 @@ use switchboard_gateway::config::{SECRET_KEY, SECRET_KEY_FILE};
 async fn main() -> anyhow::Result<()> {
     let vars = Vars::from_env();
     let data_dir = PathBuf::from(vars.string("SWITCHBOARD_DATA_DIR", "./.data"));
-    std::fs::create_dir_all(&data_dir)
+    // Owner-only: it holds the bus's keys and credentials, the secret key and
+    // the printed tokens.
+    switchboard_natsauth::files::secret_dir(&data_dir)
         .with_context(|| format!("create the data dir {}", data_dir.display()))?;
     let data_dir = data_dir.canonicalize()?;
     let operator_token = operator_token(&vars, &data_dir)?;
@@ -91,7 +93,8 @@ fn operator_token(vars: &Vars, data_dir: &std::path::Path) -> anyhow::Result<Str
         return Ok(token.trim().to_owned());
     }
     let token = switchboard_gateway::auth::new_secret("sb_op_");
-    std::fs::write(&path, &token).with_context(|| format!("write {}", path.display()))?;
+    switchboard_natsauth::files::write_secret(&path, token.as_bytes())
+        .with_context(|| format!("write {}", path.display()))?;
     Ok(token)
 }
 

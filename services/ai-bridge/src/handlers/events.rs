@@ -241,6 +241,10 @@ fn recent(messages: Vec<ChatMessage>, current: &ChatMessage) -> Vec<ChatMessage>
 }
 
 #[cfg(test)]
+#[path = "events_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

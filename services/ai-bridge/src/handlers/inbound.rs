@@ -107,6 +107,10 @@ pub async fn external_ai_turn(
 }
 
 #[cfg(test)]
+#[path = "inbound_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

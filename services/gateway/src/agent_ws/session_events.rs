@@ -20,6 +20,7 @@ use super::identity::AgentIdentity;
 use super::server_frame::{CustomerView, ErrorFrame, ExperienceView, ServerFrame};
 use super::session::{AgentSession, Effect, Fetch, FetchPurpose, Held, send};
 use crate::api::render::{message_json, rfc3339_ms};
+use crate::socket::error::WsError;
 
 /// What the console shows when an accept lost (CONTRACT.md §3, SPEC §5).
 pub use switchboard_contracts::texts::NO_LONGER_AVAILABLE;
@@ -117,11 +118,17 @@ impl AgentSession {
                 conversation: conversation.to_string(),
                 ends_at: rfc3339_ms(warning.ends_at_ms),
             }),
-            Some(Event::Rejected(rejected)) if self.is_own_command(&rejected.command_id) => send(
-                ErrorFrame::new(rejected.code, rejected.message)
-                    .conversation(conversation)
-                    .client_id(rejected.client_id),
-            ),
+            Some(Event::Rejected(rejected)) if self.is_own_command(&rejected.command_id) => {
+                let refusal = WsError::Rejected {
+                    code: rejected.code,
+                    message: rejected.message,
+                };
+                send(
+                    ErrorFrame::new(refusal.code(), refusal.message())
+                        .conversation(conversation)
+                        .client_id(rejected.client_id),
+                )
+            }
             Some(Event::State(_) | Event::Rejected(_) | Event::Identified(_)) | None => Vec::new(),
         }
     }

@@ -85,12 +85,22 @@ async fn within<T>(
         })
 }
 
-/// Parses JSON text into `T`, naming the field of any problem.
+/// Parses JSON text into `T`, naming the field of any problem. Every body
+/// is a JSON object: serde would read a struct from an array too (`["Acme",
+/// "premium"]`), naming its "fields" `[0]`, `[1]`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    let Some(&first) = bytes.iter().find(|b| !b.is_ascii_whitespace()) else {
         return Err(ApiError::BadRequest(
             "the body is empty; send a JSON object".into(),
         ));
+    };
+    if first != b'{' {
+        return Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                Ok(_) => ApiError::BadRequest("the body must be a JSON object".into()),
+                Err(e) => ApiError::BadRequest(format!("the body is not valid JSON: {e}")),
+            },
+        );
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(describe)?;

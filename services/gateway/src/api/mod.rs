@@ -47,6 +47,8 @@ pub mod experience_fields;
 pub mod experience_rules;
 pub mod experiences;
 pub mod extract;
+#[cfg(test)]
+mod fuzz_replies;
 pub mod identity_secret;
 pub mod live;
 pub mod rate_limit;

@@ -18,7 +18,9 @@ pub enum WsError {
     NotInConversation,
     /// `request_human` before the first message: there is nothing to hand over.
     FirstMessageNeeded,
-    /// The conversation's owner refused a command of this socket.
+    /// The conversation's owner refused a command of this socket. An empty
+    /// code or message is named here all the same: no error frame goes out
+    /// without both.
     Rejected { code: String, message: String },
 }
 
@@ -50,6 +52,7 @@ impl WsError {
             WsError::NotInConversation | WsError::FirstMessageNeeded => {
                 ErrorCode::NotInConversation.as_str()
             }
+            WsError::Rejected { code, .. } if code.is_empty() => ErrorCode::Internal.as_str(),
             WsError::Rejected { code, .. } => code,
         }
     }
@@ -66,6 +69,10 @@ impl WsError {
                 "there is no open conversation yet; send a message first, then ask for a person"
                     .into()
             }
+            WsError::Rejected { message, .. } if message.is_empty() => format!(
+                "the conversation refused the command without saying why ({})",
+                self.code()
+            ),
             WsError::Rejected { message, .. } => message.clone(),
         }
     }
@@ -84,6 +91,24 @@ mod tests {
             WsError::ResumeInvalid("the conversation has ended".into())
                 .message()
                 .contains("next message starts a new conversation")
+        );
+    }
+
+    #[test]
+    fn a_refusal_that_names_nothing_is_named_all_the_same() {
+        let unnamed = WsError::Rejected {
+            code: String::new(),
+            message: String::new(),
+        };
+        assert_eq!(unnamed.code(), "internal");
+        assert!(unnamed.message().contains("without saying why (internal)"));
+        let named = WsError::Rejected {
+            code: "conflict".into(),
+            message: "taken".into(),
+        };
+        assert_eq!(
+            (named.code(), named.message().as_str()),
+            ("conflict", "taken")
         );
     }
 }

@@ -28,6 +28,8 @@ pub mod shell;
 pub mod upgrade;
 
 #[cfg(test)]
+pub(crate) mod fuzz;
+#[cfg(test)]
 mod shell_tests;
 
 use std::time::Instant;

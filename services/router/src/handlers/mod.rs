@@ -25,6 +25,8 @@ pub mod space_view;
 pub mod step;
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod space_view_tests;
 #[cfg(test)]
 mod step_tests;

@@ -33,6 +33,8 @@ pub use address::AddressError;
 use address::{Address, address, parse_ids};
 
 mod address;
+#[cfg(test)]
+mod fuzz;
 mod transitions;
 
 /// The durable consumer this handler runs behind.

@@ -162,6 +162,10 @@ fn understand(query: &ConversationListQuery) -> Result<(ListFilter, Option<Curso
 }
 
 #[cfg(test)]
+#[path = "list_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

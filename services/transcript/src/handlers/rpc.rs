@@ -158,6 +158,10 @@ fn fit(mut messages: Vec<ChatMessage>, budget: usize, tail: bool) -> Vec<ChatMes
 }
 
 #[cfg(test)]
+#[path = "rpc_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -192,6 +192,10 @@ fn fit(mut items: Vec<WorkItem>, budget: usize, single: bool) -> Vec<WorkItem> {
 }
 
 #[cfg(test)]
+#[path = "answer_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use switchboard_contracts::v1::ChatMessage;

@@ -249,6 +249,10 @@ fn address(
 }
 
 #[cfg(test)]
+#[path = "events_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -4,6 +4,7 @@
 mod client_frames;
 mod commands;
 mod events;
+mod fuzz;
 
 use std::time::Instant;
 

@@ -3,6 +3,7 @@
 
 mod client_frames;
 mod events;
+mod fuzz;
 mod live_chat;
 mod notices;
 

@@ -36,6 +36,7 @@ pub fn table() -> Vec<Route> {
     vec![
         route(Method::GET, "/api/v1/openapi.json", openapi),
         route(Method::POST, "/api/v1/tenants", tenants::create),
+        route(Method::GET, "/api/v1/tenants", tenants::list),
         route(Method::GET, "/api/v1/tenants/{tenant}", tenants::show),
         route(Method::PATCH, "/api/v1/tenants/{tenant}", tenants::update),
         route(

@@ -82,6 +82,16 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(body)))
 }
 
+/// Every tenant, oldest first (the operator's overview, e.g. the CLI's
+/// `tenants list`); no secrets, as [`show`].
+pub async fn list(State(state): State<AppState>, _: Operator) -> axum::Json<Value> {
+    let mut tenants: Vec<Tenant> = state.config_cache.list::<Tenant>(&keys::tenant(""));
+    // Ids are time-ordered, so this lists tenants oldest first.
+    tenants.sort_by(|a, b| a.id.cmp(&b.id));
+    let tenants: Vec<Value> = tenants.iter().map(tenant_json).collect();
+    axum::Json(json!({"tenants": tenants}))
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTenant {

@@ -31,6 +31,7 @@ async fn every_answer_of_the_admin_journey_matches_the_document() {
     let tenant = api.post("/api/v1/tenants", OPERATOR, body, 201).await;
     let t = &format!("/api/v1/tenants/{}", id(&tenant));
     api.get(t, OPERATOR).await;
+    api.get("/api/v1/tenants", OPERATOR).await;
     api.patch(t, OPERATOR, json!({"name": "Acme Ltd"})).await;
     let reissue = format!("{t}/admin-token");
     let admin = &token(&api.post(&reissue, OPERATOR, Value::Null, 200).await);

@@ -42,6 +42,31 @@ async fn an_operator_creates_a_tenant_and_gets_its_tokens() {
 }
 
 #[tokio::test]
+async fn the_operator_lists_every_tenant_oldest_first_without_secrets() {
+    let app = spawn_app().await;
+    let first = app.tenant("standard").await;
+    let second = app.tenant("premium").await;
+    let (status, body) = app
+        .send("GET", "/api/v1/tenants", Some(OPERATOR), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let tenants = body["tenants"].as_array().unwrap();
+    let ids: Vec<&str> = tenants.iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [first.id.as_str(), second.id.as_str()]);
+    assert_eq!(tenants[1]["edition"], "premium");
+    assert!(
+        tenants
+            .iter()
+            .all(|t| t.get("admin_token").is_none() && t.get("identity_secret").is_none())
+    );
+    // A tenant's admin is not the operator.
+    let (status, _) = app
+        .send("GET", "/api/v1/tenants", Some(&first.admin), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn maximum_conversations_outside_1_to_20_is_invalid() {
     let app = spawn_app().await;
     let tenant = app.tenant("premium").await;

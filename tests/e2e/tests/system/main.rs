@@ -15,6 +15,7 @@ mod live;
 mod live_crash;
 mod live_handoff;
 mod metrics;
+mod operator_cli;
 mod partition;
 mod presence;
 mod resilient;

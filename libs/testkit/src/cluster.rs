@@ -43,8 +43,36 @@ struct Node {
     isolated: bool,
 }
 
+/// A cluster's bus security: the deployment every node trusts and the
+/// credentials files of its users.
+struct Auth {
+    _dir: tempfile::TempDir,
+    layout: switchboard_natsauth::Layout,
+    deployment: switchboard_natsauth::Deployment,
+}
+
+impl Auth {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir for the bus credentials");
+        let layout = switchboard_natsauth::Layout::new(dir.path().join("auth"));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs();
+        let deployment = switchboard_natsauth::prepare(&layout, &dir.path().join("resolver"), now)
+            .expect("write the bus security files");
+        Self {
+            _dir: dir,
+            layout,
+            deployment,
+        }
+    }
+}
+
 pub struct NatsCluster {
     cluster_name: String,
+    /// Every node runs in operator mode, as deployed: clients need credentials.
+    auth: Auth,
     nodes: Vec<Node>,
     /// The namespaces the nodes run in, when partitionable. Declared after
     /// `nodes`, so the servers are killed before their network goes.
@@ -106,6 +134,7 @@ impl NatsCluster {
     async fn launch(nodes: Vec<Node>, network: Option<Network>) -> Self {
         let mut cluster = Self {
             cluster_name: format!("sb-{}", uuid::Uuid::new_v4().simple()),
+            auth: Auth::new(),
             nodes,
             network,
         };
@@ -190,13 +219,32 @@ impl NatsCluster {
         self.wait_for_meta_leader().await;
     }
 
-    /// A client connected to the reachable nodes.
+    /// The credentials file of `user` (a service's name, `admin` or `system`).
+    pub fn creds(&self, user: &str) -> std::path::PathBuf {
+        self.auth.layout.creds(user)
+    }
+
+    /// The cluster's auth files (its authority among them).
+    pub fn auth(&self) -> &switchboard_natsauth::Layout {
+        &self.auth.layout
+    }
+
+    /// Options that connect as the admin user.
+    pub async fn options(&self) -> async_nats::ConnectOptions {
+        async_nats::ConnectOptions::with_credentials_file(self.creds("admin"))
+            .await
+            .expect("read the admin credentials")
+    }
+
+    /// A client connected to the reachable nodes, as the admin user.
     pub async fn client(&self) -> async_nats::Client {
         let urls: Vec<String> = (0..self.size())
             .filter(|&node| self.is_reachable(node))
             .map(|node| self.url(node))
             .collect();
-        async_nats::connect(urls)
+        self.options()
+            .await
+            .connect(urls)
             .await
             .expect("connect to the NATS cluster")
     }
@@ -219,6 +267,10 @@ impl NatsCluster {
             monitor_port: node.monitor_port,
             routes,
             dir: node.dir.path(),
+            auth: self
+                .auth
+                .deployment
+                .server_settings(&node.dir.path().join("resolver")),
         }
         .write();
         let bin = nats_server_bin();

@@ -45,6 +45,11 @@ async fn a_three_node_cluster_survives_losing_a_streams_leader_and_takes_it_back
 
     cluster.restart(leader).await;
     assert!(cluster.is_running(leader));
-    let client = async_nats::connect(cluster.url(leader)).await.unwrap();
+    let client = cluster
+        .options()
+        .await
+        .connect(cluster.url(leader))
+        .await
+        .unwrap();
     assert_eq!(client.server_info().server_name, cluster.name(leader));
 }

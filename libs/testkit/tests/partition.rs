@@ -26,7 +26,11 @@ async fn an_isolated_meta_leader_is_replaced_and_rejoins_after_healing() {
     let successor = cluster.wait_for_meta_leader().await;
     assert_ne!(successor, leader, "the cut-off node cannot stay the leader");
     eprintln!("new meta leader after {} ms", cut.elapsed().as_millis());
-    let connect = tokio::time::timeout(Duration::from_secs(2), async_nats::connect(&url)).await;
+    let connect = tokio::time::timeout(
+        Duration::from_secs(2),
+        cluster.options().await.connect(&url),
+    )
+    .await;
     assert!(
         !matches!(connect, Ok(Ok(_))),
         "the isolated node still took a connection"
@@ -35,7 +39,10 @@ async fn an_isolated_meta_leader_is_replaced_and_rejoins_after_healing() {
     cluster.heal(leader);
     let settled = cluster.wait_for_meta_leader().await;
     assert!(cluster.is_reachable(leader));
-    let client = async_nats::connect(&url)
+    let client = cluster
+        .options()
+        .await
+        .connect(&url)
         .await
         .expect("the healed node answers");
     async_nats::jetstream::new(client)
@@ -56,7 +63,12 @@ async fn requests_stop_going_to_a_queue_member_on_a_cut_off_node() {
     };
     // One member of the group on node 0 (to be cut off), one on node 1.
     for node in [0, 1] {
-        let client = async_nats::connect(cluster.url(node)).await.unwrap();
+        let client = cluster
+            .options()
+            .await
+            .connect(cluster.url(node))
+            .await
+            .unwrap();
         let mut requests = client.queue_subscribe("svc", "g".into()).await.unwrap();
         tokio::spawn(async move {
             while let Some(request) = requests.next().await {

@@ -31,7 +31,7 @@ impl Nats {
     pub fn creds(&self, user: &str) -> Option<std::path::PathBuf> {
         match self {
             Nats::Server(server) => server.creds(user),
-            Nats::Cluster(_) => None,
+            Nats::Cluster(cluster) => Some(cluster.creds(user)),
         }
     }
 
@@ -206,10 +206,14 @@ impl System {
         if let Some(creds) = self.nats.creds(service) {
             command.env("NATS_CREDS", creds);
         }
-        if let (Nats::Server(server), "gateway") = (&self.nats, service)
-            && let Some(auth) = server.auth()
-        {
-            command.env("SWITCHBOARD_NATS_AUTHORITY", auth.authority());
+        if service == "gateway" {
+            let authority = match &self.nats {
+                Nats::Server(server) => server.auth().map(|auth| auth.authority()),
+                Nats::Cluster(cluster) => Some(cluster.auth().authority()),
+            };
+            if let Some(authority) = authority {
+                command.env("SWITCHBOARD_NATS_AUTHORITY", authority);
+            }
         }
         for (key, value) in &self.extra_env {
             command.env(key, value);

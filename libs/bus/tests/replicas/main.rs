@@ -44,7 +44,11 @@ async fn start_a_service(vars: &Vars) -> Kit {
 }
 
 fn settings(cluster: &NatsCluster, replicas: Option<&str>) -> Vars {
-    let mut vars = Vars::from_pairs([("NATS_URL", cluster.urls())]);
+    let mut vars = Vars::from_pairs([
+        ("NATS_URL", cluster.urls()),
+        // A bucket of the test's own: the admin user, not a service's.
+        ("NATS_CREDS", cluster.creds("admin").display().to_string()),
+    ]);
     if let Some(replicas) = replicas {
         vars.set("SWITCHBOARD_REPLICAS", replicas);
     }

@@ -28,6 +28,9 @@ pub(super) struct NodeConfig<'a> {
     pub routes: Vec<String>,
     /// The directory holding the configuration file and the JetStream store.
     pub dir: &'a Path,
+    /// The bus security settings (operator mode), with this node's resolver
+    /// directory in them.
+    pub auth: String,
 }
 
 impl NodeConfig<'_> {
@@ -47,7 +50,7 @@ impl NodeConfig<'_> {
              listen: \"{host}:{port}\"\n\
              http: \"{host}:{monitor}\"\n\
              jetstream {{\n  store_dir: {store}\n}}\n\
-             cluster {{\n  name: {cluster}\n  listen: \"{host}:{route_port}\"\n  routes: [{routes}]\n  ping_interval: {ROUTE_PING}\n}}\n",
+             cluster {{\n  name: {cluster}\n  listen: \"{host}:{route_port}\"\n  routes: [{routes}]\n  ping_interval: {ROUTE_PING}\n}}\n{auth}",
             name = quote(self.name),
             port = self.port,
             monitor = self.monitor_port,
@@ -55,6 +58,7 @@ impl NodeConfig<'_> {
             cluster = quote(self.cluster_name),
             route_port = self.route_port,
             routes = routes.join(", "),
+            auth = self.auth,
         )
     }
 }

@@ -108,7 +108,7 @@ impl NatsCluster {
             }
         }
         for &node in &running {
-            let client = async_nats::connect(self.url(node)).await.ok()?;
+            let client = self.options().await.connect(self.url(node)).await.ok()?;
             async_nats::jetstream::new(client)
                 .query_account()
                 .await

@@ -159,10 +159,13 @@ pub fn next_steps_text(configured: &str) -> String {
     .to_owned()
 }
 
+/// The reply for a retrieval result. A knowledge entry with a blank answer
+/// (the API refuses one, but a record may come from elsewhere) must not
+/// post an empty message: the customer gets the no-answer text instead.
 fn answer_text(answer: Answer) -> String {
     match answer {
-        Answer::Confident { answer, .. } => answer,
-        Answer::NotConfident { .. } => NO_ANSWER_TEXT.to_owned(),
+        Answer::Confident { answer, .. } if !answer.trim().is_empty() => answer,
+        Answer::Confident { .. } | Answer::NotConfident { .. } => NO_ANSWER_TEXT.to_owned(),
     }
 }
 

@@ -210,3 +210,16 @@ fn misses_are_counted_back_to_the_last_real_answer() {
     ];
     assert_eq!(previous_misses(&after_agent, 9), 0);
 }
+
+#[test]
+fn a_knowledge_entry_with_a_blank_answer_gets_the_no_answer_text_not_an_empty_message() {
+    let blank = Index::build([Entry {
+        question: "How do I reset my password?".into(),
+        answer: " ".into(),
+    }]);
+    let decision = decide(
+        &turn(SupportMode::AiAgent, "How do I reset my password?", 0),
+        &blank,
+    );
+    assert_eq!(decision, Decision::Answer(NO_ANSWER_TEXT.into()));
+}

@@ -78,7 +78,9 @@ async fn requests_stop_going_to_a_queue_member_on_a_cut_off_node() {
             }
         });
     }
-    let asker = async_nats::ConnectOptions::new()
+    let asker = cluster
+        .options()
+        .await
         .request_timeout(Some(Duration::from_millis(500)))
         .connect(cluster.url(2))
         .await

@@ -113,7 +113,12 @@ async fn a_nats_url_listing_several_servers_connects_through_one_that_answers() 
     let cluster = NatsCluster::start(3).await;
     let nobody = format!("nats://127.0.0.1:{}", free_port());
     let url = format!("{nobody}, {}", cluster.urls());
-    let vars = Vars::from_pairs([("NATS_URL", url.as_str()), ("SWITCHBOARD_REPLICAS", "3")]);
+    let creds = cluster.creds("admin").display().to_string();
+    let vars = Vars::from_pairs([
+        ("NATS_URL", url.as_str()),
+        ("SWITCHBOARD_REPLICAS", "3"),
+        ("NATS_CREDS", creds.as_str()),
+    ]);
     let bus = BusSettings::load(&vars).unwrap();
     let bus = Bus::connect_with(&ConnectSettings::for_service(&bus, "list-test"))
         .await

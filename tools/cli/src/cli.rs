@@ -29,6 +29,26 @@ pub enum Command {
     Decisions(DecisionsArgs),
     /// `/readyz` of every service.
     Health(HealthArgs),
+    /// The bus's security files (NATS operator mode), for a deployment.
+    #[command(subcommand)]
+    Bus(BusCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BusCommand {
+    /// Writes (or renders again from the kept keys) the nats-server settings,
+    /// a credentials file per service, the admin's and the gateway's
+    /// authority into DIR: directory 0700, files 0600. What `make run` does
+    /// for its own server; run it once per deployment and keep DIR's
+    /// `keys.json` safe.
+    Init {
+        /// Where the files go (`server.conf`, `creds/`, `authority.json`, `keys.json`).
+        dir: std::path::PathBuf,
+        /// The directory each nats-server keeps account JWTs in, as the
+        /// server sees it.
+        #[arg(long, default_value = "/data/resolver")]
+        resolver_dir: std::path::PathBuf,
+    },
 }
 
 /// Where the gateway is and the token to call it with.

@@ -24,6 +24,8 @@ pub enum CliError {
     NatsUnreachable(String),
     #[error("NATS credentials: {0}")]
     Credentials(#[from] switchboard_runtime::config::ConfigError),
+    #[error("writing the bus's security files: {0}")]
+    BusAuth(String),
     #[error("SB_PARKED: {0}")]
     Parked(String),
     #[error("no parked message {0}")]

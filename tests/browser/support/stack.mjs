@@ -32,7 +32,21 @@ export function freePort() {
  * `{ info, logs(), stop() }`; `info` is the parsed ready line
  * (`{gateway, nats, operator_token, demo: {...}}`).
  */
-export async function startStack({ timeoutMs = 90_000 } = {}) {
+export async function startStack(options = {}) {
+  // A port picked free can be taken by a parallel test before the stack binds
+  // it (the services pick their health ports the same way). That start fails
+  // with EADDRINUSE and says so; it is tried again on fresh ports, a bounded
+  // number of times. Any other failure is reported at once.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startStackOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !/Address already in use/.test(error.message)) throw error;
+    }
+  }
+}
+
+async function startStackOnce({ timeoutMs = 90_000 } = {}) {
   const binDir = process.env.SWITCHBOARD_BIN_DIR || path.join(REPO, 'target/debug');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-browser-'));
   const env = {

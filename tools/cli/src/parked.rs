@@ -29,6 +29,8 @@ use crate::render::{Output, Table};
 pub const REASON: &str = "Switchboard-Parked-Reason";
 pub const ORIGINAL_SUBJECT: &str = "Switchboard-Original-Subject";
 pub const MSG_ID: &str = "Nats-Msg-Id";
+/// The parked message's original `Nats-Msg-Id` (the copy has its own).
+pub const ORIGINAL_MSG_ID: &str = "Switchboard-Original-Msg-Id";
 
 /// The parked stream, on a bus connected with the deployment's credentials.
 pub struct Parked {
@@ -189,11 +191,13 @@ pub fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 /// `Nats-Msg-Id` (see the module's note). Expectations (`Nats-Expected-*`)
 /// held for the first publish, not for a replay, so they are dropped too.
 pub fn replay_headers(parked: &HeaderMap, seq: u64) -> HeaderMap {
-    let original_id = header(parked, MSG_ID);
+    // The bus parks a copy under an id of its own and keeps the original
+    // beside it; copies parked before that carry the original as their id.
+    let original_id = header(parked, ORIGINAL_MSG_ID).or_else(|| header(parked, MSG_ID));
     let mut headers = HeaderMap::new();
     for (name, values) in parked.iter() {
         let name: &str = name.as_ref();
-        let skip = [REASON, ORIGINAL_SUBJECT, MSG_ID]
+        let skip = [REASON, ORIGINAL_SUBJECT, ORIGINAL_MSG_ID, MSG_ID]
             .iter()
             .any(|h| h.eq_ignore_ascii_case(name))
             || name.to_ascii_lowercase().starts_with("nats-expected-");

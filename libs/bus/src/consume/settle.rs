@@ -47,6 +47,19 @@ pub(crate) async fn park(
     let mut headers = message.headers.clone().unwrap_or_default();
     headers.insert("Switchboard-Parked-Reason", reason);
     headers.insert("Switchboard-Original-Subject", message.subject.as_str());
+    // `SB_PARKED` de-duplicates on `Nats-Msg-Id`: under the original id, a
+    // second consumer parking the same message (the router and the work-item
+    // service on one bad event) would be dropped. The copy gets an id of its
+    // own per consumer (a retried park still lands once) and keeps the
+    // original beside it for a replay.
+    let original_id = headers
+        .get(async_nats::header::NATS_MESSAGE_ID)
+        .map(|id| id.as_str().to_owned());
+    if let Some(id) = original_id {
+        headers.insert("Switchboard-Original-Msg-Id", id.as_str());
+        let parked_id = format!("{id}:parked:{}:{}", spec.stream, spec.durable);
+        headers.insert(async_nats::header::NATS_MESSAGE_ID, parked_id.as_str());
+    }
     let subject = subjects::parked(spec.stream, &spec.durable);
     let unavailable =
         |e: &dyn std::fmt::Display| BusError::new(ErrorKind::Unavailable, e.to_string());

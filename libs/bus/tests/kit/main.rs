@@ -159,6 +159,47 @@ async fn a_parked_message_keeps_its_reason_and_original_subject() {
 }
 
 #[tokio::test]
+async fn two_consumers_parking_the_same_message_both_keep_their_copy() {
+    let nats = NatsServer::start().await;
+    let kit = kit(&nats).await;
+    let js = kit.bus().js.clone();
+    for durable in ["parks-first", "parks-second"] {
+        kit.spawn_consumer(spec(durable), |_: Delivery| async {
+            Err::<(), _>(TestError::Poison)
+        });
+    }
+    let subject = subjects::event(TenantId::new(), ConversationId::new());
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(async_nats::header::NATS_MESSAGE_ID, "evt-1");
+    js.publish_with_headers(subject, headers, "poison".into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+
+    eventually("both copies parked", Duration::from_secs(10), || {
+        let js = js.clone();
+        async move { (parked_count(&js).await == Some(2)).then_some(()) }
+    })
+    .await;
+    let parked = js.get_stream(streams::PARKED).await.unwrap();
+    for durable in ["parks-first", "parks-second"] {
+        let copy = parked
+            .get_last_raw_message_by_subject(&subjects::parked(streams::EVENTS, durable))
+            .await
+            .expect("a copy per consumer");
+        let headers = copy.headers;
+        assert_eq!(
+            headers
+                .get("Switchboard-Original-Msg-Id")
+                .map(|v| v.as_str()),
+            Some("evt-1")
+        );
+    }
+    kit.running().shutdown_handle().trigger();
+}
+
+#[tokio::test]
 async fn a_responder_answers_a_refusal_with_the_errors_reply() {
     let nats = NatsServer::start().await;
     let kit = kit(&nats).await;

@@ -124,9 +124,17 @@ async fn a_parked_command_replayed_by_the_cli_is_processed_and_leaves_the_parked
             )
             .await
             .json();
-            listed["parked"]
-                .as_array()
-                .and_then(|p| p.iter().find(|p| p["seq"] != seq).cloned())
+            // Both undecodable publishes are parked, each under an id of
+            // its own; "poison-1" went second on the conversation's lane.
+            let others: Vec<_> = listed["parked"]
+                .as_array()?
+                .iter()
+                .filter(|p| p["seq"] != seq)
+                .cloned()
+                .collect();
+            (others.len() == 2)
+                .then(|| others.into_iter().max_by_key(|p| p["seq"].as_u64()))
+                .flatten()
         },
     )
     .await;
@@ -141,7 +149,15 @@ async fn a_parked_command_replayed_by_the_cli_is_processed_and_leaves_the_parked
         .await
         .json();
     assert_eq!(shown["payload"], "not a command");
-    assert_eq!(shown["headers"]["Nats-Msg-Id"], json!(["poison-1"]));
+    // The copy has an id of its own per consumer; the original is kept.
+    assert_eq!(
+        shown["headers"]["Switchboard-Original-Msg-Id"],
+        json!(["poison-1"])
+    );
+    assert_eq!(
+        shown["headers"]["Nats-Msg-Id"],
+        json!(["poison-1:parked:SB_COMMANDS:transcript-commands"])
+    );
 
     let listed = switchboard(
         &system,

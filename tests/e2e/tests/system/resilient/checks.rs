@@ -158,16 +158,24 @@ pub(crate) async fn assert_assigned_once(
         let info = conversation(system, &team.ai, id).await;
         let agent_id = &team.agents[holder[id]].0;
         assert_eq!(info["assignee"], agent_id.as_str(), "{info}");
+        // The record is durable, but right after a heal a read can meet a
+        // stream whose new leader is still catching up: read it again
+        // until it shows the offer (a lost record still fails, after STEP).
         let path = format!("tenants/{}/conversations/{id}/decisions", team.ai.id);
-        let decisions = read(system, &team.ai.admin_token, &path).await["decisions"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        assert!(
-            decisions
+        let deadline = Instant::now() + STEP;
+        loop {
+            let decisions = read(system, &team.ai.admin_token, &path).await["decisions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let offered = decisions
                 .iter()
-                .any(|d| d["kind"] == "offered" && d["agent"] == agent_id.as_str()),
-            "{id}: {decisions:?}"
-        );
+                .any(|d| d["kind"] == "offered" && d["agent"] == agent_id.as_str());
+            if offered {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{id}: {decisions:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 }

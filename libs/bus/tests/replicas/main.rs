@@ -123,7 +123,13 @@ async fn a_nats_url_listing_several_servers_connects_through_one_that_answers() 
     let bus = Bus::connect_with(&ConnectSettings::for_service(&bus, "list-test"))
         .await
         .expect("connects through the list");
-    bus.ensure_topology().await.expect("the topology");
+    // A fresh cluster can still be placing replicas: a service waits for
+    // the topology the same way (`Kit::start`).
+    eventually("the topology", Duration::from_secs(30), || {
+        let bus = bus.clone();
+        async move { bus.ensure_topology().await.ok() }
+    })
+    .await;
 
     // The node this client talks to goes away: the client moves to another
     // listed server and the replicated stream keeps taking messages.

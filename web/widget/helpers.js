@@ -1,15 +1,7 @@
 /* Switchboard chat widget: small helpers with no state of their own (DOM building, storage, time, ids, links)
-   and the fixed texts. Not a module: the gateway serves web/widget/*.js as one script, /widget.js, inside one
-   function scope (services/gateway/src/web/widget.rs), so nothing here reaches the host page's globals. */
+   and the launcher's icon. Not a module: the gateway serves web/widget/*.js as one script, /widget.js, inside one function
+   scope (services/gateway/src/web/widget.rs), so nothing here reaches the host page's globals. */
 'use strict';
-
-const END_PHRASES = {
-  customer_ended: 'You ended the chat.',
-  agent_ended: 'The agent ended the chat.',
-  inactivity: 'It ended after a period of inactivity.',
-  accept_timeout: 'No one could pick up the chat in time.',
-  no_agents_available: 'No agents are available right now.',
-};
 
 const ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>';
 

@@ -170,18 +170,26 @@ fn support_link(url: &str) -> String {
 }
 
 /// The embed snippet of CONTRACT.md §5. `authenticate` is left as a comment:
-/// the site owner fills it in when their visitors can sign in.
+/// the site owner fills it in when their visitors can sign in. The stub
+/// `window.Switchboard` queues the page's calls until the script, loaded
+/// `async`, takes them over and runs them in order (docs/widget.md).
 pub fn embed_snippet(public_url: &str, widget_id: &str) -> String {
     format!(
         r#"<script>
   window.switchboardSettings = {{ widget: "{widget_id}", server: "{public_url}",
     // authenticate: async () => "<customer JWT from your backend>" /* optional */
   }};
+  {QUEUE_STUB}
 </script>
 <script async src="{public_url}/widget.js"></script>
 "#
     )
 }
+
+/// Defines `window.Switchboard` until `/widget.js` loads: each call is kept
+/// in `window.Switchboard.q`. A page that already has it keeps its own.
+pub const QUEUE_STUB: &str = "window.Switchboard = window.Switchboard || function () { \
+     (window.Switchboard.q = window.Switchboard.q || []).push(arguments); };";
 
 /// A conversation as admins see it.
 pub fn conversation_json(info: &ConversationInfo) -> Value {
@@ -277,5 +285,15 @@ mod tests {
         assert!(
             snippet.contains(r#"<script async src="https://chat.example.com/widget.js"></script>"#)
         );
+    }
+
+    #[test]
+    fn the_embed_snippet_queues_calls_before_the_script_loads() {
+        let snippet = embed_snippet("https://chat.example.com", "w-1");
+        let stub = snippet
+            .find("window.Switchboard = window.Switchboard ||")
+            .unwrap();
+        assert!(stub < snippet.find("<script async").unwrap(), "{snippet}");
+        assert!(snippet.contains(".push(arguments)"), "{snippet}");
     }
 }

@@ -4,16 +4,20 @@
 //! page. The files live in the
 //! workspace's `web/` folder and are compiled in, so the gateway binary is
 //! all a deployment needs. Every page carries the security headers of
-//! [`policy`].
+//! [`policy`]; the widget's files go out gzipped with an `ETag`
+//! ([`assets`]).
 
 pub mod admin;
+pub mod assets;
 pub mod console;
 pub mod policy;
 mod widget;
 
+use std::sync::LazyLock;
+
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use switchboard_bus::config::keys;
@@ -22,10 +26,25 @@ use switchboard_contracts::v1::{Experience, Widget, WidgetKind};
 
 use crate::api::rate_limit::ClientAddress;
 use crate::state::AppState;
+use assets::StaticFile;
 
 const SUPPORT_HTML: &str = include_str!("../../../../web/support.html");
 const SUPPORT_CSS: &str = include_str!("../../../../web/support.css");
 const SUPPORT_JS: &str = include_str!("../../../../web/support.js");
+const JS: &str = "application/javascript; charset=utf-8";
+
+/// Sites embed the script by a fixed URL: browsers and proxies may keep it
+/// five minutes, then revalidate (a 304 by its `ETag`), so a fix reaches
+/// every site within minutes of an upgrade.
+pub const WIDGET_CACHE: &str = "public, max-age=300";
+static WIDGET_FILE: LazyLock<StaticFile> =
+    LazyLock::new(|| StaticFile::new(JS, WIDGET_CACHE, &widget::SCRIPT));
+// The support page's own files go with its page, which is never cached:
+// revalidated every time, answered by a 304 while unchanged.
+static SUPPORT_CSS_FILE: LazyLock<StaticFile> =
+    LazyLock::new(|| StaticFile::new("text/css; charset=utf-8", "no-cache", SUPPORT_CSS));
+static SUPPORT_JS_FILE: LazyLock<StaticFile> =
+    LazyLock::new(|| StaticFile::new(JS, "no-cache", SUPPORT_JS));
 
 /// The (method, path) of every page served here.
 pub const PAGES: &[(&str, &str)] = &[
@@ -53,11 +72,11 @@ pub fn routes() -> Router<AppState> {
         .route("/support/{widget}", get(support_page))
         .route(
             "/support.css",
-            get(|| async { support_asset("text/css; charset=utf-8", SUPPORT_CSS) }),
+            get(|headers: HeaderMap| async move { SUPPORT_CSS_FILE.respond(&headers) }),
         )
         .route(
             "/support.js",
-            get(|| async { support_asset("application/javascript; charset=utf-8", SUPPORT_JS) }),
+            get(|headers: HeaderMap| async move { SUPPORT_JS_FILE.respond(&headers) }),
         )
         .merge(console::routes())
         .merge(admin::routes())
@@ -65,20 +84,8 @@ pub fn routes() -> Router<AppState> {
 
 /// The script, and the support page below, are limited per client address
 /// ([`ClientAddress`]): they are what a stranger's flood would hit first.
-async fn widget_js(_client: ClientAddress) -> impl IntoResponse {
-    (
-        policy::asset_headers(),
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/javascript; charset=utf-8",
-            ),
-            // Sites embed the script by a fixed URL, so it must be revalidated
-            // for them to get fixes.
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        widget::SCRIPT.as_str(),
-    )
+async fn widget_js(_client: ClientAddress, headers: HeaderMap) -> Response {
+    WIDGET_FILE.respond(&headers)
 }
 
 async fn index() -> impl IntoResponse {
@@ -112,19 +119,6 @@ async fn support_page(
         ),
         None => html(StatusCode::NOT_FOUND, policy::PLAIN, not_found_page()),
     }
-}
-
-/// The support page's stylesheet and script (the same for every widget).
-fn support_asset(content_type: &'static str, body: &'static str) -> Response {
-    (
-        policy::asset_headers(),
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 /// The widget and its experience, when `raw_id` names a support-site widget.

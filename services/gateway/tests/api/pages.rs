@@ -1,5 +1,6 @@
 //! The browser pages the gateway serves beside the API: the agent console,
-//! and the security headers of every page.
+//! the widget script's compression and caching, and the security headers
+//! of every page.
 
 use reqwest::StatusCode;
 use switchboard_gateway::web::console::ASSETS;
@@ -99,4 +100,68 @@ async fn the_support_page_and_both_consoles_carry_a_content_security_policy() {
             "{path}"
         );
     }
+}
+
+/// `/widget.js` goes gzipped to a client that accepts it, plain to one that
+/// does not, both with an `ETag`; a revalidation with either tag is a 304
+/// without a body; the support page's script is served the same way.
+#[tokio::test]
+async fn the_widget_script_is_gzipped_when_accepted_and_revalidated_by_its_etag() {
+    use std::io::Read;
+
+    let app = spawn_app().await;
+    let get = |path: &str, headers: &[(&'static str, &str)]| {
+        let mut request = app.http.get(format!("{}{path}", app.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        async move { request.send().await.expect("the gateway answers") }
+    };
+
+    let plain = get("/widget.js", &[]).await;
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain_tag = plain.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(plain.headers()["cache-control"], "public, max-age=300");
+    assert_eq!(plain.headers()["vary"], "accept-encoding");
+    let script = plain.bytes().await.unwrap();
+    assert!(script.starts_with(b"(function () {"));
+
+    let packed = get("/widget.js", &[("accept-encoding", "br, gzip;q=0.8")]).await;
+    assert_eq!(packed.status(), StatusCode::OK);
+    assert_eq!(packed.headers()["content-encoding"], "gzip");
+    assert_eq!(
+        packed.headers()["content-type"],
+        "application/javascript; charset=utf-8"
+    );
+    let packed_tag = packed.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(packed_tag, plain_tag, "each copy has its own tag");
+    assert!(plain_tag.starts_with('"') && packed_tag.ends_with('"'));
+    let body = packed.bytes().await.unwrap();
+    assert!(body.len() * 2 < script.len(), "gzip more than halves it");
+    let mut unpacked = Vec::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_end(&mut unpacked)
+        .unwrap();
+    assert_eq!(unpacked, script, "the gzip copy is the script");
+
+    for (tag, encoding) in [(&plain_tag, "identity"), (&packed_tag, "gzip")] {
+        let again = get(
+            "/widget.js",
+            &[("if-none-match", tag), ("accept-encoding", encoding)],
+        )
+        .await;
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{tag}");
+        assert_eq!(again.headers()["etag"], tag.as_str());
+        assert_eq!(again.headers()["cache-control"], "public, max-age=300");
+        assert!(again.bytes().await.unwrap().is_empty());
+    }
+    let stale = get("/widget.js", &[("if-none-match", "\"something-else\"")]).await;
+    assert_eq!(stale.status(), StatusCode::OK);
+
+    let support = get("/support.js", &[("accept-encoding", "gzip")]).await;
+    let tag = support.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(support.headers()["cache-control"], "no-cache");
+    let again = get("/support.js", &[("if-none-match", &tag)]).await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 }

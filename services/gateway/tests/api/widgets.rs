@@ -68,7 +68,8 @@ async fn the_embed_snippet_contains_the_widget_id_and_the_widget_script() {
         script.headers()["content-type"],
         "application/javascript; charset=utf-8"
     );
-    assert_eq!(script.headers()["cache-control"], "no-cache");
+    // Kept five minutes, then revalidated by its ETag (web::WIDGET_CACHE).
+    assert_eq!(script.headers()["cache-control"], "public, max-age=300");
 }
 
 #[tokio::test]

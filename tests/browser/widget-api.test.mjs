@@ -49,7 +49,7 @@ const stored = (page) => page.evaluate(() => ({ ...localStorage, ...sessionStora
 
 test('calls made before the script loads wait in the queue and run in order once it does', { timeout: 60_000 }, async () => {
   await onPage('widget-queue', async (page) => {
-    const calls = [['update', { name: 'Ana' }], ['open'], ['close'], ['open'], ['prefill', 'Where is my order?']];
+    const calls = [['update', { name: 'Ana' }], ['open'], ['close'], ['update', { name: 42 }], ['open'], ['prefill', 'Where is my order?']];
     const { release } = await embed(page, { hold: true, calls });
     const before = await page.evaluate(() => ({ queued: window.Switchboard.q.length, loaded: !!window.Switchboard.loaded }));
     assert.deepEqual(before, { queued: 8 + calls.length, loaded: false }, 'the stub keeps every call (8 subscriptions and the calls)');
@@ -57,7 +57,7 @@ test('calls made before the script loads wait in the queue and run in order once
     await waitHeard(page, 'ready');
     assert.deepEqual(await sequence(page), ['open', 'close', 'open'], 'the queued calls ran in the order they were made');
     assert.equal(await page.getByTestId('composer').inputValue(), 'Where is my order?', 'prefill filled the composer');
-    assert.match(await page.getByTestId('greeting').innerText(), /Ana/, 'update named the visitor in the greeting');
+    assert.match(await page.getByTestId('greeting').innerText(), /Ana/, 'update named the visitor, the bad update changed nothing');
     assert.equal(await page.evaluate(() => window.Switchboard.loaded), true, 'the script replaced the stub');
   });
 });

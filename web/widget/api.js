@@ -88,14 +88,18 @@ function stop() {
   ui = null;
   booted = false;
 }
-// Sign-out on the site: nothing of this customer is left in the page or its storage.
+// Sign-out on the site: nothing of this customer is left in the page or its storage — the resume tokens and open
+// states of every widget of this site (the `switchboard:` keys are the widget's own), also when none is booted now.
 function shutdown() {
   early = {};
-  if (!booted) return;
-  resume.set(null);
-  openState.set(null);
-  stop();
+  if (booted) stop();
   st = { stopped: true, typers: new Map(), sections: [], pending: new Map(), visitor: {}, unread: 0 };
+  for (const area of ['localStorage', 'sessionStorage']) {
+    try {
+      const store = window[area];
+      Object.keys(store).filter((key) => key.startsWith('switchboard:')).forEach((key) => store.removeItem(key));
+    } catch { /* storage blocked: nothing was kept */ }
+  }
 }
 function update(v) {
   const problem = visitorProblem(v);

@@ -33,6 +33,7 @@ function setConvState(state) {
   updateControls();
   const section = st.sections[st.sections.length - 1];
   emit('conversation:state', { state, conversation: (section && section.id) || null });
+  emit('state', state); // its older name, kept for pages that use it
 }
 function endSection(reason) {
   const s = st.sections[st.sections.length - 1] || current();

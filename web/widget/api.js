@@ -7,8 +7,10 @@ const MAX_LEN = 4000, COUNTER_AT = 3600, TYPING_EVERY = 3000, TYPING_IDLE = 3000
 const script = document.currentScript;
 const scriptOrigin = script && script.src ? new URL(script.src).origin : location.origin;
 
-let S = {}; // the settings of the running boot: window.switchboardSettings, then what was set before the boot, then boot's own
-let st = { stopped: true, typers: new Map(), sections: [], pending: new Map(), visitor: {}, unread: 0 };
+let S = {}; // the settings of the running boot: window.switchboardSettings with boot's own over them
+// Between boots: nothing runs, nothing is shown, nothing is known of the customer.
+const idleState = () => ({ stopped: true, typers: new Map(), sections: [], pending: new Map(), visitor: {}, unread: 0 });
+let st = idleState();
 let ui = null;
 let booted = false;
 let resume = storage('localStorage', ''), openState = storage('sessionStorage', '');
@@ -70,7 +72,7 @@ function boot(extra) {
   if (inline && !(target instanceof Element)) console.warn('Switchboard: container not found, appending the chat to the page');
   (target instanceof Element ? target : document.body).append(ui.host);
   booted = true;
-  showLauncher();
+  applyLauncher();
   setStatus();
   const text = pre.prefill ?? S.prefill;
   if (text != null && text !== '') prefill(text);
@@ -93,7 +95,7 @@ function stop() {
 function shutdown() {
   early = {};
   if (booted) stop();
-  st = { stopped: true, typers: new Map(), sections: [], pending: new Map(), visitor: {}, unread: 0 };
+  st = idleState();
   for (const area of ['localStorage', 'sessionStorage']) {
     try {
       const store = window[area];
@@ -122,7 +124,7 @@ function run(cmd, ...args) {
     case 'hideLauncher': {
       const hide = args.length === 0 || !!args[0];
       if (!booted) { early.hideLauncher = hide; return; }
-      st.launcherHidden = hide; return showLauncher();
+      st.launcherHidden = hide; return applyLauncher();
     }
     case 'prefill':
       if (typeof args[0] !== 'string') return console.warn('Switchboard: prefill expects the text, a string');

@@ -65,7 +65,7 @@ function buildView(inline) {
 const scrollDown = () => { if (ui) ui.log.scrollTop = ui.log.scrollHeight; };
 
 // The launcher shown or hidden (a site that opens the chat from its own button hides it).
-function showLauncher() {
+function applyLauncher() {
   if (!ui.launcher) return;
   ui.launcher.hidden = !!st.launcherHidden;
   ui.wrap.classList.toggle('no-launcher', !!st.launcherHidden);

@@ -91,21 +91,31 @@ pub async fn ai_tenant(system: &System, edition: &str) -> AiTenant {
     }
 }
 
-/// The stored transcript of a conversation, read through the admin API.
+/// The stored transcript of a conversation, read through the admin API
+/// page by page (following `next_cursor`).
 pub async fn transcript(system: &System, tenant: &AiTenant, conversation: &str) -> Vec<Value> {
     let http = reqwest::Client::new();
-    let (status, body) = call(
-        http.get(format!(
-            "{}/api/v1/tenants/{}/conversations/{conversation}/transcript",
-            system.gateway_url(),
-            tenant.id
-        ))
-        .bearer_auth(&tenant.admin_token),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body["messages"].as_array().cloned().unwrap_or_default()
+    let mut messages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        // Cursors are base64url: safe in a query string as they are.
+        let after = cursor.as_deref().map(|c| format!("?cursor={c}"));
+        let request = http
+            .get(format!(
+                "{}/api/v1/tenants/{}/conversations/{conversation}/transcript{}",
+                system.gateway_url(),
+                tenant.id,
+                after.unwrap_or_default()
+            ))
+            .bearer_auth(&tenant.admin_token);
+        let (status, body) = call(request, None).await;
+        assert_eq!(status, 200, "{body}");
+        messages.extend(body["items"].as_array().cloned().unwrap_or_default());
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return messages,
+        }
+    }
 }
 
 /// A conversation's routing decision record, read through the admin API.

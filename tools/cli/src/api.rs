@@ -79,9 +79,27 @@ impl Gateway {
         })
     }
 
+    /// Every tenant: the list's pages followed to the last
+    /// (`next_cursor` null), shown as one `{"tenants": [...]}`.
     pub async fn list_tenants(&self) -> Result<Output, CliError> {
-        let body = self.call(Method::GET, "/api/v1/tenants", None).await?;
-        Ok(tenant_list(body))
+        let mut tenants = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            // Cursors are base64url: safe in a query string as they are.
+            let path = match &cursor {
+                None => "/api/v1/tenants?limit=200".to_owned(),
+                Some(cursor) => format!("/api/v1/tenants?limit=200&cursor={cursor}"),
+            };
+            let mut page = self.call(Method::GET, &path, None).await?;
+            if let Value::Array(items) = page["items"].take() {
+                tenants.extend(items);
+            }
+            match page["next_cursor"].as_str() {
+                Some(next) if !next.is_empty() => cursor = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        Ok(tenant_list(json!({"tenants": tenants})))
     }
 
     pub async fn set_edition(&self, tenant: &str, edition: &str) -> Result<Output, CliError> {

@@ -22,7 +22,7 @@ CARGO_DENY := $(CURDIR)/.tools/cargo-deny/bin/cargo-deny
 # Redocly's CLI lints the gateway's OpenAPI document against redocly.yaml (same script).
 REDOCLY := $(CURDIR)/.tools/redocly/node_modules/.bin/redocly
 
-.PHONY: help run test test-tools build-tests test-rust test-browser validate-deploy lint lint-tools deny-advisories fmt bench clean-data
+.PHONY: help run test test-tools build-tests test-rust test-browser test-schemathesis validate-deploy lint lint-tools deny-advisories fmt bench clean-data
 
 help: ## List the targets
 	@echo 'Usage: make TARGET'
@@ -45,12 +45,15 @@ RUST_TESTS = SWITCHBOARD_REQUIRE_POSTGRES=1 SWITCHBOARD_REQUIRE_PHOENIX=1 SWITCH
 BROWSER_TESTS = if [[ -n $$(find tests/browser -name node_modules -prune -o -type f -name '*test*.*js' -print) ]]; \
   then SWITCHBOARD_BIN_DIR=$(TARGET_DIR)/debug node --test tests/browser/; \
   else echo 'test-browser: no browser tests yet'; fi
+# Generated requests against a running system, checked against the OpenAPI document.
+SCHEMATHESIS = SWITCHBOARD_BIN_DIR=$(TARGET_DIR)/debug scripts/schemathesis.sh
 
-test: build-tests ## Run every test: unit, service, cross-service (SQLite and PostgreSQL), browser, deploy/
+test: build-tests ## Run every test: unit, service, cross-service (SQLite and PostgreSQL), browser, schemathesis, deploy/
 	status=0
 	scripts/validate-deploy.sh || status=$$?
 	$(RUST_TESTS) || status=$$?
 	$(BROWSER_TESTS) || status=$$?
+	$(SCHEMATHESIS) || status=$$?
 	exit $$status
 
 test-rust: build-tests ## Run the Rust tests with nextest, beside a throwaway PostgreSQL
@@ -62,8 +65,11 @@ test-browser: build-tests ## Run the browser tests (node --test, playwright-core
 validate-deploy: ## Check deploy/ (Dockerfile, compose, Kubernetes) with hadolint, compose, kustomize, kubernetes-validate
 	scripts/validate-deploy.sh
 
+test-schemathesis: build-tests ## Run schemathesis against a running system (scripts/schemathesis.sh)
+	$(SCHEMATHESIS)
+
 test-tools:
-	scripts/ensure-tools.sh --postgres --browser --nextest --phoenix --promtool
+	scripts/ensure-tools.sh --postgres --browser --nextest --phoenix --promtool --schemathesis
 
 build-tests: test-tools # the binaries too: cross-service and browser tests start them
 	$(CARGO) build --workspace --bins --tests

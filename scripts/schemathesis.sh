@@ -92,7 +92,8 @@ EOF
 run() {
   local token=$1
   shift
-  PYTHONPATH=$ST_DIR "$ST_DIR/bin/schemathesis" --config-file "$tmp/schemathesis.toml" run \
+  # From the temp dir: what schemathesis keeps between runs (.schemathesis/) goes with it.
+  (cd "$tmp" && PYTHONPATH=$ST_DIR "$ST_DIR/bin/schemathesis" --config-file "$tmp/schemathesis.toml" run \
     "$gateway/api/v1/openapi.json" --url "$gateway" \
     --header "Authorization: Bearer $token" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
@@ -100,7 +101,7 @@ run() {
     --max-examples "$MAX_EXAMPLES" \
     --request-timeout 10 \
     --no-color \
-    "$@"
+    "$@")
 }
 
 status=0

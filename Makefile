@@ -21,6 +21,8 @@ export NATS_SERVER_BIN
 CARGO_DENY := $(CURDIR)/.tools/cargo-deny/bin/cargo-deny
 # Redocly's CLI lints the gateway's OpenAPI document against redocly.yaml (same script).
 REDOCLY := $(CURDIR)/.tools/redocly/node_modules/.bin/redocly
+# buf lints proto/ (buf.yaml) and checks it against the released baseline image.
+BUF := $(CURDIR)/.tools/buf/node_modules/.bin/buf
 
 .PHONY: help run test test-tools build-tests test-rust test-browser test-schemathesis validate-deploy lint lint-tools deny-advisories fmt bench clean-data
 
@@ -74,7 +76,7 @@ test-tools:
 build-tests: test-tools # the binaries too: cross-service and browser tests start them
 	$(CARGO) build --workspace --bins --tests
 
-lint: lint-tools ## Formatting, clippy (warnings are errors), unused dependencies, licences and sources, the OpenAPI document
+lint: lint-tools ## Formatting, clippy (warnings are errors), unused dependencies, licences and sources, the OpenAPI document, proto/ (buf)
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) machete
@@ -83,6 +85,10 @@ lint: lint-tools ## Formatting, clippy (warnings are errors), unused dependencie
 	# redocly.yaml's recommended-strict ruleset: a warning fails too. No usage data
 	# sent, no update check.
 	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint --config redocly.yaml --format stylish gateway
+	# The bus protocol: buf's STANDARD lint, and no change that breaks what was
+	# released (proto/released.binpb; docs/operations.md says how to move it).
+	$(BUF) lint
+	$(BUF) breaking --against proto/released.binpb
 
 lint-tools:
 	scripts/ensure-tools.sh --lint

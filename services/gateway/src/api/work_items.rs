@@ -50,7 +50,6 @@ pub struct Filter {
 /// A page of work items, newest first (`?limit=&cursor=`): the cursor holds
 /// the last item's creation time and id, and the service pages on by keyset
 /// from there.
-
 pub async fn list(
     State(state): State<AppState>,
     member: TenantMember,

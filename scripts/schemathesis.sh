@@ -44,6 +44,7 @@ gateway=http://127.0.0.1:$(free_port)
 operator=sb_op_$(python3 -c 'import secrets; print(secrets.token_hex(24))')
 # The rate limits are the gateway's defence, not what is tested here: set far above
 # what one run sends, so that answers are the operations' own.
+: >"$tmp/devstack.log"
 SWITCHBOARD_DATA_DIR=$tmp/data \
   SWITCHBOARD_HTTP_ADDR=${gateway#http://} \
   NATS_URL=nats://127.0.0.1:$(free_port) \

@@ -20,7 +20,7 @@ export async function conversations(ctx, params = {}) {
         const key = encodeURIComponent(id.value.trim());
         // The record is secondary: when it cannot be read the conversation still shows, with a note saying so.
         const [info, transcript, record] = await Promise.all([ctx.api.get(`/conversations/${key}`),
-          ctx.api.list(`/conversations/${key}/transcript`), ctx.api.get(`/conversations/${key}/decisions`).catch(() => null)]);
+          ctx.api.list(`/conversations/${key}/transcript`), ctx.api.list(`/conversations/${key}/decisions`).then((items) => ({ decisions: items }), () => null)]);
         out.replaceChildren(conversation(info, transcript), decisions(record, names));
       } catch (error) { out.replaceChildren(); showErrors(form, error); }
     });

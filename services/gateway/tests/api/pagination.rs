@@ -33,6 +33,7 @@ async fn a_bad_limit_or_cursor_is_400_naming_it_on_every_list() {
     };
     serve_transcripts(&app.state.bus, vec![(info, Vec::new())]).await;
     let transcript = format!("/conversations/{conversation}/transcript");
+    let decisions = format!("/conversations/{conversation}/decisions");
     // A cursor of another list is no cursor here either.
     let (_, spaces) = app
         .admin(&tenant, "GET", "/spaces?limit=1", Value::Null)
@@ -49,7 +50,11 @@ async fn a_bad_limit_or_cursor_is_400_naming_it_on_every_list() {
     assert_eq!(spaces["next_cursor"], Value::Null);
     let limits = ["0", "201", "-3", "many"];
     let cursors = ["%21%21", "bm9wZQ", foreign.as_str()];
-    for path in TENANT_LISTS.iter().copied().chain([transcript.as_str()]) {
+    for path in TENANT_LISTS
+        .iter()
+        .copied()
+        .chain([transcript.as_str(), decisions.as_str()])
+    {
         for limit in limits {
             let (status, body) = app
                 .admin(
@@ -206,4 +211,86 @@ async fn a_transcript_is_read_in_pages_of_messages_by_seq() {
     );
     assert_eq!(whole["messages"], whole["items"]);
     assert_eq!(whole["next_cursor"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_decision_record_is_read_in_pages_with_later_decisions_at_its_end() {
+    use switchboard_contracts::ids::{ConversationId, TenantId};
+    use switchboard_contracts::subjects;
+    use switchboard_contracts::v1::RoutingDecision;
+
+    let app = spawn_app().await;
+    let tenant = app.tenant("premium").await;
+    let info = ConversationInfo {
+        id: uuid::Uuid::now_v7().to_string(),
+        tenant: tenant.id.clone(),
+        ..Default::default()
+    };
+    serve_transcripts(&app.state.bus, vec![(info.clone(), Vec::new())]).await;
+    let tenant_id: TenantId = tenant.id.parse().unwrap();
+    let conversation: ConversationId = info.id.parse().unwrap();
+    let bus = &app.state.bus;
+    let record = async |n: usize| {
+        let decision = RoutingDecision {
+            tenant: tenant_id.to_string(),
+            conversation: conversation.to_string(),
+            input_id: format!("input-{n}"),
+            at_ms: 1_764_000_000_000 + n as i64,
+            ..Default::default()
+        };
+        bus.publish_durable(
+            subjects::decision(tenant_id, conversation),
+            &format!("d{n}"),
+            &decision,
+        )
+        .await
+        .expect("decision stored");
+    };
+    for n in 0..5 {
+        record(n).await;
+    }
+    let path = format!(
+        "/api/v1/tenants/{}/conversations/{}/decisions",
+        tenant.id, info.id
+    );
+    let http = &app.http;
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut added = 5;
+    loop {
+        let after = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
+        let response = http
+            .get(format!("{}{path}?limit=2{after}", app.base))
+            .bearer_auth(&tenant.admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["decisions"], body["items"]);
+        seen.extend(
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["at"].as_str().unwrap().to_owned()),
+        );
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+        if added < 7 {
+            record(added).await;
+            added += 1;
+        }
+    }
+    assert_eq!(
+        seen.len(),
+        7,
+        "the five, then the two recorded meanwhile: {seen:?}"
+    );
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted, seen, "in the order recorded, none twice");
 }

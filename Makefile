@@ -21,8 +21,10 @@ export NATS_SERVER_BIN
 CARGO_DENY := $(CURDIR)/.tools/cargo-deny/bin/cargo-deny
 # Redocly's CLI lints the gateway's OpenAPI document against redocly.yaml (same script).
 REDOCLY := $(CURDIR)/.tools/redocly/node_modules/.bin/redocly
+# buf lints proto/ (buf.yaml) and checks it against the released baseline image.
+BUF := $(CURDIR)/.tools/buf/node_modules/.bin/buf
 
-.PHONY: help run test test-tools build-tests test-rust test-browser validate-deploy lint lint-tools deny-advisories fmt bench clean-data
+.PHONY: help run test test-tools build-tests test-rust test-browser test-schemathesis validate-deploy lint lint-tools deny-advisories fmt bench clean-data
 
 help: ## List the targets
 	@echo 'Usage: make TARGET'
@@ -45,12 +47,15 @@ RUST_TESTS = SWITCHBOARD_REQUIRE_POSTGRES=1 SWITCHBOARD_REQUIRE_PHOENIX=1 SWITCH
 BROWSER_TESTS = if [[ -n $$(find tests/browser -name node_modules -prune -o -type f -name '*test*.*js' -print) ]]; \
   then SWITCHBOARD_BIN_DIR=$(TARGET_DIR)/debug node --test tests/browser/; \
   else echo 'test-browser: no browser tests yet'; fi
+# Generated requests against a running system, checked against the OpenAPI document.
+SCHEMATHESIS = SWITCHBOARD_BIN_DIR=$(TARGET_DIR)/debug scripts/schemathesis.sh
 
-test: build-tests ## Run every test: unit, service, cross-service (SQLite and PostgreSQL), browser, deploy/
+test: build-tests ## Run every test: unit, service, cross-service (SQLite and PostgreSQL), browser, schemathesis, deploy/
 	status=0
 	scripts/validate-deploy.sh || status=$$?
 	$(RUST_TESTS) || status=$$?
 	$(BROWSER_TESTS) || status=$$?
+	$(SCHEMATHESIS) || status=$$?
 	exit $$status
 
 test-rust: build-tests ## Run the Rust tests with nextest, beside a throwaway PostgreSQL
@@ -62,13 +67,16 @@ test-browser: build-tests ## Run the browser tests (node --test, playwright-core
 validate-deploy: ## Check deploy/ (Dockerfile, compose, Kubernetes) with hadolint, compose, kustomize, kubernetes-validate
 	scripts/validate-deploy.sh
 
+test-schemathesis: build-tests ## Run schemathesis against a running system (scripts/schemathesis.sh)
+	$(SCHEMATHESIS)
+
 test-tools:
-	scripts/ensure-tools.sh --postgres --browser --nextest --phoenix --promtool
+	scripts/ensure-tools.sh --postgres --browser --nextest --phoenix --promtool --schemathesis
 
 build-tests: test-tools # the binaries too: cross-service and browser tests start them
 	$(CARGO) build --workspace --bins --tests
 
-lint: lint-tools ## Formatting, clippy (warnings are errors), unused dependencies, licences and sources, the OpenAPI document
+lint: lint-tools ## Formatting, clippy (warnings are errors), unused dependencies, licences and sources, the OpenAPI document, proto/ (buf)
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) machete
@@ -77,6 +85,10 @@ lint: lint-tools ## Formatting, clippy (warnings are errors), unused dependencie
 	# redocly.yaml's recommended-strict ruleset: a warning fails too. No usage data
 	# sent, no update check.
 	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint --config redocly.yaml --format stylish gateway
+	# The bus protocol: buf's STANDARD lint, and no change that breaks what was
+	# released (proto/released.binpb; docs/operations.md says how to move it).
+	$(BUF) lint
+	$(BUF) breaking --against proto/released.binpb
 
 lint-tools:
 	scripts/ensure-tools.sh --lint

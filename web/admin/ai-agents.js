@@ -8,7 +8,7 @@ import { deleteThing } from './team.js';
 const HANDOFF_DEFAULTS = { on_request: true, after_unsure: 2, phrase: '' };
 
 export async function list(ctx) {
-  const { ai_agents: all } = await ctx.api.get('/ai-agents');
+  const all = await ctx.api.list('/ai-agents');
   const head = pageHead('AI agents', 'AI agents answer customers from their knowledge base and, in the AI agent and support team mode, hand customers to a person.',
     h('a.button.primary', { href: '#/ai-agents/new', 'data-testid': 'new-ai-agent' }, 'New AI agent'));
   if (!all.length) return h('div', {}, head, note('No AI agents yet.'));

@@ -1,5 +1,5 @@
 /* Switchboard admin console: the HTTP API client (CONTRACT.md §2). Every call carries the admin's bearer token and
-   goes to /api/v1/tenants/{tenant}/…; a refusal becomes an ApiError holding the contract's {code, message}, and
+   goes to /api/v1/tenants/{tenant}/…; list() reads every page of a list; a refusal becomes an ApiError holding the contract's {code, message}, and
    fieldOf() tells which form field a refusal is about, so pages can show it next to that field. */
 
 export class ApiError extends Error {
@@ -37,8 +37,21 @@ export function createClient(session) {
     }
     return data;
   }
+  /** Every item of a paged list ({items, next_cursor}), following the cursors a page of 200 at a time. */
+  async function list(path) {
+    const items = [];
+    let cursor = null;
+    do {
+      const query = `limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page = await call('GET', `${path}${path.includes('?') ? '&' : '?'}${query}`);
+      items.push(...(page?.items || []));
+      cursor = page?.next_cursor;
+    } while (cursor);
+    return items;
+  }
   return {
     get: (path) => call('GET', path),
+    list,
     post: (path, body) => call('POST', path, body ?? {}),
     patch: (path, body) => call('PATCH', path, body),
     del: (path) => call('DELETE', path),

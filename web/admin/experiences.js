@@ -20,15 +20,15 @@ const needsTeam = (mode) => mode === 'support_team' || mode === 'ai_and_team';
 
 /** The tenant's AI agents and spaces, for names and choices; experience admins may not read them (empty then). */
 async function lookups(ctx) {
-  const [ai, spaces] = await Promise.allSettled([ctx.api.get('/ai-agents'), ctx.api.get('/spaces')]);
+  const [ai, spaces] = await Promise.allSettled([ctx.api.list('/ai-agents'), ctx.api.list('/spaces')]);
   return {
-    aiAgents: ai.status === 'fulfilled' ? ai.value.ai_agents : [],
-    spaces: spaces.status === 'fulfilled' ? spaces.value.spaces : [],
+    aiAgents: ai.status === 'fulfilled' ? ai.value : [],
+    spaces: spaces.status === 'fulfilled' ? spaces.value : [],
   };
 }
 
 export async function list(ctx) {
-  const [{ experiences }, known] = await Promise.all([ctx.api.get('/experiences'), lookups(ctx)]);
+  const [experiences, known] = await Promise.all([ctx.api.list('/experiences'), lookups(ctx)]);
   const nameOf = (items, id) => (id ? items.find((x) => x.id === id)?.name || id : '\u2014');
   const head = pageHead('Customer experiences', 'Each experience has one support mode, its widgets, and the space its live chats go to.',
     ctx.role === 'site_admin' ? h('a.button.primary', { href: '#/experiences/new', 'data-testid': 'new-experience' }, 'New experience') : null);

@@ -10,7 +10,7 @@ const TICK_MS = 1000;
 
 /** `#/live` (the first space) and `#/live/{space}`. */
 export async function live(ctx, params) {
-  const { spaces } = await ctx.api.get('/spaces');
+  const spaces = await ctx.api.list('/spaces');
   const head = pageHead('Live view', 'Who is waiting and for how long, and each agent\u2019s status and load.');
   if (!spaces.length) {
     return h('div', {}, head, card('No spaces yet', note('Create a space on the Spaces page; its live view shows here.')));

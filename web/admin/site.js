@@ -80,10 +80,10 @@ function identitySecret(ctx) {
 
 export async function admins(ctx) {
   const head = pageHead('Admins', 'Site admins configure everything. Experience admins configure only the customer experiences they are given.');
-  const [list, known] = await Promise.allSettled([ctx.api.get('/admins'), ctx.api.get('/experiences')]);
+  const [list, known] = await Promise.allSettled([ctx.api.list('/admins'), ctx.api.list('/experiences')]);
   if (list.status === 'rejected') return h('div', {}, head, failure(list.reason, 'Admin accounts'));
-  const people = Array.isArray(list.value) ? list.value : list.value.admins || list.value.items || [];
-  const experiences = known.status === 'fulfilled' ? known.value.experiences : [];
+  const people = list.value;
+  const experiences = known.status === 'fulfilled' ? known.value : [];
   const revealSlot = h('div', { 'data-slot': 'reveal' });
 
   const name = h('input', { required: true, maxlength: '100', 'data-testid': 'admin-name' });

@@ -7,7 +7,7 @@ import { h, field, group, formError, clearErrors, showErrors, busy, toast, annou
 const ENDS = 'Conversations waiting or live in it end with the fallback message and stay readable; work items stay.';
 
 export async function spaces(ctx) {
-  const [{ spaces: all }, { agents }] = await Promise.all([ctx.api.get('/spaces'), ctx.api.get('/agents')]);
+  const [all, agents] = await Promise.all([ctx.api.list('/spaces'), ctx.api.list('/agents')]);
   const name = h('input', { required: true, maxlength: '100', 'data-testid': 'space-name' });
   const live = h('input', { type: 'checkbox', checked: true, 'data-testid': 'space-live-chat' });
   const create = h('button.primary', { type: 'submit', 'data-testid': 'create-space' }, 'Create space');
@@ -80,7 +80,7 @@ function spaceRow(ctx, space, agents) {
 }
 
 export async function agents(ctx) {
-  const [{ agents: all }, { spaces }] = await Promise.all([ctx.api.get('/agents'), ctx.api.get('/spaces')]);
+  const [all, spaces] = await Promise.all([ctx.api.list('/agents'), ctx.api.list('/spaces')]);
   const revealSlot = h('div', {});
   const name = h('input', { required: true, maxlength: '100', 'data-testid': 'agent-name' });
   const email = h('input', { type: 'email', required: true, 'data-testid': 'agent-email' });

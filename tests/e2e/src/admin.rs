@@ -91,38 +91,45 @@ pub async fn ai_tenant(system: &System, edition: &str) -> AiTenant {
     }
 }
 
-/// The stored transcript of a conversation, read through the admin API.
+/// The stored transcript of a conversation, read through the admin API
+/// page by page (following `next_cursor`).
 pub async fn transcript(system: &System, tenant: &AiTenant, conversation: &str) -> Vec<Value> {
-    let http = reqwest::Client::new();
-    let (status, body) = call(
-        http.get(format!(
-            "{}/api/v1/tenants/{}/conversations/{conversation}/transcript",
-            system.gateway_url(),
-            tenant.id
-        ))
-        .bearer_auth(&tenant.admin_token),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body["messages"].as_array().cloned().unwrap_or_default()
+    let path = format!("/conversations/{conversation}/transcript");
+    every_page(system, tenant, &path).await
 }
 
-/// A conversation's routing decision record, read through the admin API.
+/// A conversation's routing decision record, read through the admin API
+/// page by page.
 pub async fn decisions(system: &System, tenant: &AiTenant, conversation: &str) -> Vec<Value> {
+    let path = format!("/conversations/{conversation}/decisions");
+    every_page(system, tenant, &path).await
+}
+
+/// Every item of a paged list of the tenant (`path` after
+/// `/api/v1/tenants/{t}`), following `next_cursor` to the last page.
+pub async fn every_page(system: &System, tenant: &AiTenant, path: &str) -> Vec<Value> {
     let http = reqwest::Client::new();
-    let (status, body) = call(
-        http.get(format!(
-            "{}/api/v1/tenants/{}/conversations/{conversation}/decisions",
-            system.gateway_url(),
-            tenant.id
-        ))
-        .bearer_auth(&tenant.admin_token),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body["decisions"].as_array().cloned().unwrap_or_default()
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        // Cursors are opaque but URL-safe (base64url or hex).
+        let after = cursor.as_deref().map(|c| format!("?cursor={c}"));
+        let request = http
+            .get(format!(
+                "{}/api/v1/tenants/{}{path}{}",
+                system.gateway_url(),
+                tenant.id,
+                after.unwrap_or_default()
+            ))
+            .bearer_auth(&tenant.admin_token);
+        let (status, body) = call(request, None).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        items.extend(body["items"].as_array().cloned().unwrap_or_default());
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return items,
+        }
+    }
 }
 
 /// The team space's live view (who waits, the agents' loads), read through

@@ -79,9 +79,31 @@ impl Gateway {
         })
     }
 
+    /// Every tenant, shown as one `{"tenants": [...]}`.
     pub async fn list_tenants(&self) -> Result<Output, CliError> {
-        let body = self.call(Method::GET, "/api/v1/tenants", None).await?;
-        Ok(tenant_list(body))
+        let tenants = self.every_page("/api/v1/tenants").await?;
+        Ok(tenant_list(json!({"tenants": tenants})))
+    }
+
+    /// Every item of the paged list at `path`: its pages, 200 items each,
+    /// followed to the last (`next_cursor` null).
+    async fn every_page(&self, path: &str) -> Result<Vec<Value>, CliError> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            // Cursors are base64url: safe in a query string as they are.
+            let after = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
+            let mut page = self
+                .call(Method::GET, &format!("{path}?limit=200{after}"), None)
+                .await?;
+            if let Value::Array(page_items) = page["items"].take() {
+                items.extend(page_items);
+            }
+            match page["next_cursor"].as_str() {
+                Some(next) if !next.is_empty() => cursor = Some(next.to_owned()),
+                _ => return Ok(items),
+            }
+        }
     }
 
     pub async fn set_edition(&self, tenant: &str, edition: &str) -> Result<Output, CliError> {
@@ -106,8 +128,8 @@ impl Gateway {
 
     pub async fn decisions(&self, tenant: &str, conversation: &str) -> Result<Output, CliError> {
         let path = format!("/api/v1/tenants/{tenant}/conversations/{conversation}/decisions");
-        let body = self.call(Method::GET, &path, None).await?;
-        Ok(decision_list(body))
+        let decisions = self.every_page(&path).await?;
+        Ok(decision_list(json!({"decisions": decisions})))
     }
 }
 

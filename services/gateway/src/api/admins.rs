@@ -14,7 +14,8 @@
 //! `{"active": true}`; their record and tokens are kept meanwhile. The
 //! first site admin cannot be deactivated (409), like it cannot be deleted.
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -29,6 +30,7 @@ use crate::api::admin_fields::{admin_json, ensure_email_free, experiences, first
 use crate::api::credentials::{self, Holder};
 use crate::api::email::email;
 use crate::api::extract::{ApiJson, Operator, TenantAdmin, load_tenant, path_id};
+use crate::api::page::{self, Page, PageParams};
 use crate::api::tenants::now_ms;
 use crate::api::validate;
 use crate::auth::ROLE_ADMIN;
@@ -83,13 +85,23 @@ pub async fn create(
 }
 
 /// The first site admin, then the others oldest first.
-pub async fn list(State(state): State<AppState>, admin: TenantAdmin) -> axum::Json<Value> {
+/// A page of the tenant's admins (`?limit=&cursor=`): the first site admin,
+/// then the others oldest first.
+pub async fn list(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> ApiResult<axum::Json<Value>> {
+    let page = Page::from_query("admins", page::LISTS, page)?;
     let mut admins = tenant_admins(&state, admin.id);
     admins.sort_by(|a, b| a.id.cmp(&b.id));
-    let rendered: Vec<Value> = std::iter::once(first_json(&admin.tenant))
-        .chain(admins.iter().map(admin_json))
+    // The first site admin sorts before every id: its key is empty.
+    let keyed: Vec<(String, Value)> = std::iter::once((String::new(), first_json(&admin.tenant)))
+        .chain(admins.iter().map(|a| (a.id.clone(), admin_json(a))))
         .collect();
-    axum::Json(json!({"admins": rendered}))
+    let (keyed, next) = page.slice(keyed, |(key, _)| key.clone());
+    let rendered: Vec<Value> = keyed.into_iter().map(|(_, json)| json).collect();
+    Ok(axum::Json(page::body_with_legacy(rendered, next, "admins")))
 }
 
 #[derive(Debug, Deserialize)]

@@ -20,7 +20,8 @@
 //! chats. An email address names one agent per tenant (409 otherwise), also
 //! when two gateways add agents at once ([`agent_emails`]).
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -33,6 +34,7 @@ use crate::api::agent_emails;
 use crate::api::credentials::{self, Holder};
 use crate::api::email::email;
 use crate::api::extract::{ApiJson, TenantAdmin, path_id};
+use crate::api::page::{self, Page, PageParams};
 use crate::api::render::agent_json;
 use crate::api::tenants::now_ms;
 use crate::api::validate;
@@ -89,7 +91,13 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(body)))
 }
 
-pub async fn list(State(state): State<AppState>, admin: TenantAdmin) -> axum::Json<Value> {
+/// A page of the tenant's agents, oldest first (`?limit=&cursor=`).
+pub async fn list(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> ApiResult<axum::Json<Value>> {
+    let page = Page::from_query("agents", page::LISTS, page)?;
     let mut agents: Vec<Agent> = state
         .config_cache
         .list::<Agent>(&keys::agent(""))
@@ -98,8 +106,9 @@ pub async fn list(State(state): State<AppState>, admin: TenantAdmin) -> axum::Js
         .collect();
     // Ids are time-ordered: oldest first.
     agents.sort_by(|a, b| a.id.cmp(&b.id));
+    let (agents, next) = page.slice(agents, |a| a.id.clone());
     let agents: Vec<Value> = agents.iter().map(agent_json).collect();
-    axum::Json(json!({"agents": agents}))
+    Ok(axum::Json(page::body_with_legacy(agents, next, "agents")))
 }
 
 pub async fn show(

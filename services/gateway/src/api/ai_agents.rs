@@ -7,11 +7,12 @@
 //! get no AI answers there); configuring an experience with an unpublished
 //! agent is not.
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use switchboard_bus::config::keys;
 use switchboard_contracts::ids::{AiAgentId, TenantId};
 use switchboard_contracts::v1::{AiAgent, AiKind, Knowledge};
@@ -19,6 +20,7 @@ use switchboard_contracts::v1::{AiAgent, AiKind, Knowledge};
 use crate::api::ai_handoff::{self, HandoffBody};
 use crate::api::experiences;
 use crate::api::extract::{ApiJson, TenantAdmin, path_id};
+use crate::api::page::{self, Page, PageParams};
 use crate::api::render::ai_agent_json;
 use crate::api::validate;
 use crate::error::{ApiError, ApiResult};
@@ -75,7 +77,13 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(ai_agent_json(&agent))))
 }
 
-pub async fn list(State(state): State<AppState>, admin: TenantAdmin) -> axum::Json<Value> {
+/// A page of the tenant's AI agents, oldest first (`?limit=&cursor=`).
+pub async fn list(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> ApiResult<axum::Json<Value>> {
+    let page = Page::from_query("ai_agents", page::LISTS, page)?;
     let mut agents: Vec<AiAgent> = state
         .config_cache
         .list::<AiAgent>(&keys::ai_agent(""))
@@ -83,8 +91,13 @@ pub async fn list(State(state): State<AppState>, admin: TenantAdmin) -> axum::Js
         .filter(|a| a.tenant == admin.tenant.id)
         .collect();
     agents.sort_by(|a, b| a.id.cmp(&b.id));
+    let (agents, next) = page.slice(agents, |a| a.id.clone());
     let agents: Vec<Value> = agents.iter().map(ai_agent_json).collect();
-    axum::Json(json!({"ai_agents": agents}))
+    Ok(axum::Json(page::body_with_legacy(
+        agents,
+        next,
+        "ai_agents",
+    )))
 }
 
 pub async fn show(

@@ -26,13 +26,10 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::api::access::{AdminScope, AnyAdmin};
 use crate::api::conversations::RPC_TIMEOUT;
+use crate::api::page::{self, Page};
 use crate::api::render::rfc3339_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-
-/// The page size bounds of CONTRACT §2.
-const MAX_LIMIT: u32 = 200;
-const DEFAULT_LIMIT: u32 = 50;
 
 #[derive(Debug, Deserialize)]
 pub struct Params {
@@ -77,9 +74,8 @@ pub async fn list(
         // Every other parameter was checked here; only the cursor is the
         // transcript service's to judge.
         Some(ErrorCode::Invalid) => {
-            return Err(ApiError::invalid(
-                "cursor",
-                "is not a cursor this list handed out",
+            return Err(ApiError::BadRequest(
+                "cursor: is not a cursor this list handed out".into(),
             ));
         }
         _ => {
@@ -97,14 +93,9 @@ pub async fn list(
 /// The checked query; `None` when the caller may see no conversation at all.
 fn understand(scope: &AdminScope, params: Params) -> ApiResult<Option<ConversationListQuery>> {
     let given = |value: Option<String>| value.filter(|v| !v.is_empty());
-    let limit = match given(params.limit) {
-        None => DEFAULT_LIMIT,
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| ApiError::invalid("limit", format!("must be 1 to {MAX_LIMIT}")))?,
-    };
+    // The cursor is the transcript service's own (opaque hex); only the
+    // limit is read here, as on every list.
+    let limit = Page::read("conversations", page::LISTS, params.limit.as_deref(), None)?.limit;
     let state = match given(params.state) {
         None => String::new(),
         Some(name) => ConversationState::from_wire_name(&name)

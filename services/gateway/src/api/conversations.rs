@@ -9,14 +9,16 @@
 
 use std::time::Duration;
 
-use axum::extract::{Path, State};
-use serde_json::{Value, json};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use serde_json::Value;
 use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::subjects;
 use switchboard_contracts::v1::{ConversationInfo, TranscriptPage, TranscriptQuery};
 
 use crate::api::extract::{Member, TenantMember, path_id};
+use crate::api::page::{self, Page, PageParams};
 use crate::api::render::{conversation_json, message_json};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -36,18 +38,46 @@ pub async fn show(
     Ok(axum::Json(conversation_json(&info)))
 }
 
+/// A page of the conversation's messages, oldest first
+/// (`?limit=&cursor=`, [`page::TRANSCRIPTS`]). The cursor holds the seq of
+/// the last message handed out; messages added later have higher seqs, so a
+/// reader paging on sees each message once. `messages` repeats `items` for
+/// clients of the time before pages.
 pub async fn transcript(
     State(state): State<AppState>,
     member: TenantMember,
     Path((_, id)): Path<(String, String)>,
+    params: Result<Query<PageParams>, QueryRejection>,
 ) -> ApiResult<axum::Json<Value>> {
     let id: ConversationId = path_id(&id, "conversation")?;
-    let page = query(&state, member.id, id, 0).await?;
-    may_read(&member, &page.info.clone().unwrap_or_default())?;
-    let messages: Vec<Value> = page.messages.iter().map(message_json).collect();
-    Ok(axum::Json(
-        json!({"conversation": id.to_string(), "messages": messages}),
-    ))
+    let page = Page::from_query("transcript", page::TRANSCRIPTS, params)?;
+    let after_seq = match &page.after {
+        None => 0,
+        Some(key) => key.parse::<u64>().map_err(|_| {
+            ApiError::BadRequest("cursor: is not a cursor this list handed out".into())
+        })?,
+    };
+    let query = TranscriptQuery {
+        tenant: member.id.to_string(),
+        conversation: id.to_string(),
+        after_seq,
+        limit: page.limit,
+        tail: false,
+    };
+    let read = ask(&state, member.id, id, &query).await?;
+    let info = read.info.clone().unwrap_or_default();
+    may_read(&member, &info)?;
+    // The service may hand out fewer than asked (its reply has a size
+    // bound): whether more follow is what the thread's last seq says.
+    let next = read
+        .messages
+        .last()
+        .filter(|last| last.seq < info.last_seq)
+        .map(|last| page.cursor(&last.seq.to_string()));
+    let messages: Vec<Value> = read.messages.iter().map(message_json).collect();
+    let mut body = page::body_with_legacy(messages, next, "messages");
+    body["conversation"] = Value::String(id.to_string());
+    Ok(axum::Json(body))
 }
 
 /// CONTRACT §2: "admin, or the agent who accepted it".
@@ -79,9 +109,19 @@ pub(crate) async fn query(
         limit,
         tail: limit > 0,
     };
+    ask(state, tenant, conversation, &query).await
+}
+
+/// One read of the transcript service, its refusals mapped to the contract.
+async fn ask(
+    state: &AppState,
+    tenant: TenantId,
+    conversation: ConversationId,
+    query: &TranscriptQuery,
+) -> ApiResult<TranscriptPage> {
     let page: TranscriptPage = state
         .bus
-        .request(subjects::transcript_rpc(tenant), &query, RPC_TIMEOUT)
+        .request(subjects::transcript_rpc(tenant), query, RPC_TIMEOUT)
         .await?;
     match ErrorCode::parse(&page.error) {
         None if page.error.is_empty() => {}

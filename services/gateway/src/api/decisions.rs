@@ -9,11 +9,17 @@
 //! so an unknown conversation is 404 and an agent who did not accept it 403.
 //! A known conversation the router never placed (AI only, say) has an empty
 //! list.
+//!
+//! Paged like every list (`?limit=&cursor=`, `{items, next_cursor}`, with
+//! the same page under `decisions` as CONTRACT §2 names it): the cursor holds
+//! the stream sequence of the last decision handed out, and the next page
+//! replays from just after it, so decisions recorded meanwhile come at the end.
 
 use std::time::Duration;
 
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use futures::StreamExt;
 use prost::Message as _;
 use serde_json::{Value, json};
@@ -23,13 +29,11 @@ use switchboard_contracts::{streams, subjects};
 
 use crate::api::conversations::{may_read, query};
 use crate::api::extract::{TenantMember, path_id};
+use crate::api::page::{self, Page, PageParams};
 use crate::api::render::rfc3339_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// The most decisions one read returns, oldest first. A conversation is
-/// placed once per offer round, so this is far above any real record.
-pub const MAX_DECISIONS: usize = 500;
 /// How long the replay may take before the caller gets 503.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -37,25 +41,45 @@ pub async fn list(
     State(state): State<AppState>,
     member: TenantMember,
     Path((_, id)): Path<(String, String)>,
+    params: Result<Query<PageParams>, QueryRejection>,
 ) -> ApiResult<axum::Json<Value>> {
     let id: ConversationId = path_id(&id, "conversation")?;
-    let page = query(&state, member.id, id, 1).await?;
-    may_read(&member, &page.info.unwrap_or_default())?;
-    let records = match tokio::time::timeout(READ_TIMEOUT, read(&state, member.id, id)).await {
+    let page = Page::from_query("decisions", page::LISTS, params)?;
+    let after = match &page.after {
+        None => 0,
+        Some(key) => key.parse::<u64>().map_err(|_| {
+            ApiError::BadRequest("cursor: is not a cursor this list handed out".into())
+        })?,
+    };
+    let read_info = query(&state, member.id, id, 1).await?;
+    may_read(&member, &read_info.info.unwrap_or_default())?;
+    let reading = read(&state, member.id, id, after, page.limit as usize);
+    let (records, more) = match tokio::time::timeout(READ_TIMEOUT, reading).await {
         Ok(records) => records?,
         Err(_) => return Err(unavailable("the decision record took too long to read")),
     };
-    let decisions: Vec<Value> = records.iter().map(decision_json).collect();
-    Ok(axum::Json(json!({"decisions": decisions})))
+    let next = records
+        .last()
+        .filter(|_| more)
+        .map(|(sequence, _)| page.cursor(&sequence.to_string()));
+    let decisions: Vec<Value> = records.iter().map(|(_, r)| decision_json(r)).collect();
+    Ok(axum::Json(page::body_with_legacy(
+        decisions,
+        next,
+        "decisions",
+    )))
 }
 
-/// Every decision recorded on the conversation's subject, in stream order
-/// (the order the router recorded them), at most [`MAX_DECISIONS`].
+/// The decisions recorded on the conversation's subject after stream
+/// sequence `after`, in stream order (the order the router recorded them),
+/// at most `limit`, each with its sequence; and whether more follow.
 async fn read(
     state: &AppState,
     tenant: TenantId,
     conversation: ConversationId,
-) -> ApiResult<Vec<RoutingDecision>> {
+    after: u64,
+    limit: usize,
+) -> ApiResult<(Vec<(u64, RoutingDecision)>, bool)> {
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         tracing::warn!(%conversation, error = %e, "{what}");
         unavailable("the decision record could not be read; retry shortly")
@@ -69,7 +93,9 @@ async fn read(
     let consumer = stream
         .create_consumer(pull::Config {
             filter_subject: subjects::decision(tenant, conversation),
-            deliver_policy: DeliverPolicy::All,
+            deliver_policy: DeliverPolicy::ByStartSequence {
+                start_sequence: after + 1,
+            },
             ack_policy: AckPolicy::None,
             // Ephemeral: the server drops it soon after this read.
             inactive_threshold: Duration::from_secs(30),
@@ -78,10 +104,11 @@ async fn read(
         .await
         .map_err(|e| failed("decision consumer failed", &e))?;
     let pending = usize::try_from(consumer.cached_info().num_pending).unwrap_or(usize::MAX);
-    let wanted = pending.min(MAX_DECISIONS);
+    // One more than the page tells whether another follows.
+    let wanted = pending.min(limit + 1);
     let mut records = Vec::with_capacity(wanted);
     if wanted == 0 {
-        return Ok(records);
+        return Ok((records, false));
     }
     let mut batch = consumer
         .fetch()
@@ -90,13 +117,19 @@ async fn read(
         .messages()
         .await
         .map_err(|e| failed("decision fetch failed", &e))?;
-    while records.len() < wanted {
+    let mut delivered = 0;
+    while delivered < wanted {
         let Some(message) = batch.next().await else {
             break;
         };
+        delivered += 1;
         let message = message.map_err(|e| failed("decision fetch failed", &e))?;
+        let sequence = message
+            .info()
+            .map(|info| info.stream_sequence)
+            .map_err(|e| failed("decision without stream info", &e))?;
         match RoutingDecision::decode(message.payload.clone()) {
-            Ok(record) => records.push(record),
+            Ok(record) => records.push((sequence, record)),
             // One unreadable record must not hide the others.
             Err(e) => tracing::warn!(%conversation, error = %e, "undecodable routing decision"),
         }
@@ -105,7 +138,9 @@ async fn read(
     if let Err(e) = stream.delete_consumer(&name).await {
         tracing::debug!(error = %e, "decision consumer left to expire");
     }
-    Ok(records)
+    let more = records.len() > limit || (delivered == wanted && pending > wanted);
+    records.truncate(limit);
+    Ok((records, more))
 }
 
 fn unavailable(message: &str) -> ApiError {

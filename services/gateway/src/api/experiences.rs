@@ -8,11 +8,12 @@
 //! Site admins create and delete experiences; an experience admin lists,
 //! reads and changes only the experiences it was given (403 otherwise).
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use switchboard_bus::config::keys;
 use switchboard_contracts::ids::{AiAgentId, ExperienceId, SpaceId, TenantId};
 use switchboard_contracts::v1::{Access, AiAgent, Experience, Space, Widget};
@@ -22,6 +23,7 @@ use crate::api::admins;
 use crate::api::experience_fields::{fallback, nullable, reference, require_object, sign_in_url};
 use crate::api::experience_rules::{self, edition_gate, requested_mode};
 use crate::api::extract::{ApiJson, TenantAdmin, from_value, path_id};
+use crate::api::page::{self, Page, PageParams};
 use crate::api::render::{experience_json, widget_json};
 use crate::api::validate;
 use crate::error::{ApiError, ApiResult};
@@ -195,7 +197,14 @@ pub async fn show(
 }
 
 /// Every experience of the tenant; an experience admin's own only.
-pub async fn list(State(state): State<AppState>, admin: AnyAdmin) -> axum::Json<Value> {
+/// A page of the experiences the admin may see, oldest first
+/// (`?limit=&cursor=`).
+pub async fn list(
+    State(state): State<AppState>,
+    admin: AnyAdmin,
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> ApiResult<axum::Json<Value>> {
+    let page = Page::from_query("experiences", page::LISTS, page)?;
     let mut experiences: Vec<Experience> = state
         .config_cache
         .list::<Experience>(&keys::experience(""))
@@ -203,11 +212,16 @@ pub async fn list(State(state): State<AppState>, admin: AnyAdmin) -> axum::Json<
         .filter(|e| e.tenant == admin.tenant.id && admin.scope.covers(&e.id))
         .collect();
     experiences.sort_by(|a, b| a.id.cmp(&b.id));
+    let (experiences, next) = page.slice(experiences, |e| e.id.clone());
     let experiences: Vec<Value> = experiences
         .iter()
         .map(|e| experience_json(e, &widgets_of(&state, e)))
         .collect();
-    axum::Json(json!({"experiences": experiences}))
+    Ok(axum::Json(page::body_with_legacy(
+        experiences,
+        next,
+        "experiences",
+    )))
 }
 
 /// Deletes an experience with its widgets (204), and takes it off every

@@ -27,6 +27,7 @@
 //! | [`decisions`] | a conversation's routing decision record, read from `SB_AUDIT` |
 //! | [`live`] | a space's live view: its queue and its agents, read from the router |
 //! | [`work_items`] | work items, read and moved on over the bus |
+//! | [`page`] | cursor pagination: `limit`, `cursor` and `{items, next_cursor}` on every list |
 //! | [`rate_limit`] | token buckets per API caller and per client address |
 
 pub mod access;
@@ -51,6 +52,7 @@ pub mod extract;
 mod fuzz_replies;
 pub mod identity_secret;
 pub mod live;
+pub mod page;
 pub mod rate_limit;
 pub mod render;
 pub mod routes;

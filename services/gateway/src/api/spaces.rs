@@ -4,11 +4,12 @@
 //! their customers then get the fallback message instead of a person
 //! (SPEC §4), and turning it back on restores routing.
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use switchboard_bus::config::keys;
 use switchboard_contracts::ids::{SpaceId, TenantId};
 use switchboard_contracts::v1::{Agent, Space};
@@ -17,6 +18,7 @@ use switchboard_bus::config::EditError;
 
 use crate::api::experiences;
 use crate::api::extract::{ApiJson, TenantAdmin, path_id};
+use crate::api::page::{self, Page, PageParams};
 use crate::api::render::space_json;
 use crate::api::validate;
 use crate::error::{ApiError, ApiResult};
@@ -48,7 +50,13 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(space_json(&space))))
 }
 
-pub async fn list(State(state): State<AppState>, admin: TenantAdmin) -> axum::Json<Value> {
+/// A page of the tenant's spaces, oldest first (`?limit=&cursor=`).
+pub async fn list(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> ApiResult<axum::Json<Value>> {
+    let page = Page::from_query("spaces", page::LISTS, page)?;
     let mut spaces: Vec<Space> = state
         .config_cache
         .list::<Space>(&keys::space(""))
@@ -57,8 +65,9 @@ pub async fn list(State(state): State<AppState>, admin: TenantAdmin) -> axum::Js
         .collect();
     // Ids are time-ordered, so this lists spaces oldest first.
     spaces.sort_by(|a, b| a.id.cmp(&b.id));
+    let (spaces, next) = page.slice(spaces, |s| s.id.clone());
     let spaces: Vec<Value> = spaces.iter().map(space_json).collect();
-    axum::Json(json!({"spaces": spaces}))
+    Ok(axum::Json(page::body_with_legacy(spaces, next, "spaces")))
 }
 
 pub async fn show(

@@ -6,7 +6,8 @@
 //! stored sealed ([`crate::secrets`]). Every edit of the record here seals
 //! a secret an earlier release left in clear.
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -18,6 +19,7 @@ use switchboard_contracts::v1::{Edition, Tenant, TokenGrant};
 use crate::api::access::{AdminScope, scope_of};
 use crate::api::admins::FIRST;
 use crate::api::extract::{ApiJson, Operator, TenantAdmin, load_tenant, path_id};
+use crate::api::page::{self, Page, PageParams};
 use crate::api::render::{chat_settings_json, tenant_json};
 use crate::api::validate;
 use crate::auth::{self, ROLE_ADMIN};
@@ -84,12 +86,19 @@ pub async fn create(
 
 /// Every tenant, oldest first (the operator's overview, e.g. the CLI's
 /// `tenants list`); no secrets, as [`show`].
-pub async fn list(State(state): State<AppState>, _: Operator) -> axum::Json<Value> {
+/// A page of every tenant, oldest first (`?limit=&cursor=`).
+pub async fn list(
+    State(state): State<AppState>,
+    _: Operator,
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> ApiResult<axum::Json<Value>> {
+    let page = Page::from_query("tenants", page::LISTS, page)?;
     let mut tenants: Vec<Tenant> = state.config_cache.list::<Tenant>(&keys::tenant(""));
     // Ids are time-ordered, so this lists tenants oldest first.
     tenants.sort_by(|a, b| a.id.cmp(&b.id));
+    let (tenants, next) = page.slice(tenants, |t| t.id.clone());
     let tenants: Vec<Value> = tenants.iter().map(tenant_json).collect();
-    axum::Json(json!({"tenants": tenants}))
+    Ok(axum::Json(page::body_with_legacy(tenants, next, "tenants")))
 }
 
 #[derive(Debug, Deserialize)]

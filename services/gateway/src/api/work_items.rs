@@ -11,7 +11,7 @@
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::{AgentId, SpaceId, TenantId};
 use switchboard_contracts::subjects;
@@ -22,6 +22,7 @@ use switchboard_contracts::v1::{
 
 use crate::api::conversations::RPC_TIMEOUT;
 use crate::api::extract::{ApiJson, Member, TenantMember};
+use crate::api::page::{self, Page};
 use crate::api::render::work_item_json;
 use crate::api::validate;
 use crate::error::{ApiError, ApiResult};
@@ -40,8 +41,15 @@ pub struct Filter {
     /// An agent id, or `me` for the calling agent.
     #[serde(default)]
     assignee: Option<String>,
+    #[serde(default)]
+    limit: Option<String>,
+    #[serde(default)]
+    cursor: Option<String>,
 }
 
+/// A page of work items, newest first (`?limit=&cursor=`): the cursor holds
+/// the last item's creation time and id, and the service pages on by keyset
+/// from there.
 pub async fn list(
     State(state): State<AppState>,
     member: TenantMember,
@@ -49,6 +57,16 @@ pub async fn list(
 ) -> ApiResult<axum::Json<Value>> {
     member.refuse_experience_admin("work items")?;
     let Query(filter) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
+    let page = Page::read(
+        "work_items",
+        page::LISTS,
+        filter.limit.as_deref(),
+        filter.cursor.as_deref(),
+    )?;
+    let (after_created_at_ms, after_id) = match &page.after {
+        None => (0, String::new()),
+        Some(key) => after(key)?,
+    };
     let space = given(filter.space)
         .map(|s| parse_id::<SpaceId>("space", &s))
         .transpose()?;
@@ -63,7 +81,7 @@ pub async fn list(
     if let Some(spaces) = member.spaces()
         && (spaces.is_empty() || space.as_ref().is_some_and(|s| !spaces.contains(s)))
     {
-        return Ok(axum::Json(json!({"items": []})));
+        return Ok(axum::Json(page::body(Vec::new(), None)));
     }
     let query = WorkItemQuery {
         tenant: member.id.to_string(),
@@ -72,10 +90,27 @@ pub async fn list(
         status: status.unwrap_or_default(),
         assignee: assignee.unwrap_or_default(),
         spaces: member.spaces().map(<[String]>::to_vec).unwrap_or_default(),
+        limit: page.limit,
+        after_created_at_ms,
+        after_id,
     };
-    let items = ask(&state, member.id, Request::Query(query)).await?;
+    let (items, more) = ask(&state, member.id, Request::Query(query)).await?;
+    // The cursor follows the last item the service answered with, before
+    // the visibility check, so a page never pages back over what it read.
+    let next = items
+        .last()
+        .filter(|_| more)
+        .map(|last| page.cursor(&format!("{}:{}", last.created_at_ms, last.id)));
     let items: Vec<Value> = visible(&member, items).iter().map(work_item_json).collect();
-    Ok(axum::Json(json!({"items": items})))
+    Ok(axum::Json(page::body(items, next)))
+}
+
+/// The `(created_at_ms, id)` a work-item cursor holds.
+fn after(key: &str) -> ApiResult<(i64, String)> {
+    key.split_once(':')
+        .and_then(|(at, id)| Some((at.parse().ok()?, uuid::Uuid::parse_str(id).ok()?)))
+        .map(|(at, id)| (at, id.to_string()))
+        .ok_or_else(|| ApiError::BadRequest("cursor: is not a cursor this list handed out".into()))
 }
 
 pub async fn show(
@@ -92,7 +127,7 @@ pub async fn show(
         spaces: member.spaces().map(<[String]>::to_vec).unwrap_or_default(),
         ..Default::default()
     };
-    let items = ask(&state, member.id, Request::Query(query)).await?;
+    let (items, _) = ask(&state, member.id, Request::Query(query)).await?;
     one(&member, items)
 }
 
@@ -124,12 +159,17 @@ pub async fn update(
         },
         spaces: member.spaces().map(<[String]>::to_vec).unwrap_or_default(),
     };
-    let items = ask(&state, member.id, Request::Update(update)).await?;
+    let (items, _) = ask(&state, member.id, Request::Update(update)).await?;
     one(&member, items)
 }
 
 /// Asks the work-item service; its refusals become the contract's errors.
-async fn ask(state: &AppState, tenant: TenantId, request: Request) -> ApiResult<Vec<WorkItem>> {
+/// The items, and whether more follow (a list's next page).
+async fn ask(
+    state: &AppState,
+    tenant: TenantId,
+    request: Request,
+) -> ApiResult<(Vec<WorkItem>, bool)> {
     let request = WorkItemRequest {
         request: Some(request),
     };
@@ -145,7 +185,7 @@ async fn ask(state: &AppState, tenant: TenantId, request: Request) -> ApiResult<
         }
     };
     match ErrorCode::parse(&page.error) {
-        None if page.error.is_empty() => Ok(page.items),
+        None if page.error.is_empty() => Ok((page.items, page.more)),
         Some(ErrorCode::NotFound) => Err(ApiError::not_found("work item")),
         Some(ErrorCode::Invalid) => Err(ApiError::Invalid(message(
             "status: this change is not allowed",

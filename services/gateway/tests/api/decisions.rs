@@ -173,7 +173,13 @@ async fn a_conversation_never_routed_has_an_empty_record_and_an_unknown_one_is_n
             Value::Null,
         )
         .await;
-    assert_eq!((status, body), (StatusCode::OK, json!({"decisions": []})));
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::OK,
+            json!({"items": [], "next_cursor": null, "decisions": []})
+        )
+    );
     let unknown = uuid::Uuid::now_v7();
     let (status, body) = app
         .admin(

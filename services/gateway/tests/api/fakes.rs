@@ -126,10 +126,13 @@ fn refused(code: &str, message: &str) -> WorkItemPage {
         items: Vec::new(),
         error: code.into(),
         message: message.into(),
+        more: false,
     }
 }
 
-/// Answers transcript reads from `conversations` until the bus closes.
+/// Answers transcript reads from `conversations` until the bus closes: the
+/// messages after `after_seq`, the first (or with `tail` the last) `limit`
+/// of them (0 = all).
 pub async fn serve_transcripts(
     bus: &Bus,
     conversations: Vec<(ConversationInfo, Vec<ChatMessage>)>,
@@ -146,14 +149,34 @@ pub async fn serve_transcripts(
             let page = TranscriptQuery::decode(request.payload)
                 .ok()
                 .and_then(|query| {
-                    conversations.iter().find(|(info, _)| {
-                        info.id == query.conversation && info.tenant == query.tenant
-                    })
+                    conversations
+                        .iter()
+                        .find(|(info, _)| {
+                            info.id == query.conversation && info.tenant == query.tenant
+                        })
+                        .map(|found| (query, found))
                 })
-                .map(|(info, messages)| TranscriptPage {
-                    info: Some(info.clone()),
-                    messages: messages.clone(),
-                    error: String::new(),
+                .map(|(query, (info, messages))| {
+                    let mut after: Vec<ChatMessage> = messages
+                        .iter()
+                        .filter(|m| m.seq > query.after_seq)
+                        .cloned()
+                        .collect();
+                    let limit = match query.limit {
+                        0 => after.len(),
+                        n => (n as usize).min(after.len()),
+                    };
+                    let messages = if query.tail {
+                        after.split_off(after.len() - limit)
+                    } else {
+                        after.truncate(limit);
+                        after
+                    };
+                    TranscriptPage {
+                        info: Some(info.clone()),
+                        messages,
+                        error: String::new(),
+                    }
                 })
                 .unwrap_or_else(|| TranscriptPage {
                     error: "not_found".into(),

@@ -22,6 +22,7 @@ mod journey;
 mod live;
 mod openapi;
 mod pages;
+mod pagination;
 mod roles;
 mod schema;
 mod tenants;

@@ -18,6 +18,7 @@ const ANNOTATIONS: &[&str] = &[
     "format",
     "pattern",
     "title",
+    "deprecated",
 ];
 
 /// The gateway's document, as served.

@@ -25,6 +25,10 @@ pub struct ListFilter {
     pub status: Option<Status>,
     pub assignee: Option<AgentId>,
     pub spaces: Vec<SpaceId>,
+    /// The page size; 0 means the most one reply holds.
+    pub limit: u32,
+    /// Page on after this item: `(created_at_ms, id)`.
+    pub after: Option<(i64, Uuid)>,
 }
 
 impl ListFilter {
@@ -85,6 +89,15 @@ fn parse_query(subject: &str, query: WorkItemQuery) -> Result<Request, Refusal> 
             },
             assignee: optional_id("assignee", &query.assignee)?,
             spaces,
+            limit: query.limit,
+            after: match query.after_id.as_str() {
+                "" => None,
+                id => Some((
+                    query.after_created_at_ms,
+                    Uuid::parse_str(id)
+                        .map_err(|_| Refusal::Invalid("after_id is not a work item id".into()))?,
+                )),
+            },
         },
     })
 }

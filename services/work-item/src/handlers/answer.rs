@@ -58,11 +58,13 @@ impl Refuse<WorkItemPage> for RequestError {
                 items: Vec::new(),
                 error: refusal.code().to_owned(),
                 message: refusal.to_string(),
+                more: false,
             },
             RequestError::Store(_) => WorkItemPage {
                 items: Vec::new(),
                 error: ErrorCode::Unavailable.as_str().into(),
                 message: "the work-item store is unavailable; try again".into(),
+                more: false,
             },
         }
     }
@@ -83,21 +85,28 @@ impl Answerer {
         if let Err(RequestError::Store(_)) = &performed {
             self.counters.rpc_failures.inc();
         }
-        let (items, single) = performed?;
+        let (items, single, more) = performed?;
+        let found = items.len();
+        let items = fit(items, budget, single);
+        // Items left out for size follow on the next page.
+        let more = more || items.len() < found;
         Ok(WorkItemPage {
-            items: fit(items, budget, single),
+            items,
+            more,
             ..Default::default()
         })
     }
 
-    /// The items to answer with, and whether the request asked for one.
-    async fn perform(&self, request: Request) -> Result<(Vec<WorkItem>, bool), RequestError> {
+    /// The items to answer with, whether the request asked for one, and
+    /// whether more items follow them (a list's next page).
+    async fn perform(&self, request: Request) -> Result<(Vec<WorkItem>, bool, bool), RequestError> {
         match request {
             Request::Get { tenant, id, spaces } => {
-                Ok((vec![self.visible(tenant, id, &spaces).await?], true))
+                Ok((vec![self.visible(tenant, id, &spaces).await?], true, false))
             }
             Request::List { tenant, filter } => {
-                Ok((self.store.list(tenant, &filter).await?, false))
+                let (items, more) = self.store.list(tenant, &filter).await?;
+                Ok((items, false, more))
             }
             Request::Update {
                 tenant,
@@ -107,7 +116,7 @@ impl Answerer {
                 spaces,
             } => {
                 let item = self.update(tenant, id, to, &by, &spaces).await?;
-                Ok((vec![item], true))
+                Ok((vec![item], true, false))
             }
         }
     }

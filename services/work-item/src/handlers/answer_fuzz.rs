@@ -51,6 +51,7 @@ fn request(tenant: TenantId, update: bool, status: String, id: String) -> WorkIt
             status,
             assignee: String::new(),
             spaces,
+            ..Default::default()
         })
     };
     WorkItemRequest {

@@ -21,9 +21,9 @@ use uuid::Uuid;
 use crate::domain::ListFilter;
 use crate::error::StoreError;
 
-/// The most items one list returns, newest first, so a tenant with a long
-/// history cannot exhaust memory or the reply size; filter by status to see
-/// older open work.
+/// The most items one page of a list holds, newest first, so a tenant with
+/// a long history cannot exhaust memory or the reply size; a caller pages on
+/// with the last item's `(created_at, id)`.
 pub const MAX_LIST: u32 = 500;
 
 /// The work-item store. Cheap to clone (a pool handle).
@@ -91,13 +91,20 @@ impl Store {
         row.as_ref().map(rows::work_item).transpose()
     }
 
-    /// The tenant's items that pass `filter`, newest first, at most
-    /// [`MAX_LIST`].
+    /// A page of the tenant's items that pass `filter`, newest first by
+    /// `(created_at, id)`: after `filter.after`, at most `filter.limit` (0 or
+    /// more than [`MAX_LIST`] means [`MAX_LIST`]); and whether more follow.
+    /// Keyset paging, so items created meanwhile (newer than the first page)
+    /// never shift a page.
     pub async fn list(
         &self,
         tenant: TenantId,
         filter: &ListFilter,
-    ) -> Result<Vec<WorkItem>, StoreError> {
+    ) -> Result<(Vec<WorkItem>, bool), StoreError> {
+        let limit = match filter.limit {
+            0 => MAX_LIST,
+            n => n.min(MAX_LIST),
+        };
         let mut sql = concat!(
             "SELECT ",
             item_columns!(),
@@ -125,18 +132,36 @@ impl Store {
                 (first..=binds.len()).map(|n| format!("${n}")).collect();
             sql.push_str(&format!(" AND space IN ({})", placeholders.join(", ")));
         }
-        sql.push_str(&format!(
-            " ORDER BY created_at DESC, id DESC LIMIT ${}",
-            binds.len() + 1
-        ));
+        // Text binds come first, then the integers: the cursor's time and
+        // the limit (one more than the page tells whether another follows).
+        let mut next = binds.len() + 1;
+        let mut integers = Vec::new();
+        if let Some((at, id)) = &filter.after {
+            binds.push(id.hyphenated().to_string());
+            let id_at = binds.len();
+            next += 1;
+            sql.push_str(&format!(
+                " AND (created_at < ${next} OR (created_at = ${next} AND id < ${id_at}))"
+            ));
+            integers.push(*at);
+            next += 1;
+        }
+        sql.push_str(&format!(" ORDER BY created_at DESC, id DESC LIMIT ${next}"));
+        integers.push(i64::from(limit) + 1);
         let mut query = sqlx::query(&sql);
         for value in binds {
             query = query.bind(value);
         }
-        let found = query
-            .bind(i64::from(MAX_LIST))
-            .fetch_all(&self.pool)
-            .await?;
-        found.iter().map(rows::work_item).collect()
+        for value in integers {
+            query = query.bind(value);
+        }
+        let found = query.fetch_all(&self.pool).await?;
+        let more = found.len() > limit as usize;
+        let items = found
+            .iter()
+            .take(limit as usize)
+            .map(rows::work_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((items, more))
     }
 }

@@ -49,6 +49,7 @@ on_both_backends!(
     concurrent_creates_for_one_conversation_make_one_item,
     assigning_and_attaching_need_an_item_and_touch_only_their_fields,
     lists_filter_by_space_status_assignee_and_spaces_newest_first,
+    pages_walk_every_item_once_while_items_are_created,
     another_tenant_reads_nothing_and_changes_nothing,
     a_status_change_applies_only_from_the_status_it_was_decided_from,
 );
@@ -192,7 +193,7 @@ async fn lists_filter_by_space_status_assignee_and_spaces_newest_first(store: St
     let listed = |filter: ListFilter| {
         let store = store.clone();
         async move {
-            let items = store.list(t, &filter).await.unwrap();
+            let (items, _) = store.list(t, &filter).await.unwrap();
             items.into_iter().map(|i| i.id).collect::<Vec<_>>()
         }
     };
@@ -253,6 +254,7 @@ async fn another_tenant_reads_nothing_and_changes_nothing(store: Store) {
             .list(other, &ListFilter::default())
             .await
             .unwrap()
+            .0
             .is_empty()
     );
     assert!(
@@ -308,5 +310,47 @@ async fn a_status_change_applies_only_from_the_status_it_was_decided_from(store:
             pair("agent-1", "open", "in_progress"),
             pair("agent-2", "in_progress", "resolved")
         ]
+    );
+}
+
+/// Keyset pages by `(created_at, id)`: items sharing a creation time are
+/// split across pages, and items created during the walk (newer than the
+/// first page) neither shift a page nor show up in it.
+async fn pages_walk_every_item_once_while_items_are_created(store: Store) {
+    let t = TenantId::new();
+    let space = SpaceId::new();
+    let mut before = Vec::new();
+    for n in 0..23 {
+        // Three items per millisecond.
+        let item = store.create(&new_item(t, space, n / 3)).await.unwrap().item;
+        before.push(item.id);
+    }
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let filter = ListFilter {
+            limit: 4,
+            after,
+            ..ListFilter::default()
+        };
+        let (page, more) = store.list(t, &filter).await.unwrap();
+        assert!(page.len() <= 4);
+        seen.extend(page.iter().map(|i| i.id.clone()));
+        store.create(&new_item(t, space, 100)).await.unwrap();
+        match (more, page.last()) {
+            (true, Some(last)) => after = Some((last.created_at_ms, last.id.parse().unwrap())),
+            _ => break,
+        }
+    }
+    assert_eq!(seen.len(), 23, "each item once");
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 23, "no repeats");
+    let mut wanted = before;
+    wanted.sort();
+    assert_eq!(
+        unique, wanted,
+        "the items that existed, none of the new ones"
     );
 }

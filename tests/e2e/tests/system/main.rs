@@ -16,6 +16,7 @@ mod live_crash;
 mod live_handoff;
 mod metrics;
 mod operator_cli;
+mod pages;
 mod partition;
 mod presence;
 mod resilient;

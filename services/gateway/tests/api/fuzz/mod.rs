@@ -33,7 +33,7 @@ use self::payload::{CONTENT_TYPES, Payload, payload};
 use self::query::{Query, query};
 use self::schema::{Dice, Fixtures};
 use self::targets::{Target, targets};
-use super::fakes::{FakeWorkItems, serve_conversation_list};
+use super::fakes::{FakeWorkItems, serve_conversation_list, serve_transcripts};
 use super::helpers::{OPERATOR, TestApp, spawn_app_with};
 
 /// A gateway with one record of every kind, and the routes to fuzz.
@@ -53,6 +53,7 @@ impl World {
         let app = spawn_app_with(|c| c.api_requests_per_second = 1_000_000).await;
         let work_items = FakeWorkItems::start(&app.state.bus).await;
         serve_conversation_list(&app.state.bus, ConversationList::default()).await;
+        serve_transcripts(&app.state.bus, Vec::new()).await;
         let tenant = app.tenant("enterprise").await;
         let space = app.space(&tenant, "Billing").await;
         let ai_agent = app.ai_agent(&tenant, true).await;

@@ -34,6 +34,8 @@ fn a_query_without_an_id_is_a_filtered_list() {
                 status: Some(Status::InProgress),
                 assignee: None,
                 spaces: vec![space],
+                limit: 0,
+                after: None,
             },
         })
     );

@@ -42,6 +42,7 @@ pub mod consumers {
     pub const ROUTER_INPUTS: &str = "router-inputs";
     pub const ROUTER_EVENTS: &str = "router-events";
     pub const WORK_ITEM_EVENTS: &str = "work-item-events";
+    pub const WEBHOOK_EVENTS: &str = "webhook-events";
 }
 
 /// Queue groups for core request/reply.
@@ -49,6 +50,7 @@ pub mod queues {
     pub const TRANSCRIPT_RPC: &str = "transcript";
     pub const ROUTER_RPC: &str = "router";
     pub const WORKITEM_RPC: &str = "work-item";
+    pub const WEBHOOK_RPC: &str = "webhook";
 }
 
 /// Keys of the [`TIMERS_BUCKET`], written out so any language can compute

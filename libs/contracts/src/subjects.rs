@@ -17,6 +17,7 @@
 //! | `sb.rpc.router.{tenant}` | core request/reply | `AgentQuery` → `AgentView` |
 //! | `sb.rpc.router.{tenant}.spaces` | core request/reply | `SpaceQuery` → `SpaceView` |
 //! | `sb.rpc.workitem.{tenant}` | core request/reply | `WorkItemRequest` → `WorkItemPage` |
+//! | `sb.rpc.webhook.{tenant}` | core request/reply | `WebhookRequest` → `WebhookReply` |
 //! | `sb.parked.{stream}.{consumer}` | JetStream `SB_PARKED` | the parked message, headers `Switchboard-Parked-Reason`, `Switchboard-Original-Subject` |
 //! | `$KV.SB_TIMERS.p{NN}.{timer}` | JetStream KV `SB_TIMERS` | `Timer` (see [`crate::streams::timer_keys`]) |
 
@@ -102,6 +103,12 @@ pub fn workitem_rpc(tenant: TenantId) -> String {
     format!("sb.rpc.workitem.{tenant}")
 }
 
+/// A tenant's webhook delivery states and logs, answered by the webhook
+/// service.
+pub fn webhook_rpc(tenant: TenantId) -> String {
+    format!("sb.rpc.webhook.{tenant}")
+}
+
 /// The first tokens of every parked message's subject.
 pub const PARKED_PREFIX: &str = "sb.parked";
 
@@ -129,6 +136,7 @@ pub mod filter {
     pub const ALL_ROUTER_RPC: &str = "sb.rpc.router.*";
     pub const ALL_SPACE_VIEW_RPC: &str = "sb.rpc.router.*.spaces";
     pub const ALL_WORKITEM_RPC: &str = "sb.rpc.workitem.*";
+    pub const ALL_WEBHOOK_RPC: &str = "sb.rpc.webhook.*";
 
     /// Every command of one tenant (`sb.cmd.{tenant}.>`).
     pub fn tenant_commands(tenant: TenantId) -> String {

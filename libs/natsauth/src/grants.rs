@@ -34,6 +34,7 @@ pub const SERVICES: &[&str] = &[
     "timer",
     "transcript",
     "work-item",
+    "webhook",
 ];
 
 /// A user's permissions: what it may publish and subscribe to.
@@ -196,6 +197,11 @@ pub fn service(service: &str) -> Option<Grant> {
             .publish(owned(&["sb.rpc.transcript.>"]))
             .publish(consume("SB_EVENTS", "work-item-events"))
             .subscribe(owned(&["sb.rpc.workitem.>"]))
+            .responds(),
+        "webhook" => base
+            .publish(consume("SB_EVENTS", "webhook-events"))
+            .publish(kv_read("SB_CONFIG"))
+            .subscribe(owned(&["sb.rpc.webhook.>"]))
             .responds(),
         _ => return None,
     };

@@ -59,6 +59,9 @@ codecs! {
     Timer, TimerLease, TimerInstance,
     // workitem.proto
     WorkItem, WorkItemQuery, WorkItemUpdate, WorkItemRequest, WorkItemPage,
+    // webhook.proto
+    Webhook, WebhookRequest, WebhookStatesQuery, WebhookDeliveriesQuery, WebhookState,
+    WebhookDelivery, WebhookReply,
 }
 
 fn fixtures_dir() -> PathBuf {

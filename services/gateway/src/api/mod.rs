@@ -27,6 +27,7 @@
 //! | [`decisions`] | a conversation's routing decision record, read from `SB_AUDIT` |
 //! | [`live`] | a space's live view: its queue and its agents, read from the router |
 //! | [`work_items`] | work items, read and moved on over the bus |
+//! | [`webhooks`], [`webhook_fields`] | webhook subscriptions and their delivery log |
 //! | [`rate_limit`] | token buckets per API caller and per client address |
 
 pub mod access;
@@ -57,6 +58,8 @@ pub mod routes;
 pub mod spaces;
 pub mod tenants;
 pub mod validate;
+pub mod webhook_fields;
+pub mod webhooks;
 pub mod widgets;
 pub mod work_items;
 

@@ -26,5 +26,6 @@ mod roles;
 mod schema;
 mod tenants;
 mod validator;
+mod webhooks;
 mod widgets;
 mod work_items;

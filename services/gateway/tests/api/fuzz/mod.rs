@@ -53,6 +53,7 @@ impl World {
         let app = spawn_app_with(|c| c.api_requests_per_second = 1_000_000).await;
         let work_items = FakeWorkItems::start(&app.state.bus).await;
         serve_conversation_list(&app.state.bus, ConversationList::default()).await;
+        super::fakes::serve_webhooks(&app.state.bus, false).await;
         let tenant = app.tenant("enterprise").await;
         let space = app.space(&tenant, "Billing").await;
         let ai_agent = app.ai_agent(&tenant, true).await;
@@ -75,6 +76,8 @@ impl World {
             status: "open".into(),
             ..Default::default()
         });
+        let webhook = json!({"url": "https://hooks.example.com/in", "events": ["message.created"]});
+        let webhook = app.create(&tenant, "/webhooks", webhook).await;
         let ids = Fixtures::from([
             ("tenant", vec![tenant.id.clone()]),
             ("space", vec![space]),
@@ -84,6 +87,7 @@ impl World {
             ("agent", vec![agent]),
             ("admin", vec![field("id")]),
             ("work_item", vec![work_item]),
+            ("webhook", vec![webhook]),
             ("conversation", vec![uuid::Uuid::now_v7().to_string()]),
         ]);
         // Site admins twice as often as the experience admin.

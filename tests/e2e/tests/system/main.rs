@@ -20,3 +20,4 @@ mod partition;
 mod presence;
 mod resilient;
 mod traces;
+mod webhooks;

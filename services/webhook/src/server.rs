@@ -16,6 +16,7 @@ use crate::error::{StartError, StoreError, StoreErrorKind};
 use crate::handlers::Counters;
 use crate::handlers::events::{self, EventHandler};
 use crate::handlers::rpc::{self, RpcHandler};
+use crate::handlers::work_items::{self, WorkItemHandler};
 use crate::store::Store;
 
 /// A started webhook service and the worker it runs (tests call
@@ -41,15 +42,14 @@ pub async fn start(config: WebhookConfig) -> Result<Service, StartError> {
     let cache = kit.config_cache().await?;
     let counters = Counters::new(kit.metrics());
     let wake = Arc::new(Notify::new());
-    kit.spawn_consumer(
-        events::spec(common.lanes),
-        EventHandler {
-            store: store.clone(),
-            config: cache.clone(),
-            counters: counters.clone(),
-            wake: wake.clone(),
-        },
-    );
+    let recorder = EventHandler {
+        store: store.clone(),
+        config: cache.clone(),
+        counters: counters.clone(),
+        wake: wake.clone(),
+    };
+    kit.spawn_consumer(events::spec(common.lanes), recorder.clone());
+    kit.spawn_consumer(work_items::spec(common.lanes), WorkItemHandler(recorder));
     kit.spawn_responder(
         rpc::responder(common.rpc_concurrency),
         RpcHandler {

@@ -4,11 +4,13 @@
 //! |---|---|
 //! | [`mapping`] | which webhook events a conversation event makes, and their data |
 //! | [`sign`] | the Standard Webhooks signature and the `webhook-id` of a delivery |
+//! | [`work_items`] | which webhook event a work-item change makes |
 //! | [`retry`] | when a failed delivery is tried again, and when a subscription pauses |
 
 pub mod mapping;
 pub mod retry;
 pub mod sign;
+pub mod work_items;
 
 use time::OffsetDateTime;
 use time::macros::format_description;

@@ -70,15 +70,15 @@ impl Classify for Failure {
     }
 }
 
-/// The event's stable id: its `Nats-Msg-Id` (derived from what was
-/// stored), or else its place in the stream.
-fn source_id(delivery: &Delivery) -> String {
+/// A message's stable id: its `Nats-Msg-Id` (derived from what was
+/// stored), or else its place in `stream`.
+pub fn source_id(delivery: &Delivery, stream: &str) -> String {
     delivery
         .headers
         .as_ref()
         .and_then(|h| h.get(async_nats::header::NATS_MESSAGE_ID))
         .map(|id| id.as_str().to_owned())
-        .unwrap_or_else(|| format!("{}:{}", streams::EVENTS, delivery.stream_sequence))
+        .unwrap_or_else(|| format!("{stream}:{}", delivery.stream_sequence))
 }
 
 impl EventHandler {
@@ -91,26 +91,35 @@ impl EventHandler {
                 subject: delivery.subject.clone(),
             });
         }
+        let outgoing = mapping::conversation_event(&event, &source_id(delivery, streams::EVENTS));
+        self.record(&tenant, &outgoing, delivery).await?;
+        Ok(())
+    }
+
+    /// Records one delivery per webhook event and subscription of `tenant`
+    /// that names its type (switched-off subscriptions keep nothing).
+    pub async fn record(
+        &self,
+        tenant: &str,
+        outgoing: &[Outgoing],
+        delivery: &Delivery,
+    ) -> Result<(), StoreError> {
         let subscriptions: Vec<Webhook> = self
             .config
-            .list::<Webhook>(&keys::tenant_webhooks(&tenant))
+            .list::<Webhook>(&keys::tenant_webhooks(tenant))
             .into_iter()
             .filter(|hook| !hook.disabled)
             .collect();
-        if subscriptions.is_empty() {
-            return Ok(());
-        }
-        let source = source_id(delivery);
         let seq = i64::try_from(delivery.stream_sequence).unwrap_or(i64::MAX);
         let mut recorded: u64 = 0;
-        for outgoing in mapping::conversation_event(&event, &source) {
+        for outgoing in outgoing {
             for hook in subscriptions
                 .iter()
                 .filter(|h| h.events.iter().any(|e| e == outgoing.event_type))
             {
                 if self
                     .store
-                    .record(&new_delivery(&tenant, hook, &outgoing, seq))
+                    .record(&new_delivery(tenant, hook, outgoing, seq))
                     .await?
                 {
                     recorded += 1;

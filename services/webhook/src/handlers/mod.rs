@@ -3,10 +3,12 @@
 //! | module | what |
 //! |---|---|
 //! | [`events`] | the `SB_EVENTS` consumer: records a delivery per event and subscription |
+//! | [`work_items`] | the `SB_WORK_ITEMS` consumer: work-item changes, recorded the same way |
 //! | [`rpc`] | `sb.rpc.webhook.*`: delivery states and logs for the gateway |
 
 pub mod events;
 pub mod rpc;
+pub mod work_items;
 
 use switchboard_runtime::metrics::{Counter, Metrics};
 
@@ -27,7 +29,7 @@ impl Counters {
         Self {
             events_handled: metrics.counter(
                 "webhook_events_handled_total",
-                "Conversation events handled (whether or not a subscription wanted them).",
+                "Conversation events and work-item changes handled (whether or not a subscription wanted them).",
             ),
             deliveries_recorded: metrics.counter(
                 "webhook_deliveries_recorded_total",

@@ -115,3 +115,38 @@ async fn a_conversations_next_event_waits_for_the_previous_delivery_on_postgres(
     };
     a_conversations_next_event_waits_for_the_previous_delivery(Db::Postgres(url)).await;
 }
+
+#[tokio::test]
+async fn work_item_changes_arrive_as_created_then_updated_in_order() {
+    let harness = Harness::start(Db::sqlite()).await;
+    let receiver = receiver().await;
+    harness
+        .subscribe(&receiver.url(), &["work_item.created", "work_item.updated"])
+        .await;
+    let conversation = ConversationId::new();
+    harness
+        .work_item_change(conversation, "created", "open")
+        .await;
+    harness
+        .work_item_change(conversation, "status", "in_progress")
+        .await;
+    let arrivals = harness.arrivals(&receiver, 2).await;
+    let seen: Vec<(&str, &str)> = arrivals
+        .iter()
+        .map(|a| {
+            (
+                a.body["type"].as_str().unwrap(),
+                a.body["data"]["work_item"]["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("work_item.created", "open"),
+            ("work_item.updated", "in_progress")
+        ]
+    );
+    assert_eq!(arrivals[1].body["data"]["change"], "status");
+    assert!(arrivals.iter().all(|a| a.verified));
+}

@@ -18,7 +18,7 @@ use switchboard_contracts::v1::webhook_request::Request;
 use switchboard_contracts::v1::{
     Author, ChatMessage, ConversationEvent, ConversationInfo, MessageAdded, Role, Webhook,
     WebhookDeliveriesQuery, WebhookDelivery, WebhookReply, WebhookRequest, WebhookState,
-    WebhookStatesQuery,
+    WebhookStatesQuery, WorkItem, WorkItemChanged,
 };
 use switchboard_contracts::webhooks::{parse_secret, secret_context};
 use switchboard_runtime::metrics::Metrics;
@@ -206,6 +206,32 @@ impl Harness {
             )
             .await
             .expect("event stored");
+    }
+
+    /// Publishes a change of the conversation's work item, as the
+    /// work-item service does.
+    pub async fn work_item_change(&self, conversation: ConversationId, change: &str, status: &str) {
+        let changed = WorkItemChanged {
+            item: Some(WorkItem {
+                id: format!("wi-{conversation}"),
+                tenant: self.tenant.to_string(),
+                conversation: conversation.to_string(),
+                status: status.to_owned(),
+                summary: "billing".into(),
+                updated_at_ms: 1_700_000_001_000,
+                ..Default::default()
+            }),
+            change: change.to_owned(),
+            at_ms: 1_700_000_001_000,
+        };
+        self.bus
+            .publish_durable(
+                subjects::work_item_change(self.tenant, conversation),
+                &format!("wi:{conversation}:{change}:{status}"),
+                &changed,
+            )
+            .await
+            .expect("change stored");
     }
 
     async fn ask(&self, request: Request) -> WebhookReply {

@@ -200,18 +200,24 @@ impl Worker {
             .add_failure(&due.tenant, &due.subscription)
             .await?;
         let after = self.policy().after_failure(due.attempts + 1, run - 1, now);
-        let mut error = error.to_owned();
-        if after.pause {
-            error.push_str(&format!(
-                "; the subscription is paused after {run} consecutive failures"
-            ));
-        }
+        let logged = if after.pause {
+            format!("{error}; the subscription is paused after {run} consecutive failures")
+        } else {
+            error.to_owned()
+        };
         tracing::info!(
             delivery = %due.id, subscription = %due.subscription, event = %due.event_type,
-            %error, "webhook delivery failed"
+            error = %logged, "webhook delivery failed"
         );
         self.store
-            .failed(&due.id, status, excerpt, &error, after.next_attempt_ms, now)
+            .failed(
+                &due.id,
+                status,
+                excerpt,
+                &logged,
+                after.next_attempt_ms,
+                now,
+            )
             .await?;
         if after.pause {
             self.counters.paused.inc();

@@ -14,6 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "presence",
         "routing",
         "workitem",
+        "webhook",
     ]
     .map(|name| root.join(format!("switchboard/v1/{name}.proto")));
     for file in &files {

@@ -10,6 +10,7 @@ import * as aiAgents from './ai-agents.js';
 import * as site from './site.js';
 import * as activity from './activity.js';
 import * as liveView from './live.js';
+import * as webhooks from './webhooks.js';
 
 const KEY = 'switchboard:admin';
 const TITLE = 'Switchboard \u00b7 Admin';
@@ -30,13 +31,15 @@ const ROUTES = [
   { pattern: 'conversations', nav: 'conversations', site: true, render: activity.conversations },
   { pattern: 'settings', nav: 'settings', site: true, render: site.settings },
   { pattern: 'admins', nav: 'admins', site: true, render: site.admins },
+  { pattern: 'webhooks/:id', nav: 'webhooks', site: true, render: webhooks.show },
+  { pattern: 'webhooks', nav: 'webhooks', site: true, render: webhooks.list },
 ];
 
 const NAV = [
   ['Customers', [['experiences', 'Customer experiences']]],
   ['Support team', [['spaces', 'Spaces'], ['agents', 'Agents'], ['ai-agents', 'AI agents']]],
   ['Activity', [['live', 'Live view'], ['conversations', 'Conversations']]],
-  ['Site', [['settings', 'Site settings'], ['admins', 'Admins']]],
+  ['Site', [['settings', 'Site settings'], ['admins', 'Admins'], ['webhooks', 'Webhooks']]],
 ];
 const SITE_ONLY = new Set(ROUTES.filter((r) => r.site).map((r) => r.nav));
 

@@ -51,6 +51,7 @@ pub fn stream_configs() -> Vec<stream::Config> {
         base(streams::ROUTING, filter::ALL_ROUTING, 7 * DAY),
         base(streams::AUDIT, filter::ALL_DECISIONS, 30 * DAY),
         base(streams::PARKED, filter::ALL_PARKED, 30 * DAY),
+        base(streams::WORK_ITEMS, filter::ALL_WORK_ITEM_CHANGES, 7 * DAY),
     ]
 }
 

@@ -151,6 +151,20 @@ pub fn ai_platform(tenant: impl fmt::Display, account: &str) -> String {
     format!("{AI_PLATFORM_PREFIX}{tenant}.{account}")
 }
 
+/// What every webhook subscription key starts with (not a record kind: its
+/// keys carry the tenant, so one tenant's subscriptions list by prefix).
+pub const WEBHOOK_PREFIX: &str = "webhook.";
+
+/// The key of a webhook subscription (a `Webhook` record).
+pub fn webhook(tenant: impl fmt::Display, id: impl fmt::Display) -> String {
+    format!("{WEBHOOK_PREFIX}{tenant}.{id}")
+}
+
+/// What every webhook subscription key of one tenant starts with.
+pub fn tenant_webhooks(tenant: impl fmt::Display) -> String {
+    format!("{WEBHOOK_PREFIX}{tenant}.")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +192,9 @@ mod tests {
         assert_eq!(agent_email("t1", "ab12"), "agent_email.t1.ab12");
         assert!(!agent_email("t1", "ab12").starts_with(&ConfigKind::Agent.prefix()));
         assert_eq!(ConfigKey::parse(&agent_email("t1", "ab12")), None);
+        assert_eq!(webhook("t1", "w1"), "webhook.t1.w1");
+        assert!(webhook("t1", "w1").starts_with(&tenant_webhooks("t1")));
+        assert_eq!(ConfigKey::parse(&webhook("t1", "w1")), None);
     }
 
     #[test]

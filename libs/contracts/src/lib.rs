@@ -14,6 +14,7 @@
 //! | [`ids`] | typed ids |
 //! | [`texts`] | the default texts customers see |
 //! | [`names`] | the wire names (snake_case) of enums used in JSON |
+//! | [`webhooks`] | outgoing webhooks: event types, secret format, headers, refused addresses |
 
 pub mod config_keys;
 pub mod editions;
@@ -23,6 +24,7 @@ pub mod names;
 pub mod streams;
 pub mod subjects;
 pub mod texts;
+pub mod webhooks;
 
 /// Generated protobuf types of package `switchboard.v1`.
 #[allow(clippy::all, missing_docs)]

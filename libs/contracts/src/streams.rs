@@ -24,6 +24,9 @@ pub const TIMER_LEASES_BUCKET: &str = "SB_TIMER_LEASES";
 /// Agents' console presence (`AgentPresence` records), keyed by
 /// [`presence_key`]: written by the gateways, read by the router.
 pub const PRESENCE_BUCKET: &str = "SB_PRESENCE";
+/// Work-item changes (`sb.workitem.{tenant}.{conversation}`), published by
+/// the work-item service.
+pub const WORK_ITEMS: &str = "SB_WORK_ITEMS";
 /// Messages a consumer gave up on (`sb.parked.{stream}.{consumer}`), kept
 /// with their reason for an operator to inspect.
 pub const PARKED: &str = "SB_PARKED";
@@ -42,6 +45,8 @@ pub mod consumers {
     pub const ROUTER_INPUTS: &str = "router-inputs";
     pub const ROUTER_EVENTS: &str = "router-events";
     pub const WORK_ITEM_EVENTS: &str = "work-item-events";
+    pub const WEBHOOK_EVENTS: &str = "webhook-events";
+    pub const WEBHOOK_WORK_ITEMS: &str = "webhook-work-items";
 }
 
 /// Queue groups for core request/reply.
@@ -49,6 +54,7 @@ pub mod queues {
     pub const TRANSCRIPT_RPC: &str = "transcript";
     pub const ROUTER_RPC: &str = "router";
     pub const WORKITEM_RPC: &str = "work-item";
+    pub const WEBHOOK_RPC: &str = "webhook";
 }
 
 /// Keys of the [`TIMERS_BUCKET`], written out so any language can compute

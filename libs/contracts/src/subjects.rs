@@ -17,6 +17,8 @@
 //! | `sb.rpc.router.{tenant}` | core request/reply | `AgentQuery` → `AgentView` |
 //! | `sb.rpc.router.{tenant}.spaces` | core request/reply | `SpaceQuery` → `SpaceView` |
 //! | `sb.rpc.workitem.{tenant}` | core request/reply | `WorkItemRequest` → `WorkItemPage` |
+//! | `sb.workitem.{tenant}.{conversation}` | JetStream `SB_WORK_ITEMS` | `WorkItemChanged` |
+//! | `sb.rpc.webhook.{tenant}` | core request/reply | `WebhookRequest` → `WebhookReply` |
 //! | `sb.parked.{stream}.{consumer}` | JetStream `SB_PARKED` | the parked message, headers `Switchboard-Parked-Reason`, `Switchboard-Original-Subject` |
 //! | `$KV.SB_TIMERS.p{NN}.{timer}` | JetStream KV `SB_TIMERS` | `Timer` (see [`crate::streams::timer_keys`]) |
 
@@ -102,6 +104,17 @@ pub fn workitem_rpc(tenant: TenantId) -> String {
     format!("sb.rpc.workitem.{tenant}")
 }
 
+/// A change of the work item of one conversation.
+pub fn work_item_change(tenant: TenantId, conversation: ConversationId) -> String {
+    format!("sb.workitem.{tenant}.{conversation}")
+}
+
+/// A tenant's webhook delivery states and logs, answered by the webhook
+/// service.
+pub fn webhook_rpc(tenant: TenantId) -> String {
+    format!("sb.rpc.webhook.{tenant}")
+}
+
 /// The first tokens of every parked message's subject.
 pub const PARKED_PREFIX: &str = "sb.parked";
 
@@ -129,6 +142,8 @@ pub mod filter {
     pub const ALL_ROUTER_RPC: &str = "sb.rpc.router.*";
     pub const ALL_SPACE_VIEW_RPC: &str = "sb.rpc.router.*.spaces";
     pub const ALL_WORKITEM_RPC: &str = "sb.rpc.workitem.*";
+    pub const ALL_WEBHOOK_RPC: &str = "sb.rpc.webhook.*";
+    pub const ALL_WORK_ITEM_CHANGES: &str = "sb.workitem.>";
 
     /// Every command of one tenant (`sb.cmd.{tenant}.>`).
     pub fn tenant_commands(tenant: TenantId) -> String {

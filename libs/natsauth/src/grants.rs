@@ -19,6 +19,7 @@ const STREAMS: &[&str] = &[
     "SB_ROUTING",
     "SB_AUDIT",
     "SB_PARKED",
+    "SB_WORK_ITEMS",
     "KV_SB_CONFIG",
     "KV_SB_PRESENCE",
     "KV_SB_TIMERS",
@@ -34,6 +35,7 @@ pub const SERVICES: &[&str] = &[
     "timer",
     "transcript",
     "work-item",
+    "webhook",
 ];
 
 /// A user's permissions: what it may publish and subscribe to.
@@ -193,9 +195,15 @@ pub fn service(service: &str) -> Option<Grant> {
             .subscribe(owned(&["sb.rpc.transcript.>"]))
             .responds(),
         "work-item" => base
-            .publish(owned(&["sb.rpc.transcript.>"]))
+            .publish(owned(&["sb.rpc.transcript.>", "sb.workitem.>"]))
             .publish(consume("SB_EVENTS", "work-item-events"))
             .subscribe(owned(&["sb.rpc.workitem.>"]))
+            .responds(),
+        "webhook" => base
+            .publish(consume("SB_EVENTS", "webhook-events"))
+            .publish(consume("SB_WORK_ITEMS", "webhook-work-items"))
+            .publish(kv_read("SB_CONFIG"))
+            .subscribe(owned(&["sb.rpc.webhook.>"]))
             .responds(),
         _ => return None,
     };

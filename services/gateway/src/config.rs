@@ -54,6 +54,10 @@ pub struct GatewayConfig {
     /// The NATS URL handed to AI platforms
     /// (`SWITCHBOARD_AI_PLATFORM_NATS_URL`, default `NATS_URL`).
     pub ai_platform_nats_url: String,
+    /// Webhook subscriptions may target loopback and private addresses,
+    /// and plain http (`SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE=1`; local stacks
+    /// and tests only). The webhook service reads the same variable.
+    pub webhook_allow_private: bool,
 }
 
 /// The variable naming the gateway's [`Authority`] file.
@@ -175,6 +179,7 @@ impl GatewayConfig {
                 20,
             )?,
             proxy_hops: vars.number("SWITCHBOARD_PROXY_HOPS", 0)?,
+            webhook_allow_private: vars.flag("SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE"),
             presence_refresh: match vars.duration("SWITCHBOARD_PRESENCE_REFRESH", "15s")? {
                 zero if zero.is_zero() => {
                     return Err(ConfigError::Invalid {
@@ -206,6 +211,7 @@ impl GatewayConfig {
             secret_keys: Keyring::generate(),
             nats_authority: None,
             ai_platform_nats_url: nats_url.to_owned(),
+            webhook_allow_private: false,
         }
     }
 }

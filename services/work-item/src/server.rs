@@ -53,6 +53,7 @@ pub async fn start(config: WorkItemConfig) -> Result<Service, StartError> {
         answerer: Answerer {
             store: store.clone(),
             counters,
+            bus: Some(kit.bus().clone()),
         },
         bus: kit.bus().clone(),
     };

@@ -16,6 +16,7 @@ pub const SERVICES: &[&str] = &[
     "timer",
     "router",
     "work-item",
+    "webhook",
     "ai-bridge",
     "gateway",
 ];

@@ -205,6 +205,12 @@ pub struct HealthArgs {
     pub router: String,
     #[arg(
         long,
+        env = "SWITCHBOARD_WEBHOOK_HEALTH",
+        default_value = "127.0.0.1:8097"
+    )]
+    pub webhook: String,
+    #[arg(
+        long,
         env = "SWITCHBOARD_GATEWAY_HEALTH",
         default_value = "127.0.0.1:8096"
     )]
@@ -219,6 +225,7 @@ impl HealthArgs {
             ("ai-bridge", self.ai_bridge.as_str()),
             ("timer", self.timer.as_str()),
             ("work-item", self.work_item.as_str()),
+            ("webhook", self.webhook.as_str()),
             ("router", self.router.as_str()),
             ("gateway", self.gateway.as_str()),
         ]

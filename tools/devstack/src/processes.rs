@@ -16,6 +16,7 @@ const SERVICES: &[&str] = &[
     "timer",
     "router",
     "work-item",
+    "webhook",
     "ai-bridge",
     "gateway",
 ];

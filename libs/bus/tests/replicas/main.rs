@@ -65,6 +65,7 @@ async fn every_stream_and_bucket_grows_to_the_replicas_setting_and_never_shrinks
         streams::EVENTS,
         streams::PARKED,
         streams::ROUTING,
+        streams::WORK_ITEMS,
     ]
     .iter()
     .map(|s| s.to_string())

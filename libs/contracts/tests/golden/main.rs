@@ -58,7 +58,10 @@ codecs! {
     // timer.proto
     Timer, TimerLease, TimerInstance,
     // workitem.proto
-    WorkItem, WorkItemQuery, WorkItemUpdate, WorkItemRequest, WorkItemPage,
+    WorkItem, WorkItemQuery, WorkItemUpdate, WorkItemRequest, WorkItemPage, WorkItemChanged,
+    // webhook.proto
+    Webhook, WebhookRequest, WebhookStatesQuery, WebhookDeliveriesQuery, WebhookState,
+    WebhookDelivery, WebhookReply,
 }
 
 fn fixtures_dir() -> PathBuf {

@@ -114,6 +114,7 @@ pub fn site_admin_only(path: &str) -> ApiError {
         "admins" => "admins",
         "experiences" => "creating or deleting experiences",
         "work-items" => "work items",
+        "webhooks" => "webhooks",
         _ => "this",
     };
     ApiError::Forbidden(format!(

@@ -28,6 +28,7 @@
 //! | [`live`] | a space's live view: its queue and its agents, read from the router |
 //! | [`work_items`] | work items, read and moved on over the bus |
 //! | [`page`] | cursor pagination: `limit`, `cursor` and `{items, next_cursor}` on every list |
+//! | [`webhooks`], [`webhook_fields`] | webhook subscriptions and their delivery log |
 //! | [`rate_limit`] | token buckets per API caller and per client address |
 
 pub mod access;
@@ -59,6 +60,8 @@ pub mod routes;
 pub mod spaces;
 pub mod tenants;
 pub mod validate;
+pub mod webhook_fields;
+pub mod webhooks;
 pub mod widgets;
 pub mod work_items;
 

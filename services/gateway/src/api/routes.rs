@@ -6,7 +6,7 @@ use axum::routing::{MethodFilter, MethodRouter};
 
 use super::{
     admins, agents, ai_agents, ai_platforms, conversation_list, conversations, decisions,
-    default_texts, experiences, identity_secret, live, openapi, spaces, tenants, widgets,
+    default_texts, experiences, identity_secret, live, openapi, spaces, tenants, webhooks, widgets,
     work_items,
 };
 use crate::state::AppState;
@@ -251,6 +251,36 @@ pub fn table() -> Vec<Route> {
             Method::PATCH,
             "/api/v1/tenants/{tenant}/work-items/{work_item}",
             work_items::update,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/tenants/{tenant}/webhooks",
+            webhooks::list,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/tenants/{tenant}/webhooks",
+            webhooks::create,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/tenants/{tenant}/webhooks/{webhook}",
+            webhooks::show,
+        ),
+        route(
+            Method::PATCH,
+            "/api/v1/tenants/{tenant}/webhooks/{webhook}",
+            webhooks::update,
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/tenants/{tenant}/webhooks/{webhook}",
+            webhooks::delete,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/tenants/{tenant}/webhooks/{webhook}/deliveries",
+            webhooks::deliveries,
         ),
     ]
 }

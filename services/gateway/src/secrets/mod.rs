@@ -14,9 +14,11 @@
 //! | [`sweep`] | at start: seal what earlier releases wrote in clear, report what does not open |
 
 pub mod identity;
-pub mod key;
-pub mod seal;
 pub mod sweep;
+
+/// Keys and sealing live in `switchboard-secrets` (the webhook service
+/// opens what the gateway seals).
+pub use switchboard_secrets::{key, seal};
 
 pub use identity::IdentitySecrets;
 pub use key::{KeyError, Keyring, SecretKey};

@@ -49,6 +49,7 @@ pub const ASSETS: &[Asset] = &[
     module!("site.js"),
     module!("activity.js"),
     module!("live.js"),
+    module!("webhooks.js"),
 ];
 
 pub fn routes() -> Router<AppState> {

@@ -4,7 +4,7 @@
 //! every request recorded) and a transcript service on
 //! `sb.rpc.transcript.*` answering from fixed conversations, and its
 //! conversation list answering a fixed page; and the router's space view
-//! answering a fixed view.
+//! answering a fixed view; and the webhook service's states and log.
 
 use std::sync::{Arc, Mutex};
 
@@ -15,7 +15,8 @@ use switchboard_contracts::subjects::filter;
 use switchboard_contracts::v1::work_item_request::Request;
 use switchboard_contracts::v1::{
     ChatMessage, ConversationInfo, ConversationList, ConversationListQuery, SpaceQuery, SpaceView,
-    TranscriptPage, TranscriptQuery, WorkItem, WorkItemPage, WorkItemRequest,
+    TranscriptPage, TranscriptQuery, WebhookDelivery, WebhookReply, WebhookRequest, WebhookState,
+    WorkItem, WorkItemPage, WorkItemRequest, webhook_request,
 };
 
 #[derive(Clone, Default)]
@@ -237,6 +238,63 @@ pub async fn serve_space_view(bus: &Bus, view: SpaceView) -> Arc<Mutex<Vec<Space
                 .unwrap()
                 .push(SpaceQuery::decode(request.payload).unwrap_or_default());
             let _ = client.publish(reply, view.encode_to_vec().into()).await;
+        }
+    });
+    seen
+}
+
+/// Answers states with `paused` (for every subscription asked about) and
+/// the log with one delivery; returns the requests received.
+pub async fn serve_webhooks(bus: &Bus, paused: bool) -> Arc<Mutex<Vec<WebhookRequest>>> {
+    let mut requests = bus
+        .client
+        .subscribe(filter::ALL_WEBHOOK_RPC)
+        .await
+        .expect("webhook subscription");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (client, record) = (bus.client.clone(), seen.clone());
+    tokio::spawn(async move {
+        while let Some(request) = requests.next().await {
+            let Some(reply) = request.reply else { continue };
+            let asked = WebhookRequest::decode(request.payload).unwrap_or_default();
+            record.lock().unwrap().push(asked.clone());
+            let answer = match asked.request {
+                Some(webhook_request::Request::States(query)) => WebhookReply {
+                    states: query
+                        .subscriptions
+                        .iter()
+                        .map(|id| WebhookState {
+                            subscription: id.clone(),
+                            paused,
+                            paused_reason: "3 consecutive failed deliveries".into(),
+                            paused_at_ms: 1_700_000_000_000,
+                            generation: 0,
+                            consecutive_failures: 3,
+                        })
+                        .collect(),
+                    ..Default::default()
+                },
+                Some(webhook_request::Request::Deliveries(query)) => WebhookReply {
+                    deliveries: vec![WebhookDelivery {
+                        id: "msg_0123".into(),
+                        subscription: query.subscription,
+                        event_type: "message.created".into(),
+                        status: "failed".into(),
+                        attempts: 3,
+                        response_status: 500,
+                        response_excerpt: "oops".into(),
+                        error: "the endpoint answered 500".into(),
+                        conversation: "c-1".into(),
+                        created_at_ms: 1_700_000_000_000,
+                        updated_at_ms: 1_700_000_001_000,
+                        next_attempt_at_ms: 1_700_000_002_000,
+                    }],
+                    next_cursor: "next".into(),
+                    ..Default::default()
+                },
+                None => WebhookReply::default(),
+            };
+            let _ = client.publish(reply, answer.encode_to_vec().into()).await;
         }
     });
     seen

@@ -27,5 +27,6 @@ mod roles;
 mod schema;
 mod tenants;
 mod validator;
+mod webhooks;
 mod widgets;
 mod work_items;

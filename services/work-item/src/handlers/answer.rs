@@ -30,6 +30,8 @@ const UPDATE_ATTEMPTS: usize = 5;
 pub struct Answerer {
     pub store: Store,
     pub counters: Counters,
+    /// Where status changes are told (`None`: not told, in tests).
+    pub bus: Option<switchboard_bus::Bus>,
 }
 
 /// Why a request was not answered with items; the caller gets its code and
@@ -157,7 +159,16 @@ impl Answerer {
             {
                 self.counters.status_changes.inc();
                 tracing::info!(item = %item.id, %from, %to, %by, "work item moved");
-                return self.visible(tenant, id, spaces).await;
+                let moved = self.visible(tenant, id, spaces).await?;
+                if let Some(bus) = &self.bus {
+                    // The move is committed and the agent is answered either
+                    // way; a failed publish is logged (followers miss it).
+                    let told = super::changes::publish(bus, &moved, super::changes::Change::Status);
+                    if let Err(error) = told.await {
+                        tracing::warn!(item = %moved.id, %error, "work-item status change not published");
+                    }
+                }
+                return Ok(moved);
             }
         }
         Err(

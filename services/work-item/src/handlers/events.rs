@@ -31,6 +31,7 @@ use switchboard_contracts::v1::ConversationEvent;
 use switchboard_runtime::clock::now_ms;
 
 use super::Counters;
+use super::changes::{self, Change};
 use super::thread::{ThreadError, read_thread};
 use crate::domain::compose::ComposeError;
 use crate::domain::{Step, compose, decide};
@@ -77,13 +78,16 @@ pub enum Failure {
     Misaddressed(#[from] AddressError),
     #[error(transparent)]
     Compose(#[from] ComposeError),
+    /// The change could not be told: retried, so followers hear of it.
+    #[error("publishing the work-item change: {0}")]
+    Publish(#[from] switchboard_bus::BusError),
 }
 
 impl Classify for Failure {
     fn disposition(&self) -> Disposition {
         match self {
             Failure::Store(error) if error.kind() == StoreErrorKind::Corrupt => Disposition::Park,
-            Failure::Store(_) | Failure::Thread(_) => Disposition::Retry,
+            Failure::Store(_) | Failure::Thread(_) | Failure::Publish(_) => Disposition::Retry,
             Failure::Undecodable(_) | Failure::Misaddressed(_) | Failure::Compose(_) => {
                 Disposition::Park
             }
@@ -138,7 +142,7 @@ impl EventHandler {
                     .await?;
                 self.counters.items_assigned.inc();
                 tracing::info!(assignee = %info.assignee, "work item assigned");
-                Ok(())
+                self.tell(tenant, conversation, Change::Assigned).await
             }
             Step::Close { reached_team } => {
                 if reached_team {
@@ -162,7 +166,7 @@ impl EventHandler {
                     self.counters.transcripts_attached.inc();
                     tracing::info!(messages = thread.len(), "transcript attached");
                 }
-                Ok(())
+                self.tell(tenant, conversation, Change::Transcript).await
             }
         }
     }
@@ -176,12 +180,10 @@ impl EventHandler {
         event: &ConversationEvent,
         handoff_seq: u64,
     ) -> Result<(), Failure> {
-        if self
-            .store
-            .by_conversation(tenant, conversation)
-            .await?
-            .is_some()
-        {
+        if let Some(item) = self.store.by_conversation(tenant, conversation).await? {
+            // Told again (the same id): a publish that failed after the
+            // insert is made good on the redelivery.
+            changes::publish(&self.bus, &item, Change::Created).await?;
             return Ok(());
         }
         let thread = read_thread(&self.bus, tenant, conversation, self.transcript_timeout).await?;
@@ -202,6 +204,20 @@ impl EventHandler {
         if created.new {
             self.counters.items_created.inc();
             tracing::info!(item = %created.item.id, space = %new.space, "work item created");
+        }
+        changes::publish(&self.bus, &created.item, Change::Created).await?;
+        Ok(())
+    }
+
+    /// Publishes the conversation's item as it now stands.
+    async fn tell(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        change: Change,
+    ) -> Result<(), Failure> {
+        if let Some(item) = self.store.by_conversation(tenant, conversation).await? {
+            changes::publish(&self.bus, &item, change).await?;
         }
         Ok(())
     }

@@ -6,8 +6,10 @@
 //! | [`thread`] | reading a whole thread from the transcript service |
 //! | [`rpc`] | `sb.rpc.workitem.*`: the subscription and its serve loop |
 //! | [`answer`] | what a work-item request gets back |
+//! | [`changes`] | `WorkItemChanged` on `sb.workitem.*` after every change |
 
 pub mod answer;
+pub mod changes;
 pub mod events;
 pub mod rpc;
 pub mod thread;

@@ -21,3 +21,4 @@ mod partition;
 mod presence;
 mod resilient;
 mod traces;
+mod webhooks;

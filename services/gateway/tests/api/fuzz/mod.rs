@@ -54,6 +54,7 @@ impl World {
         let work_items = FakeWorkItems::start(&app.state.bus).await;
         serve_conversation_list(&app.state.bus, ConversationList::default()).await;
         serve_transcripts(&app.state.bus, Vec::new()).await;
+        super::fakes::serve_webhooks(&app.state.bus, false).await;
         let tenant = app.tenant("enterprise").await;
         let space = app.space(&tenant, "Billing").await;
         let ai_agent = app.ai_agent(&tenant, true).await;
@@ -76,6 +77,8 @@ impl World {
             status: "open".into(),
             ..Default::default()
         });
+        let webhook = json!({"url": "https://hooks.example.com/in", "events": ["message.created"]});
+        let webhook = app.create(&tenant, "/webhooks", webhook).await;
         let ids = Fixtures::from([
             ("tenant", vec![tenant.id.clone()]),
             ("space", vec![space]),
@@ -85,6 +88,7 @@ impl World {
             ("agent", vec![agent]),
             ("admin", vec![field("id")]),
             ("work_item", vec![work_item]),
+            ("webhook", vec![webhook]),
             ("conversation", vec![uuid::Uuid::now_v7().to_string()]),
         ]);
         // Site admins twice as often as the experience admin.

@@ -98,7 +98,7 @@ impl SecretKey {
         hex::encode(self.bytes)
     }
 
-    pub(super) fn bytes(&self) -> &[u8; KEY_BYTES] {
+    pub(crate) fn bytes(&self) -> &[u8; KEY_BYTES] {
         &self.bytes
     }
 }

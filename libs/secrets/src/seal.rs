@@ -8,14 +8,14 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
 use switchboard_contracts::v1::{SealAlgorithm, SealedSecret};
 
-use super::key::{Keyring, SecretKey};
+use crate::key::{Keyring, SecretKey};
 
 const NONCE_BYTES: usize = 24;
 
 /// Why a sealed secret did not open. Never carries the secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OpenError {
-    #[error("it is sealed with an algorithm this gateway does not know ({0})")]
+    #[error("it is sealed with an algorithm this service does not know ({0})")]
     UnknownAlgorithm(i32),
     #[error(
         "it is sealed with key {0}, which is neither SWITCHBOARD_SECRET_KEY nor one of \

@@ -45,7 +45,7 @@ impl ConversationFeed {
         conversation: ConversationId,
     ) -> Result<Self, SubscribeError> {
         let events = client
-            .subscribe(subjects::event(tenant, conversation))
+            .subscribe(subjects::filter::conversation_events(tenant, conversation))
             .await?;
         let typing_subject = subjects::typing(tenant, conversation);
         let typing = client.subscribe(typing_subject.clone()).await?;

@@ -6,6 +6,7 @@
 //! configuration cache's change feed is in [`config`].
 
 mod config;
+mod kinds;
 
 use std::time::Duration;
 

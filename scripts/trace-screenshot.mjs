@@ -119,9 +119,9 @@ try {
   await view.getByText('customer frame').first().waitFor({ timeout: 60_000 });
   await widenSpanTree(view);
   // Show the AI agent's span: its attributes name the conversation and the consumer.
-  // The second of its three: the customer's message (the first is the conversation opening, the third the
-  // answer itself coming back).
-  await view.getByText('consume sb.evt.> (ai-bridge-events)').nth(1).click();
+  // The first of its two: the customer's message (the second is the answer itself coming back; the
+  // conversation opening is a state change, which the AI agent's consumer is not given).
+  await view.getByText('consume sb.evt.*.*.message sb.evt.*.* (ai-bridge-events)').nth(0).click();
   await view.getByText('ai-bridge-events', { exact: true }).first().waitFor();
   await view.getByText('customer frame').first().scrollIntoViewIfNeeded();
   await view.mouse.move(1, 1); // no hover card over the details

@@ -82,10 +82,22 @@ impl ConsumerSpec {
         durable: impl Into<String>,
         filter: impl Into<String>,
     ) -> Self {
+        Self::filtered(stream, durable, vec![filter.into()])
+    }
+
+    /// A consumer with several filters (its `filter_subjects`): the server
+    /// delivers what matches any of them and nothing else. An existing
+    /// durable takes the filters it is given when the pipeline starts (its
+    /// config is created or updated).
+    pub fn filtered(
+        stream: &'static str,
+        durable: impl Into<String>,
+        filter_subjects: Vec<String>,
+    ) -> Self {
         Self {
             stream,
             durable: durable.into(),
-            filter_subjects: vec![filter.into()],
+            filter_subjects,
             ack_wait: Duration::from_secs(5),
             max_deliver: 20,
             lanes: 16,
@@ -223,9 +235,15 @@ where
     result
 }
 
-fn lane_of(subject: &str, lanes: usize) -> usize {
+pub(crate) fn lane_of(subject: &str, lanes: usize) -> usize {
+    // An event's kind is not part of its conversation: one conversation's
+    // messages and state changes share a lane, in order.
+    let key = match subjects::event_kind_of(subject) {
+        Some(kind) => &subject[..subject.len() - kind.token().len() - 1],
+        None => subject,
+    };
     let mut hasher = DefaultHasher::new();
-    subject.hash(&mut hasher);
+    key.hash(&mut hasher);
     (hasher.finish() % lanes as u64) as usize
 }
 

@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use crate::consume::{ConsumerSpec, Outcome, settle};
+use switchboard_contracts::ids::{ConversationId, TenantId};
+use switchboard_contracts::subjects::{self, EventKind};
+
+use crate::consume::{ConsumerSpec, Outcome, lane_of, settle};
 use crate::failure::{Classify, Disposition};
 
 #[derive(Debug, thiserror::Error)]
@@ -56,4 +59,19 @@ fn the_last_allowed_attempt_parks_instead_of_retrying() {
         panic!("expected a park");
     };
     assert!(reason.starts_with("gave up after 5 attempts"), "{reason}");
+}
+
+#[test]
+fn one_conversations_events_of_every_kind_share_a_lane() {
+    let (t, c) = (TenantId::new(), ConversationId::new());
+    let lanes = 64;
+    let lane = lane_of(&subjects::event(t, c, EventKind::Message), lanes);
+    for kind in EventKind::ALL {
+        assert_eq!(
+            lane_of(&subjects::event(t, c, kind), lanes),
+            lane,
+            "{kind:?}"
+        );
+    }
+    assert_eq!(lane_of(&format!("sb.evt.{t}.{c}"), lanes), lane);
 }

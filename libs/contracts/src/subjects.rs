@@ -3,7 +3,7 @@
 //! | subject | kind | carries |
 //! |---|---|---|
 //! | `sb.cmd.{tenant}.{conversation}` | JetStream `SB_COMMANDS` | `ConversationCommand` |
-//! | `sb.evt.{tenant}.{conversation}` | JetStream `SB_EVENTS` | `ConversationEvent` |
+//! | `sb.evt.{tenant}.{conversation}.{kind}` | JetStream `SB_EVENTS` | `ConversationEvent` ([`EventKind`]: its oneof member) |
 //! | `sb.typing.{tenant}.{conversation}` | core NATS | `TypingEvent` |
 //! | `sb.rpc.transcript.{tenant}` | core request/reply | `TranscriptQuery` → `TranscriptPage` |
 //! | `sb.rpc.transcript.{tenant}.conversations` | core request/reply | `ConversationListQuery` → `ConversationList` |
@@ -23,13 +23,88 @@
 //! | `$KV.SB_TIMERS.p{NN}.{timer}` | JetStream KV `SB_TIMERS` | `Timer` (see [`crate::streams::timer_keys`]) |
 
 use crate::ids::{AgentId, AiAgentId, ConversationId, TenantId};
+use crate::v1::{ConversationEvent, conversation_event};
 
 pub fn command(tenant: TenantId, conversation: ConversationId) -> String {
     format!("sb.cmd.{tenant}.{conversation}")
 }
 
-pub fn event(tenant: TenantId, conversation: ConversationId) -> String {
-    format!("sb.evt.{tenant}.{conversation}")
+/// Where a conversation event is published: its kind is the last token, so a
+/// consumer can ask the server for the kinds it handles and no others.
+pub fn event(tenant: TenantId, conversation: ConversationId, kind: EventKind) -> String {
+    format!("sb.evt.{tenant}.{conversation}.{}", kind.token())
+}
+
+/// The subject of `event`, or `None` when its ids are not ids or it carries
+/// no event (neither can be published).
+pub fn event_of(event: &ConversationEvent) -> Option<String> {
+    let kind = EventKind::of(event.event.as_ref()?);
+    Some(self::event(
+        event.tenant.parse().ok()?,
+        event.conversation.parse().ok()?,
+        kind,
+    ))
+}
+
+/// What a conversation event says: one per member of
+/// `ConversationEvent.event`, named by the member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    Message,
+    State,
+    Rejected,
+    Inactive,
+    Identified,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 5] = [
+        EventKind::Message,
+        EventKind::State,
+        EventKind::Rejected,
+        EventKind::Inactive,
+        EventKind::Identified,
+    ];
+
+    /// The kind of an event's oneof member (exhaustive: a new member needs
+    /// its kind here before anything compiles).
+    pub fn of(event: &conversation_event::Event) -> Self {
+        use conversation_event::Event;
+        match event {
+            Event::Message(_) => EventKind::Message,
+            Event::State(_) => EventKind::State,
+            Event::Rejected(_) => EventKind::Rejected,
+            Event::Inactive(_) => EventKind::Inactive,
+            Event::Identified(_) => EventKind::Identified,
+        }
+    }
+
+    /// The subject token: the oneof member's name in the schema.
+    pub fn token(self) -> &'static str {
+        match self {
+            EventKind::Message => "message",
+            EventKind::State => "state",
+            EventKind::Rejected => "rejected",
+            EventKind::Inactive => "inactive",
+            EventKind::Identified => "identified",
+        }
+    }
+
+    pub fn from_token(token: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.token() == token)
+    }
+}
+
+/// The kind named by an event subject's last token; `None` for any other
+/// subject, and for an event subject of the old shape (no kind).
+pub fn event_kind_of(subject: &str) -> Option<EventKind> {
+    let rest = subject.strip_prefix("sb.evt.")?;
+    let mut tokens = rest.split('.');
+    let (_tenant, _conversation, kind) = (tokens.next()?, tokens.next()?, tokens.next()?);
+    if tokens.next().is_some() {
+        return None;
+    }
+    EventKind::from_token(kind)
 }
 
 pub fn typing(tenant: TenantId, conversation: ConversationId) -> String {
@@ -125,7 +200,8 @@ pub fn parked(stream: &str, consumer: &str) -> String {
 
 /// Filters, for consumers and subscriptions.
 pub mod filter {
-    use crate::ids::TenantId;
+    use super::EventKind;
+    use crate::ids::{ConversationId, TenantId};
 
     pub const ALL_COMMANDS: &str = "sb.cmd.>";
     pub const ALL_EVENTS: &str = "sb.evt.>";
@@ -153,6 +229,31 @@ pub mod filter {
     /// Every event of one tenant (`sb.evt.{tenant}.>`).
     pub fn tenant_events(tenant: TenantId) -> String {
         format!("sb.evt.{tenant}.>")
+    }
+
+    /// Every event of one kind (`sb.evt.*.*.{kind}`), for a consumer that
+    /// handles that kind only.
+    pub fn events_of_kind(kind: EventKind) -> String {
+        format!("sb.evt.*.*.{}", kind.token())
+    }
+
+    /// The events of the shape before kinds (`sb.evt.{tenant}.{conversation}`):
+    /// a stream written by an older transcript service may still hold some
+    /// that were not yet consumed when the services were upgraded. A
+    /// consumer keeps this filter next to its kinds until the stream's
+    /// seven-day retention has passed since the upgrade.
+    pub const EVENTS_WITHOUT_KIND: &str = "sb.evt.*.*";
+
+    /// A consumer's filters for `kinds`: one per kind, and the old shape.
+    pub fn events_of_kinds(kinds: &[EventKind]) -> Vec<String> {
+        let mut filters: Vec<String> = kinds.iter().map(|k| events_of_kind(*k)).collect();
+        filters.push(EVENTS_WITHOUT_KIND.to_owned());
+        filters
+    }
+
+    /// Every event of one conversation (`sb.evt.{tenant}.{conversation}.*`).
+    pub fn conversation_events(tenant: TenantId, conversation: ConversationId) -> String {
+        format!("sb.evt.{tenant}.{conversation}.*")
     }
 
     /// Every typing indicator of one tenant (`sb.typing.{tenant}.>`).
@@ -191,20 +292,24 @@ pub fn tenant_of(subject: &str) -> Option<TenantId> {
 }
 
 /// The conversation of a subject built for one conversation (`sb.cmd`,
-/// `sb.evt`, `sb.typing`, `sb.queue`, `sb.decision`: the fourth token);
+/// `sb.evt`, `sb.typing`, `sb.queue`, `sb.decision`: the fourth token; an
+/// event subject has its kind after it, or nothing in the old shape);
 /// `None` for every other subject.
 pub fn conversation_of(subject: &str) -> Option<ConversationId> {
     let mut tokens = subject.split('.');
     if tokens.next()? != "sb" {
         return None;
     }
-    if !matches!(
-        tokens.next()?,
-        "cmd" | "evt" | "typing" | "queue" | "decision"
-    ) {
+    let family = tokens.next()?;
+    if !matches!(family, "cmd" | "evt" | "typing" | "queue" | "decision") {
         return None;
     }
     let (_tenant, conversation) = (tokens.next()?, tokens.next()?);
+    match tokens.next() {
+        None => {}
+        Some(kind) if family == "evt" && EventKind::from_token(kind).is_some() => {}
+        Some(_) => return None,
+    }
     if tokens.next().is_some() {
         return None;
     }
@@ -228,7 +333,11 @@ mod tests {
             ai_request(t, a),
             "switchboard.ai.request.0190a0b0-0000-7000-8000-000000000001.0190a0b0-0000-7000-8000-000000000003"
         );
-        assert_eq!(tenant_of(&event(t, c)), Some(t));
+        assert_eq!(
+            event(t, c, EventKind::State),
+            "sb.evt.0190a0b0-0000-7000-8000-000000000001.0190a0b0-0000-7000-8000-000000000002.state"
+        );
+        assert_eq!(tenant_of(&event(t, c, EventKind::Message)), Some(t));
         assert_eq!(tenant_of(&ai_reply(t)), Some(t));
         assert_eq!(tenant_of(&ai_request(t, a)), Some(t));
         assert_eq!(tenant_of(&transcript_rpc(t)), Some(t));
@@ -242,7 +351,9 @@ mod tests {
         let a: AiAgentId = "0190a0b0-0000-7000-8000-000000000003".parse().unwrap();
         for subject in [
             command(t, c),
-            event(t, c),
+            event(t, c, EventKind::Message),
+            event(t, c, EventKind::Identified),
+            format!("sb.evt.{t}.{c}"),
             typing(t, c),
             queue_position(t, c),
             decision(t, c),
@@ -255,7 +366,9 @@ mod tests {
             ai_request(t, a),
             ai_reply(t),
             route(t),
-            format!("{}.extra", event(t, c)),
+            format!("{}.extra", event(t, c, EventKind::State)),
+            format!("sb.evt.{t}.{c}.unknown"),
+            format!("{}.extra", typing(t, c)),
             "sb.evt.x.not-an-id".to_owned(),
         ] {
             assert_eq!(conversation_of(&subject), None, "{subject}");
@@ -295,7 +408,11 @@ mod tests {
         type Case = (fn(TenantId) -> String, String, String);
         let cases: [Case; 6] = [
             (filter::tenant_commands, command(t, c), command(other, c)),
-            (filter::tenant_events, event(t, c), event(other, c)),
+            (
+                filter::tenant_events,
+                event(t, c, EventKind::State),
+                event(other, c, EventKind::State),
+            ),
             (filter::tenant_typing, typing(t, c), typing(other, c)),
             (
                 filter::tenant_agent_events,
@@ -318,5 +435,41 @@ mod tests {
             assert!(matches(&filter, &ours), "{filter} misses {ours}");
             assert!(!matches(&filter, &theirs), "{filter} takes {theirs}");
         }
+    }
+
+    #[test]
+    fn a_kind_filter_takes_its_kind_and_the_old_shape_only() {
+        let t: TenantId = "0190a0b0-0000-7000-8000-000000000001".parse().unwrap();
+        let c: ConversationId = "0190a0b0-0000-7000-8000-000000000002".parse().unwrap();
+        let filters = filter::events_of_kinds(&[EventKind::State]);
+        let taken = |subject: &str| filters.iter().any(|f| matches(f, subject));
+        for kind in EventKind::ALL {
+            let subject = event(t, c, kind);
+            assert_eq!(taken(&subject), kind == EventKind::State, "{subject}");
+            assert!(matches(filter::ALL_EVENTS, &subject));
+            assert!(matches(&filter::conversation_events(t, c), &subject));
+            assert_eq!(event_kind_of(&subject), Some(kind));
+            assert_eq!(EventKind::from_token(kind.token()), Some(kind));
+        }
+        assert!(taken(&format!("sb.evt.{t}.{c}")));
+        assert_eq!(event_kind_of(&format!("sb.evt.{t}.{c}")), None);
+    }
+
+    #[test]
+    fn an_event_is_published_under_its_own_kind() {
+        use crate::v1::{MessageAdded, StateChanged};
+        let t: TenantId = "0190a0b0-0000-7000-8000-000000000001".parse().unwrap();
+        let c: ConversationId = "0190a0b0-0000-7000-8000-000000000002".parse().unwrap();
+        let mut e = ConversationEvent {
+            tenant: t.to_string(),
+            conversation: c.to_string(),
+            event: Some(conversation_event::Event::Message(MessageAdded::default())),
+            ..Default::default()
+        };
+        assert_eq!(event_of(&e), Some(event(t, c, EventKind::Message)));
+        e.event = Some(conversation_event::Event::State(StateChanged::default()));
+        assert_eq!(event_of(&e), Some(event(t, c, EventKind::State)));
+        e.event = None;
+        assert_eq!(event_of(&e), None);
     }
 }

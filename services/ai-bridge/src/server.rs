@@ -11,7 +11,7 @@ use switchboard_bus::ConnectSettings;
 use switchboard_bus::consume::{ConsumerSpec, Delivery};
 use switchboard_bus::service::{Kit, KitSettings, Running};
 use switchboard_contracts::streams::{self, consumers};
-use switchboard_contracts::subjects::filter;
+use switchboard_contracts::subjects::{EventKind, filter};
 
 use crate::config::AiBridgeConfig;
 use crate::error::{HandlerError, StartError};
@@ -44,19 +44,20 @@ impl Service {
             rpc_timeout: config.rpc_timeout,
             counters,
         });
-        let consumer = |stream, durable, filter| {
+        let consumer = |stream, durable, filters: Vec<String>| {
             // Retries wait out the bus or the transcript service: quick
             // through a blip, gentle through an outage.
-            ConsumerSpec::new(stream, durable, filter)
+            ConsumerSpec::filtered(stream, durable, filters)
                 .lanes(config.lanes)
                 .backoff(Duration::from_millis(250), Duration::from_secs(15))
         };
         spawn(
             &kit,
+            // Customer messages are all the AI agent answers.
             consumer(
                 streams::EVENTS,
                 consumers::AI_BRIDGE_EVENTS,
-                filter::ALL_EVENTS,
+                filter::events_of_kinds(&[EventKind::Message]),
             ),
             &context,
             events::handle,
@@ -66,7 +67,7 @@ impl Service {
             consumer(
                 streams::AI,
                 consumers::AI_BRIDGE_REPLIES,
-                filter::ALL_AI_REPLIES,
+                vec![filter::ALL_AI_REPLIES.into()],
             ),
             &context,
             replies::handle,
@@ -76,7 +77,7 @@ impl Service {
             consumer(
                 streams::AI,
                 consumers::AI_BRIDGE_HANDOFFS,
-                filter::ALL_AI_HANDOFFS,
+                vec![filter::ALL_AI_HANDOFFS.into()],
             ),
             &context,
             handoffs::handle,

@@ -20,6 +20,7 @@ use crate::api::rate_limit::{RateLimiter, RateLimits};
 use crate::config::GatewayConfig;
 use crate::http_meters::HttpMeters;
 use crate::presence::Presence;
+use crate::socket::fanout::Fanout;
 use crate::state::{AppState, Counters};
 
 pub struct Application {
@@ -34,8 +35,13 @@ impl Application {
     /// cache (each retried until the start deadline) and binds the HTTP
     /// listener.
     pub async fn build(config: GatewayConfig) -> anyhow::Result<Self> {
+        // Each (re)connection of the bus makes the sockets read their
+        // conversations again: core messages sent meanwhile are lost.
+        let (connections, reconnected) = tokio::sync::watch::channel(0u64);
+        let mut connect = ConnectSettings::for_service(&config.bus, "gateway");
+        connect.on_connect = Some(Arc::new(move || connections.send_modify(|n| *n += 1)));
         let kit = Kit::start(KitSettings {
-            connect: ConnectSettings::for_service(&config.bus, "gateway"),
+            connect,
             health: HealthListener::Serve(config.health_addr),
             startup_timeout: config.startup_timeout,
             // Open requests and sockets get this long to finish.
@@ -62,6 +68,8 @@ impl Application {
                 .run(config_cache.clone(), kit.shutdown().token()),
         );
 
+        let fanout = Fanout::start(&bus.client, reconnected, kit.shutdown().token()).await?;
+
         let listener = TcpListener::bind(config.http_addr).await?;
         let addr = listener.local_addr()?;
         let public_url: Arc<str> = config
@@ -78,6 +86,7 @@ impl Application {
         };
         let state = AppState {
             bus: kit.bus().clone(),
+            fanout,
             config_cache,
             counters: Arc::new(Counters::new(&metrics)),
             presence,

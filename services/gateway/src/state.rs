@@ -11,10 +11,14 @@ use crate::agent_ws::revocation::Revocations;
 use crate::api::rate_limit::RateLimits;
 use crate::config::GatewayConfig;
 use crate::presence::Presence;
+use crate::socket::fanout::Fanout;
 
 #[derive(Clone)]
 pub struct AppState {
     pub bus: Bus,
+    /// The conversations' events, typing and queue positions, subscribed
+    /// once and handed to the sockets that show them.
+    pub fanout: Fanout,
     pub config_cache: ConfigCache,
     pub settings: Arc<GatewayConfig>,
     /// Origin used in snippets and links.

@@ -23,6 +23,8 @@ pub enum Command {
     All(AllArgs),
     /// Only the bare yardsticks: NATS request/reply, JetStream publish, WebSocket echo.
     Baselines(BaselineArgs),
+    /// P4: the gateway's resident memory per idle customer socket.
+    P4Sockets(crate::p4_sockets::P4Args),
 }
 
 /// A subcommand's flags with every default, as `all` runs it.

@@ -29,6 +29,7 @@
 //! | [`team`] | the live-chat tenant: space, agents, experience, widget |
 //! | [`json_socket`] | a JSON-frame WebSocket client |
 //! | [`routing_report`] | P5's table, verdict and JSON line |
+//! | [`p4_sockets`] | `p4-sockets`: the gateway's memory per idle socket |
 
 mod baselines;
 mod bench;
@@ -38,6 +39,7 @@ mod json_socket;
 mod ledger;
 mod nats_bare;
 mod open_files;
+mod p4_sockets;
 mod report;
 mod roundtrip;
 #[cfg(test)]
@@ -152,5 +154,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Routing(args) => routing(args).await.map(drop),
         Command::All(args) => all(args).await,
         Command::Baselines(args) => baselines(args).await,
+        Command::P4Sockets(args) => p4_sockets::run(args).await,
     }
 }

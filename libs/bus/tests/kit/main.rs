@@ -6,6 +6,7 @@
 //! configuration cache's change feed is in [`config`].
 
 mod config;
+mod kinds;
 
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use switchboard_bus::service::{Kit, KitSettings};
 use switchboard_bus::{Classify, ConnectSettings, Disposition};
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::streams;
-use switchboard_contracts::subjects;
+use switchboard_contracts::subjects::{self, EventKind};
 use switchboard_contracts::v1::TranscriptPage;
 use switchboard_testkit::{NatsServer, eventually};
 use tokio::sync::mpsc;
@@ -85,7 +86,7 @@ async fn a_message_that_cannot_be_parked_comes_back_and_is_parked_later() {
             Err::<(), _>(TestError::Poison)
         }
     });
-    let subject = subjects::event(TenantId::new(), ConversationId::new());
+    let subject = subjects::event(TenantId::new(), ConversationId::new(), EventKind::Message);
     js.publish(subject, "poison".into())
         .await
         .unwrap()
@@ -123,7 +124,7 @@ async fn a_parked_message_keeps_its_reason_and_original_subject() {
     kit.spawn_consumer(spec("parks-now"), |_: Delivery| async {
         Err::<(), _>(TestError::Poison)
     });
-    let subject = subjects::event(TenantId::new(), ConversationId::new());
+    let subject = subjects::event(TenantId::new(), ConversationId::new(), EventKind::Message);
     js.publish(subject.clone(), "poison".into())
         .await
         .unwrap()
@@ -168,7 +169,7 @@ async fn two_consumers_parking_the_same_message_both_keep_their_copy() {
             Err::<(), _>(TestError::Poison)
         });
     }
-    let subject = subjects::event(TenantId::new(), ConversationId::new());
+    let subject = subjects::event(TenantId::new(), ConversationId::new(), EventKind::Message);
     let mut headers = async_nats::HeaderMap::new();
     headers.insert(async_nats::header::NATS_MESSAGE_ID, "evt-1");
     js.publish_with_headers(subject, headers, "poison".into())
@@ -277,7 +278,7 @@ async fn a_message_id_a_header_cannot_hold_is_refused_without_a_panic() {
         .await
         .expect("connects");
     bus.ensure_topology().await.expect("the topology");
-    let subject = subjects::event(TenantId::new(), ConversationId::new());
+    let subject = subjects::event(TenantId::new(), ConversationId::new(), EventKind::Message);
     let page = TranscriptPage::default();
     let error = bus
         .publish_durable(subject.clone(), "post:c:a\nb", &page)

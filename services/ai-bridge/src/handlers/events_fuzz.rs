@@ -142,7 +142,11 @@ proptest! {
     ) {
         let tenant = TenantId::new();
         let valid = event(tenant, role, state, info, message);
-        let subject = subjects::event(tenant, valid.conversation.parse().expect("an id"));
+        let subject = subjects::event(
+            tenant,
+            valid.conversation.parse().expect("an id"),
+            subjects::EventKind::Message,
+        );
         // The AI agent record as the configuration cache decodes it.
         let agent = through_the_wire(&agent, &agent_edits).unwrap_or_default();
         check(&subject, &valid.encode_to_vec(), &agent, mode)?;

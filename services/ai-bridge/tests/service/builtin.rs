@@ -5,7 +5,7 @@ use switchboard_ai_bridge::decision::HANDOFF_TEXT;
 use switchboard_ai_bridge::domain::NO_ANSWER_TEXT;
 use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::streams;
-use switchboard_contracts::subjects;
+use switchboard_contracts::subjects::{self, EventKind};
 use switchboard_contracts::v1::{
     AiKind, ConversationState, Role, SupportMode, TypingEvent, conversation_command,
 };
@@ -221,7 +221,7 @@ async fn messages_outside_state_ai_or_not_from_the_customer_are_ignored() {
 #[tokio::test]
 async fn an_undecodable_event_is_parked() {
     let bridge = Bridge::start(AiKind::Builtin, SupportMode::AiAgent).await;
-    let subject = subjects::event(bridge.tenant, ConversationId::new());
+    let subject = subjects::event(bridge.tenant, ConversationId::new(), EventKind::Message);
     bridge
         .bus
         .js

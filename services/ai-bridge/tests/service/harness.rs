@@ -226,9 +226,12 @@ impl Bridge {
     }
 
     pub async fn publish_with_id(&self, event: &ConversationEvent, msg_id: &str) {
-        let conversation: ConversationId = event.conversation.parse().unwrap();
         self.bus
-            .publish_durable(subjects::event(self.tenant, conversation), msg_id, event)
+            .publish_durable(
+                subjects::event_of(event).expect("an event with its ids"),
+                msg_id,
+                event,
+            )
             .await
             .unwrap();
     }

@@ -27,6 +27,7 @@
 //! | [`session_commands`] | availability, accept / decline, messages, typing, end, transcript |
 //! | [`session_events`] | decisions on router events, conversation events and failed I/O |
 //! | [`session_pages`] | decisions on transcript pages: welcome, assigned, gaps, `transcript` |
+//! | [`session_resync`] | reading a held conversation again after events may have been missed |
 //! | [`revocation`] | closing consoles whose token was revoked or agent deleted or deactivated |
 //! | [`socket`] | the session plugged into the shell: what it listens to, reloads |
 //! | [`socket_effects`] | how the agent socket performs effects |
@@ -39,6 +40,7 @@ pub mod session;
 pub mod session_commands;
 pub mod session_events;
 pub mod session_pages;
+pub mod session_resync;
 pub mod socket;
 pub mod socket_effects;
 pub mod upgrade;

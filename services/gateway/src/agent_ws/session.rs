@@ -84,6 +84,8 @@ pub enum FetchPurpose {
     Gap { pending: ChatMessage },
     /// The console asked with `transcript {conversation}`.
     Transcript,
+    /// Events may have been missed (see [`super::session_resync`]).
+    Resync,
 }
 
 /// A conversation this agent holds (live, assigned to it).

@@ -15,9 +15,9 @@ use super::session::{AgentSession, Effect, Fetch, FetchPurpose, send};
 use crate::api::render::message_json;
 
 /// A page that answers: the conversation exists for this tenant.
-struct Read {
-    info: ConversationInfo,
-    messages: Vec<ChatMessage>,
+pub(super) struct Read {
+    pub(super) info: ConversationInfo,
+    pub(super) messages: Vec<ChatMessage>,
 }
 
 impl AgentSession {
@@ -34,6 +34,7 @@ impl AgentSession {
             FetchPurpose::Welcome => self.on_welcome_page(conversation, read, epoch_ms),
             FetchPurpose::Assigned => self.on_assigned_page(conversation, read),
             FetchPurpose::Gap { pending } => self.on_gap_page(conversation, read, pending),
+            FetchPurpose::Resync => self.on_resync_page(conversation, read),
             FetchPurpose::Transcript => match read {
                 Some(read) => send(ServerFrame::Transcript {
                     conversation: conversation.to_string(),

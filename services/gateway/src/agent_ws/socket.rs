@@ -63,6 +63,8 @@ pub enum Delivery {
     AgentEnded,
     /// A conversation's subscriptions ended.
     ConversationEnded(ConversationId),
+    /// A conversation's events may have been missed.
+    Resync(ConversationId),
 }
 
 /// Runs one agent socket until the client leaves, stops answering, or the
@@ -124,7 +126,7 @@ impl shell::SocketSession for AgentSocket {
                 && let Poll::Ready(message) = events.poll_next_unpin(cx)
             {
                 return Poll::Ready(match message {
-                    Some(message) => receive(message, "agent event")
+                    Some(message) => receive(&message, "agent event")
                         .map(|event| event.map_or(Delivery::Skipped, Delivery::Agent)),
                     None => Traced::untraced(Delivery::AgentEnded),
                 });
@@ -136,6 +138,10 @@ impl shell::SocketSession for AgentSocket {
                 if let Poll::Ready(item) = conversation.feed.poll_next(cx) {
                     self.cursor = index + 1;
                     return Poll::Ready(match item {
+                        Some(Traced {
+                            delivery: Some(FeedItem::Resync),
+                            ..
+                        }) => Traced::untraced(Delivery::Resync(conversation.id)),
                         Some(item) => {
                             item.map(|item| item.map_or(Delivery::Skipped, Delivery::Conversation))
                         }
@@ -164,6 +170,9 @@ impl shell::SocketSession for AgentSocket {
             }
             Delivery::Conversation(FeedItem::Typing(event)) => self.session.on_typing_event(event),
             Delivery::Conversation(FeedItem::Event(event)) => self.session.on_event(event),
+            Delivery::Resync(id) => self.session.on_resync(id),
+            // `next_delivery` names the conversation: `Resync(id)` above.
+            Delivery::Conversation(FeedItem::Resync) => Vec::new(),
             Delivery::Skipped => Vec::new(),
         })
     }
@@ -195,7 +204,9 @@ impl shell::SocketSession for AgentSocket {
                 };
                 ("deliver sb.agent.* (agent socket)", conversation)
             }
-            Delivery::Skipped
+            Delivery::Conversation(FeedItem::Resync)
+            | Delivery::Resync(_)
+            | Delivery::Skipped
             | Delivery::AgentEnded
             | Delivery::ConversationEnded(_)
             | Delivery::Revoked(_) => {

@@ -211,8 +211,7 @@ impl AgentSocket {
         if self.watched.iter().any(|w| w.id == conversation) {
             return Ok(());
         }
-        let feed =
-            ConversationFeed::subscribe(&self.state.bus.client, tenant, conversation).await?;
+        let feed = ConversationFeed::subscribe(&self.state.fanout, tenant, conversation);
         self.watched.push(Watched {
             id: conversation,
             feed,

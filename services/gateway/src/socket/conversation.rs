@@ -1,5 +1,5 @@
 //! The bus I/O both sockets do for a conversation they show: its events and
-//! typing as one feed of core subscriptions, durable commands, typing
+//! typing as one feed from the gateway's fan-out, durable commands, typing
 //! indicators published on core NATS, and transcript reads. Undecodable bus messages are logged and
 //! skipped here, so a session only ever sees decoded events. Each names its
 //! conversation on the span it runs in.
@@ -8,9 +8,6 @@ use std::future::poll_fn;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use async_nats::{SubscribeError, Subscriber};
-use futures::StreamExt;
-use futures::stream::{Select, select};
 use switchboard_bus::{Bus, BusError};
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::subjects;
@@ -19,15 +16,16 @@ use switchboard_contracts::v1::{
 };
 use switchboard_runtime::telemetry;
 
+use super::fanout::{Family, Fanned, Fanout, Subscription};
 use super::shell::Traced;
 
 /// How long a request to another service (a transcript read) may take.
 pub const RPC_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A conversation's events and typing, merged into one feed.
+/// A conversation's events and typing (`sb.evt`, `sb.typing`), merged into
+/// one feed.
 pub struct ConversationFeed {
-    typing_subject: String,
-    messages: Select<Subscriber, Subscriber>,
+    messages: Subscription,
 }
 
 /// One decoded message of a [`ConversationFeed`].
@@ -35,35 +33,31 @@ pub struct ConversationFeed {
 pub enum FeedItem {
     Event(ConversationEvent),
     Typing(TypingEvent),
+    /// Events may have been missed (the socket fell behind, or the bus
+    /// connection came back): the conversation is to be read again.
+    Resync,
 }
 
 impl ConversationFeed {
-    /// Subscribes to `sb.evt` and `sb.typing` of the conversation.
-    pub async fn subscribe(
-        client: &async_nats::Client,
-        tenant: TenantId,
-        conversation: ConversationId,
-    ) -> Result<Self, SubscribeError> {
-        let events = client
-            .subscribe(subjects::event(tenant, conversation))
-            .await?;
-        let typing_subject = subjects::typing(tenant, conversation);
-        let typing = client.subscribe(typing_subject.clone()).await?;
-        Ok(Self {
-            typing_subject,
-            messages: select(events, typing),
-        })
+    /// Registers for the conversation's events and typing.
+    pub fn subscribe(fanout: &Fanout, tenant: TenantId, conversation: ConversationId) -> Self {
+        Self {
+            messages: fanout.subscribe(&[Family::Events, Family::Typing], tenant, conversation),
+        }
     }
 
-    /// The next message: `Ready(None)` when the subscriptions ended (the bus
-    /// connection is gone for good), a `None` delivery for one skipped.
+    /// The next message: `Ready(None)` when the fan-out stopped (the server
+    /// is shutting down), a `None` delivery for one skipped.
     pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Traced<Option<FeedItem>>>> {
-        self.messages.poll_next_unpin(cx).map(|message| {
-            let message = message?;
-            Some(if message.subject.as_str() == self.typing_subject {
-                receive(message, "typing event").map(|item| item.map(FeedItem::Typing))
-            } else {
-                receive(message, "conversation event").map(|item| item.map(FeedItem::Event))
+        self.messages.poll_next(cx).map(|fanned| {
+            Some(match fanned? {
+                Fanned::Resync => Traced::untraced(Some(FeedItem::Resync)),
+                Fanned::Message(message) if message.subject.starts_with("sb.typing.") => {
+                    receive(&message, "typing event").map(|item| item.map(FeedItem::Typing))
+                }
+                Fanned::Message(message) => {
+                    receive(&message, "conversation event").map(|item| item.map(FeedItem::Event))
+                }
             })
         })
     }
@@ -76,7 +70,7 @@ impl ConversationFeed {
 
 /// [`decode`], keeping the message's headers (its trace context).
 pub fn receive<T: prost::Message + Default>(
-    message: async_nats::Message,
+    message: &async_nats::Message,
     what: &str,
 ) -> Traced<Option<T>> {
     let headers = message.headers.clone();
@@ -87,8 +81,8 @@ pub fn receive<T: prost::Message + Default>(
 }
 
 /// Decodes a bus message, or logs it as `what` and skips it.
-pub fn decode<T: prost::Message + Default>(message: async_nats::Message, what: &str) -> Option<T> {
-    match T::decode(message.payload) {
+pub fn decode<T: prost::Message + Default>(message: &async_nats::Message, what: &str) -> Option<T> {
+    match T::decode(message.payload.clone()) {
         Ok(decoded) => Some(decoded),
         Err(error) => {
             tracing::warn!(%error, subject = %message.subject, "undecodable {what} skipped");

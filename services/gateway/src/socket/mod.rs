@@ -16,11 +16,13 @@
 //! | [`server_frame`] | JSON encoding of server frames |
 //! | [`error`] | [`error::WsError`]: the error codes both sockets answer with |
 //! | [`rate`] | the per-connection token bucket |
-//! | [`conversation`] | a conversation's subscriptions, typing and transcript reads |
+//! | [`conversation`] | a conversation's feed, typing and transcript reads |
+//! | [`fanout`] | the gateway's one set of subscriptions, fanned out to the sockets |
 
 pub mod client_frame;
 pub mod conversation;
 pub mod error;
+pub mod fanout;
 pub mod intake;
 pub mod rate;
 pub mod server_frame;

@@ -154,6 +154,20 @@ impl<E> FollowUp<E> {
     }
 }
 
+/// [`perform_all`] on the heap, and only when there is something to do: the
+/// socket's own future, which every idle socket keeps for its whole life,
+/// then holds none of an effect's state (a publish, a transcript read).
+async fn perform<S: FrameSink, T: SocketSession>(
+    socket: &mut T,
+    out: &mut Outbox<S>,
+    effects: Vec<T::Effect>,
+) -> Result<(), Closed> {
+    if effects.is_empty() {
+        return Ok(());
+    }
+    Box::pin(perform_all(socket, out, effects)).await
+}
+
 /// Performs effects in order; an effect's follow-ups go before the rest of
 /// the queue, so a chain such as `hello` → `welcome` runs as one input.
 async fn perform_all<S: FrameSink, T: SocketSession>(
@@ -317,13 +331,13 @@ pub async fn run<S, R, E, T>(
                     None => return,
                 };
                 last_heard = Instant::now();
-                perform_all(&mut socket, &mut out, effects).instrument(span).await
+                perform(&mut socket, &mut out, effects).instrument(span).await
             }
             traced = socket.next_delivery() => {
                 let span = socket.delivery_span(&traced.delivery);
                 propagation::set_parent_from(&span, traced.headers.as_ref());
                 match span.in_scope(|| socket.on_delivery(traced.delivery)) {
-                    Ok(effects) => perform_all(&mut socket, &mut out, effects).instrument(span).await,
+                    Ok(effects) => perform(&mut socket, &mut out, effects).instrument(span).await,
                     Err(reason) => {
                         out.close(reason).await;
                         return;

@@ -20,6 +20,7 @@
 //! | [`session_events`] | decisions on bus events, queue positions and transcript pages |
 //! | [`session_notices`] | the frames that go with notice messages and inactivity |
 //! | [`session_identity`] | `hello` and `sign_in`: identity and resume tokens |
+//! | [`session_resync`] | reading the conversation again after events may have been missed |
 //! | [`socket`] | the session plugged into the shell: what it listens to, reloads |
 //! | [`socket_effects`] | how the customer socket performs effects |
 
@@ -33,6 +34,7 @@ pub mod session_events;
 pub mod session_handoff;
 pub mod session_identity;
 pub mod session_notices;
+pub mod session_resync;
 pub mod socket;
 pub mod socket_effects;
 pub mod upgrade;

@@ -61,6 +61,8 @@ pub enum FetchPurpose {
     Gap { pending: ChatMessage },
     /// The client asked with `transcript {}`.
     Transcript,
+    /// Events may have been missed (see [`super::session_resync`]).
+    Resync,
 }
 
 /// The open conversation this socket is attached to.

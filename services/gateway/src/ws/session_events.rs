@@ -143,7 +143,8 @@ impl CustomerSession {
             },
             FetchPurpose::Resume if !attached_here => Vec::new(),
             FetchPurpose::Resume => self.on_resume_page(page),
-            FetchPurpose::Gap { .. } if !attached_here => Vec::new(),
+            FetchPurpose::Gap { .. } | FetchPurpose::Resync if !attached_here => Vec::new(),
+            FetchPurpose::Resync => self.on_resync_page(page),
             FetchPurpose::Gap { pending } => {
                 // If the read failed, show what we have rather than stall the
                 // conversation; `transcript {}` still recovers the gap.
@@ -263,7 +264,7 @@ impl CustomerSession {
 }
 
 /// A message's frame and, for a notice, the notice's own frame after it.
-fn message_frames(message: &ChatMessage, assignee_name: &str) -> Vec<Effect> {
+pub(super) fn message_frames(message: &ChatMessage, assignee_name: &str) -> Vec<Effect> {
     let mut effects = vec![Effect::Send(ServerFrame::Message {
         message: message_json(message),
     })];
@@ -271,7 +272,7 @@ fn message_frames(message: &ChatMessage, assignee_name: &str) -> Vec<Effect> {
     effects
 }
 
-fn sorted(mut messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
+pub(super) fn sorted(mut messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
     messages.sort_by_key(|m| m.seq);
     messages
 }

@@ -6,7 +6,6 @@
 
 use std::fmt::Display;
 
-use async_nats::Subscriber;
 use axum::extract::ws::Message;
 use futures::{Stream, StreamExt};
 use switchboard_contracts::v1::QueuePosition;
@@ -15,6 +14,7 @@ use tracing::Span;
 use super::context::WidgetContext;
 use super::session::{CustomerSession, Effect};
 use crate::socket::conversation::{ConversationFeed, FeedItem, receive};
+use crate::socket::fanout::{Fanned, Subscription};
 use crate::socket::shell::{self, Closed, FollowUp, FrameSink, Meters, Outbox, Traced};
 use crate::state::AppState;
 
@@ -22,7 +22,7 @@ use crate::state::AppState;
 /// and its queue position while it is queued.
 pub(super) struct Subscriptions {
     pub(super) feed: ConversationFeed,
-    pub(super) queue: Option<Subscriber>,
+    pub(super) queue: Option<Subscription>,
 }
 
 /// One message of the attached conversation, by what it carries.
@@ -92,9 +92,17 @@ impl shell::SocketSession for CustomerSocket {
             return std::future::pending().await;
         };
         let next_position = async {
-            match queue {
-                Some(queue) => queue.next().await,
-                None => std::future::pending().await,
+            let Some(queue) = queue else {
+                return std::future::pending().await;
+            };
+            loop {
+                match queue.next().await {
+                    Some(Fanned::Message(message)) => return Some(message),
+                    // A missed position is followed by the next one:
+                    // nothing to read again.
+                    Some(Fanned::Resync) => {}
+                    None => return None,
+                }
             }
         };
         tokio::select! {
@@ -104,7 +112,7 @@ impl shell::SocketSession for CustomerSocket {
             },
             // A queue subscription that ended only loses positions; the
             // conversation itself goes on.
-            Some(message) = next_position => receive(message, "queue position")
+            Some(message) = next_position => receive(&message, "queue position")
                 .map(|position| position.map_or(Delivery::Skipped, Delivery::Queue)),
         }
     }
@@ -118,6 +126,7 @@ impl shell::SocketSession for CustomerSocket {
             Delivery::Queue(position) => self.session.on_queue_position(position),
             Delivery::Feed(FeedItem::Event(event)) => self.session.on_event(event),
             Delivery::Feed(FeedItem::Typing(event)) => self.session.on_typing_event(event),
+            Delivery::Feed(FeedItem::Resync) => self.session.on_resync(),
             Delivery::Skipped => Vec::new(),
         })
     }
@@ -147,7 +156,9 @@ impl shell::SocketSession for CustomerSocket {
                 "deliver sb.queue.* (customer socket)",
                 &position.conversation,
             ),
-            Delivery::Skipped | Delivery::Ended => return Span::none(),
+            Delivery::Feed(FeedItem::Resync) | Delivery::Skipped | Delivery::Ended => {
+                return Span::none();
+            }
         };
         tracing::info_span!(
             "deliver",

@@ -5,13 +5,13 @@
 //! what it decides before the rest of the queue.
 
 use switchboard_contracts::ids::ConversationId;
-use switchboard_contracts::subjects;
 
 use super::session::Effect;
 use super::socket::{CustomerSocket, Subscriptions};
 use crate::socket::conversation::{
     ConversationFeed, publish_command, publish_typing, read_transcript,
 };
+use crate::socket::fanout::Family;
 use crate::socket::shell::{Closed, FollowUp, FrameSink, Outbox};
 
 impl CustomerSocket {
@@ -28,23 +28,16 @@ impl CustomerSocket {
                 out.send(&frame).await?;
                 FollowUp::done()
             }
-            Effect::Attach(conversation) => match self.subscribe(conversation).await {
-                Ok(subscriptions) => {
-                    self.attached = Some(subscriptions);
-                    FollowUp::done()
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "subscribing to a conversation failed");
-                    // Whatever was queued for the conversation must not happen.
-                    FollowUp::instead(self.session.on_attach_failed())
-                }
-            },
+            Effect::Attach(conversation) => {
+                self.attached = Some(self.subscribe(conversation));
+                FollowUp::done()
+            }
             Effect::Detach => {
                 self.attached = None;
                 FollowUp::done()
             }
             Effect::WatchQueue(conversation) => {
-                self.watch_queue(conversation).await;
+                self.watch_queue(conversation);
                 FollowUp::done()
             }
             // The position subscription lives as long as the attachment:
@@ -72,37 +65,29 @@ impl CustomerSocket {
         })
     }
 
-    async fn subscribe(
-        &self,
-        conversation: ConversationId,
-    ) -> Result<Subscriptions, async_nats::SubscribeError> {
+    fn subscribe(&self, conversation: ConversationId) -> Subscriptions {
         let tenant = self.session.ctx.tenant;
-        let client = &self.state.bus.client;
-        let feed = ConversationFeed::subscribe(client, tenant, conversation).await?;
-        // The queue position too, from the start: the router may publish
-        // one before this socket hears the conversation entered the queue.
-        let queue = client
-            .subscribe(subjects::queue_position(tenant, conversation))
-            .await?;
-        Ok(Subscriptions {
-            feed,
-            queue: Some(queue),
-        })
+        let fanout = &self.state.fanout;
+        Subscriptions {
+            feed: ConversationFeed::subscribe(fanout, tenant, conversation),
+            // The queue position too, from the start: the router may publish
+            // one before this socket hears the conversation entered the queue.
+            queue: Some(fanout.subscribe(&[Family::Queue], tenant, conversation)),
+        }
     }
 
-    /// Follows the attached conversation's queue position. Positions are a
-    /// courtesy: if subscribing fails the conversation still waits its turn.
-    async fn watch_queue(&mut self, conversation: ConversationId) {
-        let subject = subjects::queue_position(self.session.ctx.tenant, conversation);
+    /// Follows the attached conversation's queue position.
+    fn watch_queue(&mut self, conversation: ConversationId) {
+        let tenant = self.session.ctx.tenant;
         let Some(subscriptions) = &mut self.attached else {
             return;
         };
-        if subscriptions.queue.is_some() {
-            return;
-        }
-        match self.state.bus.client.subscribe(subject).await {
-            Ok(queue) => subscriptions.queue = Some(queue),
-            Err(error) => tracing::warn!(%error, "following the queue position failed"),
+        if subscriptions.queue.is_none() {
+            subscriptions.queue = Some(self.state.fanout.subscribe(
+                &[Family::Queue],
+                tenant,
+                conversation,
+            ));
         }
     }
 }

@@ -80,10 +80,7 @@ impl FakeOwner {
             while let Some(Ok(message)) = messages.next().await {
                 if let Ok(command) = ConversationCommand::decode(message.payload.clone()) {
                     for (msg_id, event) in apply(&writes, command.clone()) {
-                        let subject = subjects::event(
-                            event.tenant.parse().expect("tenant id"),
-                            event.conversation.parse().expect("conversation id"),
-                        );
+                        let subject = subjects::event_of(&event).expect("an event with its ids");
                         commands_bus
                             .publish_durable(subject, &msg_id, &event)
                             .await

@@ -124,14 +124,24 @@ fn apply(
     catalog.apply(key, revision, record)
 }
 
+/// Inputs published at once when the start-up contents are in: tenants'
+/// inputs are independent, so their acks are awaited together rather than
+/// one round trip per tenant.
+const STARTUP_PIPELINE: usize = 64;
+
 /// The start-up contents are in: ready, and reconcile every tenant once.
 async fn loaded(catalog: &Catalog, bus: &Bus) {
     catalog.mark_ready();
-    for (tenant, revision) in catalog.tenants() {
-        if !catalog.tenant(tenant).agents.is_empty() {
-            publish(bus, tenant, revision).await;
-        }
-    }
+    let staffed: Vec<(TenantId, u64)> = catalog
+        .tenants()
+        .into_iter()
+        .filter(|(tenant, _)| !catalog.tenant(*tenant).agents.is_empty())
+        .collect();
+    futures::stream::iter(staffed)
+        .for_each_concurrent(STARTUP_PIPELINE, |(tenant, revision)| {
+            publish(bus, tenant, revision)
+        })
+        .await;
 }
 
 /// The input that tells the router a tenant's configuration moved on to

@@ -13,7 +13,7 @@ use switchboard_bus::service::Consumer;
 use switchboard_bus::{Bus, BusError, Classify, Disposition};
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::streams::{self, consumers};
-use switchboard_contracts::subjects::{self, filter};
+use switchboard_contracts::subjects::{self, EventKind, filter};
 use switchboard_contracts::v1::conversation_event::Event;
 use switchboard_contracts::v1::routing_input::Input;
 use switchboard_contracts::v1::{
@@ -23,10 +23,11 @@ use switchboard_contracts::v1::{
 use super::Counters;
 
 pub fn spec(lanes: usize) -> ConsumerSpec {
-    ConsumerSpec::new(
+    // State changes are all the router turns into inputs.
+    ConsumerSpec::filtered(
         streams::EVENTS,
         consumers::ROUTER_EVENTS,
-        filter::ALL_EVENTS,
+        filter::events_of_kinds(&[EventKind::State]),
     )
     .lanes(lanes)
 }

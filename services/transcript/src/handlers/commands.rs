@@ -17,7 +17,7 @@ use switchboard_bus::consume::{ConsumerSpec, Delivery};
 use switchboard_bus::service::Consumer;
 use switchboard_bus::{Bus, BusError, Classify, Disposition};
 use switchboard_contracts::streams::{self, consumers};
-use switchboard_contracts::subjects::{self, filter};
+use switchboard_contracts::subjects::{self, EventKind, filter};
 use switchboard_contracts::v1::conversation_command::Command;
 use switchboard_contracts::v1::{CommandRejected, ConversationCommand, PostMessage};
 use switchboard_runtime::clock::now_ms;
@@ -227,9 +227,16 @@ impl CommandHandler {
         let event = &publication.event;
         let (tenant, conversation) =
             parse_ids(&event.tenant, &event.conversation).map_err(Failure::StoredIds)?;
+        // events.rs builds every publication around its event, so an empty
+        // one cannot reach this point.
+        let kind = event
+            .event
+            .as_ref()
+            .map(EventKind::of)
+            .ok_or(Failure::Empty)?;
         self.bus
             .publish_durable(
-                subjects::event(tenant, conversation),
+                subjects::event(tenant, conversation, kind),
                 &publication.msg_id,
                 event,
             )

@@ -13,7 +13,7 @@ use futures::StreamExt;
 use prost::Message;
 use switchboard_bus::Bus;
 use switchboard_contracts::ids::{ConversationId, TenantId};
-use switchboard_contracts::subjects;
+use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::conversation_command::Command;
 use switchboard_contracts::v1::conversation_event::Event;
 use switchboard_contracts::v1::{
@@ -122,7 +122,7 @@ impl Harness {
         let subscriber = self
             .bus
             .client
-            .subscribe(subjects::event(tenant, conversation))
+            .subscribe(filter::conversation_events(tenant, conversation))
             .await
             .expect("subscribe to events");
         self.bus.client.flush().await.expect("flush");

@@ -19,7 +19,7 @@ use switchboard_bus::consume::{ConsumerSpec, Delivery};
 use switchboard_bus::service::Consumer;
 use switchboard_bus::{Classify, Disposition};
 use switchboard_contracts::streams::{self, consumers};
-use switchboard_contracts::subjects::{self, filter};
+use switchboard_contracts::subjects::{self, EventKind, filter};
 use switchboard_contracts::v1::{ConversationEvent, Webhook};
 use switchboard_runtime::clock::now_ms;
 use tokio::sync::Notify;
@@ -32,10 +32,12 @@ use crate::store::{NewDelivery, Store};
 
 /// The durable consumer this handler runs behind.
 pub fn spec(lanes: usize) -> ConsumerSpec {
-    ConsumerSpec::new(
+    // Messages and state changes are all that become webhook events: the
+    // server filters out the rest.
+    ConsumerSpec::filtered(
         streams::EVENTS,
         consumers::WEBHOOK_EVENTS,
-        filter::ALL_EVENTS,
+        filter::events_of_kinds(&[EventKind::Message, EventKind::State]),
     )
     .lanes(lanes)
     .max_deliver(60)

@@ -26,7 +26,7 @@ use switchboard_bus::consume::{ConsumerSpec, Delivery};
 use switchboard_bus::{Bus, Classify, Disposition};
 use switchboard_contracts::ids::{ConversationId, InvalidId, TenantId};
 use switchboard_contracts::streams::{self, consumers};
-use switchboard_contracts::subjects::{self, filter};
+use switchboard_contracts::subjects::{self, EventKind, filter};
 use switchboard_contracts::v1::ConversationEvent;
 use switchboard_runtime::clock::now_ms;
 
@@ -42,11 +42,11 @@ use crate::store::Store;
 pub fn spec(lanes: usize) -> ConsumerSpec {
     // Retries are database or transcript outages, not bad input (parked at
     // once): with the default 10 s backoff cap, ~9 minutes of outage are
-    // ridden out.
-    ConsumerSpec::new(
+    // ridden out. Items follow the state changes only (`decide`).
+    ConsumerSpec::filtered(
         streams::EVENTS,
         consumers::WORK_ITEM_EVENTS,
-        filter::ALL_EVENTS,
+        filter::events_of_kinds(&[EventKind::State]),
     )
     .lanes(lanes)
     .max_deliver(60)
@@ -254,7 +254,11 @@ fn address(
         .conversation
         .parse()
         .map_err(AddressError::Conversation)?;
-    if subjects::event(tenant, conversation) != subject {
+    // The subject's own tenant and conversation (whatever its kind, or
+    // none in the shape before kinds).
+    if subjects::tenant_of(subject) != Some(tenant)
+        || subjects::conversation_of(subject) != Some(conversation)
+    {
         return Err(AddressError::Misrouted {
             tenant,
             conversation,
@@ -280,8 +284,16 @@ mod tests {
             conversation: c.to_string(),
             ..Default::default()
         };
-        assert_eq!(address(&event, &subjects::event(t, c)).unwrap(), (t, c));
-        let elsewhere = subjects::event(TenantId::new(), c);
+        let state = subjects::EventKind::State;
+        assert_eq!(
+            address(&event, &subjects::event(t, c, state)).unwrap(),
+            (t, c)
+        );
+        // The shape before kinds is still its own subject.
+        assert_eq!(address(&event, &format!("sb.evt.{t}.{c}")).unwrap(), (t, c));
+        let elsewhere = subjects::event(TenantId::new(), c, state);
         assert!(address(&event, &elsewhere).is_err());
+        let other = subjects::event(t, ConversationId::new(), state);
+        assert!(address(&event, &other).is_err());
     }
 }

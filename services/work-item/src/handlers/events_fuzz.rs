@@ -129,7 +129,7 @@ proptest! {
         bytes in proptest::collection::vec(any::<u8>(), 0..64),
     ) {
         let (tenant, conversation) = (TenantId::new(), ConversationId::new());
-        let subject = subjects::event(tenant, conversation);
+        let subject = subjects::event(tenant, conversation, subjects::EventKind::State);
         let valid = event(tenant, conversation, from, to, info);
         check(&subject, &valid.encode_to_vec(), &thread)?;
         if let Ok(changed) = through_the_wire(&valid, &edits) {

@@ -6,6 +6,7 @@ mod events;
 mod fuzz;
 mod live_chat;
 mod notices;
+mod resync;
 
 use std::time::Instant;
 

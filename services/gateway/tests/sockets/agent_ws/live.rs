@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use prost::Message;
 use serde_json::json;
-use switchboard_contracts::subjects;
+use switchboard_contracts::subjects::{self, EventKind};
 use switchboard_contracts::v1::conversation_event::Event;
 use switchboard_contracts::v1::routing_input::Input;
 use switchboard_contracts::v1::{
@@ -92,7 +92,7 @@ async fn an_inactivity_warning_is_shown_with_its_deadline() {
     app.state
         .bus
         .publish_durable(
-            subjects::event(seeded.tenant, conversation),
+            subjects::event(seeded.tenant, conversation, EventKind::Inactive),
             "inactive:1",
             &warning,
         )

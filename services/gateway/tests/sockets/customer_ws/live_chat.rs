@@ -6,7 +6,7 @@
 use prost::Message;
 use serde_json::{Value, json};
 use switchboard_contracts::ids::ConversationId;
-use switchboard_contracts::subjects;
+use switchboard_contracts::subjects::{self, EventKind};
 use switchboard_contracts::v1::conversation_command::Command;
 use switchboard_contracts::v1::conversation_event::Event;
 use switchboard_contracts::v1::{
@@ -233,7 +233,7 @@ async fn an_inactivity_warning_reaches_the_customer_as_inactive() {
             ends_at_ms: 1_764_000_000_250,
         })),
     };
-    let subject = subjects::event(site.tenant, id);
+    let subject = subjects::event(site.tenant, id, EventKind::Inactive);
     app.state
         .bus
         .publish_durable(subject, &format!("inactive:{id}"), &event)

@@ -6,7 +6,7 @@ use futures::StreamExt;
 use prost::Message;
 use switchboard_bus::Bus;
 use switchboard_contracts::ids::{ConversationId, TenantId};
-use switchboard_contracts::subjects;
+use switchboard_contracts::subjects::{self, EventKind};
 use switchboard_contracts::v1::agent_event::Event;
 use switchboard_contracts::v1::conversation_event::Event as ConversationChange;
 use switchboard_contracts::v1::routing_input::Input;
@@ -93,7 +93,7 @@ pub async fn publish_change(
         })),
     };
     let id = format!("test:{c}:{}", uuid_like());
-    bus.publish_durable(subjects::event(tenant, c), &id, &event)
+    bus.publish_durable(subjects::event(tenant, c, EventKind::State), &id, &event)
         .await
         .expect("event stored");
 }

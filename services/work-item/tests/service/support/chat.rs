@@ -4,7 +4,7 @@
 //! conversation as it stands after the change).
 
 use switchboard_contracts::ids::{AgentId, ConversationId, SpaceId, TenantId};
-use switchboard_contracts::subjects;
+use switchboard_contracts::subjects::{self, EventKind};
 use switchboard_contracts::v1::conversation_event::Event;
 use switchboard_contracts::v1::{
     Author, ChatMessage, ConversationEvent, ConversationInfo, ConversationState, Customer,
@@ -94,7 +94,7 @@ impl Chat {
         harness
             .bus
             .publish_durable(
-                subjects::event(self.tenant, self.conversation),
+                subjects::event(self.tenant, self.conversation, EventKind::State),
                 &format!("{msg_id}:{}", self.conversation),
                 &event,
             )

@@ -12,7 +12,7 @@ use std::time::Duration;
 use switchboard_bus::Bus;
 use switchboard_bus::config::{ConfigCache, keys};
 use switchboard_contracts::ids::{ConversationId, TenantId};
-use switchboard_contracts::subjects;
+use switchboard_contracts::subjects::{self, EventKind};
 use switchboard_contracts::v1::conversation_event::Event;
 use switchboard_contracts::v1::webhook_request::Request;
 use switchboard_contracts::v1::{
@@ -200,7 +200,7 @@ impl Harness {
         };
         self.bus
             .publish_durable(
-                subjects::event(self.tenant, conversation),
+                subjects::event(self.tenant, conversation, EventKind::Message),
                 &format!("msg:{}", message.id),
                 &event,
             )

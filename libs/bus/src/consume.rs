@@ -35,12 +35,13 @@ use switchboard_contracts::subjects;
 use crate::Bus;
 use crate::error::{BusError, ErrorKind};
 use crate::failure::{Backoff, Classify};
-use crate::meters::Settled;
 use crate::propagation;
 
+mod batch;
 mod settle;
 
-use settle::park;
+pub use batch::run_batched;
+use settle::conclude;
 pub use settle::{Outcome, settle};
 
 /// Messages the pipeline holds per lane, on average: with the lane count it
@@ -74,6 +75,8 @@ pub struct ConsumerSpec {
     pub lanes: usize,
     /// The delays between attempts of a message whose handler asked to retry.
     pub backoff: Backoff,
+    /// The most messages one call of a batch handler gets ([`run_batched`]).
+    pub max_batch: usize,
 }
 
 impl ConsumerSpec {
@@ -90,7 +93,14 @@ impl ConsumerSpec {
             max_deliver: 20,
             lanes: 16,
             backoff: Backoff::default(),
+            max_batch: 1,
         }
+    }
+
+    /// Batches of at most `max_batch` messages (for [`run_batched`]).
+    pub fn max_batch(mut self, max_batch: usize) -> Self {
+        self.max_batch = max_batch.max(1);
+        self
     }
 
     pub fn max_deliver(mut self, max_deliver: i64) -> Self {
@@ -123,7 +133,11 @@ impl ConsumerSpec {
             // Bounds the messages waiting in lanes, so one rarely waits
             // longer than ack_wait (a redelivery would be handled again,
             // harmlessly: handlers are idempotent).
-            max_ack_pending: (self.lanes as i64 * (LANE_DEPTH as i64 + 1)).max(64),
+            // A batch consumer holds up to a batch being handled and the
+            // next ones filling behind it.
+            max_ack_pending: (self.lanes as i64 * (LANE_DEPTH as i64 + 1))
+                .max(4 * self.max_batch as i64)
+                .max(64),
             ..Default::default()
         }
     }
@@ -164,23 +178,7 @@ where
     F: Future<Output = Result<(), E>> + Send + 'static,
     E: Classify,
 {
-    let unavailable =
-        |e: &dyn std::fmt::Display| BusError::new(ErrorKind::Unavailable, e.to_string());
-    let stream = bus
-        .js
-        .get_stream(spec.stream)
-        .await
-        .map_err(|e| unavailable(&e))?;
-    let consumer: jetstream::consumer::Consumer<pull::Config> = stream
-        .create_consumer(spec.pull_config())
-        .await
-        .map_err(|e| unavailable(&e))?;
-    let mut messages = consumer
-        .stream()
-        .heartbeat(Duration::from_secs(5))
-        .messages()
-        .await
-        .map_err(|e| unavailable(&e))?;
+    let mut messages = open(bus, spec).await?;
 
     let mut lanes = Vec::with_capacity(spec.lanes);
     let mut workers = tokio::task::JoinSet::new();
@@ -221,6 +219,28 @@ where
     drop(lanes);
     while workers.join_next().await.is_some() {}
     result
+}
+
+/// The consumer's message stream: creates (or updates) the durable consumer
+/// and starts pulling.
+async fn open(bus: &Bus, spec: &ConsumerSpec) -> Result<pull::Stream, BusError> {
+    let unavailable =
+        |e: &dyn std::fmt::Display| BusError::new(ErrorKind::Unavailable, e.to_string());
+    let stream = bus
+        .js
+        .get_stream(spec.stream)
+        .await
+        .map_err(|e| unavailable(&e))?;
+    let consumer: jetstream::consumer::Consumer<pull::Config> = stream
+        .create_consumer(spec.pull_config())
+        .await
+        .map_err(|e| unavailable(&e))?;
+    consumer
+        .stream()
+        .heartbeat(Duration::from_secs(5))
+        .messages()
+        .await
+        .map_err(|e| unavailable(&e))
 }
 
 fn lane_of(subject: &str, lanes: usize) -> usize {
@@ -287,40 +307,6 @@ async fn lane<H, F, E>(
             result = handler(delivery).instrument(span.clone()) => result,
             () = keep_alive => unreachable!("the keep-alive loop never ends"),
         };
-        let outcome = settle(result, attempt, &spec);
-        let settled = match outcome {
-            Outcome::Ack => Settled::Ack,
-            Outcome::Retry(_) => Settled::Retry,
-            Outcome::Park(_) => Settled::Park,
-        };
-        let meters = &bus.meters;
-        meters.handled(&spec.durable, &message.subject, started.elapsed(), settled);
-        let acked = match outcome {
-            Outcome::Ack => message.ack().await,
-            Outcome::Retry(delay) => {
-                let _enter = span.enter();
-                tracing::warn!(attempt, ?delay, "handler failed; retrying");
-                message.ack_with(AckKind::Nak(Some(delay))).await
-            }
-            Outcome::Park(reason) => {
-                let _enter = span.enter();
-                tracing::error!(%reason, "parking a message that cannot be handled");
-                match park(&bus, &spec, &message, &reason).await {
-                    Ok(()) => {
-                        meters.parked(&spec.durable);
-                        message.ack_with(AckKind::Term).await
-                    }
-                    Err(error) => {
-                        tracing::error!(%error, "could not park the message; it comes back later");
-                        let delay = spec.backoff.delay(attempt);
-                        message.ack_with(AckKind::Nak(Some(delay))).await
-                    }
-                }
-            }
-        };
-        if let Err(error) = acked {
-            // The server will redeliver after ack_wait; handlers are idempotent.
-            tracing::warn!(%error, "ack failed");
-        }
+        conclude(&bus, &spec, &message, result, attempt, started, &span).await;
     }
 }

@@ -248,7 +248,7 @@ async fn main() {
     // Ready once its consumer exists; a first conversation warms it up.
     let warm = commands(TenantId::new(), 1, 2);
     loop {
-        if let Ok(mut stream) = js.get_stream("SB_COMMANDS").await
+        if let Ok(stream) = js.get_stream("SB_COMMANDS").await
             && stream.consumer_info("transcript-commands").await.is_ok()
         {
             break;

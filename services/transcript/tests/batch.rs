@@ -63,7 +63,7 @@ async fn settled(bus: &Bus) {
     switchboard_testkit::eventually("every command acked", WAIT * 4, || {
         let js = js.clone();
         async move {
-            let mut stream = js.get_stream(streams::COMMANDS).await.ok()?;
+            let stream = js.get_stream(streams::COMMANDS).await.ok()?;
             let info = stream
                 .consumer_info(consumers::TRANSCRIPT_COMMANDS)
                 .await

@@ -4,7 +4,10 @@
 //! the store finds what it already did and the same events are published
 //! again under the same ids, which the stream drops as duplicates.
 //!
-//! Posts are handled here; every other command in [`transitions`].
+//! The consumer runs in batches ([`batch`]): the posts of a batch share one
+//! transaction and their events are published together. A lone post is
+//! handled here ([`CommandHandler::post`]); every other command in
+//! [`transitions`].
 //!
 //! | outcome | when |
 //! |---|---|

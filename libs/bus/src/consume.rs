@@ -59,6 +59,9 @@ pub struct Delivery {
     /// The message's sequence in its stream: the same on every redelivery, so
     /// it can serve as an idempotency key for a message that carries none.
     pub stream_sequence: u64,
+    /// This message's `consume` span, a child of the sender's trace: a batch
+    /// handler does each message's work (and publishes) inside it.
+    pub span: tracing::Span,
 }
 
 /// A durable consumer and how to run it.
@@ -243,6 +246,36 @@ async fn open(bus: &Bus, spec: &ConsumerSpec) -> Result<pull::Stream, BusError> 
         .map_err(|e| unavailable(&e))
 }
 
+/// The `consume` span of one message, continuing the trace its headers carry.
+pub(crate) fn consume_span(
+    spec: &ConsumerSpec,
+    message: &jetstream::Message,
+    attempt: i64,
+) -> tracing::Span {
+    let name = format!(
+        "consume {} ({})",
+        spec.filter_subjects.join(" "),
+        spec.durable
+    );
+    // A handler whose subject does not name the conversation records
+    // it (`telemetry::record_conversation`) once it has decoded it.
+    let span = tracing::info_span!(
+        "consume",
+        otel.name = name.as_str(),
+        otel.kind = "consumer",
+        subject = %message.subject,
+        stream = spec.stream,
+        consumer = %spec.durable,
+        attempt,
+        conversation = tracing::field::Empty,
+    );
+    if let Some(conversation) = subjects::conversation_of(&message.subject) {
+        span.record("conversation", tracing::field::display(conversation));
+    }
+    propagation::set_parent_from(&span, message.headers.as_ref());
+    span
+}
+
 fn lane_of(subject: &str, lanes: usize) -> usize {
     let mut hasher = DefaultHasher::new();
     subject.hash(&mut hasher);
@@ -259,11 +292,6 @@ async fn lane<H, F, E>(
     F: Future<Output = Result<(), E>>,
     E: Classify,
 {
-    let span_name = format!(
-        "consume {} ({})",
-        spec.filter_subjects.join(" "),
-        spec.durable
-    );
     while let Some(message) = rx.recv().await {
         let (attempt, stream_sequence, pending) = message
             .info()
@@ -271,28 +299,14 @@ async fn lane<H, F, E>(
             .unwrap_or((1, 0, 0));
         bus.meters.delivered(&spec.durable, attempt, pending);
         let started = std::time::Instant::now();
-        // A handler whose subject does not name the conversation records
-        // it (`telemetry::record_conversation`) once it has decoded it.
-        let span = tracing::info_span!(
-            "consume",
-            otel.name = span_name.as_str(),
-            otel.kind = "consumer",
-            subject = %message.subject,
-            stream = spec.stream,
-            consumer = %spec.durable,
-            attempt,
-            conversation = tracing::field::Empty,
-        );
-        if let Some(conversation) = subjects::conversation_of(&message.subject) {
-            span.record("conversation", tracing::field::display(conversation));
-        }
-        propagation::set_parent_from(&span, message.headers.as_ref());
+        let span = consume_span(&spec, &message, attempt);
         let delivery = Delivery {
             subject: message.subject.to_string(),
             payload: message.payload.clone(),
             headers: message.headers.clone(),
             attempt,
             stream_sequence,
+            span: span.clone(),
         };
         // While the handler works, tell the server so (a progress ack every
         // third of ack_wait): a short ack_wait then only ever means "the

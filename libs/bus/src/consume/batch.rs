@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::{ConsumerSpec, Delivery, conclude, open};
+use super::{ConsumerSpec, Delivery, conclude, consume_span, open};
 use crate::Bus;
 use crate::error::{BusError, ErrorKind};
 use crate::failure::Classify;
@@ -131,7 +131,7 @@ async fn handle<H, F, E>(
         size = messages.len(),
     );
     let mut attempts = Vec::with_capacity(messages.len());
-    let deliveries = messages
+    let deliveries: Vec<Delivery> = messages
         .iter()
         .map(|message| {
             let (attempt, stream_sequence, pending) = message
@@ -146,6 +146,7 @@ async fn handle<H, F, E>(
                 headers: message.headers.clone(),
                 attempt,
                 stream_sequence,
+                span: consume_span(spec, message, attempt),
             }
         })
         .collect();
@@ -158,6 +159,7 @@ async fn handle<H, F, E>(
             }
         }
     };
+    let spans: Vec<tracing::Span> = deliveries.iter().map(|d| d.span.clone()).collect();
     let results = tokio::select! {
         results = handler(deliveries).instrument(span.clone()) => results,
         () = keep_alive => unreachable!("the keep-alive loop never ends"),
@@ -176,7 +178,9 @@ async fn handle<H, F, E>(
         }
         return;
     }
-    for ((message, result), attempt) in messages.iter().zip(results).zip(attempts) {
-        conclude(bus, spec, message, result, attempt, started, &span).await;
+    for (((message, result), attempt), span) in
+        messages.iter().zip(results).zip(attempts).zip(&spans)
+    {
+        conclude(bus, spec, message, result, attempt, started, span).await;
     }
 }

@@ -16,6 +16,7 @@ use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::v1::conversation_command::Command;
 use switchboard_contracts::v1::{ConversationCommand, ConversationState};
 use switchboard_runtime::clock::now_ms;
+use tracing::Instrument;
 
 use super::address::Address;
 use super::{CommandHandler, Failure, parse};
@@ -32,6 +33,8 @@ struct Waiting {
     post: NewMessage,
     /// The state its start opens the conversation in, if it carries one.
     initial: Option<ConversationState>,
+    /// Its delivery's span: its events carry the sender's trace on.
+    span: tracing::Span,
 }
 
 /// What became of one stored post, between the commit and the acks.
@@ -39,6 +42,15 @@ enum Stored {
     Published(Waiting, Appended, Vec<switchboard_bus::publish::PendingAck>),
     Refused(Waiting, Refusal),
     Failed(usize, Failure),
+}
+
+impl Stored {
+    fn span(&self) -> tracing::Span {
+        match self {
+            Stored::Published(w, ..) | Stored::Refused(w, _) => w.span.clone(),
+            Stored::Failed(..) => tracing::Span::none(),
+        }
+    }
 }
 
 impl BatchConsumer for CommandHandler {
@@ -63,7 +75,10 @@ impl BatchConsumer for CommandHandler {
                     self.store_posts(std::mem::take(&mut waiting), &mut results)
                         .await;
                 }
-                results[index] = Some(self.dispatch(&address, &command).await);
+                let handled = self
+                    .dispatch(&address, &command)
+                    .instrument(delivery.span.clone());
+                results[index] = Some(handled.await);
                 continue;
             };
             let initial = post.start.as_ref().map(|s| s.initial_state());
@@ -80,9 +95,11 @@ impl BatchConsumer for CommandHandler {
                     command,
                     post,
                     initial,
+                    span: delivery.span.clone(),
                 }),
                 Err(refusal) => {
-                    results[index] = Some(self.reject(&address, &command, refusal).await);
+                    let answered = self.reject(&address, &command, refusal);
+                    results[index] = Some(answered.instrument(delivery.span.clone()).await);
                 }
             }
         }
@@ -126,12 +143,19 @@ impl CommandHandler {
         let mut sent = Vec::with_capacity(waiting.len());
         for (w, result) in waiting.into_iter().zip(stored) {
             sent.push(match result {
-                Ok(appended) => self.send_post_events(w, appended).await,
+                Ok(appended) => {
+                    let span = w.span.clone();
+                    self.send_post_events(w, appended).instrument(span).await
+                }
                 Err(StoreError::Refused(refusal)) => Stored::Refused(w, refusal),
                 Err(error) => Stored::Failed(w.index, Failure::from(error)),
             });
         }
-        let settled = join_all(sent.into_iter().map(|stored| self.settle_post(stored))).await;
+        let settled = join_all(sent.into_iter().map(|stored| {
+            let span = stored.span();
+            self.settle_post(stored).instrument(span)
+        }))
+        .await;
         for (index, result) in settled {
             results[index] = Some(result);
         }

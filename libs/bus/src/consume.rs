@@ -35,12 +35,13 @@ use switchboard_contracts::subjects;
 use crate::Bus;
 use crate::error::{BusError, ErrorKind};
 use crate::failure::{Backoff, Classify};
-use crate::meters::Settled;
 use crate::propagation;
 
+mod batch;
 mod settle;
 
-use settle::park;
+pub use batch::run_batched;
+use settle::conclude;
 pub use settle::{Outcome, settle};
 
 /// Messages the pipeline holds per lane, on average: with the lane count it
@@ -58,6 +59,9 @@ pub struct Delivery {
     /// The message's sequence in its stream: the same on every redelivery, so
     /// it can serve as an idempotency key for a message that carries none.
     pub stream_sequence: u64,
+    /// This message's `consume` span, a child of the sender's trace: a batch
+    /// handler does each message's work (and publishes) inside it.
+    pub span: tracing::Span,
 }
 
 /// A durable consumer and how to run it.
@@ -74,6 +78,8 @@ pub struct ConsumerSpec {
     pub lanes: usize,
     /// The delays between attempts of a message whose handler asked to retry.
     pub backoff: Backoff,
+    /// The most messages one call of a batch handler gets ([`run_batched`]).
+    pub max_batch: usize,
 }
 
 impl ConsumerSpec {
@@ -102,7 +108,14 @@ impl ConsumerSpec {
             max_deliver: 20,
             lanes: 16,
             backoff: Backoff::default(),
+            max_batch: 1,
         }
+    }
+
+    /// Batches of at most `max_batch` messages (for [`run_batched`]).
+    pub fn max_batch(mut self, max_batch: usize) -> Self {
+        self.max_batch = max_batch.max(1);
+        self
     }
 
     pub fn max_deliver(mut self, max_deliver: i64) -> Self {
@@ -135,7 +148,11 @@ impl ConsumerSpec {
             // Bounds the messages waiting in lanes, so one rarely waits
             // longer than ack_wait (a redelivery would be handled again,
             // harmlessly: handlers are idempotent).
-            max_ack_pending: (self.lanes as i64 * (LANE_DEPTH as i64 + 1)).max(64),
+            // A batch consumer holds up to a batch being handled and the
+            // next ones filling behind it.
+            max_ack_pending: (self.lanes as i64 * (LANE_DEPTH as i64 + 1))
+                .max(4 * self.max_batch as i64)
+                .max(64),
             ..Default::default()
         }
     }
@@ -176,23 +193,7 @@ where
     F: Future<Output = Result<(), E>> + Send + 'static,
     E: Classify,
 {
-    let unavailable =
-        |e: &dyn std::fmt::Display| BusError::new(ErrorKind::Unavailable, e.to_string());
-    let stream = bus
-        .js
-        .get_stream(spec.stream)
-        .await
-        .map_err(|e| unavailable(&e))?;
-    let consumer: jetstream::consumer::Consumer<pull::Config> = stream
-        .create_consumer(spec.pull_config())
-        .await
-        .map_err(|e| unavailable(&e))?;
-    let mut messages = consumer
-        .stream()
-        .heartbeat(Duration::from_secs(5))
-        .messages()
-        .await
-        .map_err(|e| unavailable(&e))?;
+    let mut messages = open(bus, spec).await?;
 
     let mut lanes = Vec::with_capacity(spec.lanes);
     let mut workers = tokio::task::JoinSet::new();
@@ -235,6 +236,58 @@ where
     result
 }
 
+/// The consumer's message stream: creates (or updates) the durable consumer
+/// and starts pulling.
+async fn open(bus: &Bus, spec: &ConsumerSpec) -> Result<pull::Stream, BusError> {
+    let unavailable =
+        |e: &dyn std::fmt::Display| BusError::new(ErrorKind::Unavailable, e.to_string());
+    let stream = bus
+        .js
+        .get_stream(spec.stream)
+        .await
+        .map_err(|e| unavailable(&e))?;
+    let consumer: jetstream::consumer::Consumer<pull::Config> = stream
+        .create_consumer(spec.pull_config())
+        .await
+        .map_err(|e| unavailable(&e))?;
+    consumer
+        .stream()
+        .heartbeat(Duration::from_secs(5))
+        .messages()
+        .await
+        .map_err(|e| unavailable(&e))
+}
+
+/// The `consume` span of one message, continuing the trace its headers carry.
+pub(crate) fn consume_span(
+    spec: &ConsumerSpec,
+    message: &jetstream::Message,
+    attempt: i64,
+) -> tracing::Span {
+    let name = format!(
+        "consume {} ({})",
+        spec.filter_subjects.join(" "),
+        spec.durable
+    );
+    // A handler whose subject does not name the conversation records
+    // it (`telemetry::record_conversation`) once it has decoded it.
+    let span = tracing::info_span!(
+        "consume",
+        otel.name = name.as_str(),
+        otel.kind = "consumer",
+        subject = %message.subject,
+        stream = spec.stream,
+        consumer = %spec.durable,
+        attempt,
+        conversation = tracing::field::Empty,
+    );
+    if let Some(conversation) = subjects::conversation_of(&message.subject) {
+        span.record("conversation", tracing::field::display(conversation));
+    }
+    propagation::set_parent_from(&span, message.headers.as_ref());
+    span
+}
+
 pub(crate) fn lane_of(subject: &str, lanes: usize) -> usize {
     // An event's kind is not part of its conversation: one conversation's
     // messages and state changes share a lane, in order.
@@ -257,11 +310,6 @@ async fn lane<H, F, E>(
     F: Future<Output = Result<(), E>>,
     E: Classify,
 {
-    let span_name = format!(
-        "consume {} ({})",
-        spec.filter_subjects.join(" "),
-        spec.durable
-    );
     while let Some(message) = rx.recv().await {
         let (attempt, stream_sequence, pending) = message
             .info()
@@ -269,28 +317,14 @@ async fn lane<H, F, E>(
             .unwrap_or((1, 0, 0));
         bus.meters.delivered(&spec.durable, attempt, pending);
         let started = std::time::Instant::now();
-        // A handler whose subject does not name the conversation records
-        // it (`telemetry::record_conversation`) once it has decoded it.
-        let span = tracing::info_span!(
-            "consume",
-            otel.name = span_name.as_str(),
-            otel.kind = "consumer",
-            subject = %message.subject,
-            stream = spec.stream,
-            consumer = %spec.durable,
-            attempt,
-            conversation = tracing::field::Empty,
-        );
-        if let Some(conversation) = subjects::conversation_of(&message.subject) {
-            span.record("conversation", tracing::field::display(conversation));
-        }
-        propagation::set_parent_from(&span, message.headers.as_ref());
+        let span = consume_span(&spec, &message, attempt);
         let delivery = Delivery {
             subject: message.subject.to_string(),
             payload: message.payload.clone(),
             headers: message.headers.clone(),
             attempt,
             stream_sequence,
+            span: span.clone(),
         };
         // While the handler works, tell the server so (a progress ack every
         // third of ack_wait): a short ack_wait then only ever means "the
@@ -305,40 +339,6 @@ async fn lane<H, F, E>(
             result = handler(delivery).instrument(span.clone()) => result,
             () = keep_alive => unreachable!("the keep-alive loop never ends"),
         };
-        let outcome = settle(result, attempt, &spec);
-        let settled = match outcome {
-            Outcome::Ack => Settled::Ack,
-            Outcome::Retry(_) => Settled::Retry,
-            Outcome::Park(_) => Settled::Park,
-        };
-        let meters = &bus.meters;
-        meters.handled(&spec.durable, &message.subject, started.elapsed(), settled);
-        let acked = match outcome {
-            Outcome::Ack => message.ack().await,
-            Outcome::Retry(delay) => {
-                let _enter = span.enter();
-                tracing::warn!(attempt, ?delay, "handler failed; retrying");
-                message.ack_with(AckKind::Nak(Some(delay))).await
-            }
-            Outcome::Park(reason) => {
-                let _enter = span.enter();
-                tracing::error!(%reason, "parking a message that cannot be handled");
-                match park(&bus, &spec, &message, &reason).await {
-                    Ok(()) => {
-                        meters.parked(&spec.durable);
-                        message.ack_with(AckKind::Term).await
-                    }
-                    Err(error) => {
-                        tracing::error!(%error, "could not park the message; it comes back later");
-                        let delay = spec.backoff.delay(attempt);
-                        message.ack_with(AckKind::Nak(Some(delay))).await
-                    }
-                }
-            }
-        };
-        if let Err(error) = acked {
-            // The server will redeliver after ack_wait; handlers are idempotent.
-            tracing::warn!(%error, "ack failed");
-        }
+        conclude(&bus, &spec, &message, result, attempt, started, &span).await;
     }
 }

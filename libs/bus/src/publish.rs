@@ -1,6 +1,6 @@
 //! Durable publishing: every JetStream publish carries a `Nats-Msg-Id` (so a
-//! retried publish is stored once) and the trace context, and waits for the
-//! stream's ack before returning.
+//! retried publish is stored once) and the trace context; it waits for the
+//! stream's ack before returning, or hands the wait back ([`PendingAck`]).
 
 use async_nats::HeaderMap;
 use async_nats::header::HeaderValue;
@@ -20,6 +20,24 @@ pub struct Stored {
     pub duplicate: bool,
 }
 
+/// A durable publish on its way: [`PendingAck::stored`] waits for the
+/// stream's ack. Many can be in flight at once (pipelined publishing).
+#[derive(Debug)]
+pub struct PendingAck(async_nats::jetstream::context::PublishAckFuture);
+
+impl PendingAck {
+    pub async fn stored(self) -> Result<Stored, BusError> {
+        let ack = self
+            .0
+            .await
+            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
+        Ok(Stored {
+            sequence: ack.sequence,
+            duplicate: ack.duplicate,
+        })
+    }
+}
+
 impl Bus {
     /// Publishes `message` to a JetStream subject and waits for the ack.
     pub async fn publish_durable(
@@ -28,6 +46,21 @@ impl Bus {
         msg_id: &str,
         message: &impl Message,
     ) -> Result<Stored, BusError> {
+        self.send_durable(subject, msg_id, message)
+            .await?
+            .stored()
+            .await
+    }
+
+    /// Sends `message` to a JetStream subject without waiting for the ack:
+    /// publishes sent one after another from one task reach the stream in
+    /// that order; await each [`PendingAck`] before relying on it.
+    pub async fn send_durable(
+        &self,
+        subject: String,
+        msg_id: &str,
+        message: &impl Message,
+    ) -> Result<PendingAck, BusError> {
         // A header value cannot hold CR or LF, and the client panics on
         // one: refuse such an id here instead (callers build ids from
         // checked parts, so this only guards against a slip).
@@ -41,17 +74,11 @@ impl Bus {
             .payload(Bytes::from(message.encode_to_vec()))
             .headers(headers);
         self.meters.published(&subject, "durable");
-        let ack = self
-            .js
+        self.js
             .send_publish(subject, publish)
             .await
-            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?
-            .await
-            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
-        Ok(Stored {
-            sequence: ack.sequence,
-            duplicate: ack.duplicate,
-        })
+            .map(PendingAck)
+            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))
     }
 
     /// Publishes on core NATS (ephemeral: typing indicators, live fan-out).

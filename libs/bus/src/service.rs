@@ -11,7 +11,7 @@
 mod handlers;
 mod running;
 
-pub use handlers::{Answer, Consumer};
+pub use handlers::{Answer, BatchConsumer, Consumer};
 pub use running::{Running, Started};
 
 use std::future::Future;
@@ -220,6 +220,21 @@ impl Kit {
             async move { consumer.consume(delivery).await }
         };
         self.shutdown.spawn(consume::run(
+            self.bus.clone(),
+            spec,
+            handler,
+            self.shutdown.token(),
+        ));
+    }
+
+    /// Runs a durable consumer in batches of up to `spec.max_batch` until
+    /// shutdown (see [`consume::run_batched`]).
+    pub fn spawn_batch_consumer(&self, spec: ConsumerSpec, consumer: impl BatchConsumer) {
+        let handler = move |batch| {
+            let consumer = consumer.clone();
+            async move { consumer.consume_batch(batch).await }
+        };
+        self.shutdown.spawn(consume::run_batched(
             self.bus.clone(),
             spec,
             handler,

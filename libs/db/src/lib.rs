@@ -67,14 +67,46 @@ pub async fn answers(pool: &AnyPool) -> Result<(), String> {
 /// Connects, creating the SQLite file (and its directory) when missing, and
 /// runs `migrator`.
 pub async fn connect(url: &str, migrator: &Migrator) -> Result<AnyPool, DbError> {
-    install_default_drivers();
     let backend: Backend = url.parse()?;
-    let (url, max_connections) = match backend {
-        Backend::Sqlite => (sqlite_url(url)?, 8),
-        Backend::Postgres => (url.to_owned(), 16),
+    let max_connections = match backend {
+        Backend::Sqlite => 8,
+        Backend::Postgres => 16,
     };
-    let pool = AnyPoolOptions::new()
+    let pool = open(
+        url,
+        backend,
+        AnyPoolOptions::new().max_connections(max_connections),
+    )
+    .await?;
+    migrator.run(&pool).await?;
+    Ok(pool)
+}
+
+/// The connection(s) of a service's batch writer, beside its [`connect`]
+/// pool (already migrated). On SQLite exactly one connection, never shared
+/// with readers and not pinged before each use: SQLite runs one writer at a
+/// time anyway, and every statement is a round trip to the connection's
+/// worker thread, so a writer that owns its connection saves the pool's
+/// hand-offs. On PostgreSQL a few, for writers working side by side.
+pub async fn connect_writer(url: &str) -> Result<AnyPool, DbError> {
+    let backend: Backend = url.parse()?;
+    let max_connections = match backend {
+        Backend::Sqlite => 1,
+        Backend::Postgres => 4,
+    };
+    let options = AnyPoolOptions::new()
         .max_connections(max_connections)
+        .test_before_acquire(false);
+    open(url, backend, options).await
+}
+
+async fn open(url: &str, backend: Backend, options: AnyPoolOptions) -> Result<AnyPool, DbError> {
+    install_default_drivers();
+    let url = match backend {
+        Backend::Sqlite => sqlite_url(url)?,
+        Backend::Postgres => url.to_owned(),
+    };
+    let pool = options
         .acquire_timeout(Duration::from_secs(10))
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
@@ -92,7 +124,6 @@ pub async fn connect(url: &str, migrator: &Migrator) -> Result<AnyPool, DbError>
         })
         .connect(&url)
         .await?;
-    migrator.run(&pool).await?;
     Ok(pool)
 }
 

@@ -79,7 +79,7 @@ pub async fn start(config: TranscriptConfig) -> Result<Service, StartError> {
         ),
         orphans,
     };
-    kit.spawn_consumer(commands::spec(common.lanes), commands);
+    kit.spawn_batch_consumer(commands::spec(common.lanes), commands);
     let lists = ListHandler {
         store: store.clone(),
         counters: counters.clone(),

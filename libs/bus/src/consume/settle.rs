@@ -1,15 +1,16 @@
 //! Settling a message once its handler returned: ack, nak with the
 //! spec's backoff, or park (and when parking fails, nak).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use async_nats::jetstream;
+use async_nats::jetstream::{self, AckKind};
 use switchboard_contracts::subjects;
 
 use super::ConsumerSpec;
 use crate::Bus;
 use crate::error::{BusError, ErrorKind};
 use crate::failure::{Classify, Disposition};
+use crate::meters::Settled;
 
 /// What the pipeline does with one message once its handler returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,4 +71,52 @@ pub(crate) async fn park(
         .await
         .map_err(|e| unavailable(&e))?;
     Ok(())
+}
+
+/// Settles `message` by its handler's `result` (see [`settle`]), counts it,
+/// and tells the server: ack, nak with delay, or park then terminate.
+pub(crate) async fn conclude<E: Classify>(
+    bus: &Bus,
+    spec: &ConsumerSpec,
+    message: &jetstream::Message,
+    result: Result<(), E>,
+    attempt: i64,
+    started: Instant,
+    span: &tracing::Span,
+) {
+    let outcome = settle(result, attempt, spec);
+    let settled = match outcome {
+        Outcome::Ack => Settled::Ack,
+        Outcome::Retry(_) => Settled::Retry,
+        Outcome::Park(_) => Settled::Park,
+    };
+    let meters = &bus.meters;
+    meters.handled(&spec.durable, &message.subject, started.elapsed(), settled);
+    let acked = match outcome {
+        Outcome::Ack => message.ack().await,
+        Outcome::Retry(delay) => {
+            let _enter = span.enter();
+            tracing::warn!(attempt, ?delay, "handler failed; retrying");
+            message.ack_with(AckKind::Nak(Some(delay))).await
+        }
+        Outcome::Park(reason) => {
+            let _enter = span.enter();
+            tracing::error!(%reason, "parking a message that cannot be handled");
+            match park(bus, spec, message, &reason).await {
+                Ok(()) => {
+                    meters.parked(&spec.durable);
+                    message.ack_with(AckKind::Term).await
+                }
+                Err(error) => {
+                    tracing::error!(%error, "could not park the message; it comes back later");
+                    let delay = spec.backoff.delay(attempt);
+                    message.ack_with(AckKind::Nak(Some(delay))).await
+                }
+            }
+        }
+    };
+    if let Err(error) = acked {
+        // The server will redeliver after ack_wait; handlers are idempotent.
+        tracing::warn!(%error, "ack failed");
+    }
 }

@@ -26,6 +26,16 @@ where
     }
 }
 
+/// A batch consumer's handler ([`crate::consume::run_batched`]): one
+/// result per delivery, in the order given.
+pub trait BatchConsumer: Clone + Send + Sync + 'static {
+    type Error: Classify;
+    fn consume_batch(
+        &self,
+        batch: Vec<Delivery>,
+    ) -> impl Future<Output = Vec<Result<(), Self::Error>>> + Send;
+}
+
 /// A responder's handler, cloned into each request's task.
 pub trait Answer: Clone + Send + Sync + 'static {
     type Reply: prost::Message + 'static;

@@ -5,6 +5,7 @@
 //!
 //! | module | rules |
 //! |---|---|
+//! | [`batch`] | a batch of posts: seqs, duplicates, refusals, in arrival order |
 //! | [`post`] | what a post must be before it is appended; end reasons |
 //! | [`plan`] | [`Record`], [`Plan`]: what a command does, as data |
 //! | [`handoff`] | handoff and the sign-in rule; identify |
@@ -13,6 +14,7 @@
 //! | [`inactivity`] | the inactivity clock: when to check, warn and end |
 //! | [`orphans`] | what a conversation depends on; ending it when that is deleted |
 
+pub mod batch;
 pub mod handoff;
 pub mod inactivity;
 pub mod lifecycle;

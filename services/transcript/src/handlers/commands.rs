@@ -4,7 +4,10 @@
 //! the store finds what it already did and the same events are published
 //! again under the same ids, which the stream drops as duplicates.
 //!
-//! Posts are handled here; every other command in [`transitions`].
+//! The consumer runs in batches ([`batch`]): the posts of a batch share one
+//! transaction and their events are published together. A lone post is
+//! handled here ([`CommandHandler::post`]); every other command in
+//! [`transitions`].
 //!
 //! | outcome | when |
 //! |---|---|
@@ -14,6 +17,7 @@
 
 use prost::Message;
 use switchboard_bus::consume::{ConsumerSpec, Delivery};
+use switchboard_bus::publish::PendingAck;
 use switchboard_bus::service::Consumer;
 use switchboard_bus::{Bus, BusError, Classify, Disposition};
 use switchboard_contracts::streams::{self, consumers};
@@ -33,11 +37,17 @@ pub use address::AddressError;
 use address::{Address, address, parse_ids};
 
 mod address;
+mod batch;
 #[cfg(test)]
 mod fuzz;
 mod transitions;
 
-/// The durable consumer this handler runs behind.
+/// The most commands one batch holds: bounds a transaction's size and how
+/// long the first command of a batch waits for the last.
+pub const MAX_BATCH: usize = 256;
+
+/// The durable consumer this handler runs behind, in batches of up to
+/// [`MAX_BATCH`] (see [`batch`]).
 pub fn spec(lanes: usize) -> ConsumerSpec {
     // Retries here are database or bus outages, not bad input (that is parked
     // at once): with the default 10 s backoff cap, 60 attempts ride out ~9
@@ -48,6 +58,7 @@ pub fn spec(lanes: usize) -> ConsumerSpec {
         filter::ALL_COMMANDS,
     )
     .lanes(lanes)
+    .max_batch(MAX_BATCH)
     .max_deliver(60)
 }
 
@@ -113,23 +124,38 @@ impl From<StoreError> for Failure {
     }
 }
 
+/// Decodes a delivery and checks it is addressed where it was sent.
+fn parse(delivery: &Delivery) -> Result<(Address, ConversationCommand), Failure> {
+    let command = ConversationCommand::decode(delivery.payload.clone())?;
+    let address = address(&command, &delivery.subject)?;
+    Ok((address, command))
+}
+
 impl CommandHandler {
     async fn try_handle(&self, delivery: &Delivery) -> Result<(), Failure> {
-        let command = ConversationCommand::decode(delivery.payload.clone())?;
-        let address = address(&command, &delivery.subject)?;
+        let (address, command) = parse(delivery)?;
+        self.dispatch(&address, &command).await
+    }
+
+    /// Handles one command on its own; a refusal is answered.
+    async fn dispatch(
+        &self,
+        address: &Address,
+        command: &ConversationCommand,
+    ) -> Result<(), Failure> {
         let handled = match &command.command {
-            Some(Command::Post(post)) => self.post(&address, &command, post.clone()).await,
-            Some(Command::End(end)) => self.end(&address, &command, end).await,
-            Some(Command::Handoff(request)) => self.handoff(&address, &command, request).await,
-            Some(Command::Identify(identify)) => self.identify(&address, &command, identify).await,
-            Some(Command::Assign(assign)) => self.assign(&address, &command, assign).await,
-            Some(Command::ReturnToAi(back)) => self.return_to_ai(&address, &command, back).await,
-            Some(Command::Notice(notice)) => self.notice(&address, &command, notice).await,
-            Some(Command::CheckInactivity(_)) => self.check_inactivity(&address, &command).await,
+            Some(Command::Post(post)) => self.post(address, command, post.clone()).await,
+            Some(Command::End(end)) => self.end(address, command, end).await,
+            Some(Command::Handoff(request)) => self.handoff(address, command, request).await,
+            Some(Command::Identify(identify)) => self.identify(address, command, identify).await,
+            Some(Command::Assign(assign)) => self.assign(address, command, assign).await,
+            Some(Command::ReturnToAi(back)) => self.return_to_ai(address, command, back).await,
+            Some(Command::Notice(notice)) => self.notice(address, command, notice).await,
+            Some(Command::CheckInactivity(_)) => self.check_inactivity(address, command).await,
             None => Err(Failure::Empty),
         };
         match handled {
-            Err(Failure::Refused(refusal)) => self.reject(&address, &command, refusal).await,
+            Err(Failure::Refused(refusal)) => self.reject(address, command, refusal).await,
             other => other,
         }
     }
@@ -224,6 +250,12 @@ impl CommandHandler {
     }
 
     async fn publish(&self, publication: Publication) -> Result<(), Failure> {
+        self.send(&publication).await?.stored().await?;
+        Ok(())
+    }
+
+    /// Sends an event without waiting for the stream's ack.
+    async fn send(&self, publication: &Publication) -> Result<PendingAck, Failure> {
         let event = &publication.event;
         let (tenant, conversation) =
             parse_ids(&event.tenant, &event.conversation).map_err(Failure::StoredIds)?;
@@ -234,14 +266,27 @@ impl CommandHandler {
             .as_ref()
             .map(EventKind::of)
             .ok_or(Failure::Empty)?;
-        self.bus
-            .publish_durable(
+        Ok(self
+            .bus
+            .send_durable(
                 subjects::event(tenant, conversation, kind),
                 &publication.msg_id,
                 event,
             )
-            .await?;
-        Ok(())
+            .await?)
+    }
+
+    /// Counts a failure by what the pipeline will do with it.
+    fn count_failure(&self, failure: &Failure) {
+        match failure.disposition() {
+            Disposition::Park => {
+                self.counters.commands_parked.inc();
+            }
+            Disposition::Retry => {
+                self.counters.commands_retried.inc();
+            }
+            Disposition::Answered => {}
+        }
     }
 }
 
@@ -252,15 +297,7 @@ impl Consumer for CommandHandler {
     async fn consume(&self, delivery: Delivery) -> Result<(), Failure> {
         let handled = self.try_handle(&delivery).await;
         if let Err(failure) = &handled {
-            match failure.disposition() {
-                Disposition::Park => {
-                    self.counters.commands_parked.inc();
-                }
-                Disposition::Retry => {
-                    self.counters.commands_retried.inc();
-                }
-                Disposition::Answered => {}
-            }
+            self.count_failure(failure);
         }
         handled
     }

@@ -1,24 +1,17 @@
-//! Group commit for posts. Every lane appends through [`Store::append`]; the
-//! posts that arrive while a transaction is running wait, and the next
-//! writer to get the turn stores all of them in ONE transaction: one
-//! `BEGIN`/`COMMIT` (and on SQLite one turn at the write gate) for many
-//! messages instead of one each.
-//!
-//! Nothing about a single post changes. Each still bumps its conversation's
-//! `last_seq` by one before inserting (posts are stored in arrival order), a
-//! duplicate or a refused post undoes its own writes through a savepoint,
-//! and every caller gets its result only after the commit — so an event is
-//! never published, nor a command acked, for a message that is not durable.
-//! A database error aborts the whole group: the post that failed gets its
-//! own error, the others a retryable one, and nothing of the group is kept.
+//! Group commit for single posts: [`Store::append`] callers that arrive while
+//! a transaction is running wait, and the next one to get the turn stores
+//! all of them as one batch ([`Store::append_batch`]), in arrival order.
+//! Every caller gets its result only after the commit — so an event is never
+//! published, nor a command acked, for a message that is not durable. A
+//! database error aborts the whole group: every post gets a retryable error
+//! and nothing of the group is kept.
 
 use std::sync::Mutex;
 
-use sqlx::Acquire;
 use tokio::sync::oneshot;
 
 use super::Store;
-use super::append::{Appended, Step, append_within};
+use super::append::Appended;
 use crate::domain::NewMessage;
 use crate::error::StoreError;
 
@@ -65,70 +58,20 @@ impl Store {
             return;
         }
         let (posts, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
-        let results = {
-            let _writer = self.writes.enter().await;
-            self.store_group(&posts).await
-        };
-        match results {
+        match self.append_batch(&posts).await {
             Ok(results) => {
                 for (reply, result) in replies.into_iter().zip(results) {
                     // A caller that went away is redelivered and finds its post.
                     let _ = reply.send(result);
                 }
             }
-            Err((failed, error)) => {
+            Err(error) => {
                 let mut error = Some(error);
-                for (index, reply) in replies.into_iter().enumerate() {
-                    let result = match failed {
-                        Some(failed) if failed == index => {
-                            error.take().map_or_else(|| Err(abandoned()), Err)
-                        }
-                        _ => Err(grouped_with_failure()),
-                    };
-                    let _ = reply.send(result);
+                for reply in replies {
+                    let _ = reply.send(Err(error.take().unwrap_or_else(grouped_with_failure)));
                 }
             }
         }
-    }
-
-    /// One transaction for all of `posts`. A lone post needs no savepoint:
-    /// the transaction itself is kept or undone.
-    async fn store_group(
-        &self,
-        posts: &[NewMessage],
-    ) -> Result<Vec<Result<Appended, StoreError>>, (Option<usize>, StoreError)> {
-        let whole = |e: sqlx::Error| (None, StoreError::from(e));
-        let mut tx = self.pool.begin().await.map_err(whole)?;
-        if let [post] = posts {
-            return match append_within(&mut tx, post).await {
-                Ok(Step::Keep(appended)) => {
-                    tx.commit().await.map_err(whole)?;
-                    Ok(vec![Ok(appended)])
-                }
-                Ok(Step::Undo(result)) => {
-                    tx.rollback().await.map_err(whole)?;
-                    Ok(vec![result])
-                }
-                Err(error) => Err((Some(0), error)),
-            };
-        }
-        let mut results = Vec::with_capacity(posts.len());
-        for (index, post) in posts.iter().enumerate() {
-            let failed = |e: StoreError| (Some(index), e);
-            let mut savepoint = tx.begin().await.map_err(|e| failed(StoreError::from(e)))?;
-            match append_within(&mut savepoint, post).await.map_err(failed)? {
-                Step::Keep(appended) => {
-                    savepoint.commit().await.map_err(whole)?;
-                    results.push(Ok(appended));
-                }
-                Step::Undo(result) => {
-                    savepoint.rollback().await.map_err(whole)?;
-                    results.push(result);
-                }
-            }
-        }
-        tx.commit().await.map_err(whole)?;
-        Ok(results)
     }
 }
 

@@ -2,7 +2,9 @@
 //! path for SQLite and PostgreSQL (`sqlx::Any`, `$n` placeholders, portable
 //! migrations in `migrations/`).
 //!
-//! Posts go through [`Store::append`] (grouped into shared transactions); every other command through
+//! Posts go through [`Store::append_batch`] (the consumer's batches) or
+//! [`Store::append`] (one post, grouped with concurrent ones), both stored
+//! set-wise by one writer; every other command through
 //! [`Store::apply`], which applies a `domain::Plan` and keeps the command's
 //! outcome so a redelivery republishes it. Every read is tenant-checked: a
 //! conversation of another tenant is indistinguishable from one that does
@@ -13,6 +15,7 @@
 mod rows;
 mod append;
 mod apply;
+mod batch;
 mod group;
 mod list;
 mod orphans;
@@ -22,6 +25,7 @@ mod tests;
 
 pub use append::{Appended, SUPPORT_TEAM_REASON};
 pub use apply::{Applied, Facts, Target};
+pub use batch::BatchResult;
 pub use list::{Cursor, DEFAULT_LIST, ListFilter, ListPage, Listed, MAX_LIST};
 pub use orphans::{ORPHAN_PAGE, Referencing};
 
@@ -39,6 +43,9 @@ pub const MAX_READ: u32 = 1000;
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// The writer's own connection(s) for posts (see
+    /// `switchboard_db::connect_writer`); the pool itself when built by [`Store::new`].
+    writer: AnyPool,
     /// Serialises writers on SQLite (see `switchboard_db::WriteGate`).
     writes: switchboard_db::WriteGate,
     /// Posts waiting to be stored together (see [`group`]).
@@ -54,8 +61,10 @@ impl Store {
         // are not ours to judge, so versions we do not know are ignored.
         migrator.set_ignore_missing(true);
         let pool = switchboard_db::connect(url, &migrator).await?;
+        let writer = switchboard_db::connect_writer(url).await?;
         Ok(Self {
             pool,
+            writer,
             writes: switchboard_db::WriteGate::for_url(url),
             group: Default::default(),
         })
@@ -64,6 +73,7 @@ impl Store {
     /// A store over an already migrated pool at `url`.
     pub fn new(pool: AnyPool, url: &str) -> Self {
         Self {
+            writer: pool.clone(),
             pool,
             writes: switchboard_db::WriteGate::for_url(url),
             group: Default::default(),
@@ -77,6 +87,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 

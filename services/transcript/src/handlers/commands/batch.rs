@@ -1,0 +1,244 @@
+//! The batched path of the command consumer: the posts of a batch are stored
+//! in one transaction ([`Store::append_batch`]), their events are sent one
+//! after another without waiting (so they reach `SB_EVENTS` in order) and
+//! their acks awaited together, and only then does the pipeline ack the
+//! commands. Nothing is acked before it is stored and its events are durable.
+//!
+//! Every other command (end, handoff, assign …) takes the single path, in
+//! its place: the posts of its conversation that came before it are stored
+//! and published first, so a conversation's commands apply in stream order.
+//! A refused post is answered with a `CommandRejected` like a lone one.
+
+use futures::future::join_all;
+use switchboard_bus::consume::Delivery;
+use switchboard_bus::service::BatchConsumer;
+use switchboard_contracts::ids::ConversationId;
+use switchboard_contracts::v1::conversation_command::Command;
+use switchboard_contracts::v1::{ConversationCommand, ConversationState};
+use switchboard_runtime::clock::now_ms;
+use tracing::Instrument;
+
+use super::address::Address;
+use super::{CommandHandler, Failure, parse};
+use crate::domain::{self, NewMessage, Record};
+use crate::error::{Refusal, StoreError};
+use crate::events::{self, Publication};
+use crate::store::Appended;
+
+/// A validated post waiting for the batch's transaction.
+struct Waiting {
+    index: usize,
+    address: Address,
+    command: ConversationCommand,
+    post: NewMessage,
+    /// The state its start opens the conversation in, if it carries one.
+    initial: Option<ConversationState>,
+    /// Its delivery's span: its events carry the sender's trace on.
+    span: tracing::Span,
+}
+
+/// What became of one stored post, between the commit and the acks.
+enum Stored {
+    Published(Waiting, Appended, Vec<switchboard_bus::publish::PendingAck>),
+    Refused(Waiting, Refusal),
+    Failed(usize, Failure),
+}
+
+impl Stored {
+    fn span(&self) -> tracing::Span {
+        match self {
+            Stored::Published(w, ..) | Stored::Refused(w, _) => w.span.clone(),
+            Stored::Failed(..) => tracing::Span::none(),
+        }
+    }
+}
+
+impl BatchConsumer for CommandHandler {
+    type Error = Failure;
+
+    async fn consume_batch(&self, batch: Vec<Delivery>) -> Vec<Result<(), Failure>> {
+        let mut results: Vec<Option<Result<(), Failure>>> = batch.iter().map(|_| None).collect();
+        let mut waiting = Vec::new();
+        for (index, delivery) in batch.iter().enumerate() {
+            let (address, command) = match parse(delivery) {
+                Ok(parsed) => parsed,
+                Err(failure) => {
+                    results[index] = Some(Err(failure));
+                    continue;
+                }
+            };
+            let Some(Command::Post(post)) = &command.command else {
+                if waiting
+                    .iter()
+                    .any(|w: &Waiting| w.address.conversation == address.conversation)
+                {
+                    self.store_posts(std::mem::take(&mut waiting), &mut results)
+                        .await;
+                }
+                let handled = self
+                    .dispatch(&address, &command)
+                    .instrument(delivery.span.clone());
+                results[index] = Some(handled.await);
+                continue;
+            };
+            let initial = post.start.as_ref().map(|s| s.initial_state());
+            match domain::validate_post(
+                address.tenant,
+                address.conversation,
+                &command.command_id,
+                post.clone(),
+                now_ms(),
+            ) {
+                Ok(post) => waiting.push(Waiting {
+                    index,
+                    address,
+                    command,
+                    post,
+                    initial,
+                    span: delivery.span.clone(),
+                }),
+                Err(refusal) => {
+                    let answered = self.reject(&address, &command, refusal);
+                    results[index] = Some(answered.instrument(delivery.span.clone()).await);
+                }
+            }
+        }
+        self.store_posts(waiting, &mut results).await;
+        results
+            .into_iter()
+            .map(|result| {
+                let result = result.unwrap_or(Err(Failure::Empty));
+                if let Err(failure) = &result {
+                    self.count_failure(failure);
+                }
+                result
+            })
+            .collect()
+    }
+}
+
+impl CommandHandler {
+    /// Stores the waiting posts in one transaction, publishes their events
+    /// and settles each post's result.
+    async fn store_posts(
+        &self,
+        waiting: Vec<Waiting>,
+        results: &mut [Option<Result<(), Failure>>],
+    ) {
+        if waiting.is_empty() {
+            return;
+        }
+        let posts: Vec<NewMessage> = waiting.iter().map(|w| w.post.clone()).collect();
+        let stored = match self.store.append_batch(&posts).await {
+            Ok(stored) => stored,
+            Err(error) => {
+                // Nothing of the batch was kept: every post is retried.
+                for w in &waiting {
+                    results[w.index] = Some(Err(Failure::Store(retryable(&error))));
+                }
+                return;
+            }
+        };
+        // Sent in order, acks awaited later: the stream keeps the order.
+        let mut sent = Vec::with_capacity(waiting.len());
+        for (w, result) in waiting.into_iter().zip(stored) {
+            sent.push(match result {
+                Ok(appended) => {
+                    let span = w.span.clone();
+                    self.send_post_events(w, appended).instrument(span).await
+                }
+                Err(StoreError::Refused(refusal)) => Stored::Refused(w, refusal),
+                Err(error) => Stored::Failed(w.index, Failure::from(error)),
+            });
+        }
+        let settled = join_all(sent.into_iter().map(|stored| {
+            let span = stored.span();
+            self.settle_post(stored).instrument(span)
+        }))
+        .await;
+        for (index, result) in settled {
+            results[index] = Some(result);
+        }
+    }
+
+    /// Counts the post and sends its events: the opening first (a post with
+    /// seq 1 opened its conversation, on a redelivery too), then the message.
+    async fn send_post_events(&self, w: Waiting, appended: Appended) -> Stored {
+        let (message, info) = (appended.message(), appended.info());
+        match &appended {
+            Appended::New(..) => {
+                self.counters.messages_stored.inc();
+            }
+            Appended::Duplicate(..) => {
+                self.counters.duplicates.inc();
+                tracing::debug!(message = %message.id, "post already stored; republishing its event");
+            }
+        }
+        let mut publications: Vec<Publication> = Vec::with_capacity(2);
+        if appended.opened_conversation() {
+            let initial = w.initial.unwrap_or_else(|| info.state());
+            publications.push(events::opened(info, initial));
+        }
+        publications.push(events::message_added(info, message));
+        let mut acks = Vec::with_capacity(publications.len());
+        for publication in &publications {
+            match self.send(publication).await {
+                Ok(ack) => acks.push(ack),
+                Err(failure) => return Stored::Failed(w.index, failure),
+            }
+        }
+        Stored::Published(w, appended, acks)
+    }
+
+    /// Waits for a post's events to be durable; then an opening post starts
+    /// the inactivity clock and is checked against deleted configuration,
+    /// and a refused post is answered.
+    async fn settle_post(&self, stored: Stored) -> (usize, Result<(), Failure>) {
+        match stored {
+            Stored::Failed(index, failure) => (index, Err(failure)),
+            Stored::Refused(w, refusal) => {
+                (w.index, self.reject(&w.address, &w.command, refusal).await)
+            }
+            Stored::Published(w, appended, acks) => {
+                let opened = async {
+                    for ack in acks {
+                        ack.stored().await?;
+                    }
+                    if appended.opened_conversation() {
+                        self.after_opening(&w, &appended).await?;
+                    }
+                    Ok(())
+                };
+                (w.index, opened.await)
+            }
+        }
+    }
+
+    async fn after_opening(&self, w: &Waiting, appended: &Appended) -> Result<(), Failure> {
+        let info = appended.info();
+        if matches!(appended, Appended::New(..)) {
+            self.counters.conversations_opened.inc();
+            tracing::info!(command = %w.command.command_id, "conversation opened");
+        }
+        // Opening in `ai` or `live` starts the inactivity clock. Later
+        // messages only move `last_activity`: no timer call.
+        let record = Record {
+            info: info.clone(),
+            active_since: info.created_at_ms,
+            ..Default::default()
+        };
+        let conversation: ConversationId = w.address.conversation;
+        self.inactivity
+            .follow(w.address.tenant, conversation, &record, None)
+            .await?;
+        self.orphans.check(w.address.tenant, info).await?;
+        Ok(())
+    }
+}
+
+/// The whole transaction failed: each post is retried with the reason.
+fn retryable(error: &StoreError) -> StoreError {
+    StoreError::Database(sqlx::Error::Io(std::io::Error::other(format!(
+        "the batch storing this post failed: {error}"
+    ))))
+}

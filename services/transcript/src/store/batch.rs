@@ -1,0 +1,316 @@
+//! Storing a batch of posts in ONE transaction with a handful of statements,
+//! whatever its size: open the conversations that start, lock and read the
+//! batch's conversations (one UPDATE … RETURNING), find the keys stored
+//! before (one SELECT), let [`domain::batch::decide`] assign seqs in memory,
+//! insert the new messages (one multi-row INSERT) and move each
+//! conversation's `last_seq` (one UPDATE).
+//!
+//! The first statements write, for the reason `append.rs` gives: SQLite's
+//! write lock is taken before anything is read, and on PostgreSQL the
+//! conversations stay row-locked until the commit, so no other writer moves
+//! a `last_seq` between the read and the update: seqs stay unique and
+//! gap-free. Every caller gets its result only after the commit.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::{AnyConnection, Row};
+use switchboard_contracts::ids::ConversationId;
+use switchboard_contracts::names::WireName;
+use switchboard_contracts::v1::{ChatMessage, ConversationInfo, Role};
+
+use super::Store;
+use super::append::{Appended, insert_conversation};
+use super::rows::{self, nullable};
+use crate::domain::NewMessage;
+use crate::domain::batch::{self, Decision, Key, Known};
+use crate::error::StoreError;
+
+/// Rows per INSERT: 12 parameters each keeps a statement far below
+/// SQLite's and PostgreSQL's parameter limits.
+const ROWS_PER_INSERT: usize = 256;
+
+/// One result per post, in order; `Err` of the whole is a failed transaction
+/// (nothing stored).
+pub type BatchResult = Result<Vec<Result<Appended, StoreError>>, StoreError>;
+
+impl Store {
+    /// Stores `posts` in order in one transaction on the writer's connection
+    /// (see the module comment). A post refused or in a conversation whose
+    /// row cannot be read gets its own error; the others are stored.
+    pub async fn append_batch(&self, posts: &[NewMessage]) -> BatchResult {
+        if posts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let _turn = self.writes.enter().await;
+        let mut tx = self.writer.begin().await?;
+        let mut known = Known::default();
+        for post in posts {
+            if let Some(start) = &post.start
+                && insert_conversation(&mut tx, post, start).await?
+            {
+                known.created.insert(post.conversation);
+            }
+        }
+        let mut corrupt = HashMap::new();
+        lock_conversations(&mut tx, posts, &mut known, &mut corrupt).await?;
+        stored_keys(&mut tx, posts, &mut known, &mut corrupt).await?;
+        for id in corrupt.keys() {
+            known.conversations.remove(id);
+        }
+        let decisions = batch::decide(posts, known);
+
+        let new: Vec<(&ChatMessage, Option<&str>)> = posts
+            .iter()
+            .zip(&decisions)
+            .filter_map(|(post, decision)| match decision {
+                Decision::New(message, _) => Some((message, command_key(post))),
+                _ => None,
+            })
+            .collect();
+        for rows in new.chunks(ROWS_PER_INSERT) {
+            insert_messages(&mut tx, rows).await?;
+        }
+        update_conversations(&mut tx, posts, &decisions).await?;
+        tx.commit().await?;
+
+        Ok(posts
+            .iter()
+            .zip(decisions)
+            .map(|(post, decision)| match corrupt.get(&post.conversation) {
+                Some(reason) => Err(StoreError::Corrupt(reason.clone())),
+                None => match decision {
+                    Decision::New(message, info) => Ok(Appended::New(message, info)),
+                    Decision::Duplicate(message, info) => Ok(Appended::Duplicate(message, info)),
+                    Decision::Refused(refusal) => Err(refusal.into()),
+                },
+            })
+            .collect())
+    }
+}
+
+/// The command that posted a message without a client id, kept as its key.
+fn command_key(post: &NewMessage) -> Option<&str> {
+    match Key::of(post) {
+        Some(Key::Command(_)) => Some(post.command_id.as_str()),
+        _ => None,
+    }
+}
+
+/// `$from, $from+1, …` for `count` parameters.
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn distinct_conversations(posts: &[NewMessage]) -> Vec<ConversationId> {
+    let mut seen = HashSet::new();
+    posts
+        .iter()
+        .map(|post| post.conversation)
+        .filter(|id| seen.insert(*id))
+        .collect()
+}
+
+/// Locks the batch's conversations with a no-op write and reads them.
+async fn lock_conversations(
+    conn: &mut AnyConnection,
+    posts: &[NewMessage],
+    known: &mut Known,
+    corrupt: &mut HashMap<ConversationId, String>,
+) -> Result<(), StoreError> {
+    let ids = distinct_conversations(posts);
+    let sql = format!(
+        "UPDATE conversations SET last_seq = last_seq WHERE id IN ({}) RETURNING {}",
+        placeholders(1, ids.len()),
+        conversation_columns!()
+    );
+    let mut query = sqlx::query(&sql);
+    for id in &ids {
+        query = query.bind(id.to_string());
+    }
+    for row in query.fetch_all(&mut *conn).await? {
+        let id: String = row.try_get("id")?;
+        let Ok(id) = id.parse::<ConversationId>() else {
+            continue;
+        };
+        match rows::conversation(&row) {
+            Ok(info) => {
+                known.conversations.insert(id, info);
+            }
+            Err(error) => {
+                corrupt.insert(id, error.to_string());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The messages stored earlier under the batch's keys: one SELECT per kind
+/// of key present, each joining the keys to the unique index.
+async fn stored_keys(
+    conn: &mut AnyConnection,
+    posts: &[NewMessage],
+    known: &mut Known,
+    corrupt: &mut HashMap<ConversationId, String>,
+) -> Result<(), StoreError> {
+    let mut clients = Vec::new();
+    let mut commands = Vec::new();
+    for post in posts {
+        match Key::of(post) {
+            Some(Key::Client(key)) => clients.push((post.conversation, key)),
+            Some(Key::Command(key)) => commands.push((post.conversation, key)),
+            None => {}
+        }
+    }
+    for (keys, column) in [(clients, "client_id"), (commands, "command_id")] {
+        if keys.is_empty() {
+            continue;
+        }
+        let values = (0..keys.len())
+            .map(|n| format!("(${}, ${})", 2 * n + 1, 2 * n + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "WITH wanted(c, k) AS (VALUES {values}) SELECT {}, command_id FROM wanted \
+             JOIN messages ON messages.conversation = wanted.c AND messages.{column} = wanted.k",
+            message_columns!()
+        );
+        let mut query = sqlx::query(&sql);
+        for (conversation, key) in &keys {
+            query = query.bind(conversation.to_string()).bind(key.clone());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let (conversation, key) = match column {
+                "client_id" => (
+                    row.try_get::<String, _>("conversation")?,
+                    Key::Client(row.try_get("client_id")?),
+                ),
+                _ => (
+                    row.try_get::<String, _>("conversation")?,
+                    Key::Command(row.try_get("command_id")?),
+                ),
+            };
+            let Ok(conversation) = conversation.parse::<ConversationId>() else {
+                continue;
+            };
+            match rows::message(&row) {
+                Ok(message) => {
+                    known.stored.insert((conversation, key), message);
+                }
+                Err(error) => {
+                    corrupt.insert(conversation, error.to_string());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One multi-row INSERT of new messages, each with its command key.
+async fn insert_messages(
+    conn: &mut AnyConnection,
+    rows: &[(&ChatMessage, Option<&str>)],
+) -> Result<(), StoreError> {
+    const COLUMNS: usize = 12;
+    let values = (0..rows.len())
+        .map(|n| format!("({})", placeholders(n * COLUMNS + 1, COLUMNS)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO messages ({}, command_id) VALUES {values}",
+        message_columns!()
+    );
+    let mut query = sqlx::query(&sql);
+    for (message, command_key) in rows {
+        let author = message.author.clone().unwrap_or_default();
+        let seq = i64::try_from(message.seq)
+            .map_err(|_| StoreError::Corrupt(format!("seq {} overflows", message.seq)))?;
+        query = query
+            .bind(message.conversation.clone())
+            .bind(seq)
+            .bind(message.id.clone())
+            .bind(message.tenant.clone())
+            .bind(author.role().wire_name())
+            .bind(nullable(&author.id).map(str::to_owned))
+            .bind(nullable(&author.name).map(str::to_owned))
+            .bind(message.text.clone())
+            .bind(message.at_ms)
+            .bind(nullable(&message.client_id).map(str::to_owned))
+            .bind(nullable(&message.notice).map(str::to_owned))
+            .bind(command_key.map(str::to_owned));
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// What one conversation looks like after the batch's new messages.
+struct Moved<'a> {
+    info: &'a ConversationInfo,
+    updated_at: i64,
+    /// The newest message that counts as activity, when there was one.
+    activity: Option<i64>,
+}
+
+/// Moves `last_seq`, `updated_at` and `last_activity` of every conversation
+/// that got new messages, in one UPDATE.
+async fn update_conversations(
+    conn: &mut AnyConnection,
+    posts: &[NewMessage],
+    decisions: &[Decision],
+) -> Result<(), StoreError> {
+    let mut order = Vec::new();
+    let mut moved: HashMap<ConversationId, Moved<'_>> = HashMap::new();
+    for (post, decision) in posts.iter().zip(decisions) {
+        let Decision::New(_, info) = decision else {
+            continue;
+        };
+        let activity = (post.author.role() != Role::System).then_some(post.at_ms);
+        let entry = moved.entry(post.conversation).or_insert_with(|| {
+            order.push(post.conversation);
+            Moved {
+                info,
+                updated_at: post.at_ms,
+                activity: None,
+            }
+        });
+        entry.info = info;
+        entry.updated_at = post.at_ms;
+        entry.activity = activity.or(entry.activity);
+    }
+    if order.is_empty() {
+        return Ok(());
+    }
+    // Parameters per conversation: $id, $last_seq, $updated_at, $activity.
+    let case = |column: usize| {
+        (0..order.len())
+            .map(|n| format!("WHEN ${} THEN ${}", 4 * n + 1, 4 * n + column))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let ids = (0..order.len())
+        .map(|n| format!("${}", 4 * n + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE conversations SET last_seq = CASE id {} END, updated_at = CASE id {} END, \
+         last_activity = COALESCE(CASE id {} END, last_activity) WHERE id IN ({ids})",
+        case(2),
+        case(3),
+        case(4)
+    );
+    let mut query = sqlx::query(&sql);
+    for id in &order {
+        let moved = &moved[id];
+        let last_seq = i64::try_from(moved.info.last_seq)
+            .map_err(|_| StoreError::Corrupt(format!("seq {} overflows", moved.info.last_seq)))?;
+        query = query
+            .bind(id.to_string())
+            .bind(last_seq)
+            .bind(moved.updated_at)
+            .bind(moved.activity);
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
+}

@@ -99,13 +99,16 @@ deny-advisories: lint-tools ## Check the security advisories (fetches the RustSe
 fmt: ## Format the Rust code
 	$(CARGO) fmt --all
 
-bench: ## Run the benchmark harness (release build)
+# BENCH_ARGS go to `switchboard-loadgen suite`: --full for TARGETS.md's scale,
+# --bin-dir OLD --bin-dir NEW to compare two builds (tools/loadgen/README.md).
+BENCH_ARGS ?=
+bench: ## Run the benchmark suite, quick profile (release build): P1-P7 beside same-run baselines, results in bench/results/
 	scripts/ensure-tools.sh
 	# 1,000 sockets need more open files than the usual soft limit (1024): ask for
 	# 65536, or the hard limit where that is lower (a container's, say).
 	ulimit -n 65536 2>/dev/null || ulimit -n "$$(ulimit -Hn)"
 	$(CARGO) build --release --workspace --bins
-	exec $(TARGET_DIR)/release/switchboard-loadgen all
+	exec $(TARGET_DIR)/release/switchboard-loadgen suite --out $(CURDIR)/bench/results $(BENCH_ARGS)
 
 clean-data: ## Delete the local data dir (.data: JetStream store, SQLite files)
 	rm -rf .data

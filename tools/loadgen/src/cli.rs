@@ -25,6 +25,87 @@ pub enum Command {
     Baselines(BaselineArgs),
     /// P4: the gateway's resident memory per idle customer socket.
     P4Sockets(crate::p4_sockets::P4Args),
+    /// Every TARGETS.md figure P1–P7 beside its same-run baseline, for one or
+    /// two binary sets, written to bench/results/ (what `make bench` runs).
+    Suite(SuiteArgs),
+}
+
+#[derive(Args)]
+pub struct SuiteArgs {
+    /// `quick` (minutes, `make bench`) or `full` (TARGETS.md's scale: 1,000,000
+    /// timers, 1,000 conversations; tens of minutes per binary set).
+    #[arg(long, default_value = "quick", value_parser = ["quick", "full"])]
+    pub profile: String,
+    /// The quick profile (the default); same as `--profile quick`.
+    #[arg(long, conflicts_with = "profile")]
+    pub quick: bool,
+    /// The full profile; same as `--profile full`.
+    #[arg(long, conflicts_with_all = ["profile", "quick"])]
+    pub full: bool,
+    /// P1's offered rates in messages per second, e.g. 100,300,500,700,1000.
+    #[arg(long, value_delimiter = ',')]
+    pub rates: Option<Vec<f64>>,
+    /// How P1's messages arrive: `even` or `poisson` (seeded).
+    #[arg(long)]
+    pub arrivals: Option<crate::arrivals::Arrivals>,
+    /// Seconds per offered rate (and per baseline step), warm-up included.
+    #[arg(long)]
+    pub step_secs: Option<u64>,
+    /// Live chats under P1's and P2's load.
+    #[arg(long)]
+    pub conversations: Option<usize>,
+    /// P6's pending timers (1,000,000 in the full profile).
+    #[arg(long)]
+    pub timers: Option<usize>,
+    /// P4's idle sockets.
+    #[arg(long)]
+    pub idle_sockets: Option<usize>,
+    /// Only these scenarios, e.g. p1,p6 (the baselines always run).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<crate::suite_scenarios::Scenario>,
+    /// A directory of service binaries; give it twice for old then new.
+    /// Default: $SWITCHBOARD_BIN_DIR, else the loadgen's own directory, with
+    /// $SWITCHBOARD_OLD_BIN_DIR as the old set when it is set.
+    #[arg(long = "bin-dir", action = clap::ArgAction::Append)]
+    pub bin_dirs: Vec<PathBuf>,
+    /// Old and new binary directories, measured one after the other.
+    #[arg(long, num_args = 2, value_names = ["OLD_DIR", "NEW_DIR"], conflicts_with = "bin_dirs")]
+    pub compare: Option<Vec<PathBuf>>,
+    /// Where the result files go.
+    #[arg(long, default_value = "bench/results")]
+    pub out: PathBuf,
+}
+
+/// Which binary sets a suite measures, from its flags and the environment's
+/// `SWITCHBOARD_BIN_DIR` / `SWITCHBOARD_OLD_BIN_DIR` (`default_dir` when neither
+/// a flag nor the first is given).
+pub fn bin_sets(
+    args: &SuiteArgs,
+    env_new: Option<PathBuf>,
+    env_old: Option<PathBuf>,
+    default_dir: PathBuf,
+) -> Result<Vec<crate::suite::BinSet>, String> {
+    use crate::suite::BinSet;
+    let set = |label: &str, dir: &PathBuf| BinSet {
+        label: label.to_owned(),
+        dir: dir.clone(),
+    };
+    let dirs: Vec<PathBuf> = match (&args.compare, args.bin_dirs.as_slice()) {
+        (Some(pair), _) => pair.clone(),
+        (None, []) => env_old
+            .into_iter()
+            .chain([env_new.unwrap_or(default_dir)])
+            .collect(),
+        (None, dirs) => dirs.to_vec(),
+    };
+    match dirs.as_slice() {
+        [one] => Ok(vec![set("current", one)]),
+        [old, new] => Ok(vec![set("old", old), set("new", new)]),
+        _ => Err(format!(
+            "--bin-dir: give one directory, or two (old, then new); got {}",
+            dirs.len()
+        )),
+    }
 }
 
 /// A subcommand's flags with every default, as `all` runs it.
@@ -146,6 +227,78 @@ pub struct AllArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn suite(args: &[&str]) -> SuiteArgs {
+        let mut argv = vec!["loadgen", "suite"];
+        argv.extend(args);
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Suite(args) => args,
+            _ => unreachable!("parsed as suite"),
+        }
+    }
+
+    #[test]
+    fn the_binary_sets_come_from_the_flags_else_the_environment() {
+        let own = PathBuf::from("/own");
+        let dirs = |sets: Vec<crate::suite::BinSet>| {
+            sets.into_iter()
+                .map(|s| format!("{}={}", s.label, s.dir.display()))
+                .collect::<Vec<_>>()
+        };
+        let sets = bin_sets(&suite(&[]), None, None, own.clone()).unwrap();
+        assert_eq!(dirs(sets), ["current=/own"]);
+        let sets = bin_sets(
+            &suite(&["--bin-dir", "/a", "--bin-dir", "/b"]),
+            None,
+            None,
+            own.clone(),
+        );
+        assert_eq!(dirs(sets.unwrap()), ["old=/a", "new=/b"]);
+        let sets = bin_sets(
+            &suite(&["--compare", "/a", "/b"]),
+            Some("/x".into()),
+            None,
+            own.clone(),
+        );
+        assert_eq!(dirs(sets.unwrap()), ["old=/a", "new=/b"]);
+        let sets = bin_sets(
+            &suite(&[]),
+            Some("/new".into()),
+            Some("/old".into()),
+            own.clone(),
+        );
+        assert_eq!(dirs(sets.unwrap()), ["old=/old", "new=/new"]);
+        let three = suite(&["--bin-dir", "/a", "--bin-dir", "/b", "--bin-dir", "/c"]);
+        assert!(
+            bin_sets(&three, None, None, own)
+                .unwrap_err()
+                .contains("got 3")
+        );
+    }
+
+    #[test]
+    fn suite_flags_parse_rates_scenarios_and_profiles() {
+        let args = suite(&[
+            "--full",
+            "--rates",
+            "100,250",
+            "--only",
+            "p1,P6",
+            "--arrivals",
+            "poisson",
+        ]);
+        assert!(args.full);
+        assert_eq!(args.rates, Some(vec![100.0, 250.0]));
+        assert_eq!(
+            args.only,
+            vec![
+                crate::suite_scenarios::Scenario::P1,
+                crate::suite_scenarios::Scenario::P6
+            ]
+        );
+        assert!(Cli::try_parse_from(["loadgen", "suite", "--only", "p9"]).is_err());
+        assert!(Cli::try_parse_from(["loadgen", "suite", "--quick", "--full"]).is_err());
+    }
 
     #[test]
     fn all_runs_each_benchmark_with_the_defaults_its_subcommand_documents() {

@@ -5,8 +5,10 @@
 //! request/reply, JetStream publish and a bare WebSocket echo measured in the
 //! same run, and checks TARGETS.md's P3. `routing` measures live chat: handoff
 //! → offer, accept → the agent's first message, assignments per second and
-//! limit violations, against P5. `all` runs every benchmark with its defaults
-//! (`make bench`).
+//! limit violations, against P5. `all` runs both with their defaults.
+//! `suite` (`make bench`) measures every figure P1–P7 beside its same-run
+//! baseline, for one binary set or an old and a new one, and writes the
+//! results to bench/results/ (JSON, Markdown, an SVG plot).
 //!
 //! | module | what |
 //! |---|---|
@@ -30,17 +32,40 @@
 //! | [`json_socket`] | a JSON-frame WebSocket client |
 //! | [`routing_report`] | P5's table, verdict and JSON line |
 //! | [`p4_sockets`] | `p4-sockets`: the gateway's memory per idle socket |
+//! | [`suite`] | the `suite` run: profiles, binary sets, result files |
+//! | [`suite_scenarios`] | the suite's scenarios against one system |
+//! | [`suite_figures`] | scenario numbers as TARGETS.md figures with ratios |
+//! | [`suite_reads`] | P7: the last 100 messages through the HTTP API |
+//! | [`arrivals`] | open-loop send schedules: even or Poisson |
+//! | [`open_loop`] | the open-loop engine: intended instants, arrivals |
+//! | [`chat_pool`] | live chats held open for P1, P2 and P7 |
+//! | [`bare_stream`] | bare JetStream and SQLite yardsticks for P1, P2, P6 |
+//! | [`idle_sockets`] | P4's simple version: gateway memory per idle socket |
+//! | [`timers_bench`] | P6: pending timers' memory, schedules/s, lateness |
+//! | [`machine`] | machine facts and process memory from /proc |
+//! | [`results`] | the result file's types |
+//! | [`report_md`] | the Markdown report |
+//! | [`plot`] | the SVG latency plot |
 
+mod arrivals;
+mod bare_stream;
 mod baselines;
 mod bench;
+mod chat_pool;
 mod cli;
 mod closed_loop;
+mod idle_sockets;
 mod json_socket;
 mod ledger;
+mod machine;
 mod nats_bare;
 mod open_files;
 mod p4_sockets;
+mod open_loop;
+mod plot;
 mod report;
+mod report_md;
+mod results;
 mod roundtrip;
 #[cfg(test)]
 mod roundtrip_tests;
@@ -51,9 +76,14 @@ mod routing_phase;
 mod routing_report;
 #[cfg(test)]
 mod routing_tests;
+mod suite;
+mod suite_figures;
+mod suite_reads;
+mod suite_scenarios;
 mod system;
 mod team;
 mod tenant;
+mod timers_bench;
 mod ws_echo;
 
 use std::path::Path;
@@ -63,7 +93,7 @@ use anyhow::{Context as _, bail};
 use clap::Parser as _;
 use serde_json::Value;
 
-use crate::cli::{AllArgs, BaselineArgs, Cli, Command, RoundtripArgs, RoutingArgs};
+use crate::cli::{AllArgs, BaselineArgs, Cli, Command, RoundtripArgs, RoutingArgs, SuiteArgs};
 
 /// Checks --conversations and that the process may open enough files.
 fn check_levels(levels: &[usize]) -> anyhow::Result<()> {
@@ -147,6 +177,55 @@ async fn all(args: AllArgs) -> anyhow::Result<()> {
     write_json(args.json.as_deref(), &[&roundtrip, &routing])
 }
 
+/// The suite: the profile with the flags' overrides, on the binary sets.
+async fn suite(args: SuiteArgs) -> anyhow::Result<()> {
+    let mut profile = if args.full || args.profile == "full" {
+        suite::Profile::full()
+    } else {
+        suite::Profile::quick()
+    };
+    if let Some(rates) = &args.rates {
+        if rates.is_empty() || rates.iter().any(|r| !(r.is_finite() && *r > 0.0)) {
+            bail!("--rates: give positive messages per second, e.g. 100,300,500");
+        }
+        profile.rates.clone_from(rates);
+    }
+    if let Some(arrivals) = args.arrivals {
+        profile.arrivals = arrivals;
+    }
+    if let Some(secs) = args.step_secs {
+        if secs <= profile.warmup.as_secs() {
+            bail!(
+                "--step-secs must be longer than the {:?} warm-up",
+                profile.warmup
+            );
+        }
+        profile.step = Duration::from_secs(secs);
+    }
+    if let Some(n) = args.conversations {
+        profile.conversations = n.max(1);
+    }
+    if let Some(n) = args.timers {
+        profile.timers.pending = n;
+    }
+    if let Some(n) = args.idle_sockets {
+        profile.idle_sockets = n;
+    }
+    profile.only.clone_from(&args.only);
+    // The binary directories come from the command line or the environment
+    // here, once; nothing below reads the environment.
+    let env_dir = |name: &str| std::env::var_os(name).map(std::path::PathBuf::from);
+    let own_dir = system::bin_dir()?;
+    let sets = cli::bin_sets(
+        &args,
+        env_dir("SWITCHBOARD_BIN_DIR"),
+        env_dir("SWITCHBOARD_OLD_BIN_DIR"),
+        own_dir,
+    )
+    .map_err(anyhow::Error::msg)?;
+    suite::run(&profile, &sets, &args.out).await.map(drop)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
@@ -155,5 +234,6 @@ async fn main() -> anyhow::Result<()> {
         Command::All(args) => all(args).await,
         Command::Baselines(args) => baselines(args).await,
         Command::P4Sockets(args) => p4_sockets::run(args).await,
+        Command::Suite(args) => suite(args).await,
     }
 }

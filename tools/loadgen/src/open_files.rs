@@ -26,13 +26,18 @@ fn soft_limit(limits: &str) -> Option<u64> {
     }
 }
 
+/// This process's soft open-files limit, when it can be read (Linux).
+pub fn current_limit() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| soft_limit(&text))
+}
+
 /// Fails with how to fix it when the limit is too low; passes when it cannot
 /// be read (not Linux).
 pub fn check(max_conversations: usize) -> anyhow::Result<()> {
     let needed = needed(max_conversations);
-    let limit = std::fs::read_to_string("/proc/self/limits")
-        .ok()
-        .and_then(|text| soft_limit(&text));
+    let limit = current_limit();
     match limit {
         Some(limit) if limit < needed => bail!(
             "{max_conversations} conversations need about {needed} open files but the limit is {limit}; \

@@ -45,9 +45,15 @@ impl Crew {
         limit: u32,
         handle: Duration,
     ) -> anyhow::Result<Self> {
-        let team = team::create(&target.gateway_url, &target.operator_token, agents, limit)
-            .await
-            .context("configure the live-chat tenant")?;
+        let team = team::create(
+            &target.gateway_url,
+            &target.operator_token,
+            agents,
+            limit,
+            "ai_and_team",
+        )
+        .await
+        .context("configure the live-chat tenant")?;
         let sockets: Vec<anyhow::Result<_>> = futures::stream::iter(&team.agent_tokens)
             .map(|token| routing_agent::connect(ws_base, token))
             .buffer_unordered(CONNECT_BATCH)

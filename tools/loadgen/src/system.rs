@@ -2,7 +2,8 @@
 //! tests/e2e/src/system.rs starts one: a nats-server with its own store, each
 //! service as its own process with its own health port, SQLite in a temp data
 //! dir. The service binaries are the ones built next to the loadgen binary
-//! (`target/release` under `make bench`), so the profile always matches.
+//! (`target/release` under `make bench`), so the profile always matches, or
+//! those in a directory given (the suite's old and new binary sets).
 //!
 //! Dropping the [`System`] SIGKILLs every process and deletes the data.
 
@@ -33,9 +34,11 @@ const FRAMES_PER_SECOND: &str = "1000";
 /// The load comes from one address and opens sockets by the thousand: the
 /// gateway's per-address rate (20 upgrades a second by default) and its
 /// connection cap must not be what is measured.
-const EDGE_LIMITS: [(&str, &str); 2] = [
+/// The tenant API's rate (50/s by default) must not throttle P7's reads.
+const EDGE_LIMITS: [(&str, &str); 3] = [
     ("SWITCHBOARD_IP_REQUESTS_PER_SECOND", "100000"),
     ("SWITCHBOARD_HTTP_MAX_CONNECTIONS", "100000"),
+    ("SWITCHBOARD_API_REQUESTS_PER_SECOND", "100000"),
 ];
 
 const READY_WITHIN: Duration = Duration::from_secs(60);
@@ -45,13 +48,15 @@ pub struct System {
     pub gateway_url: String,
     pub operator_token: String,
     /// Held for its drop: the SQLite files live here.
-    _data_dir: tempfile::TempDir,
+    data_dir: tempfile::TempDir,
+    /// Each service's process id and health address.
+    processes: Vec<(&'static str, Option<u32>, String)>,
     /// Held for their drop (`kill_on_drop`).
     _children: Vec<Child>,
 }
 
 /// `SWITCHBOARD_BIN_DIR`, else the directory of the running loadgen binary.
-fn bin_dir() -> anyhow::Result<PathBuf> {
+pub fn bin_dir() -> anyhow::Result<PathBuf> {
     if let Some(dir) = std::env::var_os("SWITCHBOARD_BIN_DIR") {
         return Ok(PathBuf::from(dir));
     }
@@ -62,8 +67,34 @@ fn bin_dir() -> anyhow::Result<PathBuf> {
 }
 
 impl System {
+    /// With the binaries of [`bin_dir`].
     pub async fn start() -> anyhow::Result<Self> {
-        let dir = bin_dir()?;
+        Self::start_in(&bin_dir()?).await
+    }
+
+    /// The process id of `service` (e.g. "gateway").
+    pub fn pid(&self, service: &str) -> Option<u32> {
+        self.processes
+            .iter()
+            .find(|(name, _, _)| *name == service)
+            .and_then(|(_, pid, _)| *pid)
+    }
+
+    /// The health address (`/metrics`, `/readyz`) of `service`.
+    pub fn health(&self, service: &str) -> Option<&str> {
+        self.processes
+            .iter()
+            .find(|(name, _, _)| *name == service)
+            .map(|(_, _, health)| health.as_str())
+    }
+
+    /// Where the services' SQLite files are (the same disk the baselines use).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
+    }
+
+    /// With the service binaries in `dir`.
+    pub async fn start_in(dir: &std::path::Path) -> anyhow::Result<Self> {
         let binaries: Vec<PathBuf> = SERVICES
             .iter()
             .map(|service| dir.join(format!("switchboard-{service}")))
@@ -88,6 +119,7 @@ impl System {
             uuid::Uuid::new_v4().simple()
         );
         let mut children = Vec::new();
+        let mut processes = Vec::new();
         for (service, binary) in SERVICES.iter().zip(&binaries) {
             let health = format!("127.0.0.1:{}", free_port());
             let child = Command::new(binary)
@@ -106,6 +138,7 @@ impl System {
                 .kill_on_drop(true)
                 .spawn()
                 .with_context(|| format!("start {}", binary.display()))?;
+            processes.push((*service, child.id(), health.clone()));
             children.push(child);
             let child = children.last_mut().expect("just pushed");
             wait_ready(service, &health, child).await?;
@@ -114,7 +147,8 @@ impl System {
             nats,
             gateway_url: format!("http://{gateway_addr}"),
             operator_token,
-            _data_dir: data_dir,
+            data_dir,
+            processes,
             _children: children,
         })
     }

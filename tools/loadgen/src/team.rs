@@ -1,8 +1,9 @@
 //! The tenant of the live-chat benchmark, configured through the public HTTP
 //! API the way an operator and a tenant admin would: a premium tenant, a space
 //! with live chat, N agents in it, the site's maximum_conversations, a
-//! published built-in AI agent, an `ai_and_team` experience routed to the
-//! space and a support-site widget. Customers sign in with a JWT signed with
+//! published built-in AI agent, an experience routed to the space
+//! (`ai_and_team` for the routing benchmark, `support_team` for the suite's
+//! live chats) and a support-site widget. Customers sign in with a JWT signed with
 //! the tenant's identity secret (CONTRACT.md §2).
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -21,6 +22,8 @@ pub struct Team {
     identity_secret: String,
     pub widget: String,
     pub space: String,
+    /// The tenant's first site admin; never printed.
+    pub admin_token: String,
     /// One per agent; never printed.
     pub agent_tokens: Vec<String>,
 }
@@ -60,12 +63,14 @@ impl Team {
     }
 }
 
-/// Creates the tenant with `agents` agents and `maximum_conversations`.
+/// Creates the tenant with `agents` agents and `maximum_conversations`,
+/// its experience in `support_mode` (`ai_and_team` or `support_team`).
 pub async fn create(
     gateway_url: &str,
     operator_token: &str,
     agents: usize,
     maximum_conversations: u32,
+    support_mode: &str,
 ) -> anyhow::Result<Team> {
     let api = Api::new(gateway_url);
     let (id, admin, answer) = tenant::new_tenant(&api, operator_token, "premium").await?;
@@ -106,7 +111,7 @@ pub async fn create(
             &admin,
             json!({
                 "name": "Help",
-                "support_mode": "ai_and_team",
+                "support_mode": support_mode,
                 "ai_agent": ai_agent,
                 "routed_space": space,
                 "fallback_message": "Nobody is free right now; email help@example.com.",
@@ -119,6 +124,7 @@ pub async fn create(
         identity_secret: field(&answer, "identity_secret")?,
         widget,
         space,
+        admin_token: admin,
         agent_tokens,
     })
 }

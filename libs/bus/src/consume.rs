@@ -35,12 +35,14 @@ use switchboard_contracts::subjects;
 use crate::Bus;
 use crate::error::{BusError, ErrorKind};
 use crate::failure::{Backoff, Classify};
-use crate::meters::Settled;
 use crate::propagation;
 
+mod batch;
 mod settle;
 
-use settle::park;
+pub use batch::run_batched;
+
+use settle::conclude;
 pub use settle::{Outcome, settle};
 
 /// Messages the pipeline holds per lane, on average: with the lane count it
@@ -137,9 +139,26 @@ where
     F: Future<Output = Result<(), E>> + Send + 'static,
     E: Classify,
 {
+    let lanes = {
+        let (bus, spec) = (bus.clone(), spec.clone());
+        move |rx| lane(bus.clone(), spec.clone(), rx, handler.clone())
+    };
+    run_lanes(bus, spec, lanes, shutdown).await;
+}
+
+/// The pump and its restarts, with `spawn_lane` making each lane's task.
+pub(crate) async fn run_lanes<L, Fut>(
+    bus: Bus,
+    spec: ConsumerSpec,
+    spawn_lane: L,
+    shutdown: CancellationToken,
+) where
+    L: Fn(mpsc::UnboundedReceiver<jetstream::Message>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let mut backoff = Duration::from_millis(100);
     while !shutdown.is_cancelled() {
-        match pump(&bus, &spec, handler.clone(), &shutdown).await {
+        match pump(&bus, &spec, &spawn_lane, &shutdown).await {
             Ok(()) => break,
             Err(error) => {
                 tracing::warn!(%error, durable = %spec.durable, "consumer interrupted; restarting");
@@ -153,16 +172,15 @@ where
     }
 }
 
-async fn pump<H, F, E>(
+async fn pump<L, Fut>(
     bus: &Bus,
     spec: &ConsumerSpec,
-    handler: H,
+    spawn_lane: &L,
     shutdown: &CancellationToken,
 ) -> Result<(), BusError>
 where
-    H: Fn(Delivery) -> F + Clone + Send + Sync + 'static,
-    F: Future<Output = Result<(), E>> + Send + 'static,
-    E: Classify,
+    L: Fn(mpsc::UnboundedReceiver<jetstream::Message>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
 {
     let unavailable =
         |e: &dyn std::fmt::Display| BusError::new(ErrorKind::Unavailable, e.to_string());
@@ -192,7 +210,7 @@ where
         // speed of a single lane.
         let (tx, rx) = mpsc::unbounded_channel::<jetstream::Message>();
         lanes.push(tx);
-        workers.spawn(lane(bus.clone(), spec.clone(), rx, handler.clone()));
+        workers.spawn(spawn_lane(rx));
     }
 
     let result = loop {
@@ -287,40 +305,6 @@ async fn lane<H, F, E>(
             result = handler(delivery).instrument(span.clone()) => result,
             () = keep_alive => unreachable!("the keep-alive loop never ends"),
         };
-        let outcome = settle(result, attempt, &spec);
-        let settled = match outcome {
-            Outcome::Ack => Settled::Ack,
-            Outcome::Retry(_) => Settled::Retry,
-            Outcome::Park(_) => Settled::Park,
-        };
-        let meters = &bus.meters;
-        meters.handled(&spec.durable, &message.subject, started.elapsed(), settled);
-        let acked = match outcome {
-            Outcome::Ack => message.ack().await,
-            Outcome::Retry(delay) => {
-                let _enter = span.enter();
-                tracing::warn!(attempt, ?delay, "handler failed; retrying");
-                message.ack_with(AckKind::Nak(Some(delay))).await
-            }
-            Outcome::Park(reason) => {
-                let _enter = span.enter();
-                tracing::error!(%reason, "parking a message that cannot be handled");
-                match park(&bus, &spec, &message, &reason).await {
-                    Ok(()) => {
-                        meters.parked(&spec.durable);
-                        message.ack_with(AckKind::Term).await
-                    }
-                    Err(error) => {
-                        tracing::error!(%error, "could not park the message; it comes back later");
-                        let delay = spec.backoff.delay(attempt);
-                        message.ack_with(AckKind::Nak(Some(delay))).await
-                    }
-                }
-            }
-        };
-        if let Err(error) = acked {
-            // The server will redeliver after ack_wait; handlers are idempotent.
-            tracing::warn!(%error, "ack failed");
-        }
+        conclude(&bus, &spec, &message, result, attempt, started, &span).await;
     }
 }

@@ -11,7 +11,7 @@
 mod handlers;
 mod running;
 
-pub use handlers::{Answer, Consumer};
+pub use handlers::{Answer, BatchConsumer, Consumer};
 pub use running::{Running, Started};
 
 use std::future::Future;
@@ -222,6 +222,27 @@ impl Kit {
         self.shutdown.spawn(consume::run(
             self.bus.clone(),
             spec,
+            handler,
+            self.shutdown.token(),
+        ));
+    }
+
+    /// Runs a durable consumer in batches of at most `max_batch` messages
+    /// until shutdown (see [`consume::run_batched`]).
+    pub fn spawn_batch_consumer(
+        &self,
+        spec: ConsumerSpec,
+        max_batch: usize,
+        consumer: impl BatchConsumer,
+    ) {
+        let handler = move |deliveries| {
+            let consumer = consumer.clone();
+            async move { consumer.consume_batch(deliveries).await }
+        };
+        self.shutdown.spawn(consume::run_batched(
+            self.bus.clone(),
+            spec,
+            max_batch,
             handler,
             self.shutdown.token(),
         ));

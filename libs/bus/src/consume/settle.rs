@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use async_nats::jetstream;
+use async_nats::jetstream::{self, AckKind};
 use switchboard_contracts::subjects;
 
 use super::ConsumerSpec;
 use crate::Bus;
 use crate::error::{BusError, ErrorKind};
 use crate::failure::{Classify, Disposition};
+use crate::meters::Settled;
 
 /// What the pipeline does with one message once its handler returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +39,7 @@ pub fn settle<E: Classify>(result: Result<(), E>, attempt: i64, spec: &ConsumerS
 }
 
 /// Copies `message` to the parked stream and waits for the stream's ack.
-pub(crate) async fn park(
+async fn park(
     bus: &Bus,
     spec: &ConsumerSpec,
     message: &jetstream::Message,
@@ -70,4 +71,51 @@ pub(crate) async fn park(
         .await
         .map_err(|e| unavailable(&e))?;
     Ok(())
+}
+
+/// Settles one message by its handler's result (see [`settle`]) and meters it.
+pub(crate) async fn conclude<E: Classify>(
+    bus: &Bus,
+    spec: &ConsumerSpec,
+    message: &jetstream::Message,
+    result: Result<(), E>,
+    attempt: i64,
+    started: std::time::Instant,
+    span: &tracing::Span,
+) {
+    let outcome = settle(result, attempt, spec);
+    let settled = match outcome {
+        Outcome::Ack => Settled::Ack,
+        Outcome::Retry(_) => Settled::Retry,
+        Outcome::Park(_) => Settled::Park,
+    };
+    let meters = &bus.meters;
+    meters.handled(&spec.durable, &message.subject, started.elapsed(), settled);
+    let acked = match outcome {
+        Outcome::Ack => message.ack().await,
+        Outcome::Retry(delay) => {
+            let _enter = span.enter();
+            tracing::warn!(attempt, ?delay, "handler failed; retrying");
+            message.ack_with(AckKind::Nak(Some(delay))).await
+        }
+        Outcome::Park(reason) => {
+            let _enter = span.enter();
+            tracing::error!(%reason, "parking a message that cannot be handled");
+            match park(bus, spec, message, &reason).await {
+                Ok(()) => {
+                    meters.parked(&spec.durable);
+                    message.ack_with(AckKind::Term).await
+                }
+                Err(error) => {
+                    tracing::error!(%error, "could not park the message; it comes back later");
+                    let delay = spec.backoff.delay(attempt);
+                    message.ack_with(AckKind::Nak(Some(delay))).await
+                }
+            }
+        }
+    };
+    if let Err(error) = acked {
+        // The server will redeliver after ack_wait; handlers are idempotent.
+        tracing::warn!(%error, "ack failed");
+    }
 }

@@ -26,6 +26,16 @@ where
     }
 }
 
+/// A batch consumer's handler ([`crate::consume::run_batched`]): every
+/// message a lane holds at once, one result per delivery, in order.
+pub trait BatchConsumer: Clone + Send + Sync + 'static {
+    type Error: Classify;
+    fn consume_batch(
+        &self,
+        deliveries: Vec<Delivery>,
+    ) -> impl Future<Output = Vec<Result<(), Self::Error>>> + Send;
+}
+
 /// A responder's handler, cloned into each request's task.
 pub trait Answer: Clone + Send + Sync + 'static {
     type Reply: prost::Message + 'static;

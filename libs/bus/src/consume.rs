@@ -38,9 +38,11 @@ use crate::failure::{Backoff, Classify};
 use crate::propagation;
 
 mod batch;
+mod lane_batch;
 mod settle;
 
 pub use batch::run_batched;
+pub use lane_batch::run_lane_batched;
 use settle::conclude;
 pub use settle::{Outcome, settle};
 
@@ -166,9 +168,26 @@ where
     F: Future<Output = Result<(), E>> + Send + 'static,
     E: Classify,
 {
+    let lanes = {
+        let (bus, spec) = (bus.clone(), spec.clone());
+        move |rx| lane(bus.clone(), spec.clone(), rx, handler.clone())
+    };
+    run_lanes(bus, spec, lanes, shutdown).await;
+}
+
+/// The pump and its restarts, with `spawn_lane` making each lane's task.
+pub(crate) async fn run_lanes<L, Fut>(
+    bus: Bus,
+    spec: ConsumerSpec,
+    spawn_lane: L,
+    shutdown: CancellationToken,
+) where
+    L: Fn(mpsc::UnboundedReceiver<jetstream::Message>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let mut backoff = Duration::from_millis(100);
     while !shutdown.is_cancelled() {
-        match pump(&bus, &spec, handler.clone(), &shutdown).await {
+        match pump(&bus, &spec, &spawn_lane, &shutdown).await {
             Ok(()) => break,
             Err(error) => {
                 tracing::warn!(%error, durable = %spec.durable, "consumer interrupted; restarting");
@@ -182,16 +201,15 @@ where
     }
 }
 
-async fn pump<H, F, E>(
+async fn pump<L, Fut>(
     bus: &Bus,
     spec: &ConsumerSpec,
-    handler: H,
+    spawn_lane: &L,
     shutdown: &CancellationToken,
 ) -> Result<(), BusError>
 where
-    H: Fn(Delivery) -> F + Clone + Send + Sync + 'static,
-    F: Future<Output = Result<(), E>> + Send + 'static,
-    E: Classify,
+    L: Fn(mpsc::UnboundedReceiver<jetstream::Message>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
 {
     let mut messages = open(bus, spec).await?;
 
@@ -205,7 +223,7 @@ where
         // speed of a single lane.
         let (tx, rx) = mpsc::unbounded_channel::<jetstream::Message>();
         lanes.push(tx);
-        workers.spawn(lane(bus.clone(), spec.clone(), rx, handler.clone()));
+        workers.spawn(spawn_lane(rx));
     }
 
     let result = loop {

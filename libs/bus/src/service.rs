@@ -242,6 +242,28 @@ impl Kit {
         ));
     }
 
+    /// Runs a durable consumer in batches per lane, at most `max_batch`
+    /// messages each, until shutdown (see [`consume::run_lane_batched`]): a
+    /// lane's messages that arrived together are decided in one step.
+    pub fn spawn_lane_batch_consumer(
+        &self,
+        spec: ConsumerSpec,
+        max_batch: usize,
+        consumer: impl BatchConsumer,
+    ) {
+        let handler = move |deliveries| {
+            let consumer = consumer.clone();
+            async move { consumer.consume_batch(deliveries).await }
+        };
+        self.shutdown.spawn(consume::run_lane_batched(
+            self.bus.clone(),
+            spec,
+            max_batch,
+            handler,
+            self.shutdown.token(),
+        ));
+    }
+
     /// Subscribes (retried until the start deadline) and answers requests
     /// until shutdown, then drains the subscription.
     pub async fn spawn_responder(

@@ -3,9 +3,10 @@
 //! Owns each tenant's live-chat queue, the offers made to agents and the
 //! site-wide conversation limit (SPEC.md §5). All of a tenant's inputs
 //! (handoffs, agents' accepts, declines and statuses, timers, configuration
-//! changes) arrive on one subject, `sb.route.{tenant}`; each is decided by
-//! the pure core against the tenant's state, which is saved with
-//! compare-and-set in KV `SB_ROUTER_STATE` before any effect is performed.
+//! changes) arrive on one subject, `sb.route.{tenant}`; those waiting
+//! together are decided in one step by the pure core against the tenant's
+//! state, which is saved once with compare-and-set in KV `SB_ROUTER_STATE`
+//! before any of their effects is performed.
 //! So two router instances can never both commit a decision from the same
 //! state: the limit and single assignment hold by construction. See
 //! docs/architecture.md, "Live chat".
@@ -15,10 +16,10 @@
 //! | module | what |
 //! |---|---|
 //! | [`domain`] | the functional core: [`domain::State`] (one tenant), [`domain::Input`] in, [`domain::Effect`] out, through [`domain::decide()`]; no I/O, no clock, no async |
-//! | [`snapshot`] | [`snapshot::Snapshot`]: the state plus what effects need and the applied-input log |
+//! | [`snapshot`] | [`snapshot::Snapshot`]: the state plus what effects need and the applied-input log; [`snapshot::format`]: how it is stored, versioned |
 //! | [`store`] | [`store::SnapshotStore`]: snapshots in KV, read with their revision, written with compare-and-set |
 //! | [`catalog`] | the configuration bucket indexed per tenant, reconciled into the state |
-//! | [`handlers`] | the input and event consumers, the effects, the agent-view and space-view RPCs |
+//! | [`handlers`] | the input (in batches per tenant) and event consumers, the effects, the agent-view and space-view RPCs |
 //! | [`config`] | [`config::RouterConfig`], read once from the environment |
 //! | [`server`] | [`server::Service`]: start everything, run until shutdown, drain |
 //! | [`error`] | why the service could not start |

@@ -52,7 +52,13 @@ impl Service {
                 || SnapshotStore::open(&bus, timing),
                 not_up_yet,
             )
-            .await?;
+            .await?
+            .with_metrics(kit.metrics());
+        let states = store.clone();
+        kit.readiness().add_check("routing state", move || {
+            let states = states.clone();
+            async move { states.unreadable() }
+        });
         let timers = kit
             .wait_for("the timers bucket", || Timers::open(&bus), not_up_yet)
             .await?;
@@ -107,7 +113,7 @@ impl Service {
             },
             counters: counters.clone(),
         };
-        kit.spawn_consumer(inputs::spec(config.lanes), inputs);
+        kit.spawn_lane_batch_consumer(inputs::spec(config.lanes), inputs::MAX_BATCH, inputs);
         let events = EventHandler {
             bus,
             counters: counters.clone(),

@@ -1,5 +1,6 @@
 //! One tenant's routing snapshot, as stored in KV `SB_ROUTER_STATE` under
-//! `tenant.{id}` (serde JSON) and written with compare-and-set.
+//! `tenant.{id}` (in a versioned format of its own, [`format`]) and written
+//! with compare-and-set.
 //!
 //! Besides the core's [`State`] it holds what the shell needs to perform
 //! effects ([`Meta`] per conversation: the customer, the summary, the
@@ -30,6 +31,10 @@ use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::v1::{Customer, SupportMode};
 
 use crate::domain::{self, Effect, State};
+
+pub mod format;
+
+pub use format::FormatError;
 
 /// How many applied inputs the snapshot remembers (with their effects).
 pub const APPLIED_MAX: usize = 1024;
@@ -112,12 +117,15 @@ impl Snapshot {
         }
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(bytes)
+    /// A stored snapshot of any version this router reads
+    /// ([`format`]), under the default timing: the caller sets its own.
+    pub fn decode(bytes: &[u8]) -> Result<Self, FormatError> {
+        format::decode(bytes, domain::Config::default())
     }
 
+    /// The snapshot as stored, in the current [`format::VERSION`].
     pub fn encode(&self) -> Result<Vec<u8>, serde_json::Error> {
-        serde_json::to_vec(self)
+        format::encode(self)
     }
 
     /// The effects of an input already applied, if it is remembered.
@@ -339,3 +347,8 @@ mod tests {
         assert_eq!(back.meta, s.meta);
     }
 }
+
+#[cfg(test)]
+pub(crate) mod golden;
+#[cfg(test)]
+mod golden_tests;

@@ -10,7 +10,7 @@
 //! snapshot per tenant this instance has routed for and is never trimmed:
 //! fine for thousands of tenants; many more would want an LRU bound.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use async_nats::jetstream::kv::{self, Operation, UpdateErrorKind};
@@ -19,9 +19,29 @@ use bytes::Bytes;
 use switchboard_bus::{Bus, BusError, ErrorKind};
 use switchboard_contracts::ids::TenantId;
 use switchboard_contracts::streams;
+use switchboard_runtime::metrics::{Counter, Metrics};
 
 use crate::domain;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{FormatError, Snapshot};
+
+/// Why a tenant's snapshot could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Stored, but in no format this router reads (or broken): the tenant
+    /// cannot be routed until an operator repairs or removes the value. It
+    /// is never taken for an empty state (that would forget every queued and
+    /// live conversation), and it alerts: the `router_snapshots_unreadable_total`
+    /// counter, an error log, and `/readyz` failing while it lasts.
+    #[error("tenant {tenant}'s routing snapshot (revision {revision}) cannot be read: {source}")]
+    Unreadable {
+        tenant: TenantId,
+        revision: u64,
+        #[source]
+        source: FormatError,
+    },
+    #[error(transparent)]
+    Bus(#[from] BusError),
+}
 
 /// Why a snapshot could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +65,10 @@ pub struct SnapshotStore {
     timing: domain::Config,
     max_value: usize,
     cache: Arc<Mutex<HashMap<TenantId, Versioned>>>,
+    /// Tenants whose stored snapshot this instance could not read last time,
+    /// with why: `/readyz` reports them.
+    unreadable: Arc<Mutex<BTreeMap<TenantId, String>>>,
+    unreadable_total: Option<Counter>,
     /// Per tenant, inputs whose effects this instance has performed since
     /// its last write: the next write forgets their effects.
     performed: Arc<Mutex<HashMap<TenantId, Vec<String>>>>,
@@ -84,13 +108,34 @@ impl SnapshotStore {
             // Room for the headers and the subject next to the value.
             max_value: bus.client.server_info().max_payload.saturating_sub(4096),
             cache: Arc::default(),
+            unreadable: Arc::default(),
+            unreadable_total: None,
             performed: Arc::default(),
         })
     }
 
+    /// Counts unreadable snapshots in `router_snapshots_unreadable_total`.
+    pub fn with_metrics(mut self, metrics: &Metrics) -> Self {
+        self.unreadable_total = Some(metrics.counter(
+            "router_snapshots_unreadable_total",
+            "Reads of a tenant's routing snapshot that found it in no readable format.",
+        ));
+        self
+    }
+
+    /// For `/readyz`: every tenant whose snapshot could not be read, and why.
+    pub fn unreadable(&self) -> Result<(), String> {
+        let unreadable = self.unreadable.lock().unwrap_or_else(|e| e.into_inner());
+        if unreadable.is_empty() {
+            return Ok(());
+        }
+        let reasons: Vec<&str> = unreadable.values().map(String::as_str).collect();
+        Err(reasons.join("; "))
+    }
+
     /// The tenant's snapshot for deciding an input: the cached copy (taken
     /// out: one lane handles a tenant at a time), or the stored one.
-    pub async fn take(&self, tenant: TenantId) -> Result<Versioned, BusError> {
+    pub async fn take(&self, tenant: TenantId) -> Result<Versioned, ReadError> {
         let cached = self.lock().remove(&tenant);
         match cached {
             Some(versioned) => Ok(versioned),
@@ -99,7 +144,7 @@ impl SnapshotStore {
     }
 
     /// The stored snapshot, under this process's timing settings.
-    pub async fn read(&self, tenant: TenantId) -> Result<Versioned, BusError> {
+    pub async fn read(&self, tenant: TenantId) -> Result<Versioned, ReadError> {
         let entry = self
             .kv
             .entry(key(tenant))
@@ -107,15 +152,46 @@ impl SnapshotStore {
             .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
         let (mut snapshot, revision) = match entry {
             Some(entry) if entry.operation == Operation::Put => {
-                let snapshot = Snapshot::decode(&entry.value)
-                    .map_err(|e| BusError::new(ErrorKind::Decode, e))?;
+                let snapshot = match Snapshot::decode(&entry.value) {
+                    Ok(snapshot) => snapshot,
+                    Err(source) => {
+                        let revision = entry.revision;
+                        return Err(self.alert(ReadError::Unreadable {
+                            tenant,
+                            revision,
+                            source,
+                        }));
+                    }
+                };
                 (snapshot, entry.revision)
             }
             Some(entry) => (Snapshot::new(self.timing), entry.revision),
             None => (Snapshot::new(self.timing), 0),
         };
         snapshot.state.set_config(self.timing);
+        let recovered = self
+            .unreadable
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&tenant);
+        if recovered.is_some() {
+            tracing::info!(%tenant, "the tenant's routing snapshot is readable again");
+        }
         Ok((snapshot, revision))
+    }
+
+    fn alert(&self, error: ReadError) -> ReadError {
+        if let ReadError::Unreadable { tenant, .. } = &error {
+            tracing::error!(%tenant, %error, "routing snapshot unreadable; the tenant's inputs wait");
+            if let Some(counter) = &self.unreadable_total {
+                counter.inc();
+            }
+            self.unreadable
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(*tenant, error.to_string());
+        }
+        error
     }
 
     /// Caches a snapshot for the tenant's next input: one taken and left

@@ -19,6 +19,7 @@ pub mod decide;
 pub mod effect;
 pub mod input;
 pub mod invariants;
+mod rebuild;
 mod roster;
 mod serve;
 pub mod state;
@@ -32,5 +33,6 @@ pub use effect::{
     Effect, FallbackReason, RefuseReason, SKIPPED_LISTED, SkipReason, StatusReason, WithdrawReason,
 };
 pub use input::Input;
+pub use rebuild::{AgentRecords, Records, UnknownAgent};
 pub use state::{Agent, Conversation, Outstanding, Pass, Space, Stage, State};
 pub use types::{Config, InvalidLimit, InvalidOfferId, Limit, OfferId, Status};

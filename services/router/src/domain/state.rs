@@ -228,7 +228,12 @@ fn unfile(spaces: &mut BTreeMap<SpaceId, Space>, id: AgentId, agent: &Agent) {
     }
 }
 
-fn file(spaces: &mut BTreeMap<SpaceId, Space>, id: AgentId, agent: &Agent, limit: Limit) {
+pub(super) fn file(
+    spaces: &mut BTreeMap<SpaceId, Space>,
+    id: AgentId,
+    agent: &Agent,
+    limit: Limit,
+) {
     let turn = agent.turn(id);
     let has_room = agent.load() < limit.get();
     for (space_id, status) in &agent.spaces {

@@ -13,6 +13,7 @@
 //! | [`rpc`] | `sb.rpc.router.*`: one agent's view |
 //! | [`space_view`] | `sb.rpc.router.*.spaces`: one space's live view |
 
+mod batch;
 mod delivery;
 pub mod events;
 pub mod inputs;

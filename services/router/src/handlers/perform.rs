@@ -54,22 +54,35 @@ pub struct Scope<'a> {
 impl Performer {
     /// Performs `effects`; an error leaves the rest to the redelivery.
     pub async fn perform(&self, scope: &Scope<'_>, effects: &[Effect]) -> Result<(), BusError> {
+        self.perform_all(&[(scope, effects)]).await
+    }
+
+    /// Performs the effects of several inputs of one tenant, decided in one
+    /// step and committed together: every durable operation of them all at
+    /// once, then every notification in input order. An error leaves the
+    /// rest to the redeliveries.
+    pub async fn perform_all(&self, inputs: &[(&Scope<'_>, &[Effect])]) -> Result<(), BusError> {
         let mut plan = Plan {
             durable: Vec::new(),
             notices: Vec::new(),
             counts: Vec::new(),
         };
-        for index in 0..effects.len() {
-            self.plan(scope, effects, index, &mut plan);
+        for (scope, effects) in inputs {
+            let counted = plan.counts.len();
+            for index in 0..effects.len() {
+                self.plan(scope, effects, index, &mut plan);
+            }
+            if scope.replay {
+                // A redelivery: its effects were counted the first time.
+                plan.counts.truncate(counted);
+            }
         }
         try_join_all(plan.durable).await?;
         for notice in plan.notices {
             notice.await?;
         }
-        if !scope.replay {
-            for counter in &plan.counts {
-                counter.inc();
-            }
+        for counter in &plan.counts {
+            counter.inc();
         }
         Ok(())
     }

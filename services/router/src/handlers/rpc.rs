@@ -12,7 +12,7 @@
 use prost::Message;
 use switchboard_bus::rpc::{Refuse, Responder};
 use switchboard_bus::service::Answer;
-use switchboard_bus::{BusError, Classify, Disposition};
+use switchboard_bus::{Classify, Disposition};
 use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::{AgentId, TenantId};
 use switchboard_contracts::streams::queues;
@@ -23,7 +23,7 @@ use super::Counters;
 use super::messages::{availability, ms, status_reason};
 use crate::catalog::Catalog;
 use crate::snapshot::Snapshot;
-use crate::store::SnapshotStore;
+use crate::store::{ReadError, SnapshotStore};
 
 /// Where the router responder listens; `concurrency` is set per instance.
 pub fn responder(concurrency: usize) -> Responder {
@@ -43,7 +43,7 @@ pub enum ViewError {
     #[error("the query's ids are not valid or not the subject's tenant")]
     Misaddressed,
     #[error("cannot read the routing state for a view: {0}")]
-    Unavailable(#[from] BusError),
+    Unavailable(#[from] ReadError),
 }
 
 impl ViewError {

@@ -11,4 +11,5 @@ mod queue;
 mod race;
 mod rpc;
 mod support;
+mod takeover;
 mod timeouts;

@@ -28,16 +28,16 @@ use super::support::{
 };
 
 const CONVERSATIONS: usize = 40;
-const LIMIT: u32 = 3;
+pub(super) const LIMIT: u32 = 3;
 const PUBLISHERS: usize = 4;
 
 /// What the test saw: assign commands per conversation, and per agent the
 /// conversations assigned and not yet ended by the test.
 #[derive(Default)]
-struct Seen {
-    assigns: BTreeMap<ConversationId, BTreeSet<String>>,
+pub(super) struct Seen {
+    pub(super) assigns: BTreeMap<ConversationId, BTreeSet<String>>,
     holding: BTreeMap<String, BTreeSet<ConversationId>>,
-    over_limit: Vec<String>,
+    pub(super) over_limit: Vec<String>,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -135,10 +135,9 @@ async fn two_routers_under_racing_handoffs_and_accepts_never_exceed_the_limit_or
         );
         revisions.checked
     };
-    assert!(
-        checked >= CONVERSATIONS,
-        "the watch saw only {checked} states"
-    );
+    // Inputs waiting together are committed in one write, so there are
+    // fewer states than inputs; the watch must still have checked some.
+    assert!(checked > 0, "the watch saw no committed state");
     let conflicts: u64 = h
         .routers
         .iter()
@@ -156,13 +155,13 @@ async fn two_routers_under_racing_handoffs_and_accepts_never_exceed_the_limit_or
 }
 
 #[derive(Default)]
-struct Revisions {
-    checked: usize,
-    violations: Vec<String>,
+pub(super) struct Revisions {
+    pub(super) checked: usize,
+    pub(super) violations: Vec<String>,
 }
 
 /// Checks every committed state of the tenant the watch delivers.
-async fn watch_revisions(h: &Harness, tasks: &mut JoinSet<()>) -> Arc<Mutex<Revisions>> {
+pub(super) async fn watch_revisions(h: &Harness, tasks: &mut JoinSet<()>) -> Arc<Mutex<Revisions>> {
     let kv = h
         .bus
         .js
@@ -197,7 +196,13 @@ async fn watch_revisions(h: &Harness, tasks: &mut JoinSet<()>) -> Arc<Mutex<Revi
     revisions
 }
 
-async fn agent_loop(bus: Bus, tenant: TenantId, me: AgentId, other: AgentId, mut events: Events) {
+pub(super) async fn agent_loop(
+    bus: Bus,
+    tenant: TenantId,
+    me: AgentId,
+    other: AgentId,
+    mut events: Events,
+) {
     let mut previous: Option<String> = None;
     while let Some(event) = events.recv().await {
         let Event::Offer(offer) = event else {
@@ -233,7 +238,7 @@ async fn agent_loop(bus: Bus, tenant: TenantId, me: AgentId, other: AgentId, mut
     }
 }
 
-async fn transcript_loop(bus: Bus, tenant: TenantId, seen: Arc<Mutex<Seen>>) {
+pub(super) async fn transcript_loop(bus: Bus, tenant: TenantId, seen: Arc<Mutex<Seen>>) {
     let stream = bus.js.get_stream(streams::COMMANDS).await.expect("stream");
     let consumer = stream
         .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {

@@ -99,6 +99,12 @@ impl Harness {
         harness
     }
 
+    /// Starts one more router instance with the test settings.
+    pub async fn add_router(&mut self) {
+        let settings = RouterConfig::for_tests(&self.nats.url());
+        self.routers.push(start_router(settings).await);
+    }
+
     pub async fn stop(self) {
         self.cancel.cancel();
         for router in self.routers {

@@ -19,23 +19,17 @@ mod cluster;
 pub mod fuzz;
 mod nats;
 mod netns;
+mod ports;
 mod postgres;
 
 pub use cluster::NatsCluster;
 pub use nats::NatsServer;
 pub use netns::require_netns;
+pub use ports::free_port;
 pub use postgres::{postgres_database, require_postgres};
 
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("bind an ephemeral port")
-}
 
 /// The workspace root (the directory holding the top Cargo.toml).
 pub fn workspace_root() -> PathBuf {

@@ -66,6 +66,26 @@ pub struct Delivery {
     pub span: tracing::Span,
 }
 
+impl Delivery {
+    /// `message` as its handler sees it, counted as delivered, inside its
+    /// own `consume` span.
+    pub(crate) fn of(bus: &Bus, spec: &ConsumerSpec, message: &jetstream::Message) -> Self {
+        let (attempt, stream_sequence, pending) = message
+            .info()
+            .map(|i| (i.delivered, i.stream_sequence, i.pending))
+            .unwrap_or((1, 0, 0));
+        bus.meters.delivered(&spec.durable, attempt, pending);
+        Self {
+            subject: message.subject.to_string(),
+            payload: message.payload.clone(),
+            headers: message.headers.clone(),
+            attempt,
+            stream_sequence,
+            span: consume_span(spec, message, attempt),
+        }
+    }
+}
+
 /// A durable consumer and how to run it.
 #[derive(Debug, Clone)]
 pub struct ConsumerSpec {
@@ -329,21 +349,9 @@ async fn lane<H, F, E>(
     E: Classify,
 {
     while let Some(message) = rx.recv().await {
-        let (attempt, stream_sequence, pending) = message
-            .info()
-            .map(|i| (i.delivered, i.stream_sequence, i.pending))
-            .unwrap_or((1, 0, 0));
-        bus.meters.delivered(&spec.durable, attempt, pending);
         let started = std::time::Instant::now();
-        let span = consume_span(&spec, &message, attempt);
-        let delivery = Delivery {
-            subject: message.subject.to_string(),
-            payload: message.payload.clone(),
-            headers: message.headers.clone(),
-            attempt,
-            stream_sequence,
-            span: span.clone(),
-        };
+        let delivery = Delivery::of(&bus, &spec, &message);
+        let (attempt, span) = (delivery.attempt, delivery.span.clone());
         // While the handler works, tell the server so (a progress ack every
         // third of ack_wait): a short ack_wait then only ever means "the
         // handler's process died", and its messages come back within seconds.

@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::{ConsumerSpec, Delivery, conclude, consume_span, open};
+use super::{ConsumerSpec, Delivery, conclude, open};
 use crate::Bus;
 use crate::error::{BusError, ErrorKind};
 use crate::failure::Classify;
@@ -130,26 +130,11 @@ async fn handle<H, F, E>(
         consumer = %spec.durable,
         size = messages.len(),
     );
-    let mut attempts = Vec::with_capacity(messages.len());
     let deliveries: Vec<Delivery> = messages
         .iter()
-        .map(|message| {
-            let (attempt, stream_sequence, pending) = message
-                .info()
-                .map(|i| (i.delivered, i.stream_sequence, i.pending))
-                .unwrap_or((1, 0, 0));
-            bus.meters.delivered(&spec.durable, attempt, pending);
-            attempts.push(attempt);
-            Delivery {
-                subject: message.subject.to_string(),
-                payload: message.payload.clone(),
-                headers: message.headers.clone(),
-                attempt,
-                stream_sequence,
-                span: consume_span(spec, message, attempt),
-            }
-        })
+        .map(|message| Delivery::of(bus, spec, message))
         .collect();
+    let attempts: Vec<i64> = deliveries.iter().map(|d| d.attempt).collect();
     // While the handler works, tell the server so (see the lane pipeline).
     let keep_alive = async {
         loop {

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::{ConsumerSpec, Delivery, conclude, consume_span, run_lanes};
+use super::{ConsumerSpec, Delivery, conclude, run_lanes};
 use crate::Bus;
 use crate::failure::Classify;
 use crate::propagation;
@@ -83,26 +83,11 @@ async fn batch_lane<H, F, E>(
         );
         // The batch joins the trace of its first message.
         propagation::set_parent_from(&span, messages[0].headers.as_ref());
-        let mut attempts = Vec::with_capacity(messages.len());
-        let deliveries = messages
+        let deliveries: Vec<Delivery> = messages
             .iter()
-            .map(|message| {
-                let (attempt, stream_sequence, pending) = message
-                    .info()
-                    .map(|i| (i.delivered, i.stream_sequence, i.pending))
-                    .unwrap_or((1, 0, 0));
-                bus.meters.delivered(&spec.durable, attempt, pending);
-                attempts.push(attempt);
-                Delivery {
-                    subject: message.subject.to_string(),
-                    payload: message.payload.clone(),
-                    headers: message.headers.clone(),
-                    attempt,
-                    stream_sequence,
-                    span: consume_span(&spec, message, attempt),
-                }
-            })
+            .map(|message| Delivery::of(&bus, &spec, message))
             .collect();
+        let attempts: Vec<i64> = deliveries.iter().map(|d| d.attempt).collect();
         // Progress acks while the handler works, as in the single pipeline.
         let keep_alive = async {
             loop {

@@ -118,7 +118,7 @@ impl Service {
             bus,
             counters: counters.clone(),
         };
-        kit.spawn_consumer(events::spec(config.lanes), events);
+        kit.spawn_lane_batch_consumer(events::spec(config.lanes), events::MAX_BATCH, events);
         let views = RpcHandler {
             store: store.clone(),
             catalog: catalog.clone(),

@@ -223,3 +223,87 @@ async fn a_conversation_ended_mid_batch_refuses_the_posts_after_the_end() {
     );
     harness.stop().await;
 }
+
+/// Commands of every kind, many conversations interleaved, waiting in the
+/// stream while the service is down so they come back in shared batches:
+/// posts are stored together while other conversations' handoffs and
+/// assignments run beside them, and each conversation's events must still
+/// follow its commands' order exactly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mixed_commands_of_many_conversations_in_one_batch_keep_each_conversations_order() {
+    use support::commands::{ada, assign, handoff, open, say};
+    use switchboard_contracts::v1::{ConversationState, Role, SupportMode};
+
+    let mut harness = Harness::start().await;
+    let tenant = TenantId::new();
+    let ids: Vec<ConversationId> = (0..CONVERSATIONS).map(|_| ConversationId::new()).collect();
+    let bus = harness.bus.clone();
+    let meanwhile = {
+        let ids = ids.clone();
+        async move {
+            let steps: [&dyn Fn(ConversationId) -> _; 6] = [
+                &|c| {
+                    open(
+                        tenant,
+                        c,
+                        ada(),
+                        ConversationState::Ai,
+                        SupportMode::AiAndTeam,
+                        "Where is my parcel?",
+                    )
+                },
+                &|c| say(tenant, c, Role::Customer, "c2", "Hello?"),
+                &|c| handoff(tenant, c, &format!("h:{c}"), "parcel"),
+                &|c| say(tenant, c, Role::Customer, "c3", "Anyone there?"),
+                &|c| assign(tenant, c, &format!("a:{c}"), "agent-1", "Ada"),
+                &|c| say(tenant, c, Role::Customer, "c4", "Thanks"),
+            ];
+            for (n, step) in steps.iter().enumerate() {
+                for &c in &ids {
+                    let command = step(c);
+                    bus.publish_durable(
+                        switchboard_contracts::subjects::command(tenant, c),
+                        &format!("{c}:{n}"),
+                        &command,
+                    )
+                    .await
+                    .expect("command stored");
+                }
+            }
+        }
+    };
+    harness.restart_around(meanwhile).await;
+    settled(&harness.bus).await;
+
+    let mut by_conversation: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for event in events_of(&harness.bus, tenant).await {
+        let seen = match event.event.expect("an event") {
+            Event::Message(added) => {
+                let message = added.message.expect("message");
+                format!("{} {}", message.seq, message.text)
+            }
+            Event::State(change) => format!("{:?}->{:?}", change.from(), change.to()),
+            other => panic!("unexpected event {other:?}"),
+        };
+        by_conversation
+            .entry(event.conversation)
+            .or_default()
+            .push(seen);
+    }
+    // The assignment posts its notice, then changes the state.
+    let expected = [
+        "Unspecified->Ai",
+        "1 Where is my parcel?",
+        "2 Hello?",
+        "Ai->Queued",
+        "3 Anyone there?",
+        "4 Ada joined the chat",
+        "Queued->Live",
+        "5 Thanks",
+    ];
+    assert_eq!(by_conversation.len(), CONVERSATIONS);
+    for (conversation, seen) in &by_conversation {
+        assert_eq!(seen, &expected, "events of {conversation}");
+    }
+    harness.stop().await;
+}

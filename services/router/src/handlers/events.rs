@@ -5,11 +5,15 @@
 //! doing.
 //!
 //! Input ids are derived from the event, so a redelivered event publishes an
-//! input the stream already has (and the router has already applied).
+//! input the stream already has (and the router has already applied). A
+//! lane's waiting events are handled together: their inputs sent in order
+//! without waiting, the acks awaited at once, then the events acked.
 
+use futures::future::join_all;
 use prost::Message;
 use switchboard_bus::consume::{ConsumerSpec, Delivery};
-use switchboard_bus::service::Consumer;
+use switchboard_bus::publish::PendingAck;
+use switchboard_bus::service::BatchConsumer;
 use switchboard_bus::{Bus, BusError, Classify, Disposition};
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::streams::{self, consumers};
@@ -19,6 +23,8 @@ use switchboard_contracts::v1::routing_input::Input;
 use switchboard_contracts::v1::{
     ConversationEvent, ConversationState, RouteConversationClosed, RouteHandoff, RoutingInput,
 };
+
+use tracing::Instrument;
 
 use super::Counters;
 
@@ -60,25 +66,53 @@ impl Classify for EventError {
     }
 }
 
-impl Consumer for EventHandler {
+/// The most events one lane hands over at once.
+pub const MAX_BATCH: usize = 64;
+
+impl BatchConsumer for EventHandler {
     type Error = EventError;
 
-    async fn consume(&self, delivery: Delivery) -> Result<(), EventError> {
+    /// The lane's waiting events, their inputs sent one after another
+    /// without waiting (a conversation's inputs reach the stream in its
+    /// events' order) and the acks awaited together.
+    async fn consume_batch(&self, deliveries: Vec<Delivery>) -> Vec<Result<(), EventError>> {
+        let mut sent = Vec::with_capacity(deliveries.len());
+        for delivery in &deliveries {
+            sent.push(self.send(delivery).await);
+        }
+        join_all(sent.into_iter().map(|sent| async move {
+            let (ack, handoff) = match sent? {
+                Some(sent) => sent,
+                None => return Ok(()),
+            };
+            ack.stored().await?;
+            if handoff {
+                self.counters.handoffs.inc();
+            }
+            Ok(())
+        }))
+        .await
+    }
+}
+
+impl EventHandler {
+    /// Sends the event's routing input, if it calls for one: its pending
+    /// ack and whether it is a handoff.
+    async fn send(&self, delivery: &Delivery) -> Result<Option<(PendingAck, bool)>, EventError> {
         let event = ConversationEvent::decode(delivery.payload.clone())?;
         let Some(input) = routing_input(&event, delivery.stream_sequence) else {
-            return Ok(());
+            return Ok(None);
         };
         let tenant = subjects::tenant_of(&delivery.subject).ok_or(EventError::NoTenant)?;
         if input.tenant != tenant.to_string() {
             return Err(EventError::WrongTenant);
         }
-        self.bus
-            .publish_durable(subjects::route(tenant), &input.input_id, &input)
+        let ack = self
+            .bus
+            .send_durable(subjects::route(tenant), &input.input_id, &input)
+            .instrument(delivery.span.clone())
             .await?;
-        if matches!(input.input, Some(Input::Handoff(_))) {
-            self.counters.handoffs.inc();
-        }
-        Ok(())
+        Ok(Some((ack, matches!(input.input, Some(Input::Handoff(_))))))
     }
 }
 

@@ -8,8 +8,9 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use switchboard_contracts::ids::ConversationId;
-use switchboard_contracts::v1::{ConversationState, SupportMode};
+use switchboard_contracts::ids::{AgentId, ConversationId};
+use switchboard_contracts::subjects;
+use switchboard_contracts::v1::{AgentQuery, AgentView, ConversationState, SupportMode};
 use switchboard_router::domain::invariants::check_state;
 use tokio::process::{Child, Command};
 use tokio::task::JoinSet;
@@ -43,12 +44,43 @@ async fn spawn_router(h: &Harness) -> Child {
     child
 }
 
+/// Waits until the router process has read the team from the configuration:
+/// a status change for an agent it has not seen yet changes nothing, so the
+/// agents must not go available before. It is the only responder, and it
+/// answers `not_found` for an agent missing from its configuration.
+async fn process_knows(h: &Harness, agents: &[AgentId]) {
+    for agent in agents {
+        let query = AgentQuery {
+            tenant: h.tenant.to_string(),
+            agent: agent.to_string(),
+        };
+        switchboard_testkit::eventually(
+            "the router process to see the team",
+            Duration::from_secs(30),
+            || async {
+                let view: AgentView = h
+                    .bus
+                    .request(
+                        subjects::router_rpc(h.tenant),
+                        &query,
+                        Duration::from_secs(5),
+                    )
+                    .await
+                    .ok()?;
+                view.error.is_empty().then_some(())
+            },
+        )
+        .await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_router_killed_mid_burst_is_taken_over_and_every_conversation_is_assigned_once() {
     let mut h = Harness::with(0, false, |_| {}).await;
     let mut first = spawn_router(&h).await;
     let names = ["a1", "a2", "a3", "a4"];
     let (cx, agents) = h.team(LIMIT, &names, SupportMode::SupportTeam).await;
+    process_knows(&h, &agents).await;
     let mut all_events = Vec::new();
     for agent in &agents {
         let mut events = h.agent_events(*agent).await;

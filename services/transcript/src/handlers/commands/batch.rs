@@ -4,9 +4,11 @@
 //! their acks awaited together, and only then does the pipeline ack the
 //! commands. Nothing is acked before it is stored and its events are durable.
 //!
-//! Every other command (end, handoff, assign …) takes the single path, in
-//! its place: the posts of its conversation that came before it are stored
-//! and published first, so a conversation's commands apply in stream order.
+//! Every other command (end, handoff, assign …) takes the single path. A
+//! batch is handled in rounds: the posts of a round stored together while
+//! each other conversation's commands run in order, conversations side by
+//! side. A command whose conversation is in the round's other part closes
+//! the round, so a conversation's commands apply in stream order.
 //! A refused post is answered with a `CommandRejected` like a lone one.
 
 use futures::future::join_all;
@@ -58,7 +60,7 @@ impl BatchConsumer for CommandHandler {
 
     async fn consume_batch(&self, batch: Vec<Delivery>) -> Vec<Result<(), Failure>> {
         let mut results: Vec<Option<Result<(), Failure>>> = batch.iter().map(|_| None).collect();
-        let mut waiting = Vec::new();
+        let mut round = Round::default();
         for (index, delivery) in batch.iter().enumerate() {
             let (address, command) = match parse(delivery) {
                 Ok(parsed) => parsed,
@@ -67,29 +69,31 @@ impl BatchConsumer for CommandHandler {
                     continue;
                 }
             };
+            let conversation = address.conversation;
             let Some(Command::Post(post)) = &command.command else {
-                if waiting
-                    .iter()
-                    .any(|w: &Waiting| w.address.conversation == address.conversation)
-                {
-                    self.store_posts(std::mem::take(&mut waiting), &mut results)
-                        .await;
+                if round.has_posts_of(conversation) {
+                    self.run(std::mem::take(&mut round), &mut results).await;
                 }
-                let handled = self
-                    .dispatch(&address, &command)
-                    .instrument(delivery.span.clone());
-                results[index] = Some(handled.await);
+                round.chain(Single {
+                    index,
+                    address,
+                    command,
+                    span: delivery.span.clone(),
+                });
                 continue;
             };
+            if round.has_chain_of(conversation) {
+                self.run(std::mem::take(&mut round), &mut results).await;
+            }
             let initial = post.start.as_ref().map(|s| s.initial_state());
             match domain::validate_post(
                 address.tenant,
-                address.conversation,
+                conversation,
                 &command.command_id,
                 post.clone(),
                 now_ms(),
             ) {
-                Ok(post) => waiting.push(Waiting {
+                Ok(post) => round.posts.push(Waiting {
                     index,
                     address,
                     command,
@@ -103,7 +107,7 @@ impl BatchConsumer for CommandHandler {
                 }
             }
         }
-        self.store_posts(waiting, &mut results).await;
+        self.run(round, &mut results).await;
         results
             .into_iter()
             .map(|result| {
@@ -117,26 +121,82 @@ impl BatchConsumer for CommandHandler {
     }
 }
 
+/// A command other than a post, handled on its own.
+struct Single {
+    index: usize,
+    address: Address,
+    command: ConversationCommand,
+    span: tracing::Span,
+}
+
+/// Commands of a batch that may be handled side by side: posts of some
+/// conversations (stored together), and per other conversation its other
+/// commands in stream order. A conversation is never in both parts: the
+/// command that would put it there closes the round.
+#[derive(Default)]
+struct Round {
+    posts: Vec<Waiting>,
+    chains: Vec<(ConversationId, Vec<Single>)>,
+}
+
+impl Round {
+    fn has_posts_of(&self, conversation: ConversationId) -> bool {
+        self.posts
+            .iter()
+            .any(|w| w.address.conversation == conversation)
+    }
+
+    fn has_chain_of(&self, conversation: ConversationId) -> bool {
+        self.chains.iter().any(|(c, _)| *c == conversation)
+    }
+
+    fn chain(&mut self, single: Single) {
+        let conversation = single.address.conversation;
+        match self.chains.iter_mut().find(|(c, _)| *c == conversation) {
+            Some((_, chain)) => chain.push(single),
+            None => self.chains.push((conversation, vec![single])),
+        }
+    }
+}
+
 impl CommandHandler {
+    /// Handles a round: its posts in one transaction while each
+    /// conversation's other commands run one after another, conversations
+    /// side by side (their waits on the bus overlap; on SQLite the writes
+    /// still take turns).
+    async fn run(&self, round: Round, results: &mut [Option<Result<(), Failure>>]) {
+        let chains = join_all(round.chains.into_iter().map(|(_, chain)| async move {
+            let mut handled = Vec::with_capacity(chain.len());
+            for single in chain {
+                let result = self
+                    .dispatch(&single.address, &single.command)
+                    .instrument(single.span)
+                    .await;
+                handled.push((single.index, result));
+            }
+            handled
+        }));
+        let (posts, chains) = futures::join!(self.store_posts(round.posts), chains);
+        for (index, result) in posts.into_iter().chain(chains.into_iter().flatten()) {
+            results[index] = Some(result);
+        }
+    }
+
     /// Stores the waiting posts in one transaction, publishes their events
-    /// and settles each post's result.
-    async fn store_posts(
-        &self,
-        waiting: Vec<Waiting>,
-        results: &mut [Option<Result<(), Failure>>],
-    ) {
+    /// and gives each post's result.
+    async fn store_posts(&self, waiting: Vec<Waiting>) -> Vec<(usize, Result<(), Failure>)> {
         if waiting.is_empty() {
-            return;
+            return Vec::new();
         }
         let posts: Vec<NewMessage> = waiting.iter().map(|w| w.post.clone()).collect();
         let stored = match self.store.append_batch(&posts).await {
             Ok(stored) => stored,
             Err(error) => {
                 // Nothing of the batch was kept: every post is retried.
-                for w in &waiting {
-                    results[w.index] = Some(Err(Failure::Store(retryable(&error))));
-                }
-                return;
+                return waiting
+                    .iter()
+                    .map(|w| (w.index, Err(Failure::Store(retryable(&error)))))
+                    .collect();
             }
         };
         // Sent in order, acks awaited later: the stream keeps the order.
@@ -151,14 +211,11 @@ impl CommandHandler {
                 Err(error) => Stored::Failed(w.index, Failure::from(error)),
             });
         }
-        let settled = join_all(sent.into_iter().map(|stored| {
+        join_all(sent.into_iter().map(|stored| {
             let span = stored.span();
             self.settle_post(stored).instrument(span)
         }))
-        .await;
-        for (index, result) in settled {
-            results[index] = Some(result);
-        }
+        .await
     }
 
     /// Counts the post and sends its events: the opening first (a post with

@@ -81,9 +81,8 @@ impl BatchConsumer for EventHandler {
             sent.push(self.send(delivery).await);
         }
         join_all(sent.into_iter().map(|sent| async move {
-            let (ack, handoff) = match sent? {
-                Some(sent) => sent,
-                None => return Ok(()),
+            let Some((ack, handoff)) = sent? else {
+                return Ok(());
             };
             ack.stored().await?;
             if handoff {

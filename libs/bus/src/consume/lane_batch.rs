@@ -20,6 +20,8 @@ use super::{ConsumerSpec, Delivery, conclude, run_lanes};
 use crate::Bus;
 use crate::failure::Classify;
 use crate::propagation;
+use switchboard_contracts::ids::ConversationId;
+use switchboard_contracts::subjects;
 
 /// Runs the consumer in batches of at most `max_batch` until `shutdown`.
 pub async fn run_lane_batched<H, F, E>(
@@ -80,7 +82,13 @@ async fn batch_lane<H, F, E>(
             stream = spec.stream,
             consumer = %spec.durable,
             messages = messages.len(),
+            conversation = tracing::field::Empty,
         );
+        // A batch of one conversation's messages names it, as a single
+        // message's span does; a mixed batch names none.
+        if let Some(conversation) = common_conversation(&messages) {
+            span.record("conversation", tracing::field::display(conversation));
+        }
         // The batch joins the trace of its first message.
         propagation::set_parent_from(&span, messages[0].headers.as_ref());
         let deliveries: Vec<Delivery> = messages
@@ -114,4 +122,13 @@ async fn batch_lane<H, F, E>(
             }
         }
     }
+}
+
+/// The conversation every message's subject names, if they all name one.
+fn common_conversation(messages: &[jetstream::Message]) -> Option<ConversationId> {
+    let mut named = messages
+        .iter()
+        .map(|message| subjects::conversation_of(&message.subject));
+    let first = named.next()??;
+    named.all(|other| other == Some(first)).then_some(first)
 }

@@ -21,7 +21,7 @@ use crate::config::GatewayConfig;
 use crate::http_meters::HttpMeters;
 use crate::presence::Presence;
 use crate::socket::fanout::Fanout;
-use crate::state::{AppState, Counters};
+use crate::state::{AppState, Counters, Shared};
 
 pub struct Application {
     listener: TcpListener,
@@ -84,7 +84,7 @@ impl Application {
             addresses: RateLimiter::new(config.address_requests_per_second),
             proxy_hops: config.proxy_hops,
         };
-        let state = AppState {
+        let state = AppState::new(Shared {
             bus: kit.bus().clone(),
             fanout,
             config_cache,
@@ -96,7 +96,7 @@ impl Application {
             public_url,
             metrics: metrics.clone(),
             shutdown: kit.shutdown().clone(),
-        };
+        });
         let router = Router::new()
             .merge(crate::api::routes())
             .merge(crate::ws::routes())

@@ -1,5 +1,7 @@
-//! What every handler shares. Cheap to clone.
+//! What every handler shares. Cheap to clone: one pointer, so that every
+//! socket's task, which keeps a copy for its whole life, stays small (P4).
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use switchboard_bus::Bus;
@@ -13,8 +15,26 @@ use crate::config::GatewayConfig;
 use crate::presence::Presence;
 use crate::socket::fanout::Fanout;
 
+/// The handlers' shared state ([`Shared`]) behind one `Arc`.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What every handler reads: the bus, caches, settings, meters.
+pub struct Shared {
     pub bus: Bus,
     /// The conversations' events, typing and queue positions, subscribed
     /// once and handed to the sockets that show them.
@@ -68,5 +88,17 @@ impl Counters {
                 "WebSocket frames answered with an error",
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppState;
+
+    /// Every socket's task holds the state for the socket's whole life, in
+    /// more than one of its future's slots: it must stay one pointer.
+    #[test]
+    fn the_state_a_socket_keeps_is_one_pointer() {
+        assert_eq!(size_of::<AppState>(), size_of::<usize>());
     }
 }

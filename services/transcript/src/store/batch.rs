@@ -10,6 +10,12 @@
 //! conversations stay row-locked until the commit, so no other writer moves
 //! a `last_seq` between the read and the update: seqs stay unique and
 //! gap-free. Every caller gets its result only after the commit.
+//!
+//! These statements carry hundreds of parameters, written as SQLite's
+//! anonymous `?` there ([`Placeholders`]): SQLite finds a named parameter
+//! (`$n`) by a linear search of the statement's names, once when it
+//! compiles the statement and again when each value is bound, so a batch's
+//! INSERT in `$n` form costs time quadratic in its rows.
 
 use std::collections::{HashMap, HashSet};
 
@@ -96,12 +102,40 @@ fn command_key(post: &NewMessage) -> Option<&str> {
     }
 }
 
-/// `$from, $from+1, …` for `count` parameters.
-fn placeholders(from: usize, count: usize) -> String {
-    (from..from + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// A statement's parameters in its connection's form: `$1, $2, …` on
+/// PostgreSQL, anonymous `?` on SQLite (see the module comment). Every
+/// placeholder is a parameter of its own, so values are bound in the order
+/// their placeholders appear, a value used twice bound twice.
+struct Placeholders {
+    numbered: bool,
+    used: usize,
+}
+
+impl Placeholders {
+    fn for_connection(conn: &AnyConnection) -> Self {
+        Self {
+            numbered: conn.backend_name() != "SQLite",
+            used: 0,
+        }
+    }
+
+    /// The next parameter.
+    fn next(&mut self) -> String {
+        self.used += 1;
+        if self.numbered {
+            format!("${}", self.used)
+        } else {
+            "?".to_owned()
+        }
+    }
+
+    /// The next `count` parameters, comma-separated.
+    fn list(&mut self, count: usize) -> String {
+        (0..count)
+            .map(|_| self.next())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 fn distinct_conversations(posts: &[NewMessage]) -> Vec<ConversationId> {
@@ -121,9 +155,10 @@ async fn lock_conversations(
     corrupt: &mut HashMap<ConversationId, String>,
 ) -> Result<(), StoreError> {
     let ids = distinct_conversations(posts);
+    let mut params = Placeholders::for_connection(conn);
     let sql = format!(
         "UPDATE conversations SET last_seq = last_seq WHERE id IN ({}) RETURNING {}",
-        placeholders(1, ids.len()),
+        params.list(ids.len()),
         conversation_columns!()
     );
     let mut query = sqlx::query(&sql);
@@ -168,8 +203,9 @@ async fn stored_keys(
         if keys.is_empty() {
             continue;
         }
+        let mut params = Placeholders::for_connection(conn);
         let values = (0..keys.len())
-            .map(|n| format!("(${}, ${})", 2 * n + 1, 2 * n + 2))
+            .map(|_| format!("({})", params.list(2)))
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
@@ -214,8 +250,9 @@ async fn insert_messages(
     rows: &[(&ChatMessage, Option<&str>)],
 ) -> Result<(), StoreError> {
     const COLUMNS: usize = 12;
+    let mut params = Placeholders::for_connection(conn);
     let values = (0..rows.len())
-        .map(|n| format!("({})", placeholders(n * COLUMNS + 1, COLUMNS)))
+        .map(|_| format!("({})", params.list(COLUMNS)))
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
@@ -282,34 +319,37 @@ async fn update_conversations(
     if order.is_empty() {
         return Ok(());
     }
-    // Parameters per conversation: $id, $last_seq, $updated_at, $activity.
-    let case = |column: usize| {
-        (0..order.len())
-            .map(|n| format!("WHEN ${} THEN ${}", 4 * n + 1, 4 * n + column))
+    let mut params = Placeholders::for_connection(conn);
+    // Each CASE takes (id, value) pairs, then the IN list the ids again.
+    let mut case = || {
+        order
+            .iter()
+            .map(|_| format!("WHEN {} THEN {}", params.next(), params.next()))
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let ids = (0..order.len())
-        .map(|n| format!("${}", 4 * n + 1))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let (last_seq, updated_at, activity) = (case(), case(), case());
     let sql = format!(
-        "UPDATE conversations SET last_seq = CASE id {} END, updated_at = CASE id {} END, \
-         last_activity = COALESCE(CASE id {} END, last_activity) WHERE id IN ({ids})",
-        case(2),
-        case(3),
-        case(4)
+        "UPDATE conversations SET last_seq = CASE id {last_seq} END, \
+         updated_at = CASE id {updated_at} END, \
+         last_activity = COALESCE(CASE id {activity} END, last_activity) WHERE id IN ({})",
+        params.list(order.len())
     );
     let mut query = sqlx::query(&sql);
     for id in &order {
         let moved = &moved[id];
         let last_seq = i64::try_from(moved.info.last_seq)
             .map_err(|_| StoreError::Corrupt(format!("seq {} overflows", moved.info.last_seq)))?;
-        query = query
-            .bind(id.to_string())
-            .bind(last_seq)
-            .bind(moved.updated_at)
-            .bind(moved.activity);
+        query = query.bind(id.to_string()).bind(last_seq);
+    }
+    for id in &order {
+        query = query.bind(id.to_string()).bind(moved[id].updated_at);
+    }
+    for id in &order {
+        query = query.bind(id.to_string()).bind(moved[id].activity);
+    }
+    for id in &order {
+        query = query.bind(id.to_string());
     }
     query.execute(&mut *conn).await?;
     Ok(())

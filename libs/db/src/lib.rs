@@ -1,7 +1,8 @@
 //! # Switchboard database
 //!
 //! One sqlx code path for SQLite (the embedded default) and PostgreSQL (the
-//! production database) through `sqlx::Any`: queries use `$1` placeholders,
+//! production database) through `sqlx::Any`: queries use `$1` placeholders
+//! (statements built with many parameters take them from [`Placeholders`]),
 //! columns are plain scalars (integers, text), booleans are 0/1 integers and
 //! times are epoch milliseconds, so the same SQL and migrations run on both.
 
@@ -9,6 +10,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::AnyConnection;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 pub use sqlx::{Any, AnyPool, Row};
@@ -46,6 +48,57 @@ impl FromStr for Backend {
         } else {
             Err(DbError::UnsupportedUrl(redact(url)))
         }
+    }
+}
+
+impl Backend {
+    /// The backend `conn` talks to.
+    pub fn of(conn: &AnyConnection) -> Self {
+        if conn.backend_name() == "SQLite" {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+}
+
+/// The parameters of a statement built with many of them, in its
+/// connection's form: `$1, $2, …` on PostgreSQL, anonymous `?` on SQLite.
+/// SQLite finds a named parameter (`$n`) by a linear search of the
+/// statement's names, once when it compiles the statement and again when
+/// each value is bound, so a multi-row INSERT in `$n` form costs time
+/// quadratic in its rows. Every placeholder is a parameter of its own:
+/// values are bound in the order their placeholders appear, a value used
+/// twice bound twice.
+pub struct Placeholders {
+    numbered: bool,
+    used: usize,
+}
+
+impl Placeholders {
+    pub fn for_connection(conn: &AnyConnection) -> Self {
+        Self {
+            numbered: Backend::of(conn) == Backend::Postgres,
+            used: 0,
+        }
+    }
+
+    /// The next parameter.
+    pub fn param(&mut self) -> String {
+        self.used += 1;
+        if self.numbered {
+            format!("${}", self.used)
+        } else {
+            "?".to_owned()
+        }
+    }
+
+    /// The next `count` parameters, comma-separated.
+    pub fn list(&mut self, count: usize) -> String {
+        (0..count)
+            .map(|_| self.param())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -191,6 +244,21 @@ impl WriteGate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_on_postgres_and_anonymous_on_sqlite() {
+        let mut postgres = Placeholders {
+            numbered: true,
+            used: 0,
+        };
+        assert_eq!(postgres.param(), "$1");
+        assert_eq!(postgres.list(3), "$2, $3, $4");
+        let mut sqlite = Placeholders {
+            numbered: false,
+            used: 0,
+        };
+        assert_eq!(sqlite.list(3), "?, ?, ?");
+    }
 
     #[test]
     fn passwords_never_reach_messages() {

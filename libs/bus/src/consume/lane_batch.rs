@@ -12,6 +12,8 @@ use std::future::Future;
 
 use async_nats::jetstream::{self, AckKind};
 use futures::future::join_all;
+use switchboard_contracts::ids::ConversationId;
+use switchboard_contracts::subjects;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -20,8 +22,6 @@ use super::{ConsumerSpec, Delivery, conclude, run_lanes};
 use crate::Bus;
 use crate::failure::Classify;
 use crate::propagation;
-use switchboard_contracts::ids::ConversationId;
-use switchboard_contracts::subjects;
 
 /// Runs the consumer in batches of at most `max_batch` until `shutdown`.
 pub async fn run_lane_batched<H, F, E>(

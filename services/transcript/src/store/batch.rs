@@ -11,11 +11,9 @@
 //! a `last_seq` between the read and the update: seqs stay unique and
 //! gap-free. Every caller gets its result only after the commit.
 //!
-//! These statements carry hundreds of parameters, written as SQLite's
-//! anonymous `?` there ([`Placeholders`]): SQLite finds a named parameter
-//! (`$n`) by a linear search of the statement's names, once when it
-//! compiles the statement and again when each value is bound, so a batch's
-//! INSERT in `$n` form costs time quadratic in its rows.
+//! These statements carry hundreds of parameters, so they take them from
+//! [`Placeholders`]: anonymous `?` on SQLite, where named ones would make a
+//! batch's INSERT quadratic in its rows.
 
 use std::collections::{HashMap, HashSet};
 
@@ -23,6 +21,7 @@ use sqlx::{AnyConnection, Row};
 use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::names::WireName;
 use switchboard_contracts::v1::{ChatMessage, ConversationInfo, Role};
+use switchboard_db::Placeholders;
 
 use super::Store;
 use super::append::{Appended, insert_conversation};
@@ -99,42 +98,6 @@ fn command_key(post: &NewMessage) -> Option<&str> {
     match Key::of(post) {
         Some(Key::Command(_)) => Some(post.command_id.as_str()),
         _ => None,
-    }
-}
-
-/// A statement's parameters in its connection's form: `$1, $2, …` on
-/// PostgreSQL, anonymous `?` on SQLite (see the module comment). Every
-/// placeholder is a parameter of its own, so values are bound in the order
-/// their placeholders appear, a value used twice bound twice.
-struct Placeholders {
-    numbered: bool,
-    used: usize,
-}
-
-impl Placeholders {
-    fn for_connection(conn: &AnyConnection) -> Self {
-        Self {
-            numbered: conn.backend_name() != "SQLite",
-            used: 0,
-        }
-    }
-
-    /// The next parameter.
-    fn next(&mut self) -> String {
-        self.used += 1;
-        if self.numbered {
-            format!("${}", self.used)
-        } else {
-            "?".to_owned()
-        }
-    }
-
-    /// The next `count` parameters, comma-separated.
-    fn list(&mut self, count: usize) -> String {
-        (0..count)
-            .map(|_| self.next())
-            .collect::<Vec<_>>()
-            .join(", ")
     }
 }
 
@@ -324,7 +287,7 @@ async fn update_conversations(
     let mut case = || {
         order
             .iter()
-            .map(|_| format!("WHEN {} THEN {}", params.next(), params.next()))
+            .map(|_| format!("WHEN {} THEN {}", params.param(), params.param()))
             .collect::<Vec<_>>()
             .join(" ")
     };

@@ -1,6 +1,7 @@
 //! The conversation store: conversations and their messages in SQL, one code
-//! path for SQLite and PostgreSQL (`sqlx::Any`, `$n` placeholders, portable
-//! migrations in `migrations/`).
+//! path for SQLite and PostgreSQL (`sqlx::Any`, `$n` placeholders, or
+//! `switchboard_db::Placeholders` for a batch's many, portable migrations in
+//! `migrations/`).
 //!
 //! Posts go through [`Store::append_batch`] (the consumer's batches) or
 //! [`Store::append`] (one post, grouped with concurrent ones), both stored

@@ -223,6 +223,8 @@ fn stream_differs(current: &stream::Config, wanted: &stream::Config) -> bool {
         || current.retention != wanted.retention
         || current.max_age != wanted.max_age
         || current.num_replicas != wanted.num_replicas
+        || current.allow_rollup != wanted.allow_rollup
+        || current.allow_direct != wanted.allow_direct
         || (!wanted.duplicate_window.is_zero()
             && current.duplicate_window != wanted.duplicate_window)
         || limit(current.max_messages_per_subject) != limit(wanted.max_messages_per_subject)

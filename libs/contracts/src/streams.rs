@@ -13,8 +13,13 @@ pub const ROUTING: &str = "SB_ROUTING";
 /// Routing decisions, kept for people to read
 /// (`sb.decision.{tenant}.{conversation}`).
 pub const AUDIT: &str = "SB_AUDIT";
-/// The router's per-tenant state, written with compare-and-set.
+/// The router's per-tenant state from before its log: read once per tenant
+/// when its log is empty, then left holding a copy older routers refuse.
 pub const ROUTER_STATE_BUCKET: &str = "SB_ROUTER_STATE";
+/// The router's per-tenant log (`sb.routerlog.{tenant}`): a snapshot of the
+/// tenant's routing state, then each step decided since, appended with the
+/// expected last subject sequence; a newer snapshot rolls up the older ones.
+pub const ROUTER_LOG: &str = "SB_ROUTER_LOG";
 /// Configuration records (tenants, AI agents, experiences, widgets, ...).
 pub const CONFIG_BUCKET: &str = "SB_CONFIG";
 /// Pending durable timers (`Timer` records), keyed by [`timer_keys::key`].

@@ -152,6 +152,11 @@ pub fn route(tenant: TenantId) -> String {
     format!("sb.route.{tenant}")
 }
 
+/// One tenant's routing log (stream `SB_ROUTER_LOG`): the router's own.
+pub fn router_log(tenant: TenantId) -> String {
+    format!("sb.routerlog.{tenant}")
+}
+
 pub fn agent_events(tenant: TenantId, agent: AgentId) -> String {
     format!("sb.agent.{tenant}.{agent}")
 }
@@ -212,6 +217,7 @@ pub mod filter {
     pub const ALL_AI_REPLIES: &str = "switchboard.ai.reply.*";
     pub const ALL_AI_HANDOFFS: &str = "switchboard.ai.handoff.*";
     pub const ALL_ROUTING: &str = "sb.route.*";
+    pub const ALL_ROUTER_LOGS: &str = "sb.routerlog.*";
     /// `>` rather than `*.*`: it also keeps covering the per-tenant subject
     /// (`sb.decision.{tenant}`) that earlier routers wrote to.
     pub const ALL_DECISIONS: &str = "sb.decision.>";

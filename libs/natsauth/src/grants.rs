@@ -25,6 +25,7 @@ const STREAMS: &[&str] = &[
     "KV_SB_TIMERS",
     "KV_SB_TIMER_LEASES",
     "KV_SB_ROUTER_STATE",
+    "SB_ROUTER_LOG",
 ];
 
 /// The services that connect to the bus, by the name they connect with.
@@ -178,6 +179,8 @@ pub fn service(service: &str) -> Option<Grant> {
             .publish(consume("SB_ROUTING", "router-inputs"))
             .publish(consume("SB_EVENTS", "router-events"))
             .publish(kv_write("SB_ROUTER_STATE"))
+            .publish(owned(&["sb.routerlog.*"]))
+            .publish(read("SB_ROUTER_LOG"))
             .publish(kv_read("SB_CONFIG"))
             .publish(kv_read("SB_PRESENCE"))
             .publish(kv_write("SB_TIMERS"))

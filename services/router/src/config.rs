@@ -28,6 +28,8 @@ pub struct RouterConfig {
     pub presence_refresh: Duration,
     /// Routing inputs handled concurrently; one tenant always uses one lane.
     pub lanes: usize,
+    /// Entries of a tenant's log between two snapshots.
+    pub snapshot_every: usize,
     /// Agent views answered concurrently.
     pub rpc_concurrency: usize,
     /// How long start-up waits for NATS to answer.
@@ -71,6 +73,12 @@ impl RouterConfig {
                 vars.duration("SWITCHBOARD_PRESENCE_REFRESH", "15s")?,
             )?,
             lanes: vars.number("SWITCHBOARD_ROUTER_LANES", 16usize)?.max(1),
+            snapshot_every: vars
+                .number(
+                    "SWITCHBOARD_ROUTER_SNAPSHOT_EVERY",
+                    crate::log::SNAPSHOT_EVERY,
+                )?
+                .max(1),
             rpc_concurrency: vars
                 .number("SWITCHBOARD_ROUTER_RPC_CONCURRENCY", 64usize)?
                 .max(1),
@@ -88,6 +96,7 @@ impl RouterConfig {
             presence_grace: Duration::from_secs(60),
             presence_refresh: Duration::from_secs(15),
             lanes: 4,
+            snapshot_every: crate::log::SNAPSHOT_EVERY,
             rpc_concurrency: 16,
             startup_timeout: Duration::from_secs(20),
         }

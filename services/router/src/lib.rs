@@ -5,8 +5,9 @@
 //! (handoffs, agents' accepts, declines and statuses, timers, configuration
 //! changes) arrive on one subject, `sb.route.{tenant}`; those waiting
 //! together are decided in one step by the pure core against the tenant's
-//! state, which is saved once with compare-and-set in KV `SB_ROUTER_STATE`
-//! before any of their effects is performed.
+//! state, which the deciding instance holds in memory; the step is appended
+//! to the tenant's log (stream `SB_ROUTER_LOG`) fenced by the position it
+//! was decided at, before any of their effects is performed.
 //! So two router instances can never both commit a decision from the same
 //! state: the limit and single assignment hold by construction. See
 //! docs/architecture.md, "Live chat".
@@ -17,7 +18,8 @@
 //! |---|---|
 //! | [`domain`] | the functional core: [`domain::State`] (one tenant), [`domain::Input`] in, [`domain::Effect`] out, through [`domain::decide()`]; no I/O, no clock, no async |
 //! | [`snapshot`] | [`snapshot::Snapshot`]: the state plus what effects need and the applied-input log; [`snapshot::format`]: how it is stored, versioned |
-//! | [`store`] | [`store::SnapshotStore`]: snapshots in KV, read with their revision, written with compare-and-set |
+//! | [`log`] | the tenant's log: [`log::Entry`], one decided step as stored, replayed through the same code that decided it |
+//! | [`store`] | [`store::SnapshotStore`]: the states held in memory, the log read, appended (fenced) and rolled up into snapshots |
 //! | [`catalog`] | the configuration bucket indexed per tenant, reconciled into the state |
 //! | [`handlers`] | the input (in batches per tenant) and event consumers, the effects, the agent-view and space-view RPCs |
 //! | [`config`] | [`config::RouterConfig`], read once from the environment |
@@ -29,6 +31,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod handlers;
+pub mod log;
 pub mod server;
 pub mod snapshot;
 pub mod store;

@@ -53,7 +53,8 @@ impl Service {
                 not_up_yet,
             )
             .await?
-            .with_metrics(kit.metrics());
+            .with_metrics(kit.metrics())
+            .snapshot_every(config.snapshot_every);
         let states = store.clone();
         kit.readiness().add_check("routing state", move || {
             let states = states.clone();

@@ -1,76 +1,129 @@
-//! The router-state bucket (KV `SB_ROUTER_STATE`): each tenant's
-//! [`Snapshot`] under `tenant.{id}`, read with its revision and written with
-//! compare-and-set, so two router instances can never both commit a decision
-//! made from the same state.
+//! Where each tenant's routing state lives: its log in stream
+//! `SB_ROUTER_LOG` ([`crate::log`]: a snapshot, then the steps decided
+//! since), and in the memory of the instance deciding for it.
 //!
-//! Each instance caches the snapshots it wrote last, to skip the read on the
-//! next input of the same tenant. A cached copy may be stale (another
-//! instance wrote since): the compare-and-set then fails, the copy is dropped
-//! and the input is decided again from the stored one. The cache holds one
-//! snapshot per tenant this instance has routed for and is never trimmed:
-//! fine for thousands of tenants; many more would want an LRU bound.
+//! An instance keeps the state of every tenant it decided for ([`Held`]:
+//! the snapshot and the log position it reflects), so a step costs one
+//! small append. The append names the position it was decided at; when
+//! another instance appended meanwhile, it is refused ([`SaveError::Conflict`]):
+//! the held state is dropped, the tenant's log read again from it, and the
+//! step decided anew. Whoever appends is the tenant's owner for that step,
+//! and no step is ever committed from a state that is not the latest: the
+//! limit and one assignment per conversation hold however many instances
+//! run. Every [`SNAPSHOT_EVERY`](crate::log::SNAPSHOT_EVERY) entries (a
+//! setting) the state is written as a snapshot that rolls the older
+//! messages up.
+//!
+//! # From KV to the log
+//! Before the log, each tenant's whole state was one value in KV
+//! `SB_ROUTER_STATE`, written by compare-and-set per step. A tenant whose
+//! log is empty starts from that value (or from nothing): it is first
+//! rewritten in KV in format version 3 (by compare-and-set), which routers
+//! of the KV era refuse to read, so they stop deciding for the tenant
+//! before this one starts; then it becomes the first snapshot on the log,
+//! appended only if the subject is still empty.
+//!
+//! The held states are never trimmed: fine for thousands of tenants; many
+//! more would want an LRU bound.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+use async_nats::HeaderMap;
+use async_nats::jetstream::context::PublishErrorKind;
 use async_nats::jetstream::kv::{self, Operation, UpdateErrorKind};
-use async_nats::jetstream::stream::StorageType;
+use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::stream::{self, DirectGetErrorKind, StorageType};
+use async_nats::jetstream::{self};
 use bytes::Bytes;
 use switchboard_bus::{Bus, BusError, ErrorKind};
 use switchboard_contracts::ids::TenantId;
-use switchboard_contracts::streams;
+use switchboard_contracts::{streams, subjects};
 use switchboard_runtime::metrics::{Counter, Metrics};
 
 use crate::domain;
+use crate::log::{self, Entry, EntryError};
 use crate::snapshot::{FormatError, Snapshot};
 
-/// Why a tenant's snapshot could not be read.
+/// Reads of a tenant's log that found it changing under them (a roll-up
+/// between two reads) before one is given up as unavailable.
+const LOAD_ATTEMPTS: usize = 4;
+
+/// Why a tenant's log cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error(transparent)]
+    Snapshot(#[from] FormatError),
+    #[error(transparent)]
+    Entry(#[from] EntryError),
+    #[error("the log holds a message of unknown kind {0:?}")]
+    UnknownKind(String),
+    #[error("the log starts with an entry, not a snapshot")]
+    Headless,
+    #[error("an entry follows message {prev}, not {position}: the log has a gap")]
+    Gap { prev: u64, position: u64 },
+}
+
+/// Why a tenant's state could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    /// Stored, but in no format this router reads (or broken): the tenant
-    /// cannot be routed until an operator repairs or removes the value. It
-    /// is never taken for an empty state (that would forget every queued and
-    /// live conversation), and it alerts: the `router_snapshots_unreadable_total`
+    /// Stored, but in no form this router reads (or broken): the tenant
+    /// cannot be routed until an operator repairs or removes it. It is never
+    /// taken for an empty state (that would forget every queued and live
+    /// conversation), and it alerts: the `router_snapshots_unreadable_total`
     /// counter, an error log, and `/readyz` failing while it lasts.
-    #[error("tenant {tenant}'s routing snapshot (revision {revision}) cannot be read: {source}")]
+    #[error("tenant {tenant}'s routing state (at {sequence}) cannot be read: {source}")]
     Unreadable {
         tenant: TenantId,
-        revision: u64,
+        sequence: u64,
         #[source]
-        source: FormatError,
+        source: LogError,
     },
     #[error(transparent)]
     Bus(#[from] BusError),
 }
 
-/// Why a snapshot could not be written.
+/// Why a step could not be appended.
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
-    /// Someone wrote the tenant's snapshot since it was read: decide again.
+    /// Another instance appended since the state was read: decide again.
     #[error("the tenant's routing state changed since it was read")]
     Conflict,
-    /// Even with its applied log shrunk, the snapshot exceeds one KV value.
-    #[error("the tenant's routing state is {0} bytes, more than one message may carry")]
+    /// The step is more than one message may carry.
+    #[error("the routing step is {0} bytes, more than one message may carry")]
     TooLarge(usize),
     #[error(transparent)]
     Bus(#[from] BusError),
 }
 
-/// A snapshot and the revision it was read at (0: not stored yet).
+/// A snapshot and the log position it reflects (0: nothing logged yet).
 pub type Versioned = (Snapshot, u64);
+
+/// A tenant's state as an instance holds it.
+#[derive(Debug, Clone)]
+pub struct Held {
+    pub snapshot: Snapshot,
+    /// The stream sequence of the last message of the tenant's log applied.
+    pub position: u64,
+    /// Entries applied since the log's snapshot.
+    entries: usize,
+}
 
 #[derive(Clone)]
 pub struct SnapshotStore {
+    js: jetstream::Context,
+    log: stream::Stream,
     kv: kv::Store,
     timing: domain::Config,
     max_value: usize,
-    cache: Arc<Mutex<HashMap<TenantId, Versioned>>>,
-    /// Tenants whose stored snapshot this instance could not read last time,
-    /// with why: `/readyz` reports them.
+    snapshot_every: usize,
+    cache: Arc<Mutex<HashMap<TenantId, Held>>>,
+    /// Tenants whose state this instance could not read last time, with
+    /// why: `/readyz` reports them.
     unreadable: Arc<Mutex<BTreeMap<TenantId, String>>>,
     unreadable_total: Option<Counter>,
     /// Per tenant, inputs whose effects this instance has performed since
-    /// its last write: the next write forgets their effects.
+    /// its last append: the next entry forgets their effects.
     performed: Arc<Mutex<HashMap<TenantId, Vec<String>>>>,
 }
 
@@ -82,8 +135,8 @@ impl std::fmt::Debug for SnapshotStore {
     }
 }
 
-/// The bucket: file storage, one revision per key (the snapshot is the whole
-/// truth; older ones are of no use).
+/// The KV bucket of the states from before the log: file storage, one
+/// revision per key.
 pub fn bucket_config() -> kv::Config {
     kv::Config {
         bucket: streams::ROUTER_STATE_BUCKET.to_owned(),
@@ -99,14 +152,23 @@ pub fn key(tenant: TenantId) -> String {
 }
 
 impl SnapshotStore {
-    /// Opens the bucket, creating it when missing.
+    /// Opens the bucket and the log, creating them when missing.
     pub async fn open(bus: &Bus, timing: domain::Config) -> Result<Self, BusError> {
         let kv = bus.ensure_bucket(bucket_config()).await?;
+        bus.ensure_stream(log::stream_config()).await?;
+        let log = bus
+            .js
+            .get_stream(streams::ROUTER_LOG)
+            .await
+            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
         Ok(Self {
+            js: bus.js.clone(),
+            log,
             kv,
             timing,
             // Room for the headers and the subject next to the value.
             max_value: bus.client.server_info().max_payload.saturating_sub(4096),
+            snapshot_every: log::SNAPSHOT_EVERY,
             cache: Arc::default(),
             unreadable: Arc::default(),
             unreadable_total: None,
@@ -114,18 +176,24 @@ impl SnapshotStore {
         })
     }
 
-    /// Counts unreadable snapshots in `router_snapshots_unreadable_total`.
+    /// Counts unreadable states in `router_snapshots_unreadable_total`.
     pub fn with_metrics(mut self, metrics: &Metrics) -> Self {
         self.unreadable_total = Some(metrics.counter(
             "router_snapshots_unreadable_total",
-            "Reads of a tenant's routing snapshot that found it in no readable format.",
+            "Reads of a tenant's routing state that found it in no readable form.",
         ));
         self
     }
 
-    /// For `/readyz`: every tenant whose snapshot could not be read, and why.
+    /// Rolls a tenant's log up into a snapshot every `entries` entries.
+    pub fn snapshot_every(mut self, entries: usize) -> Self {
+        self.snapshot_every = entries.max(1);
+        self
+    }
+
+    /// For `/readyz`: every tenant whose state could not be read, and why.
     pub fn unreadable(&self) -> Result<(), String> {
-        let unreadable = self.unreadable.lock().unwrap_or_else(|e| e.into_inner());
+        let unreadable = lock(&self.unreadable);
         if unreadable.is_empty() {
             return Ok(());
         }
@@ -133,77 +201,216 @@ impl SnapshotStore {
         Err(reasons.join("; "))
     }
 
-    /// The tenant's snapshot for deciding an input: the cached copy (taken
-    /// out: one lane handles a tenant at a time), or the stored one.
-    pub async fn take(&self, tenant: TenantId) -> Result<Versioned, ReadError> {
-        let cached = self.lock().remove(&tenant);
-        match cached {
-            Some(versioned) => Ok(versioned),
-            None => self.read(tenant).await,
+    /// The tenant's state for deciding a step: the held copy (taken out:
+    /// one lane handles a tenant at a time), or the one read from the log.
+    pub async fn take(&self, tenant: TenantId) -> Result<Held, ReadError> {
+        let held = lock(&self.cache).remove(&tenant);
+        match held {
+            Some(held) => Ok(held),
+            None => self.load(tenant).await,
         }
     }
 
-    /// The stored snapshot, under this process's timing settings.
+    /// Holds a state for the tenant's next step: one taken and left
+    /// unchanged, or one just appended.
+    pub fn keep(&self, tenant: TenantId, held: Held) {
+        lock(&self.cache).insert(tenant, held);
+    }
+
+    /// The tenant's latest state, for reading: the held copy brought up to
+    /// the log's end, or the log read whole.
     pub async fn read(&self, tenant: TenantId) -> Result<Versioned, ReadError> {
+        let held = lock(&self.cache).get(&tenant).cloned();
+        let latest = match held {
+            Some(held) => match self.follow(tenant, Some(held)).await {
+                Ok(Some(latest)) => latest,
+                Ok(None) | Err(ReadError::Unreadable { .. }) => self.load(tenant).await?,
+                Err(error) => return Err(error),
+            },
+            None => {
+                let latest = self.load(tenant).await?;
+                lock(&self.cache)
+                    .entry(tenant)
+                    .or_insert_with(|| latest.clone());
+                latest
+            }
+        };
+        Ok((latest.snapshot, latest.position))
+    }
+
+    /// The tenant's state from its log; a tenant without one starts from
+    /// its KV value from before the log, or from nothing.
+    async fn load(&self, tenant: TenantId) -> Result<Held, ReadError> {
+        let mut last = None;
+        for _ in 0..LOAD_ATTEMPTS {
+            let outcome = match self.follow(tenant, None).await {
+                Ok(Some(held)) => Ok(Some(held)),
+                Ok(None) => self.adopt(tenant).await,
+                Err(error) => Err(error),
+            };
+            match outcome {
+                Ok(Some(mut held)) => {
+                    held.snapshot.state.set_config(self.timing);
+                    self.readable(tenant);
+                    return Ok(held);
+                }
+                // Another instance started the log meanwhile: read it.
+                Ok(None) => {}
+                // Rolled up between two reads (or a replica behind): again.
+                Err(
+                    error @ ReadError::Unreadable {
+                        source: LogError::Gap { .. },
+                        ..
+                    },
+                ) => last = Some(error),
+                Err(error) => return Err(self.alert(error)),
+            }
+        }
+        Err(self.alert(last.unwrap_or_else(|| {
+            BusError::new(
+                ErrorKind::Unavailable,
+                "the tenant's routing log kept changing",
+            )
+            .into()
+        })))
+    }
+
+    /// Applies the tenant's log after `held` (all of it for `None`);
+    /// `None` when the log is empty.
+    async fn follow(
+        &self,
+        tenant: TenantId,
+        mut held: Option<Held>,
+    ) -> Result<Option<Held>, ReadError> {
+        let subject = subjects::router_log(tenant);
+        let mut next = held.as_ref().map_or(1, |h| h.position + 1);
+        loop {
+            let message = match self
+                .log
+                .direct_get_next_for_subject(&subject, Some(next))
+                .await
+            {
+                Ok(message) => message,
+                Err(e) if e.kind() == DirectGetErrorKind::NotFound => return Ok(held),
+                Err(e) => return Err(BusError::new(ErrorKind::Unavailable, e).into()),
+            };
+            let sequence = message.sequence;
+            let unreadable = |source: LogError| ReadError::Unreadable {
+                tenant,
+                sequence,
+                source,
+            };
+            let kind = message.headers.get(log::KIND_HEADER).map(|v| v.as_str());
+            match kind {
+                Some(log::KIND_SNAPSHOT) => {
+                    let snapshot =
+                        Snapshot::decode(&message.payload).map_err(|e| unreadable(e.into()))?;
+                    held = Some(Held {
+                        snapshot,
+                        position: sequence,
+                        entries: 0,
+                    });
+                }
+                Some(log::KIND_ENTRY) => {
+                    let Some(current) = held.as_mut() else {
+                        return Err(unreadable(LogError::Headless));
+                    };
+                    let entry =
+                        Entry::decode(&message.payload).map_err(|e| unreadable(e.into()))?;
+                    if entry.prev != current.position {
+                        return Err(unreadable(LogError::Gap {
+                            prev: entry.prev,
+                            position: current.position,
+                        }));
+                    }
+                    entry.replay(&mut current.snapshot);
+                    current.position = sequence;
+                    current.entries += 1;
+                }
+                other => {
+                    return Err(unreadable(LogError::UnknownKind(
+                        other.unwrap_or_default().to_owned(),
+                    )));
+                }
+            }
+            next = sequence + 1;
+        }
+    }
+
+    /// Starts the tenant's log from its KV state (see the module's notes);
+    /// `None` when another instance changed either meanwhile.
+    async fn adopt(&self, tenant: TenantId) -> Result<Option<Held>, ReadError> {
         let entry = self
             .kv
             .entry(key(tenant))
             .await
             .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
-        let (mut snapshot, revision) = match entry {
+        let (snapshot, revision) = match entry {
             Some(entry) if entry.operation == Operation::Put => {
-                let snapshot = match Snapshot::decode(&entry.value) {
-                    Ok(snapshot) => snapshot,
-                    Err(source) => {
-                        let revision = entry.revision;
-                        return Err(self.alert(ReadError::Unreadable {
-                            tenant,
-                            revision,
-                            source,
-                        }));
-                    }
-                };
+                let snapshot =
+                    Snapshot::decode(&entry.value).map_err(|source| ReadError::Unreadable {
+                        tenant,
+                        sequence: entry.revision,
+                        source: source.into(),
+                    })?;
                 (snapshot, entry.revision)
             }
             Some(entry) => (Snapshot::new(self.timing), entry.revision),
             None => (Snapshot::new(self.timing), 0),
         };
-        snapshot.state.set_config(self.timing);
-        let recovered = self
-            .unreadable
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&tenant);
-        if recovered.is_some() {
-            tracing::info!(%tenant, "the tenant's routing snapshot is readable again");
+        let value = encode(&snapshot).map_err(|e| match e {
+            SaveError::Bus(e) => e,
+            other => BusError::new(ErrorKind::Rejected, other),
+        })?;
+        // Revision 0 expects no value yet: the first write is a create.
+        match self
+            .kv
+            .update(key(tenant), Bytes::from(value.clone()), revision)
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == UpdateErrorKind::WrongLastRevision => return Ok(None),
+            Err(e) => return Err(BusError::new(ErrorKind::Unavailable, e).into()),
         }
-        Ok((snapshot, revision))
+        match self.append_raw(tenant, log::KIND_SNAPSHOT, value, 0).await {
+            Ok(position) => Ok(Some(Held {
+                snapshot,
+                position,
+                entries: 0,
+            })),
+            Err(SaveError::Conflict) => Ok(None),
+            Err(SaveError::Bus(e)) => Err(e.into()),
+            Err(SaveError::TooLarge(bytes)) => Err(BusError::new(
+                ErrorKind::Rejected,
+                format!(
+                    "the tenant's routing state is {bytes} bytes, more than one message may carry"
+                ),
+            )
+            .into()),
+        }
+    }
+
+    fn readable(&self, tenant: TenantId) {
+        if lock(&self.unreadable).remove(&tenant).is_some() {
+            tracing::info!(%tenant, "the tenant's routing state is readable again");
+        }
     }
 
     fn alert(&self, error: ReadError) -> ReadError {
         if let ReadError::Unreadable { tenant, .. } = &error {
-            tracing::error!(%tenant, %error, "routing snapshot unreadable; the tenant's inputs wait");
+            tracing::error!(%tenant, %error, "routing state unreadable; the tenant's inputs wait");
             if let Some(counter) = &self.unreadable_total {
                 counter.inc();
             }
-            self.unreadable
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(*tenant, error.to_string());
+            lock(&self.unreadable).insert(*tenant, error.to_string());
         }
         error
     }
 
-    /// Caches a snapshot for the tenant's next input: one taken and left
-    /// unchanged, or one just saved (with its new revision).
-    pub fn keep(&self, tenant: TenantId, versioned: Versioned) {
-        self.lock().insert(tenant, versioned);
-    }
-
     /// Notes that every effect of `input_id` was performed, so the tenant's
-    /// next write need not carry them ([`Snapshot::forget_effects`]).
+    /// next entry forgets them ([`Snapshot::forget_effects`]).
     pub fn performed(&self, tenant: TenantId, input_id: &str) {
-        let mut performed = self.performed.lock().unwrap_or_else(|e| e.into_inner());
+        let mut performed = lock(&self.performed);
         let ids = performed.entry(tenant).or_default();
         // Bounded: ids whose entries are already gone from the log cost nothing to drop.
         if ids.len() >= crate::snapshot::APPLIED_MAX {
@@ -212,60 +419,121 @@ impl SnapshotStore {
         ids.push(input_id.to_owned());
     }
 
-    /// Writes the snapshot if the stored one is still at `revision`; returns
-    /// the new revision. The caller [`keep`](Self::keep)s it once done.
-    pub async fn save(
-        &self,
-        tenant: TenantId,
-        snapshot: &mut Snapshot,
-        revision: u64,
-    ) -> Result<u64, SaveError> {
-        let performed = self
-            .performed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+    /// The inputs performed since the tenant's last append, for its next entry.
+    pub fn performed_since(&self, tenant: TenantId) -> Vec<String> {
+        lock(&self.performed)
             .get(&tenant)
             .cloned()
-            .unwrap_or_default();
-        snapshot.forget_effects(&performed);
-        let mut value = encode(snapshot)?;
-        if value.len() > self.max_value {
-            tracing::warn!(%tenant, bytes = value.len(), "routing state is large; forgetting older applied inputs");
+            .unwrap_or_default()
+    }
+
+    /// Appends a step decided from `held` (which already reflects it) and
+    /// moves `held` to it; every so many entries
+    /// ([`snapshot_every`](Self::snapshot_every)) the state is rolled up into
+    /// a snapshot too.
+    pub async fn append(
+        &self,
+        tenant: TenantId,
+        held: &mut Held,
+        entry: &Entry,
+    ) -> Result<(), SaveError> {
+        let value = entry
+            .encode()
+            .map_err(|e| SaveError::Bus(BusError::new(ErrorKind::Rejected, e)))?;
+        held.position = self
+            .append_raw(tenant, log::KIND_ENTRY, value, held.position)
+            .await?;
+        held.entries += 1;
+        // Appended: those effects are forgotten for good (unless noted again).
+        if let Some(ids) = lock(&self.performed).get_mut(&tenant) {
+            ids.retain(|id| !entry.performed.contains(id));
+        }
+        if held.entries >= self.snapshot_every {
+            self.roll_up(tenant, held).await;
+        }
+        Ok(())
+    }
+
+    /// Writes the held state as the log's snapshot, removing what it
+    /// follows. Failing changes nothing but the log's length: the entries
+    /// stay, and the next step tries again.
+    async fn roll_up(&self, tenant: TenantId, held: &mut Held) {
+        let mut snapshot = held.snapshot.clone();
+        let mut value = encode(&snapshot);
+        if matches!(&value, Ok(v) if v.len() > self.max_value) {
+            tracing::warn!(%tenant, "routing state is large; forgetting older applied inputs");
             snapshot.shrink_applied();
-            value = encode(snapshot)?;
-            if value.len() > self.max_value {
-                return Err(SaveError::TooLarge(value.len()));
+            value = encode(&snapshot);
+        }
+        let written = match value {
+            Ok(value) => {
+                self.append_raw(tenant, log::KIND_SNAPSHOT, value, held.position)
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        match written {
+            Ok(position) => {
+                *held = Held {
+                    snapshot,
+                    position,
+                    entries: 0,
+                };
+            }
+            // Another instance appended: this state is behind, its next step
+            // finds out and catches up.
+            Err(SaveError::Conflict) => {}
+            Err(error) => {
+                tracing::warn!(%tenant, %error, "cannot roll the routing log up; its entries stay");
             }
         }
-        // Revision 0 expects no value yet: the first write is a create.
-        let written = self
-            .kv
-            .update(key(tenant), Bytes::from(value), revision)
+    }
+
+    /// Publishes one message of the tenant's log after the one at `after`
+    /// (0: the subject must be empty); returns its sequence.
+    async fn append_raw(
+        &self,
+        tenant: TenantId,
+        kind: &'static str,
+        value: Vec<u8>,
+        after: u64,
+    ) -> Result<u64, SaveError> {
+        if value.len() > self.max_value {
+            return Err(SaveError::TooLarge(value.len()));
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(log::KIND_HEADER, kind);
+        if kind == log::KIND_SNAPSHOT {
+            headers.insert(async_nats::header::NATS_ROLLUP, "sub");
+        }
+        let message = PublishMessage::build()
+            .payload(Bytes::from(value))
+            .headers(headers)
+            .expected_last_subject_sequence(after);
+        let unavailable = |e: &dyn std::fmt::Display| {
+            SaveError::Bus(BusError::new(ErrorKind::Unavailable, e.to_string()))
+        };
+        let ack = self
+            .js
+            .send_publish(subjects::router_log(tenant), message)
+            .await
+            .map_err(|e| unavailable(&e))?
             .await
             .map_err(|e| match e.kind() {
-                UpdateErrorKind::WrongLastRevision => SaveError::Conflict,
-                _ => SaveError::Bus(BusError::new(ErrorKind::Unavailable, e)),
+                PublishErrorKind::WrongLastSequence => SaveError::Conflict,
+                _ => unavailable(&e),
             })?;
-        // Written: those effects are forgotten for good (unless noted again).
-        if let Some(ids) = self
-            .performed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get_mut(&tenant)
-        {
-            ids.retain(|id| !performed.contains(id));
-        }
-        Ok(written)
+        Ok(ack.sequence)
     }
 
-    /// Forgets every cached snapshot (tests use it to force reads).
+    /// Forgets every held state (tests use it to force reads).
     pub fn clear_cache(&self) {
-        self.lock().clear();
+        lock(&self.cache).clear();
     }
+}
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TenantId, Versioned>> {
-        self.cache.lock().unwrap_or_else(|e| e.into_inner())
-    }
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn encode(snapshot: &Snapshot) -> Result<Vec<u8>, SaveError> {

@@ -1,8 +1,9 @@
 //! Deciding every waiting input of a tenant in one step (see
-//! [`super::inputs`]): one snapshot taken, the inputs applied in order, one
-//! compare-and-set write, then the effects of them all performed together.
-//! Where the router wrote the whole tenant state once per input, it now
-//! writes it once per batch, which is what lets a burst through.
+//! [`super::inputs`]): the tenant's held state taken, the inputs applied in
+//! order, the step appended to the tenant's log (one small message, fenced
+//! by the log position it was decided at), then the effects of them all
+//! performed together. The router once wrote the tenant's whole state per
+//! input, then per step; now a step costs what its inputs weigh.
 
 use std::sync::Arc;
 
@@ -17,8 +18,9 @@ use super::inputs::{
     CAS_ATTEMPTS, InputHandler, Ready, RouteError, declines_the_outstanding_offer,
 };
 use super::perform::Scope;
-use super::step;
+use super::step::Logged;
 use crate::domain::Effect;
+use crate::log::Entry;
 use crate::store::SaveError;
 
 /// What deciding one input gave.
@@ -34,6 +36,10 @@ enum Decided {
 }
 
 type Outcome = Result<(), RouteError>;
+
+/// The most inputs one step decides: its log entry carries each handoff's
+/// customer and summary, and must fit in one message.
+const STEP_MAX: usize = 64;
 
 impl BatchConsumer for InputHandler {
     type Error = RouteError;
@@ -66,13 +72,15 @@ impl BatchConsumer for InputHandler {
             if ready.is_empty() {
                 continue;
             }
-            let inputs: Vec<Ready> = ready.iter().map(|(_, input)| input.clone()).collect();
-            let decided = self.decide_all(tenant, &inputs).await;
-            for (index, _) in &ready {
-                outcomes[*index] = Some(match &decided {
-                    Ok(()) => Ok(()),
-                    Err(error) => Err(RouteError::Step(error.clone())),
-                });
+            for step in ready.chunks(STEP_MAX) {
+                let inputs: Vec<Ready> = step.iter().map(|(_, input)| input.clone()).collect();
+                let decided = self.decide_all(tenant, &inputs).await;
+                for (index, _) in step {
+                    outcomes[*index] = Some(match &decided {
+                        Ok(()) => Ok(()),
+                        Err(error) => Err(RouteError::Step(error.clone())),
+                    });
+                }
             }
         }
         outcomes
@@ -102,24 +110,31 @@ impl InputHandler {
         Err(Arc::new(RouteError::Contended))
     }
 
-    /// One try: `false` when the compare-and-set lost.
+    /// One try: `false` when another instance appended first.
     async fn attempt(&self, tenant: TenantId, inputs: &[Ready]) -> Result<bool, RouteError> {
-        let (mut snapshot, mut revision) =
-            self.store.take(tenant).await.map_err(RouteError::Read)?;
+        let mut held = self.store.take(tenant).await.map_err(RouteError::Read)?;
         let mut config = self.catalog.tenant(tenant);
-        if config.revision < snapshot.config_revision {
+        if config.revision < held.snapshot.config_revision {
             // Another instance reconciled with a newer configuration than this
             // one's watch has shown yet: never roll the tenant back to older settings.
             if !self
                 .catalog
-                .wait_seen(snapshot.config_revision, super::inputs::CATALOG_WAIT)
+                .wait_seen(held.snapshot.config_revision, super::inputs::CATALOG_WAIT)
                 .await
             {
-                self.store.keep(tenant, (snapshot, revision));
+                self.store.keep(tenant, held);
                 return Err(RouteError::CatalogBehind);
             }
             config = self.catalog.tenant(tenant);
         }
+        let mut entry = Entry::new(
+            held.position,
+            self.store.performed_since(tenant),
+            config.allows_live_chat(),
+        );
+        // The state is changed from here on: on any failure it is dropped,
+        // and the next attempt reads the log.
+        let snapshot = &mut held.snapshot;
         let mut decided = Vec::with_capacity(inputs.len());
         for input in inputs {
             if let Some(applied) = snapshot.applied(&input.input_id) {
@@ -127,33 +142,38 @@ impl InputHandler {
                 continue;
             }
             let declined = declines_the_outstanding_offer(&snapshot.state, &input.parsed);
-            let now = clock::now_ms_unsigned();
-            let effects = step::apply(&mut snapshot, &config, input.parsed.clone(), now);
-            snapshot.record(&input.input_id, effects.clone());
+            let logged = Logged {
+                id: input.input_id.clone(),
+                now: clock::now_ms_unsigned(),
+                input: input.parsed.clone(),
+            };
+            let effects = entry.decide(snapshot, &config, logged);
             decided.push(Decided::Fresh { effects, declined });
         }
-        if decided.iter().any(|d| matches!(d, Decided::Fresh { .. })) {
-            revision = match self.store.save(tenant, &mut snapshot, revision).await {
-                Ok(written) => written,
-                // The snapshot taken is dropped: the next attempt reads the stored one.
+        if !entry.inputs.is_empty() {
+            entry.end(&mut held.snapshot);
+            match self.store.append(tenant, &mut held, &entry).await {
+                Ok(()) => {}
                 Err(SaveError::Conflict) => return Ok(false),
                 Err(error) => return Err(RouteError::Save(error)),
-            };
+            }
         } else {
             // Only redeliveries: judge what is still current against the
-            // stored state, not a cached copy another instance may have
+            // latest state, not a held copy another instance may have
             // moved past (replays are rare).
-            if let Ok(stored) = self.store.read(tenant).await {
-                (snapshot, revision) = stored;
+            if let Ok((snapshot, position)) = self.store.read(tenant).await {
+                held.snapshot = snapshot;
+                held.position = position;
             }
         }
+        let snapshot = &held.snapshot;
         let scopes: Vec<Scope> = inputs
             .iter()
             .zip(&decided)
             .map(|(input, decided)| Scope {
                 tenant,
                 input_id: &input.input_id,
-                snapshot: &snapshot,
+                snapshot,
                 replay: matches!(decided, Decided::Replay(_)),
             })
             .collect();
@@ -187,7 +207,7 @@ impl InputHandler {
                 self.store.performed(tenant, &input.input_id);
             }
         }
-        self.store.keep(tenant, (snapshot, revision));
+        self.store.keep(tenant, held);
         performed.map(|()| true).map_err(RouteError::Perform)
     }
 

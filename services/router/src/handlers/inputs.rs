@@ -8,21 +8,22 @@
 //! poison is parked, presence inputs answered (a console's hello arms a
 //! timer; a presence check reads the agent's record), and an input naming a
 //! configuration revision waits for this instance's watch to reach it.
-//! What remains is decided against the tenant's snapshot: an input applied
+//! What remains is decided against the tenant's state: an input applied
 //! already (a redelivery) has its recorded effects re-performed; the others
 //! are applied one after the other, recorded with their effects, and the
-//! snapshot is written once with compare-and-set. Only once that write
-//! succeeds are the effects of them all performed, then the inputs acked.
+//! step is appended to the tenant's log ([`crate::store`]), fenced by the
+//! log position it was decided at. Only once that append succeeds are the
+//! effects of them all performed, then the inputs acked.
 //!
-//! A lost compare-and-set means another instance (or a stale cached copy)
+//! A refused append means another instance (or a held copy gone stale)
 //! got there first: the decisions are thrown away and made again from the
-//! stored state. It is retried here, in the lane, rather than by a nak, so
+//! latest state. It is retried here, in the lane, rather than by a nak, so
 //! the tenant's later inputs on this instance do not overtake them. Several
 //! instances share the durable consumer, so two of them may each hold some
-//! of a tenant's inputs at the same moment; compare-and-set makes them commit
-//! one after the other, which keeps every routing rule (the limit, one
-//! assignment per conversation) whatever the interleaving. Only the order
-//! of two inputs delivered to different instances at once is not fixed.
+//! of a tenant's inputs at the same moment; the fenced append makes them
+//! commit one after the other, which keeps every routing rule (the limit,
+//! one assignment per conversation) whatever the interleaving. Only the
+//! order of two inputs delivered to different instances at once is not fixed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,7 +45,7 @@ use crate::catalog::{Catalog, watch};
 use crate::domain::{Input, State};
 use crate::store::{ReadError, SaveError, SnapshotStore};
 
-/// Decisions redone in the lane after lost compare-and-sets, before the
+/// Decisions redone in the lane after refused appends, before the
 /// input is naked and redelivered instead.
 pub(super) const CAS_ATTEMPTS: usize = 8;
 /// How long an input waits for this instance's configuration watch to catch

@@ -100,9 +100,9 @@ impl InputHandler {
         now: u64,
     ) -> Result<Option<Parsed>, RouteError> {
         let disconnected = Parsed::Core(Input::AgentDisconnected { agent });
-        let versioned = self.store.take(tenant).await.map_err(RouteError::Read)?;
-        let applied = versioned.0.applied(input_id).is_some();
-        self.store.keep(tenant, versioned);
+        let held = self.store.take(tenant).await.map_err(RouteError::Read)?;
+        let applied = held.snapshot.applied(input_id).is_some();
+        self.store.keep(tenant, held);
         if applied {
             return Ok(Some(disconnected));
         }

@@ -1,8 +1,15 @@
 //! One routing input applied to a tenant's snapshot, as plain code: parse the
 //! `RoutingInput`, reconcile the configuration if it moved, let the core
 //! decide, and keep the conversations' [`Meta`] in step. No I/O: the handler
-//! loads, calls [`apply`], saves with compare-and-set, then performs.
+//! loads, applies, appends the step to the tenant's log, then performs.
+//!
+//! A step is applied through [`apply_logged`] both when it is decided and
+//! when the log is read back ([`crate::log::Entry::replay`]): one function
+//! for both, given only what the log records (the input, its time, the
+//! reconciliation's changes and whether the tenant has live chat), so a
+//! replayed state is the decided one.
 
+use serde::{Deserialize, Serialize};
 use switchboard_contracts::ids::{AgentId, ConversationId, SpaceId};
 use switchboard_contracts::v1::routing_input::Input as Wire;
 use switchboard_contracts::v1::{Availability, RoutingInput};
@@ -12,8 +19,9 @@ use crate::catalog::reconcile::reconcile;
 use crate::domain::{Effect, FallbackReason, Input, OfferId, Status, decide};
 use crate::snapshot::{Meta, Snapshot};
 
-/// A routing input, parsed.
-#[derive(Debug, Clone, PartialEq)]
+/// A routing input, parsed (and as the router's log records it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Parsed {
     Handoff {
         conversation: ConversationId,
@@ -114,13 +122,75 @@ pub fn apply(
     input: Parsed,
     now: u64,
 ) -> Vec<Effect> {
+    let mut effects = reconcile_with(snapshot, config)
+        .map(|r| replay_reconciled(snapshot, &r, now))
+        .unwrap_or_default();
+    effects.extend(apply_input(snapshot, config.allows_live_chat(), input, now));
+    effects
+}
+
+/// A configuration change to bring into the state, as the log records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reconciled {
+    /// The configuration revision the state reflects afterwards.
+    pub revision: u64,
+    /// What changed, as core inputs.
+    pub changes: Vec<Input>,
+}
+
+/// The changes that bring the state to `config`, when it is newer than the
+/// one the state reflects.
+pub fn reconcile_with(snapshot: &Snapshot, config: &TenantConfig) -> Option<Reconciled> {
+    (config.revision > snapshot.config_revision).then(|| Reconciled {
+        revision: config.revision,
+        changes: reconcile(&snapshot.state, config),
+    })
+}
+
+/// Applies a reconciliation's changes.
+fn replay_reconciled(snapshot: &mut Snapshot, reconciled: &Reconciled, now: u64) -> Vec<Effect> {
     let mut effects = Vec::new();
-    if config.revision > snapshot.config_revision {
-        for change in reconcile(&snapshot.state, config) {
-            effects.extend(decide(&mut snapshot.state, change, now));
-        }
-        snapshot.config_revision = config.revision;
+    for change in &reconciled.changes {
+        effects.extend(decide(&mut snapshot.state, change.clone(), now));
     }
+    snapshot.config_revision = reconciled.revision;
+    effects
+}
+
+/// One input of a step, as the log records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Logged {
+    pub id: String,
+    /// When it was decided (ms since the epoch): offers' deadlines count from it.
+    pub now: u64,
+    pub input: Parsed,
+}
+
+/// Applies one logged input (after the step's reconciliation, for its first
+/// input) and records it as applied with its effects; returns them.
+pub fn apply_logged(
+    snapshot: &mut Snapshot,
+    reconciled: Option<&Reconciled>,
+    live_chat: bool,
+    logged: &Logged,
+) -> Vec<Effect> {
+    let mut effects = reconciled
+        .map(|r| replay_reconciled(snapshot, r, logged.now))
+        .unwrap_or_default();
+    effects.extend(apply_input(
+        snapshot,
+        live_chat,
+        logged.input.clone(),
+        logged.now,
+    ));
+    snapshot.record(&logged.id, effects.clone());
+    effects
+}
+
+/// Applies `input` alone (no reconciliation) at `now`; `live_chat` is
+/// whether the tenant's edition has live chat with people.
+fn apply_input(snapshot: &mut Snapshot, live_chat: bool, input: Parsed, now: u64) -> Vec<Effect> {
+    let mut effects = Vec::new();
     match input {
         Parsed::Handoff {
             conversation,
@@ -133,7 +203,7 @@ pub fn apply(
                 return effects;
             }
             snapshot.hold(conversation, meta);
-            if config.allows_live_chat() {
+            if live_chat {
                 effects.extend(decide(
                     &mut snapshot.state,
                     Input::Handoff {

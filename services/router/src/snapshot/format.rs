@@ -4,7 +4,8 @@
 //! | version | what | read | written |
 //! |---|---|---|---|
 //! | 1 | serde JSON of the in-memory [`Snapshot`], indexes included; no `version` field | yes | no |
-//! | 2 | JSON `{"version": 2, ...}`: the state's records only, the indexes rebuilt on load | yes | yes |
+//! | 2 | JSON `{"version": 2, ...}`: the state's records only, the indexes rebuilt on load | yes | no |
+//! | 3 | as 2, with `"version": 3`: written where the state lives in the router's log (`SB_ROUTER_LOG`), and as the last copy in KV `SB_ROUTER_STATE` when a tenant moves there, so that routers that read only 1 and 2 (and keep their state in KV) refuse it instead of deciding beside the log | yes | yes |
 //!
 //! Every released version has a golden fixture under
 //! `services/router/tests/fixtures/` that the tests read with this code. A
@@ -21,7 +22,7 @@ use crate::domain::{
 };
 
 /// The version [`encode`] writes.
-pub const VERSION: u64 = 2;
+pub const VERSION: u64 = 3;
 
 /// Why stored bytes are not a snapshot this router can use.
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +37,7 @@ pub enum FormatError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("routing snapshot version 2 is inconsistent: {0}")]
+    #[error("the routing snapshot is inconsistent: {0}")]
     Inconsistent(#[from] domain::UnknownAgent),
 }
 
@@ -46,7 +47,7 @@ struct Probe {
     version: Option<u64>,
 }
 
-/// Version 2, as stored.
+/// Versions 2 and 3, as stored.
 #[derive(Serialize, Deserialize)]
 struct V2 {
     version: u64,
@@ -114,9 +115,9 @@ pub fn decode(bytes: &[u8], config: domain::Config) -> Result<Snapshot, FormatEr
     let mut snapshot = match probe.version {
         None | Some(1) => serde_json::from_slice::<Snapshot>(bytes)
             .map_err(|source| FormatError::Malformed { version: 1, source })?,
-        Some(2) => from_v2(
+        Some(version @ (2 | 3)) => from_v2(
             serde_json::from_slice(bytes)
-                .map_err(|source| FormatError::Malformed { version: 2, source })?,
+                .map_err(|source| FormatError::Malformed { version, source })?,
             config,
         )?,
         Some(other) => return Err(FormatError::UnknownVersion(other)),

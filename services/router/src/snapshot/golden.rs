@@ -7,7 +7,8 @@ use switchboard_contracts::v1::{Customer, Edition, SupportMode};
 
 use crate::catalog::{AgentRecord, TenantConfig};
 use crate::domain::{Config, Effect, Input, Status};
-use crate::handlers::step::{Parsed, apply};
+use crate::handlers::step::{Logged, Parsed};
+use crate::log::Entry;
 use crate::snapshot::{Meta, Snapshot};
 
 pub fn space() -> SpaceId {
@@ -71,16 +72,28 @@ fn handoff(conversation: ConversationId, name: &str) -> Parsed {
 /// The golden state: two agents available (limit 1), one unavailable; one
 /// conversation live (after a decline), one offered, one waiting, one ended.
 pub fn snapshot() -> Snapshot {
+    let mut snapshot = Snapshot::new(Config::default());
+    entry().replay(&mut snapshot);
+    snapshot
+}
+
+/// The golden state's steps, decided from an empty state and logged as one
+/// entry of the router's log (following message 1, its first snapshot).
+pub fn entry() -> Entry {
     let config = config();
     let [a1, a2, _] = agents();
     let [c1, c2, c3, c4] = conversations();
     let mut snapshot = Snapshot::new(Config::default());
+    let mut entry = Entry::new(1, Vec::new(), config.allows_live_chat());
     let mut now = 1_700_000_000_000;
     let mut step = |snapshot: &mut Snapshot, id: &str, input: Parsed| {
         now += 1_000;
-        let effects = apply(snapshot, &config, input, now);
-        snapshot.record(id, effects.clone());
-        effects
+        let logged = Logged {
+            id: id.to_owned(),
+            now,
+            input,
+        };
+        entry.decide(snapshot, &config, logged)
     };
     for agent in [a1, a2] {
         let available = Input::SetStatus {
@@ -117,5 +130,5 @@ pub fn snapshot() -> Snapshot {
     step(&mut snapshot, "handoff:3", handoff(c3, "carol"));
     step(&mut snapshot, "handoff:4", handoff(c4, "dave"));
     step(&mut snapshot, "closed:4", Parsed::Closed(c4));
-    snapshot
+    entry
 }

@@ -67,8 +67,8 @@ fn a_snapshot_this_router_cannot_read_is_a_named_error() {
     let decode = |bytes: &[u8]| format::decode(bytes, Config::default()).unwrap_err();
     assert!(matches!(decode(b"\x00garbage"), FormatError::NotJson(_)));
     assert!(matches!(
-        decode(br#"{"version": 3}"#),
-        FormatError::UnknownVersion(3)
+        decode(br#"{"version": 4}"#),
+        FormatError::UnknownVersion(4)
     ));
     assert!(matches!(
         decode(br#"{"version": 2, "limit": 0}"#),

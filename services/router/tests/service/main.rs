@@ -13,3 +13,4 @@ mod rpc;
 mod support;
 mod takeover;
 mod timeouts;
+mod upgrade;

@@ -13,14 +13,14 @@ use prost::Message;
 use switchboard_bus::Bus;
 use switchboard_contracts::ids::{AgentId, ConversationId, TenantId};
 use switchboard_contracts::streams;
-use switchboard_contracts::subjects::filter;
+use switchboard_contracts::subjects::{self, filter};
 use switchboard_contracts::v1::agent_event::Event;
 use switchboard_contracts::v1::conversation_command::Command;
 use switchboard_contracts::v1::routing_input::Input;
 use switchboard_contracts::v1::{ConversationState, RouteAccept, SupportMode};
 use switchboard_router::domain::invariants::check_state;
+use switchboard_router::log::{self, Entry};
 use switchboard_router::snapshot::Snapshot;
-use switchboard_router::store;
 use tokio::task::JoinSet;
 
 use super::support::{
@@ -29,6 +29,9 @@ use super::support::{
 
 const CONVERSATIONS: usize = 40;
 pub(super) const LIMIT: u32 = 3;
+/// Entries between two snapshots of the tenant's log, short so that
+/// roll-ups happen in the middle of the race.
+pub(super) const SNAPSHOT_EVERY: usize = 5;
 const PUBLISHERS: usize = 4;
 
 /// What the test saw: assign commands per conversation, and per agent the
@@ -42,7 +45,8 @@ pub(super) struct Seen {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_routers_under_racing_handoffs_and_accepts_never_exceed_the_limit_or_assign_twice() {
-    let mut h = Harness::with(2, false, |_| {}).await;
+    // Snapshots every few entries: the routers also race to roll the log up.
+    let mut h = Harness::with(2, false, |c| c.snapshot_every = SNAPSHOT_EVERY).await;
     let names = ["a1", "a2", "a3", "a4", "a5"];
     let (cx, agents) = h.team(LIMIT, &names, SupportMode::SupportTeam).await;
     let mut all_events = Vec::new();
@@ -111,7 +115,7 @@ async fn two_routers_under_racing_handoffs_and_accepts_never_exceed_the_limit_or
     )
     .await;
     tasks.abort_all();
-    let (last, last_revision) = h.snapshot().await;
+    let (last, last_position) = h.snapshot().await;
     check_state(&last.state).expect("the final state keeps every rule");
 
     {
@@ -135,7 +139,7 @@ async fn two_routers_under_racing_handoffs_and_accepts_never_exceed_the_limit_or
         );
         revisions.checked
     };
-    // Inputs waiting together are committed in one write, so there are
+    // Inputs waiting together are committed in one entry, so there are
     // fewer states than inputs; the watch must still have checked some.
     assert!(checked > 0, "the watch saw no committed state");
     let conflicts: u64 = h
@@ -145,7 +149,7 @@ async fn two_routers_under_racing_handoffs_and_accepts_never_exceed_the_limit_or
         .sum();
     let handled: Vec<u64> = h.routers.iter().map(|r| r.counters.inputs.get()).collect();
     eprintln!(
-        "race: {checked} of {last_revision} state revisions checked, inputs per router {handled:?}, {conflicts} compare-and-set conflicts"
+        "race: {checked} committed states checked (log at {last_position}), inputs per router {handled:?}, {conflicts} refused appends"
     );
     assert!(
         handled.iter().all(|n| *n > 0),
@@ -160,33 +164,67 @@ pub(super) struct Revisions {
     pub(super) violations: Vec<String>,
 }
 
-/// Checks every committed state of the tenant the watch delivers.
+/// Checks every committed state of the tenant: each snapshot on its log
+/// and the state after each entry, replayed in order as any instance
+/// catching up would. An entry that does not follow the message before it
+/// (a fork of the log) is a violation too.
 pub(super) async fn watch_revisions(h: &Harness, tasks: &mut JoinSet<()>) -> Arc<Mutex<Revisions>> {
-    let kv = h
-        .bus
-        .js
-        .get_key_value(streams::ROUTER_STATE_BUCKET)
+    let stream = h.bus.js.get_stream(streams::ROUTER_LOG).await.expect("log");
+    let consumer = stream
+        .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
+            filter_subject: subjects::router_log(h.tenant),
+            ..Default::default()
+        })
         .await
-        .expect("bucket");
-    let mut watch = kv.watch(store::key(h.tenant)).await.expect("watch");
+        .expect("consumer");
+    let mut messages = consumer.messages().await.expect("messages");
     let revisions = Arc::new(Mutex::new(Revisions::default()));
     let shared = revisions.clone();
     tasks.spawn(async move {
-        while let Some(Ok(entry)) = watch.next().await {
-            let Ok(snapshot) = Snapshot::decode(&entry.value) else {
+        let mut state: Option<(Snapshot, u64)> = None;
+        while let Some(Ok(message)) = messages.next().await {
+            let Ok(info) = message.info() else { continue };
+            let sequence = info.stream_sequence;
+            let kind = message
+                .headers
+                .as_ref()
+                .and_then(|h| h.get(log::KIND_HEADER))
+                .map(|v| v.as_str().to_owned());
+            let mut r = shared.lock().unwrap();
+            match (kind.as_deref(), state.as_mut()) {
+                (Some(log::KIND_SNAPSHOT), _) => match Snapshot::decode(&message.payload) {
+                    Ok(snapshot) => state = Some((snapshot, sequence)),
+                    Err(e) => r.violations.push(format!("{sequence}: {e}")),
+                },
+                (Some(log::KIND_ENTRY), Some((snapshot, position))) => {
+                    match Entry::decode(&message.payload) {
+                        Ok(entry) if entry.prev == *position => {
+                            entry.replay(snapshot);
+                            *position = sequence;
+                        }
+                        Ok(entry) => r.violations.push(format!(
+                            "{sequence}: follows {}, the log was at {position}",
+                            entry.prev
+                        )),
+                        Err(e) => r.violations.push(format!("{sequence}: {e}")),
+                    }
+                }
+                (other, _) => r
+                    .violations
+                    .push(format!("{sequence}: unexpected {other:?} message")),
+            }
+            let Some((snapshot, _)) = state.as_ref() else {
                 continue;
             };
-            let mut r = shared.lock().unwrap();
             r.checked += 1;
             if let Err(violation) = check_state(&snapshot.state) {
                 r.violations
-                    .push(format!("revision {}: {violation}", entry.revision));
+                    .push(format!("message {sequence}: {violation}"));
             }
             for (agent, record) in snapshot.state.agents() {
                 if record.load() > LIMIT {
                     r.violations.push(format!(
-                        "revision {}: {agent:?} holds {}",
-                        entry.revision,
+                        "message {sequence}: {agent:?} holds {}",
                         record.load()
                     ));
                 }

@@ -15,7 +15,7 @@ use switchboard_router::domain::invariants::check_state;
 use tokio::process::{Child, Command};
 use tokio::task::JoinSet;
 
-use super::race::{LIMIT, Seen, agent_loop, transcript_loop, watch_revisions};
+use super::race::{LIMIT, SNAPSHOT_EVERY, Seen, agent_loop, transcript_loop, watch_revisions};
 use super::support::{Harness, publish_change, queued_info};
 
 const CONVERSATIONS: usize = 60;
@@ -29,6 +29,10 @@ async fn spawn_router(h: &Harness) -> Child {
         .env("NATS_URL", h.nats.url())
         .env("SWITCHBOARD_HEALTH_ADDR", &health)
         .env("RUST_LOG", "warn")
+        .env(
+            "SWITCHBOARD_ROUTER_SNAPSHOT_EVERY",
+            SNAPSHOT_EVERY.to_string(),
+        )
         .stdout(Stdio::null())
         .kill_on_drop(true)
         .spawn()
@@ -129,7 +133,8 @@ async fn a_router_killed_mid_burst_is_taken_over_and_every_conversation_is_assig
         at_kill < CONVERSATIONS,
         "killed mid-burst: {at_kill} assigned already"
     );
-    h.add_router().await;
+    h.add_router_with(|c| c.snapshot_every = SNAPSHOT_EVERY)
+        .await;
 
     switchboard_testkit::eventually(
         "every conversation assigned and ended",

@@ -46,6 +46,10 @@ async fn on_a_three_node_cluster_every_stream_and_bucket_has_three_replicas() {
             "{stream}: {streams:?}"
         );
     }
+    assert!(
+        streams.iter().any(|(name, _)| *name == "SB_ROUTER_LOG"),
+        "the router's log: {streams:?}"
+    );
     assert!(streams.iter().all(|(_, r)| *r == 3), "{streams:?}");
 
     // Restarted the way an operator who forgot the setting would.

@@ -8,8 +8,9 @@
 //!
 //! Whatever arrives: nothing panics, what does not decode or parse is
 //! parked (never retried), every routing rule holds after every input, the
-//! snapshot reads back as written, and an input made from an event always
-//! parses.
+//! snapshot reads back as written, an input made from an event always
+//! parses, and the run's steps, as the router's log records them, replay
+//! to exactly the state they were decided into.
 
 mod seeds;
 
@@ -23,11 +24,12 @@ use switchboard_testkit::fuzz::{ProtoEdit, config, proto_edits, through_the_wire
 
 use super::events::{EventError, routing_input};
 use super::inputs::RouteError;
-use super::step::{Parsed, apply, parse};
+use super::step::{Logged, Parsed, parse};
 use super::{rpc, space_view};
 use crate::catalog::{Catalog, Record};
 use crate::domain::Config;
 use crate::domain::invariants::check_state;
+use crate::log::Entry;
 use crate::snapshot::Snapshot;
 
 /// One thing that reaches the router: `u8` picks the kind of message,
@@ -68,6 +70,12 @@ struct Router {
     revision: u64,
     now: u64,
     sequence: u64,
+    /// The step being decided: inputs until the next record or tick.
+    entry: Option<Entry>,
+    /// The steps decided, as the log stores them.
+    log: Vec<Vec<u8>>,
+    /// The last step's inputs, performed: the next step forgets their effects.
+    performed: Vec<String>,
 }
 
 impl Router {
@@ -83,7 +91,30 @@ impl Router {
             revision: 0,
             now: 1_700_000_000_000,
             sequence: 0,
+            entry: None,
+            log: Vec::new(),
+            performed: Vec::new(),
         }
+    }
+
+    /// Ends the step being decided, as the service appends it.
+    fn close(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            entry.end(&mut self.snapshot);
+            self.performed = entry.inputs.iter().map(|l| l.id.clone()).collect();
+            self.log.push(entry.encode().expect("an entry encodes"));
+        }
+    }
+
+    /// The state the log's steps replay to, from an empty one.
+    fn replayed(&self) -> Snapshot {
+        let mut snapshot = Snapshot::new(Config::default());
+        for bytes in &self.log {
+            Entry::decode(bytes)
+                .expect("an entry reads back")
+                .replay(&mut snapshot);
+        }
+        snapshot
     }
 
     fn pick<T: Copy>(items: &[T], i: usize) -> T {
@@ -93,6 +124,7 @@ impl Router {
     fn apply(&mut self, op: Op) -> Result<(), TestCaseError> {
         match op {
             Op::Config(kind, i, edits) => {
+                self.close();
                 let (key, bytes) = self.record(kind, i);
                 let bytes = switchboard_testkit::fuzz::mutate_protobuf(&bytes, &edits);
                 self.config(&key, &bytes);
@@ -109,10 +141,14 @@ impl Router {
             Op::Bytes(0, bytes) => self.route(RoutingInput::decode(bytes.as_slice()))?,
             Op::Bytes(1, bytes) => self.event_in(ConversationEvent::decode(bytes.as_slice()))?,
             Op::Bytes(_, bytes) => {
+                self.close();
                 let key = config_keys::agent(Self::pick(&self.agents, bytes.len()));
                 self.config(&key, &bytes);
             }
-            Op::Tick(ms) => self.now += ms,
+            Op::Tick(ms) => {
+                self.close();
+                self.now += ms;
+            }
         }
         Ok(())
     }
@@ -153,9 +189,22 @@ impl Router {
 
     fn step(&mut self, parsed: Parsed) -> TestResult {
         let config = self.catalog.tenant(self.tenant);
-        let effects = apply(&mut self.snapshot, &config, parsed, self.now);
-        self.snapshot
-            .record(&format!("i{}", self.sequence), effects);
+        if self.entry.is_none() {
+            let performed = std::mem::take(&mut self.performed);
+            self.entry = Some(Entry::new(
+                self.log.len() as u64,
+                performed,
+                config.allows_live_chat(),
+            ));
+        }
+        let logged = Logged {
+            id: format!("i{}", self.sequence),
+            now: self.now,
+            input: parsed,
+        };
+        if let Some(entry) = self.entry.as_mut() {
+            entry.decide(&mut self.snapshot, &config, logged);
+        }
         self.sequence += 1;
         if let Err(violation) = check_state(&self.snapshot.state) {
             prop_assert!(false, "{violation}");
@@ -246,5 +295,11 @@ proptest! {
         for op in ops {
             router.apply(op)?;
         }
+        router.close();
+        prop_assert_eq!(
+            String::from_utf8(router.replayed().encode().expect("encodes")).expect("utf-8"),
+            String::from_utf8(router.snapshot.encode().expect("encodes")).expect("utf-8"),
+            "the log replays to the decided state"
+        );
     }
 }

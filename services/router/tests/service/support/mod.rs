@@ -99,9 +99,10 @@ impl Harness {
         harness
     }
 
-    /// Starts one more router instance with the test settings.
-    pub async fn add_router(&mut self) {
-        let settings = RouterConfig::for_tests(&self.nats.url());
+    /// Starts one more router instance with the test settings, tweaked.
+    pub async fn add_router_with(&mut self, tweak: impl Fn(&mut RouterConfig)) {
+        let mut settings = RouterConfig::for_tests(&self.nats.url());
+        tweak(&mut settings);
         self.routers.push(start_router(settings).await);
     }
 

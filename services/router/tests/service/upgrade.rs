@@ -1,0 +1,99 @@
+//! From KV to the log: a tenant whose state a router of the KV era wrote
+//! (one value in `SB_ROUTER_STATE`) is carried over whole to the tenant's
+//! log, and the KV value is rewritten in a version those routers refuse,
+//! so they stop deciding for the tenant.
+
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use switchboard_contracts::streams;
+use switchboard_contracts::subjects;
+use switchboard_router::log;
+use switchboard_router::snapshot::Snapshot;
+use switchboard_router::store;
+
+use super::support::Harness;
+
+fn fixture(version: u64) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(format!("snapshot-v{version}.json"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[tokio::test]
+async fn a_state_from_the_kv_era_moves_to_the_log_and_fences_older_routers() {
+    let h = Harness::start().await;
+    let kv = h
+        .bus
+        .js
+        .get_key_value(streams::ROUTER_STATE_BUCKET)
+        .await
+        .expect("bucket");
+    let old = fixture(2);
+    kv.put(store::key(h.tenant), Bytes::from(old.clone()))
+        .await
+        .expect("the old router's write");
+
+    let (moved, position) = h.snapshot().await;
+    let expected = Snapshot::decode(&old).expect("the fixture reads");
+    assert_eq!(moved.state, expected.state);
+    assert_eq!(moved.meta, expected.meta);
+    assert!(position > 0, "the state is the log's first message");
+
+    let log = h.bus.js.get_stream(streams::ROUTER_LOG).await.expect("log");
+    let first = log
+        .direct_get_next_for_subject(subjects::router_log(h.tenant), Some(1))
+        .await
+        .expect("the log has a message");
+    assert_eq!(first.sequence, position);
+    assert_eq!(
+        first.headers.get(log::KIND_HEADER).map(|v| v.as_str()),
+        Some(log::KIND_SNAPSHOT)
+    );
+
+    let fenced = kv
+        .get(store::key(h.tenant))
+        .await
+        .expect("read")
+        .expect("the KV value stays");
+    let version: serde_json::Value = serde_json::from_slice(&fenced).expect("json");
+    assert_eq!(
+        version["version"], 3,
+        "rewritten in a version older routers refuse"
+    );
+    assert_eq!(
+        Snapshot::decode(&fenced).expect("reads").state,
+        expected.state,
+        "and still holding the state"
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_log_this_router_cannot_read_is_a_named_error_that_fails_readiness() {
+    let h = Harness::start().await;
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(log::KIND_HEADER, log::KIND_SNAPSHOT);
+    h.bus
+        .js
+        .publish_with_headers(
+            subjects::router_log(h.tenant),
+            headers,
+            Bytes::from_static(br#"{"version": 99}"#),
+        )
+        .await
+        .expect("publish")
+        .await
+        .expect("stored");
+    let store = &h.routers[0].store;
+    let error = store.read(h.tenant).await.expect_err("unreadable");
+    assert!(
+        matches!(error, store::ReadError::Unreadable { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("version 99"), "{error}");
+    let reason = store.unreadable().expect_err("readiness fails");
+    assert!(reason.contains(&h.tenant.to_string()), "{reason}");
+    h.stop().await;
+}

@@ -6,7 +6,7 @@
 //! [`session::Effect`]s, run in the kit's shell, which performs them one
 //! input at a time. The error codes are the kit's
 //! ([`crate::socket::error::WsError`]), and messages render with
-//! [`crate::api::render::message_json`].
+//! [`crate::api::render::message_object`].
 //!
 //! What the socket shows comes from three places: the router's view of the
 //! agent (`sb.rpc.router.{tenant}`, read once at `hello`) and its live

@@ -7,8 +7,8 @@
 //! carry such extra fields (`tenant`, `server_time`, `space_name`, `customer`); the
 //! contract lets clients ignore what they do not know.
 
+use crate::api::render::MessageObject;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::socket::error::WsError;
 use crate::socket::server_frame::OutgoingFrame;
@@ -52,7 +52,7 @@ pub struct ConversationView {
     pub state: &'static str,
     pub customer: CustomerView,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub transcript: Option<Vec<Value>>,
+    pub transcript: Option<Vec<MessageObject>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -92,13 +92,13 @@ pub enum ServerFrame {
     Assigned {
         conversation: String,
         #[serde(skip_serializing_if = "Option::is_none")]
-        transcript: Option<Vec<Value>>,
+        transcript: Option<Vec<MessageObject>>,
         #[serde(skip_serializing_if = "Option::is_none")]
         customer: Option<CustomerView>,
     },
     /// `message` is the contract's message object.
     Message {
-        message: Value,
+        message: MessageObject,
     },
     Typing {
         conversation: String,
@@ -116,7 +116,7 @@ pub enum ServerFrame {
     },
     Transcript {
         conversation: String,
-        messages: Vec<Value>,
+        messages: Vec<MessageObject>,
     },
     Error(ErrorFrame),
 }
@@ -191,7 +191,7 @@ mod tests {
 
     use super::*;
 
-    fn json_of(frame: &ServerFrame) -> Value {
+    fn json_of(frame: &ServerFrame) -> serde_json::Value {
         serde_json::from_str(&frame.to_json()).unwrap()
     }
 

@@ -19,7 +19,7 @@ use super::availability_name;
 use super::identity::AgentIdentity;
 use super::server_frame::{CustomerView, ErrorFrame, ExperienceView, ServerFrame};
 use super::session::{AgentSession, Effect, Fetch, FetchPurpose, Held, send};
-use crate::api::render::{message_json, rfc3339_ms};
+use crate::api::render::{message_object, rfc3339_ms};
 use crate::socket::error::WsError;
 
 /// What the console shows when an accept lost (CONTRACT.md §3, SPEC §5).
@@ -147,7 +147,7 @@ impl AgentSession {
         if message.seq == held.last_seq + 1 {
             held.last_seq = message.seq;
             return send(ServerFrame::Message {
-                message: message_json(&message),
+                message: message_object(&message),
             });
         }
         vec![Effect::Fetch(Fetch {

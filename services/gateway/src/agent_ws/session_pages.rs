@@ -12,7 +12,7 @@ use switchboard_contracts::v1::{ChatMessage, ConversationInfo, ConversationState
 
 use super::server_frame::{ConversationView, CustomerView, ErrorFrame, ServerFrame};
 use super::session::{AgentSession, Effect, Fetch, FetchPurpose, send};
-use crate::api::render::message_json;
+use crate::api::render::message_object;
 
 /// A page that answers: the conversation exists for this tenant.
 pub(super) struct Read {
@@ -38,7 +38,7 @@ impl AgentSession {
             FetchPurpose::Transcript => match read {
                 Some(read) => send(ServerFrame::Transcript {
                     conversation: conversation.to_string(),
-                    messages: read.messages.iter().map(message_json).collect(),
+                    messages: read.messages.iter().map(message_object).collect(),
                 }),
                 None => send(
                     ErrorFrame::new(
@@ -97,7 +97,7 @@ impl AgentSession {
                     id: conversation.to_string(),
                     state: read.info.state().wire_name(),
                     customer: customer_view(&read.info),
-                    transcript: Some(read.messages.iter().map(message_json).collect()),
+                    transcript: Some(read.messages.iter().map(message_object).collect()),
                 })
             }
             // Listed without its transcript: the console asks for it.
@@ -140,7 +140,7 @@ impl AgentSession {
         self.note_seq(conversation, &read);
         let mut effects = send(ServerFrame::Assigned {
             conversation: conversation.to_string(),
-            transcript: Some(read.messages.iter().map(message_json).collect()),
+            transcript: Some(read.messages.iter().map(message_object).collect()),
             customer: Some(customer_view(&read.info)),
         });
         if read.info.state() == ConversationState::Ended {
@@ -171,7 +171,7 @@ impl AgentSession {
             }
             held.last_seq = message.seq;
             effects.push(Effect::Send(ServerFrame::Message {
-                message: message_json(message),
+                message: message_object(message),
             }));
         }
         effects

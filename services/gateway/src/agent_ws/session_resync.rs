@@ -11,7 +11,7 @@ use switchboard_contracts::v1::ConversationState;
 use super::server_frame::ServerFrame;
 use super::session::{AgentSession, Effect, Fetch, FetchPurpose};
 use super::session_pages::Read;
-use crate::api::render::message_json;
+use crate::api::render::message_object;
 
 impl AgentSession {
     /// Events of a held conversation may have been missed.
@@ -43,7 +43,7 @@ impl AgentSession {
             }
             held.last_seq = message.seq;
             effects.push(Effect::Send(ServerFrame::Message {
-                message: message_json(message),
+                message: message_object(message),
             }));
         }
         if read.info.state() == ConversationState::Ended {

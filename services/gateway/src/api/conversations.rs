@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::Value;
 use switchboard_contracts::error_codes::ErrorCode;
 use switchboard_contracts::ids::{ConversationId, TenantId};
@@ -19,7 +21,7 @@ use switchboard_contracts::v1::{ConversationInfo, TranscriptPage, TranscriptQuer
 
 use crate::api::extract::{Member, TenantMember, path_id};
 use crate::api::page::{self, Page, PageParams};
-use crate::api::render::{conversation_json, message_json};
+use crate::api::render::{MessageObject, conversation_json, message_object};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -48,7 +50,7 @@ pub async fn transcript(
     member: TenantMember,
     Path((_, id)): Path<(String, String)>,
     params: Result<Query<PageParams>, QueryRejection>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<Response> {
     let id: ConversationId = path_id(&id, "conversation")?;
     let page = Page::from_query("transcript", page::TRANSCRIPTS, params)?;
     let after_seq = match &page.after {
@@ -74,10 +76,25 @@ pub async fn transcript(
         .last()
         .filter(|last| last.seq < info.last_seq)
         .map(|last| page.cursor(&last.seq.to_string()));
-    let messages: Vec<Value> = read.messages.iter().map(message_json).collect();
-    let mut body = page::body_with_legacy(messages, next, "messages");
-    body["conversation"] = Value::String(id.to_string());
-    Ok(axum::Json(body))
+    let messages: Vec<MessageObject> = read.messages.iter().map(message_object).collect();
+    let body = TranscriptBody {
+        items: &messages,
+        next_cursor: next,
+        messages: &messages,
+        conversation: id.to_string(),
+    };
+    Ok(axum::Json(body).into_response())
+}
+
+/// A transcript page: the paged list's `items` and `next_cursor`, the same
+/// messages under `messages` (the name before paging), and the conversation.
+/// Serialized straight from the messages, written twice but built once.
+#[derive(Serialize)]
+struct TranscriptBody<'a> {
+    items: &'a [MessageObject],
+    next_cursor: Option<String>,
+    messages: &'a [MessageObject],
+    conversation: String,
 }
 
 /// CONTRACT §2: "admin, or the agent who accepted it".

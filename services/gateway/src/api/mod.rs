@@ -11,7 +11,7 @@
 //! | [`admins`] | a tenant's admins, and reissuing the first site admin |
 //! | [`credentials`] | minting, reissuing and revoking bearer tokens |
 //! | [`validate`] | field rules (names, texts, origins, enum names) |
-//! | [`render`] | the contract's JSON shapes, [`render::message_json`] included |
+//! | [`render`] | the contract's JSON shapes, [`render::message_object`] included |
 //! | [`tenants`] | tenants (operator) and chat settings |
 //! | [`identity_secret`] | rotating the identity secret customers are signed in with |
 //! | [`default_texts`] | the default customer texts, for the admin console |

@@ -1,8 +1,9 @@
 //! The JSON shapes of the contract (CONTRACT.md §2, §3), rendered from the
 //! protobuf records in one place. The customer and agent WebSockets render
-//! messages with [`message_json`] too, so a message looks the same wherever
+//! messages with [`message_object`] too, so a message looks the same wherever
 //! it appears.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 use switchboard_contracts::names::WireName;
 use switchboard_contracts::v1::{
@@ -31,27 +32,55 @@ fn non_empty(text: &str) -> Option<&str> {
 /// A message object: `{id, conversation, seq, author: {role, id?, name},
 /// text, at, client_id?, notice?}`; `notice` marks a system message that is
 /// also a notice (`fallback`, `agent_joined`, `sign_in_required`).
-pub fn message_json(message: &ChatMessage) -> Value {
+///
+/// A typed value rather than a `serde_json::Value`: every message on every
+/// socket and every transcript page is one, and serializing a struct writes
+/// the JSON directly instead of building (and, for pages, copying) a map
+/// per message first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageObject {
+    pub id: String,
+    pub conversation: String,
+    pub seq: u64,
+    pub author: AuthorObject,
+    pub text: String,
+    pub at: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub client_id: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub notice: String,
+}
+
+/// A message's `author`: `{role, id?, name}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuthorObject {
+    pub role: &'static str,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    pub name: String,
+}
+
+pub fn message_object(message: &ChatMessage) -> MessageObject {
     let author = message.author.clone().unwrap_or_default();
-    let mut author_json = json!({"role": author.role().wire_name(), "name": author.name});
-    if !author.id.is_empty() {
-        author_json["id"] = json!(author.id);
+    MessageObject {
+        id: message.id.clone(),
+        conversation: message.conversation.clone(),
+        seq: message.seq,
+        author: AuthorObject {
+            role: author.role().wire_name(),
+            id: author.id,
+            name: author.name,
+        },
+        text: message.text.clone(),
+        at: rfc3339_ms(message.at_ms),
+        client_id: message.client_id.clone(),
+        notice: message.notice.clone(),
     }
-    let mut object = json!({
-        "id": message.id,
-        "conversation": message.conversation,
-        "seq": message.seq,
-        "author": author_json,
-        "text": message.text,
-        "at": rfc3339_ms(message.at_ms),
-    });
-    if !message.client_id.is_empty() {
-        object["client_id"] = json!(message.client_id);
-    }
-    if !message.notice.is_empty() {
-        object["notice"] = json!(message.notice);
-    }
-    object
+}
+
+/// [`message_object`] as a JSON value, for the places that edit it.
+pub fn message_json(message: &ChatMessage) -> Value {
+    serde_json::to_value(message_object(message)).unwrap_or(Value::Null)
 }
 
 /// A tenant as admins and the operator see it (no secrets).

@@ -4,7 +4,7 @@
 //! decisions are plain code returning [`session::Effect`]s, performed (bus
 //! publishes, subscriptions, transcript reads) inside the socket kit's shell
 //! ([`crate::socket`]), which the agent socket shares.
-//! Messages render with [`crate::api::render::message_json`], the same
+//! Messages render with [`crate::api::render::message_object`], the same
 //! object the HTTP API returns.
 //!
 //! | module | what |

@@ -2,8 +2,8 @@
 //! codes. Each frame serializes to one JSON object with its fields at the top
 //! level next to `"type"` (CONTRACT.md §3). A new frame is one more variant.
 
+use crate::api::render::MessageObject;
 use serde::Serialize;
-use serde_json::Value;
 
 pub use crate::socket::error::WsError;
 use crate::socket::server_frame::OutgoingFrame;
@@ -25,7 +25,7 @@ pub enum ServerFrame {
     },
     /// `message` is the contract's message object.
     Message {
-        message: Value,
+        message: MessageObject,
     },
     Typing {
         role: &'static str,
@@ -33,7 +33,7 @@ pub enum ServerFrame {
         on: bool,
     },
     Transcript {
-        messages: Vec<Value>,
+        messages: Vec<MessageObject>,
     },
     Ended {
         reason: &'static str,
@@ -87,7 +87,7 @@ mod tests {
 
     use super::*;
 
-    fn json_of(frame: &ServerFrame) -> Value {
+    fn json_of(frame: &ServerFrame) -> serde_json::Value {
         serde_json::from_str(&frame.to_json()).unwrap()
     }
 

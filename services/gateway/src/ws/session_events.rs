@@ -16,7 +16,7 @@ use switchboard_contracts::v1::{
 use super::server_frame::{ServerFrame, WsError};
 use super::session::{CustomerSession, Effect, Fetch, FetchPurpose, send};
 use super::session_notices::{notice_frame, queue_effect};
-use crate::api::render::message_json;
+use crate::api::render::message_object;
 
 /// The owner's code for a post into an ended conversation.
 const CONVERSATION_ENDED: &str = "conversation_ended";
@@ -135,7 +135,7 @@ impl CustomerSession {
         match fetch.purpose {
             FetchPurpose::Transcript => match page {
                 Some(page) => send(ServerFrame::Transcript {
-                    messages: sorted(page.messages).iter().map(message_json).collect(),
+                    messages: sorted(page.messages).iter().map(message_object).collect(),
                 }),
                 None => send(WsError::unavailable(
                     "the transcript could not be read; retry shortly",
@@ -219,7 +219,7 @@ impl CustomerSession {
             .into_iter()
             .collect();
         effects.push(Effect::Send(ServerFrame::Transcript {
-            messages: messages.iter().map(message_json).collect(),
+            messages: messages.iter().map(message_object).collect(),
         }));
         // The transcript holds the notices already; what still needs the
         // customer is the queue to follow, or a handoff waiting for them to
@@ -266,7 +266,7 @@ impl CustomerSession {
 /// A message's frame and, for a notice, the notice's own frame after it.
 pub(super) fn message_frames(message: &ChatMessage, assignee_name: &str) -> Vec<Effect> {
     let mut effects = vec![Effect::Send(ServerFrame::Message {
-        message: message_json(message),
+        message: message_object(message),
     })];
     effects.extend(notice_frame(message, assignee_name).map(Effect::Send));
     effects

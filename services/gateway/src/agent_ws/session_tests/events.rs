@@ -173,10 +173,7 @@ fn assigned_sends_the_whole_transcript_then_each_message_once_in_order() {
     else {
         panic!("an assigned frame with the transcript, got {effects:?}")
     };
-    let roles: Vec<&str> = transcript
-        .iter()
-        .map(|m| m["author"]["role"].as_str().unwrap())
-        .collect();
+    let roles: Vec<&str> = transcript.iter().map(|m| m.author.role).collect();
     assert_eq!(roles, vec!["customer", "ai"], "the AI part is included");
     assert_eq!(customer.email, "ada@example.com");
     assert!(s.on_event(added(&s, c, 2)).is_empty());

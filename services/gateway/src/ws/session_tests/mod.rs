@@ -141,7 +141,7 @@ pub(super) fn sent_seqs(effects: &[Effect]) -> Vec<u64> {
     frames(effects)
         .into_iter()
         .filter_map(|f| match f {
-            ServerFrame::Message { message } => message["seq"].as_u64(),
+            ServerFrame::Message { message } => Some(message.seq),
             _ => None,
         })
         .collect()

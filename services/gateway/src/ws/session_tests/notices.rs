@@ -18,7 +18,7 @@ fn notice_messages_are_followed_by_their_own_frame() {
     s.on_client_text(HI, now());
     let effects = s.on_event(notice(&s, 1, "sign_in_required", "Please sign in.", ""));
     assert!(
-        matches!(frames(&effects)[..], [ServerFrame::Message { message }, ServerFrame::SignInRequired {}] if message["notice"] == "sign_in_required")
+        matches!(frames(&effects)[..], [ServerFrame::Message { message }, ServerFrame::SignInRequired {}] if message.notice == "sign_in_required")
     );
     let effects = s.on_event(notice(&s, 2, "agent_joined", "Ada joined.", "Ada"));
     assert_eq!(

@@ -6,7 +6,8 @@
 //! the snapshot and the log position it reflects), so a step costs one
 //! small append. The append names the position it was decided at; when
 //! another instance appended meanwhile, it is refused ([`SaveError::Conflict`]):
-//! the held state is dropped, the tenant's log read again from it, and the
+//! the held state is dropped, the tenant's log read again (a batched direct
+//! get: the snapshot and every entry after it in one round trip), and the
 //! step decided anew. Whoever appends is the tenant's owner for that step,
 //! and no step is ever committed from a state that is not the latest: the
 //! limit and one assignment per conversation hold however many instances
@@ -28,12 +29,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
 
 use async_nats::HeaderMap;
 use async_nats::jetstream::context::PublishErrorKind;
 use async_nats::jetstream::kv::{self, Operation, UpdateErrorKind};
 use async_nats::jetstream::message::PublishMessage;
-use async_nats::jetstream::stream::{self, DirectGetErrorKind, StorageType};
+use async_nats::jetstream::stream::StorageType;
 use async_nats::jetstream::{self};
 use bytes::Bytes;
 use switchboard_bus::{Bus, BusError, ErrorKind};
@@ -48,6 +52,18 @@ use crate::snapshot::{FormatError, Snapshot};
 /// Reads of a tenant's log that found it changing under them (a roll-up
 /// between two reads) before one is given up as unavailable.
 const LOAD_ATTEMPTS: usize = 4;
+/// Messages of a tenant's log read in one request: more than a snapshot
+/// and the entries after it, so a catch-up is one round trip.
+const READ_BATCH: u64 = 256;
+/// How long a read of the log waits for each reply.
+const READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One message of a tenant's log, as read.
+struct LogMessage {
+    sequence: u64,
+    kind: Option<String>,
+    payload: Bytes,
+}
 
 /// Why a tenant's log cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -111,8 +127,8 @@ pub struct Held {
 
 #[derive(Clone)]
 pub struct SnapshotStore {
+    client: async_nats::Client,
     js: jetstream::Context,
-    log: stream::Stream,
     kv: kv::Store,
     timing: domain::Config,
     max_value: usize,
@@ -156,14 +172,9 @@ impl SnapshotStore {
     pub async fn open(bus: &Bus, timing: domain::Config) -> Result<Self, BusError> {
         let kv = bus.ensure_bucket(bucket_config()).await?;
         bus.ensure_stream(log::stream_config()).await?;
-        let log = bus
-            .js
-            .get_stream(streams::ROUTER_LOG)
-            .await
-            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
         Ok(Self {
+            client: bus.client.clone(),
             js: bus.js.clone(),
-            log,
             kv,
             timing,
             // Room for the headers and the subject next to the value.
@@ -285,55 +296,126 @@ impl SnapshotStore {
         let subject = subjects::router_log(tenant);
         let mut next = held.as_ref().map_or(1, |h| h.position + 1);
         loop {
-            let message = match self
-                .log
-                .direct_get_next_for_subject(&subject, Some(next))
+            let (messages, more) = self.read_batch(&subject, next).await?;
+            for message in messages {
+                let sequence = message.sequence;
+                let unreadable = |source: LogError| ReadError::Unreadable {
+                    tenant,
+                    sequence,
+                    source,
+                };
+                match message.kind.as_deref() {
+                    Some(log::KIND_SNAPSHOT) => {
+                        let snapshot =
+                            Snapshot::decode(&message.payload).map_err(|e| unreadable(e.into()))?;
+                        held = Some(Held {
+                            snapshot,
+                            position: sequence,
+                            entries: 0,
+                        });
+                    }
+                    Some(log::KIND_ENTRY) => {
+                        let Some(current) = held.as_mut() else {
+                            return Err(unreadable(LogError::Headless));
+                        };
+                        let entry =
+                            Entry::decode(&message.payload).map_err(|e| unreadable(e.into()))?;
+                        if entry.prev != current.position {
+                            return Err(unreadable(LogError::Gap {
+                                prev: entry.prev,
+                                position: current.position,
+                            }));
+                        }
+                        entry.replay(&mut current.snapshot);
+                        current.position = sequence;
+                        current.entries += 1;
+                    }
+                    other => {
+                        return Err(unreadable(LogError::UnknownKind(
+                            other.unwrap_or_default().to_owned(),
+                        )));
+                    }
+                }
+                next = sequence + 1;
+            }
+            if !more {
+                return Ok(held);
+            }
+        }
+    }
+
+    /// The messages of the log's `subject` from stream sequence `from` on,
+    /// up to [`READ_BATCH`] of them in one request (a batched direct get:
+    /// the messages, then an end-of-batch status saying how many are left);
+    /// `true` when more are left.
+    async fn read_batch(
+        &self,
+        subject: &str,
+        from: u64,
+    ) -> Result<(Vec<LogMessage>, bool), BusError> {
+        let unavailable = |e: &dyn std::fmt::Display| {
+            BusError::new(
+                ErrorKind::Unavailable,
+                format!("reading the routing log: {e}"),
+            )
+        };
+        let inbox = self.client.new_inbox();
+        let mut replies = self
+            .client
+            .subscribe(inbox.clone())
+            .await
+            .map_err(|e| unavailable(&e))?;
+        let request = serde_json::json!({
+            "seq": from,
+            "next_by_subj": subject,
+            "batch": READ_BATCH,
+        });
+        self.client
+            .publish_with_reply(
+                format!("$JS.API.DIRECT.GET.{}", streams::ROUTER_LOG),
+                inbox,
+                Bytes::from(request.to_string()),
+            )
+            .await
+            .map_err(|e| unavailable(&e))?;
+        let mut messages = Vec::new();
+        loop {
+            let reply = tokio::time::timeout(READ_TIMEOUT, replies.next())
                 .await
-            {
-                Ok(message) => message,
-                Err(e) if e.kind() == DirectGetErrorKind::NotFound => return Ok(held),
-                Err(e) => return Err(BusError::new(ErrorKind::Unavailable, e).into()),
+                .map_err(|_| unavailable(&"no answer in time"))?
+                .ok_or_else(|| unavailable(&"the reply subscription closed"))?;
+            let header = |name: &str| {
+                reply
+                    .headers
+                    .as_ref()
+                    .and_then(|h| h.get(name))
+                    .map(|v| v.as_str().to_owned())
             };
-            let sequence = message.sequence;
-            let unreadable = |source: LogError| ReadError::Unreadable {
-                tenant,
-                sequence,
-                source,
-            };
-            let kind = message.headers.get(log::KIND_HEADER).map(|v| v.as_str());
-            match kind {
-                Some(log::KIND_SNAPSHOT) => {
-                    let snapshot =
-                        Snapshot::decode(&message.payload).map_err(|e| unreadable(e.into()))?;
-                    held = Some(Held {
-                        snapshot,
-                        position: sequence,
-                        entries: 0,
+            match reply.status.map(|s| s.as_u16()) {
+                // Nothing (more) on the subject from `from` on.
+                Some(404) => return Ok((messages, false)),
+                // End of the batch: whether messages are left after it.
+                Some(204) => {
+                    let pending = header("Nats-Num-Pending")
+                        .and_then(|n| n.parse::<u64>().ok())
+                        .unwrap_or(0);
+                    return Ok((messages, pending > 0));
+                }
+                Some(code) => {
+                    let why = reply.description.clone().unwrap_or_default();
+                    return Err(unavailable(&format!("status {code} {why}")));
+                }
+                None => {
+                    let sequence = header("Nats-Sequence")
+                        .and_then(|n| n.parse::<u64>().ok())
+                        .ok_or_else(|| unavailable(&"a reply without Nats-Sequence"))?;
+                    messages.push(LogMessage {
+                        sequence,
+                        kind: header(log::KIND_HEADER),
+                        payload: reply.payload,
                     });
                 }
-                Some(log::KIND_ENTRY) => {
-                    let Some(current) = held.as_mut() else {
-                        return Err(unreadable(LogError::Headless));
-                    };
-                    let entry =
-                        Entry::decode(&message.payload).map_err(|e| unreadable(e.into()))?;
-                    if entry.prev != current.position {
-                        return Err(unreadable(LogError::Gap {
-                            prev: entry.prev,
-                            position: current.position,
-                        }));
-                    }
-                    entry.replay(&mut current.snapshot);
-                    current.position = sequence;
-                    current.entries += 1;
-                }
-                other => {
-                    return Err(unreadable(LogError::UnknownKind(
-                        other.unwrap_or_default().to_owned(),
-                    )));
-                }
             }
-            next = sequence + 1;
         }
     }
 

@@ -5,6 +5,7 @@
 
 mod deactivation;
 mod fallbacks;
+mod log;
 mod offers;
 mod presence;
 mod queue;
@@ -13,4 +14,3 @@ mod rpc;
 mod support;
 mod takeover;
 mod timeouts;
-mod upgrade;

@@ -1,6 +1,7 @@
-//! From KV to the log: a tenant whose state a router of the KV era wrote
-//! (one value in `SB_ROUTER_STATE`) is carried over whole to the tenant's
-//! log, and the KV value is rewritten in a version those routers refuse,
+//! The tenant's log in `SB_ROUTER_LOG` as the store reads and writes it:
+//! read back whole however long it is, refused by name when it cannot be
+//! read, and started from a state of the KV era (one value in
+//! `SB_ROUTER_STATE`), which is rewritten in a version those routers refuse
 //! so they stop deciding for the tenant.
 
 use std::path::PathBuf;
@@ -8,11 +9,44 @@ use std::path::PathBuf;
 use bytes::Bytes;
 use switchboard_contracts::streams;
 use switchboard_contracts::subjects;
-use switchboard_router::log;
+use switchboard_router::handlers::step::{Logged, Parsed};
+use switchboard_router::log::{self, Entry};
 use switchboard_router::snapshot::Snapshot;
 use switchboard_router::store;
 
 use super::support::Harness;
+
+#[tokio::test]
+async fn a_log_longer_than_one_read_is_read_back_whole() {
+    // No snapshot in between: every entry must come back, over several reads.
+    let h = Harness::with(1, false, |c| c.snapshot_every = 10_000).await;
+    let store = &h.routers[0].store;
+    let mut held = store.take(h.tenant).await.expect("a fresh tenant");
+    let entries = 600;
+    for n in 0..entries {
+        let mut entry = Entry::new(held.position, Vec::new(), false);
+        let logged = Logged {
+            id: format!("input-{n}"),
+            now: 1_700_000_000_000 + n,
+            input: Parsed::ConfigChanged,
+        };
+        entry.decide(&mut held.snapshot, &Default::default(), logged);
+        store
+            .append(h.tenant, &mut held, &entry)
+            .await
+            .expect("appended");
+    }
+    store.clear_cache();
+    let (read, position) = h.snapshot().await;
+    assert_eq!(position, held.position, "up to the last entry");
+    assert!(read.applied(&format!("input-{}", entries - 1)).is_some());
+    assert_eq!(
+        read.encode().expect("encodes"),
+        held.snapshot.encode().expect("encodes"),
+        "the state replayed from the log is the one decided"
+    );
+    h.stop().await;
+}
 
 fn fixture(version: u64) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -60,6 +60,9 @@ pub struct SuiteArgs {
     /// P4's idle sockets.
     #[arg(long)]
     pub idle_sockets: Option<usize>,
+    /// P7's reads per second, all readers together; 0 reads back to back.
+    #[arg(long)]
+    pub p7_rate: Option<f64>,
     /// Only these scenarios, e.g. p1,p6 (the baselines always run).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<crate::suite_scenarios::Scenario>,

@@ -211,6 +211,12 @@ async fn suite(args: SuiteArgs) -> anyhow::Result<()> {
     if let Some(n) = args.idle_sockets {
         profile.idle_sockets = n;
     }
+    if let Some(rate) = args.p7_rate {
+        if !rate.is_finite() || rate < 0.0 {
+            anyhow::bail!("--p7-rate must be 0 (back to back) or a positive rate, not {rate}");
+        }
+        profile.p7_rate = rate;
+    }
     profile.only.clone_from(&args.only);
     // The binary directories come from the command line or the environment
     // here, once; nothing below reads the environment.

@@ -35,6 +35,8 @@ pub struct Profile {
     /// P2's messages outstanding per chat.
     pub p2_window: usize,
     pub p7_readers: usize,
+    /// P7's reads per second, all readers together; 0: back to back.
+    pub p7_rate: f64,
     pub p3_levels: Vec<usize>,
     pub p3: Duration,
     pub p5_agents: usize,
@@ -62,6 +64,10 @@ impl Profile {
             p2: Duration::from_secs(8),
             p2_window: 4,
             p7_readers: 2,
+            // What a busy support team's consoles and admins read; back to
+            // back instead, the readers take whatever share of the machine
+            // their speed allows and P2 measures writes beside that share.
+            p7_rate: 20.0,
             p3_levels: vec![1, 100],
             p3: Duration::from_secs(5),
             p5_agents: 20,
@@ -123,6 +129,7 @@ impl Profile {
             "p2_secs": self.p2.as_secs_f64(),
             "p2_window": self.p2_window,
             "p7_readers": self.p7_readers,
+            "p7_reads_per_s": self.p7_rate,
             "p3_levels": self.p3_levels,
             "p5": {"agents": self.p5_agents, "arrival_rate": self.p5_arrival_rate,
                    "secs": self.p5.as_secs_f64(), "burst": self.p5_burst},

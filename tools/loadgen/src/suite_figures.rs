@@ -207,8 +207,12 @@ pub fn p7(busy: &ReadReport, idle: &ReadReport) -> Vec<Figure> {
     let mut figure = Figure::absolute(
         "P7",
         format!(
-            "last {} messages read p99 during P2 (baseline: the same read idle)",
-            busy.fewest_messages
+            "last {} messages read p99 during P2, {} (baseline: the same read idle)",
+            busy.fewest_messages,
+            match busy.reads_per_s {
+                rate if rate > 0.0 => format!("{rate} reads/s"),
+                _ => "reads back to back".to_owned(),
+            }
         ),
         "ms",
         busy.latency.p99_ms,

@@ -1,6 +1,7 @@
 //! P7's reader: the last 100 messages of a conversation through the HTTP
 //! API (`GET …/conversations/{id}/transcript?limit=100`, as the tenant's
-//! admin), by a few readers one request after another, timed per request.
+//! admin), by a few readers, each at its share of a fixed rate (or one
+//! request after another when the rate is 0), timed per request.
 //! The conversation holds exactly 100 customer messages (the pool wrote them
 //! before any load), so a server that ignores `limit` returns the same page.
 
@@ -17,6 +18,8 @@ use crate::results::Latency;
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ReadReport {
     pub readers: usize,
+    /// The rate asked for, all readers together (0: back to back).
+    pub reads_per_s: f64,
     pub reads: u64,
     pub failures: u64,
     pub failure_example: Option<String>,
@@ -65,16 +68,31 @@ impl Reader {
         Ok(body["messages"].as_array().map_or(0, Vec::len))
     }
 
-    /// `readers` closed loops for `duration`.
-    pub async fn measure(&self, readers: usize, duration: Duration) -> ReadReport {
+    /// `readers` loops for `duration`, together reading `rate` times a
+    /// second (each reader at its share, its reads one after another when
+    /// one runs late), or back to back for a `rate` of 0.
+    pub async fn measure(&self, readers: usize, rate: f64, duration: Duration) -> ReadReport {
         let deadline = Instant::now() + duration;
-        let loops = (0..readers.max(1)).map(|_| async move {
+        let readers = readers.max(1);
+        let period = (rate > 0.0).then(|| Duration::from_secs_f64(readers as f64 / rate));
+        let loops = (0..readers).map(|_| async move {
+            let mut pace = period.map(|period| {
+                let mut pace = tokio::time::interval(period);
+                pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                pace
+            });
             let mut report = ReadReport {
                 fewest_messages: usize::MAX,
                 ..ReadReport::default()
             };
             let mut micros = histogram();
             while Instant::now() < deadline {
+                if let Some(pace) = pace.as_mut() {
+                    pace.tick().await;
+                    if Instant::now() >= deadline {
+                        break;
+                    }
+                }
                 let started = Instant::now();
                 match self.read().await {
                     Ok(count) => {
@@ -92,6 +110,7 @@ impl Reader {
         });
         let mut total = ReadReport {
             readers,
+            reads_per_s: rate,
             fewest_messages: usize::MAX,
             ..ReadReport::default()
         };

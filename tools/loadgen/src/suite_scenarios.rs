@@ -277,7 +277,9 @@ async fn messages(
         });
     }
     let reads = crate::suite_reads::Reader::new(target, &pool);
-    let idle = reads.measure(profile.p7_readers, profile.baseline).await;
+    let idle = reads
+        .measure(profile.p7_readers, profile.p7_rate, profile.baseline)
+        .await;
     let mut p2_raw = Value::Null;
     if profile.runs(Scenario::P2) || profile.runs(Scenario::P7) {
         let measure_from = Instant::now() + profile.warmup;
@@ -285,7 +287,11 @@ async fn messages(
         let pump = Arc::new(Pump::new(10_000, measure_from, until));
         pool.begin_pump(&pump, profile.p2_window);
         let busy = reads
-            .measure(profile.p7_readers, profile.warmup + profile.p2)
+            .measure(
+                profile.p7_readers,
+                profile.p7_rate,
+                profile.warmup + profile.p2,
+            )
             .await;
         tokio::time::sleep_until(until).await;
         pump.stop();

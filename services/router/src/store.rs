@@ -115,6 +115,15 @@ pub enum SaveError {
 /// A snapshot and the log position it reflects (0: nothing logged yet).
 pub type Versioned = (Snapshot, u64);
 
+/// What loading a tenant whose log is empty does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    /// Starts the log (to decide on the state).
+    Adopt,
+    /// Reads the KV state, or a fresh one, and writes nothing.
+    Peek,
+}
+
 /// A tenant's state as an instance holds it.
 #[derive(Debug, Clone)]
 pub struct Held {
@@ -218,7 +227,7 @@ impl SnapshotStore {
         let held = lock(&self.cache).remove(&tenant);
         match held {
             Some(held) => Ok(held),
-            None => self.load(tenant).await,
+            None => self.load(tenant, Start::Adopt).await,
         }
     }
 
@@ -235,14 +244,19 @@ impl SnapshotStore {
         let latest = match held {
             Some(held) => match self.follow(tenant, Some(held)).await {
                 Ok(Some(latest)) => latest,
-                Ok(None) | Err(ReadError::Unreadable { .. }) => self.load(tenant).await?,
+                Ok(None) | Err(ReadError::Unreadable { .. }) => {
+                    self.load(tenant, Start::Peek).await?
+                }
                 Err(error) => return Err(error),
             },
             None => {
-                let latest = self.load(tenant).await?;
-                lock(&self.cache)
-                    .entry(tenant)
-                    .or_insert_with(|| latest.clone());
+                let latest = self.load(tenant, Start::Peek).await?;
+                // Only a state read from the log can be decided on later.
+                if latest.position > 0 {
+                    lock(&self.cache)
+                        .entry(tenant)
+                        .or_insert_with(|| latest.clone());
+                }
                 latest
             }
         };
@@ -250,13 +264,25 @@ impl SnapshotStore {
     }
 
     /// The tenant's state from its log; a tenant without one starts from
-    /// its KV value from before the log, or from nothing.
-    async fn load(&self, tenant: TenantId) -> Result<Held, ReadError> {
+    /// its KV value from before the log, or from nothing: that start is
+    /// written to the log first when the state is to be decided on
+    /// ([`Start::Adopt`]), and only read otherwise ([`Start::Peek`], at log
+    /// position 0), so that reading a view never writes.
+    async fn load(&self, tenant: TenantId, start: Start) -> Result<Held, ReadError> {
         let mut last = None;
         for _ in 0..LOAD_ATTEMPTS {
             let outcome = match self.follow(tenant, None).await {
                 Ok(Some(held)) => Ok(Some(held)),
-                Ok(None) => self.adopt(tenant).await,
+                Ok(None) => match start {
+                    Start::Adopt => self.adopt(tenant).await,
+                    Start::Peek => self.kv_state(tenant).await.map(|(snapshot, _)| {
+                        Some(Held {
+                            snapshot,
+                            position: 0,
+                            entries: 0,
+                        })
+                    }),
+                },
                 Err(error) => Err(error),
             };
             match outcome {
@@ -422,24 +448,7 @@ impl SnapshotStore {
     /// Starts the tenant's log from its KV state (see the module's notes);
     /// `None` when another instance changed either meanwhile.
     async fn adopt(&self, tenant: TenantId) -> Result<Option<Held>, ReadError> {
-        let entry = self
-            .kv
-            .entry(key(tenant))
-            .await
-            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
-        let (snapshot, revision) = match entry {
-            Some(entry) if entry.operation == Operation::Put => {
-                let snapshot =
-                    Snapshot::decode(&entry.value).map_err(|source| ReadError::Unreadable {
-                        tenant,
-                        sequence: entry.revision,
-                        source: source.into(),
-                    })?;
-                (snapshot, entry.revision)
-            }
-            Some(entry) => (Snapshot::new(self.timing), entry.revision),
-            None => (Snapshot::new(self.timing), 0),
-        };
+        let (snapshot, revision) = self.kv_state(tenant).await?;
         let value = encode(&snapshot).map_err(|e| match e {
             SaveError::Bus(e) => e,
             other => BusError::new(ErrorKind::Rejected, other),
@@ -470,6 +479,30 @@ impl SnapshotStore {
             )
             .into()),
         }
+    }
+
+    /// The tenant's state in KV from before the log (a fresh one when it
+    /// has none), with the revision it was read at (0: no value).
+    async fn kv_state(&self, tenant: TenantId) -> Result<(Snapshot, u64), ReadError> {
+        let entry = self
+            .kv
+            .entry(key(tenant))
+            .await
+            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
+        let (snapshot, revision) = match entry {
+            Some(entry) if entry.operation == Operation::Put => {
+                let snapshot =
+                    Snapshot::decode(&entry.value).map_err(|source| ReadError::Unreadable {
+                        tenant,
+                        sequence: entry.revision,
+                        source: source.into(),
+                    })?;
+                (snapshot, entry.revision)
+            }
+            Some(entry) => (Snapshot::new(self.timing), entry.revision),
+            None => (Snapshot::new(self.timing), 0),
+        };
+        Ok((snapshot, revision))
     }
 
     fn readable(&self, tenant: TenantId) {

@@ -69,8 +69,18 @@ async fn a_state_from_the_kv_era_moves_to_the_log_and_fences_older_routers() {
         .await
         .expect("the old router's write");
 
-    let (moved, position) = h.snapshot().await;
     let expected = Snapshot::decode(&old).expect("the fixture reads");
+    let (peeked, at) = h.snapshot().await;
+    assert_eq!(
+        (peeked.state.clone(), at),
+        (expected.state.clone(), 0),
+        "a read sees the old state and moves nothing"
+    );
+    // Deciding for the tenant moves it.
+    let store = &h.routers[0].store;
+    let held = store.take(h.tenant).await.expect("taken to decide");
+    store.keep(h.tenant, held);
+    let (moved, position) = h.snapshot().await;
     assert_eq!(moved.state, expected.state);
     assert_eq!(moved.meta, expected.meta);
     assert!(position > 0, "the state is the log's first message");
@@ -100,6 +110,29 @@ async fn a_state_from_the_kv_era_moves_to_the_log_and_fences_older_routers() {
         Snapshot::decode(&fenced).expect("reads").state,
         expected.state,
         "and still holding the state"
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn reading_the_state_of_a_tenant_never_routed_writes_nothing() {
+    let h = Harness::start().await;
+    let (snapshot, position) = h.snapshot().await;
+    assert_eq!(position, 0);
+    assert_eq!(snapshot.state.agents().count(), 0);
+    let kv = h
+        .bus
+        .js
+        .get_key_value(streams::ROUTER_STATE_BUCKET)
+        .await
+        .expect("bucket");
+    assert!(kv.get(store::key(h.tenant)).await.expect("read").is_none());
+    let log = h.bus.js.get_stream(streams::ROUTER_LOG).await.expect("log");
+    assert!(
+        log.direct_get_next_for_subject(subjects::router_log(h.tenant), Some(1))
+            .await
+            .is_err(),
+        "the tenant's log stays empty"
     );
     h.stop().await;
 }

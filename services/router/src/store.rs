@@ -13,57 +13,38 @@
 //! limit and one assignment per conversation hold however many instances
 //! run. Every [`SNAPSHOT_EVERY`](crate::log::SNAPSHOT_EVERY) entries (a
 //! setting) the state is written as a snapshot that rolls the older
-//! messages up.
-//!
-//! # From KV to the log
-//! Before the log, each tenant's whole state was one value in KV
-//! `SB_ROUTER_STATE`, written by compare-and-set per step. A tenant whose
-//! log is empty starts from that value (or from nothing): it is first
-//! rewritten in KV in format version 3 (by compare-and-set), which routers
-//! of the KV era refuse to read, so they stop deciding for the tenant
-//! before this one starts; then it becomes the first snapshot on the log,
-//! appended only if the subject is still empty.
+//! messages up. A tenant whose log is empty starts from its state of the
+//! KV era ([`kv_era`]).
 //!
 //! The held states are never trimmed: fine for thousands of tenants; many
 //! more would want an LRU bound.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use futures::StreamExt;
 
 use async_nats::HeaderMap;
+use async_nats::jetstream;
 use async_nats::jetstream::context::PublishErrorKind;
-use async_nats::jetstream::kv::{self, Operation, UpdateErrorKind};
+use async_nats::jetstream::kv;
 use async_nats::jetstream::message::PublishMessage;
-use async_nats::jetstream::stream::StorageType;
-use async_nats::jetstream::{self};
 use bytes::Bytes;
 use switchboard_bus::{Bus, BusError, ErrorKind};
 use switchboard_contracts::ids::TenantId;
-use switchboard_contracts::{streams, subjects};
+use switchboard_contracts::subjects;
 use switchboard_runtime::metrics::{Counter, Metrics};
 
 use crate::domain;
 use crate::log::{self, Entry, EntryError};
 use crate::snapshot::{FormatError, Snapshot};
 
+mod kv_era;
+mod read;
+
+pub use kv_era::{bucket_config, key};
+
 /// Reads of a tenant's log that found it changing under them (a roll-up
 /// between two reads) before one is given up as unavailable.
 const LOAD_ATTEMPTS: usize = 4;
-/// Messages of a tenant's log read in one request: more than a snapshot
-/// and the entries after it, so a catch-up is one round trip.
-const READ_BATCH: u64 = 256;
-/// How long a read of the log waits for each reply.
-const READ_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// One message of a tenant's log, as read.
-struct LogMessage {
-    sequence: u64,
-    kind: Option<String>,
-    payload: Bytes,
-}
 
 /// Why a tenant's log cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +93,16 @@ pub enum SaveError {
     Bus(#[from] BusError),
 }
 
+impl SaveError {
+    /// As a bus error: a bus failure as it is, anything else refused.
+    fn into_bus(self) -> BusError {
+        match self {
+            SaveError::Bus(error) => error,
+            other => BusError::new(ErrorKind::Rejected, other),
+        }
+    }
+}
+
 /// A snapshot and the log position it reflects (0: nothing logged yet).
 pub type Versioned = (Snapshot, u64);
 
@@ -158,22 +149,6 @@ impl std::fmt::Debug for SnapshotStore {
             .field("timing", &self.timing)
             .finish_non_exhaustive()
     }
-}
-
-/// The KV bucket of the states from before the log: file storage, one
-/// revision per key.
-pub fn bucket_config() -> kv::Config {
-    kv::Config {
-        bucket: streams::ROUTER_STATE_BUCKET.to_owned(),
-        description: "each tenant's routing state (services/router)".to_owned(),
-        history: 1,
-        storage: StorageType::File,
-        ..Default::default()
-    }
-}
-
-pub fn key(tenant: TenantId) -> String {
-    format!("tenant.{tenant}")
 }
 
 impl SnapshotStore {
@@ -312,199 +287,6 @@ impl SnapshotStore {
         })))
     }
 
-    /// Applies the tenant's log after `held` (all of it for `None`);
-    /// `None` when the log is empty.
-    async fn follow(
-        &self,
-        tenant: TenantId,
-        mut held: Option<Held>,
-    ) -> Result<Option<Held>, ReadError> {
-        let subject = subjects::router_log(tenant);
-        let mut next = held.as_ref().map_or(1, |h| h.position + 1);
-        loop {
-            let (messages, more) = self.read_batch(&subject, next).await?;
-            for message in messages {
-                let sequence = message.sequence;
-                let unreadable = |source: LogError| ReadError::Unreadable {
-                    tenant,
-                    sequence,
-                    source,
-                };
-                match message.kind.as_deref() {
-                    Some(log::KIND_SNAPSHOT) => {
-                        let snapshot =
-                            Snapshot::decode(&message.payload).map_err(|e| unreadable(e.into()))?;
-                        held = Some(Held {
-                            snapshot,
-                            position: sequence,
-                            entries: 0,
-                        });
-                    }
-                    Some(log::KIND_ENTRY) => {
-                        let Some(current) = held.as_mut() else {
-                            return Err(unreadable(LogError::Headless));
-                        };
-                        let entry =
-                            Entry::decode(&message.payload).map_err(|e| unreadable(e.into()))?;
-                        if entry.prev != current.position {
-                            return Err(unreadable(LogError::Gap {
-                                prev: entry.prev,
-                                position: current.position,
-                            }));
-                        }
-                        entry.replay(&mut current.snapshot);
-                        current.position = sequence;
-                        current.entries += 1;
-                    }
-                    other => {
-                        return Err(unreadable(LogError::UnknownKind(
-                            other.unwrap_or_default().to_owned(),
-                        )));
-                    }
-                }
-                next = sequence + 1;
-            }
-            if !more {
-                return Ok(held);
-            }
-        }
-    }
-
-    /// The messages of the log's `subject` from stream sequence `from` on,
-    /// up to [`READ_BATCH`] of them in one request (a batched direct get:
-    /// the messages, then an end-of-batch status saying how many are left);
-    /// `true` when more are left.
-    async fn read_batch(
-        &self,
-        subject: &str,
-        from: u64,
-    ) -> Result<(Vec<LogMessage>, bool), BusError> {
-        let unavailable = |e: &dyn std::fmt::Display| {
-            BusError::new(
-                ErrorKind::Unavailable,
-                format!("reading the routing log: {e}"),
-            )
-        };
-        let inbox = self.client.new_inbox();
-        let mut replies = self
-            .client
-            .subscribe(inbox.clone())
-            .await
-            .map_err(|e| unavailable(&e))?;
-        let request = serde_json::json!({
-            "seq": from,
-            "next_by_subj": subject,
-            "batch": READ_BATCH,
-        });
-        self.client
-            .publish_with_reply(
-                format!("$JS.API.DIRECT.GET.{}", streams::ROUTER_LOG),
-                inbox,
-                Bytes::from(request.to_string()),
-            )
-            .await
-            .map_err(|e| unavailable(&e))?;
-        let mut messages = Vec::new();
-        loop {
-            let reply = tokio::time::timeout(READ_TIMEOUT, replies.next())
-                .await
-                .map_err(|_| unavailable(&"no answer in time"))?
-                .ok_or_else(|| unavailable(&"the reply subscription closed"))?;
-            let header = |name: &str| {
-                reply
-                    .headers
-                    .as_ref()
-                    .and_then(|h| h.get(name))
-                    .map(|v| v.as_str().to_owned())
-            };
-            match reply.status.map(|s| s.as_u16()) {
-                // Nothing (more) on the subject from `from` on.
-                Some(404) => return Ok((messages, false)),
-                // End of the batch: whether messages are left after it.
-                Some(204) => {
-                    let pending = header("Nats-Num-Pending")
-                        .and_then(|n| n.parse::<u64>().ok())
-                        .unwrap_or(0);
-                    return Ok((messages, pending > 0));
-                }
-                Some(code) => {
-                    let why = reply.description.clone().unwrap_or_default();
-                    return Err(unavailable(&format!("status {code} {why}")));
-                }
-                None => {
-                    let sequence = header("Nats-Sequence")
-                        .and_then(|n| n.parse::<u64>().ok())
-                        .ok_or_else(|| unavailable(&"a reply without Nats-Sequence"))?;
-                    messages.push(LogMessage {
-                        sequence,
-                        kind: header(log::KIND_HEADER),
-                        payload: reply.payload,
-                    });
-                }
-            }
-        }
-    }
-
-    /// Starts the tenant's log from its KV state (see the module's notes);
-    /// `None` when another instance changed either meanwhile.
-    async fn adopt(&self, tenant: TenantId) -> Result<Option<Held>, ReadError> {
-        let (snapshot, revision) = self.kv_state(tenant).await?;
-        let value = encode(&snapshot).map_err(|e| match e {
-            SaveError::Bus(e) => e,
-            other => BusError::new(ErrorKind::Rejected, other),
-        })?;
-        // Revision 0 expects no value yet: the first write is a create.
-        match self
-            .kv
-            .update(key(tenant), Bytes::from(value.clone()), revision)
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.kind() == UpdateErrorKind::WrongLastRevision => return Ok(None),
-            Err(e) => return Err(BusError::new(ErrorKind::Unavailable, e).into()),
-        }
-        match self.append_raw(tenant, log::KIND_SNAPSHOT, value, 0).await {
-            Ok(position) => Ok(Some(Held {
-                snapshot,
-                position,
-                entries: 0,
-            })),
-            Err(SaveError::Conflict) => Ok(None),
-            Err(SaveError::Bus(e)) => Err(e.into()),
-            Err(SaveError::TooLarge(bytes)) => Err(BusError::new(
-                ErrorKind::Rejected,
-                format!(
-                    "the tenant's routing state is {bytes} bytes, more than one message may carry"
-                ),
-            )
-            .into()),
-        }
-    }
-
-    /// The tenant's state in KV from before the log (a fresh one when it
-    /// has none), with the revision it was read at (0: no value).
-    async fn kv_state(&self, tenant: TenantId) -> Result<(Snapshot, u64), ReadError> {
-        let entry = self
-            .kv
-            .entry(key(tenant))
-            .await
-            .map_err(|e| BusError::new(ErrorKind::Unavailable, e))?;
-        let (snapshot, revision) = match entry {
-            Some(entry) if entry.operation == Operation::Put => {
-                let snapshot =
-                    Snapshot::decode(&entry.value).map_err(|source| ReadError::Unreadable {
-                        tenant,
-                        sequence: entry.revision,
-                        source: source.into(),
-                    })?;
-                (snapshot, entry.revision)
-            }
-            Some(entry) => (Snapshot::new(self.timing), entry.revision),
-            None => (Snapshot::new(self.timing), 0),
-        };
-        Ok((snapshot, revision))
-    }
-
     fn readable(&self, tenant: TenantId) {
         if lock(&self.unreadable).remove(&tenant).is_some() {
             tracing::info!(%tenant, "the tenant's routing state is readable again");
@@ -573,12 +355,15 @@ impl SnapshotStore {
     /// follows. Failing changes nothing but the log's length: the entries
     /// stay, and the next step tries again.
     async fn roll_up(&self, tenant: TenantId, held: &mut Held) {
-        let mut snapshot = held.snapshot.clone();
-        let mut value = encode(&snapshot);
+        // Copied only in the rare case it must shrink to fit one message.
+        let mut shrunk = None;
+        let mut value = encode(&held.snapshot);
         if matches!(&value, Ok(v) if v.len() > self.max_value) {
             tracing::warn!(%tenant, "routing state is large; forgetting older applied inputs");
-            snapshot.shrink_applied();
-            value = encode(&snapshot);
+            let mut smaller = held.snapshot.clone();
+            smaller.shrink_applied();
+            value = encode(&smaller);
+            shrunk = Some(smaller);
         }
         let written = match value {
             Ok(value) => {
@@ -589,11 +374,11 @@ impl SnapshotStore {
         };
         match written {
             Ok(position) => {
-                *held = Held {
-                    snapshot,
-                    position,
-                    entries: 0,
-                };
+                if let Some(smaller) = shrunk {
+                    held.snapshot = smaller;
+                }
+                held.position = position;
+                held.entries = 0;
             }
             // Another instance appended: this state is behind, its next step
             // finds out and catches up.

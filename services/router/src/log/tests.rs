@@ -17,16 +17,10 @@ fn fixture(version: u64) -> PathBuf {
 #[test]
 fn the_current_entry_format_is_exactly_its_golden_fixture() {
     let written = golden::entry().encode().expect("encodes");
-    let path = fixture(ENTRY_VERSION);
-    if !path.exists() {
-        std::fs::write(&path, &written).expect("fixture written");
-        panic!("{} was missing: written now, commit it", path.display());
-    }
-    let stored = std::fs::read(&path).expect("fixture");
-    assert_eq!(
-        String::from_utf8_lossy(&stored),
-        String::from_utf8_lossy(&written),
-        "the stored entry changed: give it a new version (log.rs) and a fixture"
+    golden::assert_fixture(
+        &fixture(ENTRY_VERSION),
+        &written,
+        "the stored entry changed: give it a new version (log.rs) and a fixture",
     );
 }
 

@@ -1,6 +1,7 @@
 //! The tenant state every golden snapshot fixture holds, built the way the
-//! service builds it (inputs applied through [`step::apply`]) with fixed ids
-//! and times, so each released format's fixture describes the same state.
+//! service builds it (inputs decided into one log entry, [`Entry::decide`],
+//! and the entry replayed) with fixed ids and times, so each released
+//! format's fixture describes the same state.
 
 use switchboard_contracts::ids::{AgentId, ConversationId, SpaceId};
 use switchboard_contracts::v1::{Customer, Edition, SupportMode};
@@ -131,4 +132,20 @@ pub fn entry() -> Entry {
     step(&mut snapshot, "handoff:4", handoff(c4, "dave"));
     step(&mut snapshot, "closed:4", Parsed::Closed(c4));
     entry
+}
+
+/// The fixture at `path` is exactly `written`; a missing one is written
+/// (and the test fails, so that it gets committed). `changed` says what
+/// to do when they differ.
+pub fn assert_fixture(path: &std::path::Path, written: &[u8], changed: &str) {
+    if !path.exists() {
+        std::fs::write(path, written).expect("fixture written");
+        panic!("{} was missing: written now, commit it", path.display());
+    }
+    let stored = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(
+        String::from_utf8_lossy(&stored),
+        String::from_utf8_lossy(written),
+        "{changed}"
+    );
 }

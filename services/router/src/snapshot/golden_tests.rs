@@ -50,15 +50,10 @@ fn every_released_format_reads_back_as_the_golden_state() {
 #[test]
 fn the_current_format_is_exactly_its_golden_fixture() {
     let written = golden::snapshot().encode().expect("encodes");
-    let path = fixture(VERSION);
-    if !path.exists() {
-        std::fs::write(&path, &written).expect("fixture written");
-        panic!("{} was missing: written now, commit it", path.display());
-    }
-    assert_eq!(
-        String::from_utf8_lossy(&read(VERSION)),
-        String::from_utf8_lossy(&written),
-        "the stored format changed: give it a new version (format.rs) and a fixture"
+    golden::assert_fixture(
+        &fixture(VERSION),
+        &written,
+        "the stored format changed: give it a new version (format.rs) and a fixture",
     );
 }
 

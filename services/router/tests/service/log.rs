@@ -48,6 +48,15 @@ async fn a_log_longer_than_one_read_is_read_back_whole() {
     h.stop().await;
 }
 
+/// The KV bucket of the states from before the log.
+async fn state_bucket(h: &Harness) -> async_nats::jetstream::kv::Store {
+    h.bus
+        .js
+        .get_key_value(streams::ROUTER_STATE_BUCKET)
+        .await
+        .expect("bucket")
+}
+
 fn fixture(version: u64) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
@@ -58,12 +67,7 @@ fn fixture(version: u64) -> Vec<u8> {
 #[tokio::test]
 async fn a_state_from_the_kv_era_moves_to_the_log_and_fences_older_routers() {
     let h = Harness::start().await;
-    let kv = h
-        .bus
-        .js
-        .get_key_value(streams::ROUTER_STATE_BUCKET)
-        .await
-        .expect("bucket");
+    let kv = state_bucket(&h).await;
     let old = fixture(2);
     kv.put(store::key(h.tenant), Bytes::from(old.clone()))
         .await
@@ -120,12 +124,7 @@ async fn reading_the_state_of_a_tenant_never_routed_writes_nothing() {
     let (snapshot, position) = h.snapshot().await;
     assert_eq!(position, 0);
     assert_eq!(snapshot.state.agents().count(), 0);
-    let kv = h
-        .bus
-        .js
-        .get_key_value(streams::ROUTER_STATE_BUCKET)
-        .await
-        .expect("bucket");
+    let kv = state_bucket(&h).await;
     assert!(kv.get(store::key(h.tenant)).await.expect("read").is_none());
     let log = h.bus.js.get_stream(streams::ROUTER_LOG).await.expect("log");
     assert!(

@@ -11,7 +11,7 @@
 mod handlers;
 mod running;
 
-pub use handlers::{Answer, BatchConsumer, Consumer};
+pub use handlers::{Answer, BatchConsumer, Consumer, Settling, StagedBatchConsumer};
 pub use running::{Running, Started};
 
 use std::future::Future;
@@ -227,9 +227,13 @@ impl Kit {
         ));
     }
 
-    /// Runs a durable consumer in batches of up to `spec.max_batch` until
-    /// shutdown (see [`consume::run_batched`]).
-    pub fn spawn_batch_consumer(&self, spec: ConsumerSpec, consumer: impl BatchConsumer) {
+    /// Runs a durable consumer in batches of up to `spec.max_batch`, each in
+    /// two stages, until shutdown (see [`consume::run_batched`]).
+    #[expect(
+        clippy::async_yields_async,
+        reason = "the first stage yields the second, awaited beside the next batch"
+    )]
+    pub fn spawn_batch_consumer(&self, spec: ConsumerSpec, consumer: impl StagedBatchConsumer) {
         let handler = move |batch| {
             let consumer = consumer.clone();
             async move { consumer.consume_batch(batch).await }

@@ -44,6 +44,12 @@ pub fn presence_key(tenant: crate::ids::TenantId, agent: crate::ids::AgentId) ->
 /// Durable consumer names.
 pub mod consumers {
     pub const TRANSCRIPT_COMMANDS: &str = "transcript-commands";
+    /// The AI bridge's consumer of customer messages in state `ai` (events
+    /// of kind `turn`).
+    pub const AI_BRIDGE_TURNS: &str = "ai-bridge-turns";
+    /// Retired: the AI bridge's consumer before turns had a kind of their
+    /// own (every `message` event). Older AI bridges still create it during
+    /// a rolling upgrade; docs/operations.md says when to remove it.
     pub const AI_BRIDGE_EVENTS: &str = "ai-bridge-events";
     pub const AI_BRIDGE_REPLIES: &str = "ai-bridge-replies";
     pub const AI_BRIDGE_HANDOFFS: &str = "ai-bridge-handoffs";

@@ -3,7 +3,7 @@
 //! | subject | kind | carries |
 //! |---|---|---|
 //! | `sb.cmd.{tenant}.{conversation}` | JetStream `SB_COMMANDS` | `ConversationCommand` |
-//! | `sb.evt.{tenant}.{conversation}.{kind}` | JetStream `SB_EVENTS` | `ConversationEvent` ([`EventKind`]: its oneof member) |
+//! | `sb.evt.{tenant}.{conversation}.{kind}` | JetStream `SB_EVENTS` | `ConversationEvent` ([`EventKind`]: its oneof member, or `turn`) |
 //! | `sb.typing.{tenant}.{conversation}` | core NATS | `TypingEvent` |
 //! | `sb.rpc.transcript.{tenant}` | core request/reply | `TranscriptQuery` → `TranscriptPage` |
 //! | `sb.rpc.transcript.{tenant}.conversations` | core request/reply | `ConversationListQuery` → `ConversationList` |
@@ -23,7 +23,7 @@
 //! | `$KV.SB_TIMERS.p{NN}.{timer}` | JetStream KV `SB_TIMERS` | `Timer` (see [`crate::streams::timer_keys`]) |
 
 use crate::ids::{AgentId, AiAgentId, ConversationId, TenantId};
-use crate::v1::{ConversationEvent, conversation_event};
+use crate::v1::{ConversationEvent, ConversationState, MessageAdded, Role, conversation_event};
 
 pub fn command(tenant: TenantId, conversation: ConversationId) -> String {
     format!("sb.cmd.{tenant}.{conversation}")
@@ -38,7 +38,7 @@ pub fn event(tenant: TenantId, conversation: ConversationId, kind: EventKind) ->
 /// The subject of `event`, or `None` when its ids are not ids or it carries
 /// no event (neither can be published).
 pub fn event_of(event: &ConversationEvent) -> Option<String> {
-    let kind = EventKind::of(event.event.as_ref()?);
+    let kind = EventKind::of_event(event)?;
     Some(self::event(
         event.tenant.parse().ok()?,
         event.conversation.parse().ok()?,
@@ -47,7 +47,7 @@ pub fn event_of(event: &ConversationEvent) -> Option<String> {
 }
 
 /// What a conversation event says: one per member of
-/// `ConversationEvent.event`, named by the member.
+/// `ConversationEvent.event`, named by the member, and [`EventKind::Turn`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventKind {
     Message,
@@ -55,16 +55,44 @@ pub enum EventKind {
     Rejected,
     Inactive,
     Identified,
+    /// A `message` event the AI agent answers: the customer's message while
+    /// the conversation is in state `ai`. A kind of its own so that the AI
+    /// bridge is delivered these and not the live chats' messages.
+    Turn,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 5] = [
+    pub const ALL: [EventKind; 6] = [
         EventKind::Message,
         EventKind::State,
         EventKind::Rejected,
         EventKind::Inactive,
         EventKind::Identified,
+        EventKind::Turn,
     ];
+
+    /// The kind `event` is published as: its member's, except that a
+    /// customer's message in state `ai` is a [`EventKind::Turn`]. `None`
+    /// for an event without a member.
+    pub fn of_event(event: &ConversationEvent) -> Option<Self> {
+        use conversation_event::Event;
+        let member = event.event.as_ref()?;
+        let from_customer = |added: &MessageAdded| {
+            added
+                .message
+                .as_ref()
+                .and_then(|message| message.author.as_ref())
+                .is_some_and(|author| author.role() == Role::Customer)
+        };
+        let in_ai = event
+            .info
+            .as_ref()
+            .is_some_and(|info| info.state() == ConversationState::Ai);
+        Some(match member {
+            Event::Message(added) if in_ai && from_customer(added) => EventKind::Turn,
+            member => Self::of(member),
+        })
+    }
 
     /// The kind of an event's oneof member (exhaustive: a new member needs
     /// its kind here before anything compiles).
@@ -87,6 +115,7 @@ impl EventKind {
             EventKind::Rejected => "rejected",
             EventKind::Inactive => "inactive",
             EventKind::Identified => "identified",
+            EventKind::Turn => "turn",
         }
     }
 

@@ -164,6 +164,8 @@ pub fn service(service: &str) -> Option<Grant> {
                 "sb.typing.>",
                 "sb.rpc.transcript.>",
             ]))
+            .publish(consume("SB_EVENTS", "ai-bridge-turns"))
+            // Retired; kept while older AI bridges may run (rolling upgrade).
             .publish(consume("SB_EVENTS", "ai-bridge-events"))
             .publish(consume("SB_AI", "ai-bridge-replies"))
             .publish(consume("SB_AI", "ai-bridge-handoffs"))

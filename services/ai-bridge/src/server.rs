@@ -53,11 +53,15 @@ impl Service {
         };
         spawn(
             &kit,
-            // Customer messages are all the AI agent answers.
+            // Customer messages in state `ai` are all the AI agent answers:
+            // the server delivers those and none of the live chats'. No
+            // filter for the shape before kinds: that shape carried every
+            // message, and this consumer, new with the kind, would start at
+            // the beginning of the stream.
             consumer(
                 streams::EVENTS,
-                consumers::AI_BRIDGE_EVENTS,
-                filter::events_of_kinds(&[EventKind::Message]),
+                consumers::AI_BRIDGE_TURNS,
+                vec![filter::events_of_kind(EventKind::Turn)],
             ),
             &context,
             events::handle,

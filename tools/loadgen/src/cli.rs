@@ -54,6 +54,10 @@ pub struct SuiteArgs {
     /// Live chats under P1's and P2's load.
     #[arg(long)]
     pub conversations: Option<usize>,
+    /// P2's messages outstanding per chat (a closed loop: too few measure
+    /// latency rather than how many messages the system can persist).
+    #[arg(long)]
+    pub p2_window: Option<usize>,
     /// P6's pending timers (1,000,000 in the full profile).
     #[arg(long)]
     pub timers: Option<usize>,

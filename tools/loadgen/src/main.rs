@@ -205,6 +205,12 @@ async fn suite(args: SuiteArgs) -> anyhow::Result<()> {
     if let Some(n) = args.conversations {
         profile.conversations = n.max(1);
     }
+    if let Some(n) = args.p2_window {
+        if n == 0 {
+            bail!("--p2-window: give at least 1 message outstanding per chat");
+        }
+        profile.p2_window = n;
+    }
     if let Some(n) = args.timers {
         profile.timers.pending = n;
     }

@@ -4,9 +4,13 @@
 //! One task takes what the server delivered so far — at least one message,
 //! at most `max_batch` — in stream order and hands it to the handler as one
 //! batch; the next batch fills while it works, so batches grow with the load
-//! and a lone message is handled at once. The handler returns one result
+//! and a lone message is handled at once. The handler works in two stages
+//! ([`crate::service::StagedBatchConsumer`]): its first stage runs batch
+//! after batch in stream order; its second (waiting for acks, say) runs in
+//! a task of its own beside the next batches' first stage, at most
+//! [`SETTLING_DEPTH`] batches at a time. The second stage gives one result
 //! per message, and each message is settled exactly as in the lane pipeline
-//! (ack, nak with backoff, park), only after the handler returned for the
+//! (ack, nak with backoff, park), only after that stage returned for the
 //! whole batch. A handler that keeps a conversation's messages in the order
 //! given keeps them in stream order.
 
@@ -16,6 +20,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::{self, AckKind};
 use futures::StreamExt;
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -23,6 +28,7 @@ use super::{ConsumerSpec, Delivery, conclude, open};
 use crate::Bus;
 use crate::error::{BusError, ErrorKind};
 use crate::failure::Classify;
+use crate::service::Settling;
 
 /// Runs the consumer in batches until `shutdown`, then finishes the batch in
 /// hand. Reconnects (with backoff) when the stream or consumer goes away.
@@ -33,8 +39,8 @@ pub async fn run_batched<H, F, E>(
     shutdown: CancellationToken,
 ) where
     H: Fn(Vec<Delivery>) -> F + Clone + Send + Sync + 'static,
-    F: Future<Output = Vec<Result<(), E>>> + Send + 'static,
-    E: Classify,
+    F: Future<Output = Settling<E>> + Send + 'static,
+    E: Classify + Send + 'static,
 {
     let mut backoff = Duration::from_millis(100);
     while !shutdown.is_cancelled() {
@@ -60,8 +66,8 @@ async fn pump<H, F, E>(
 ) -> Result<(), BusError>
 where
     H: Fn(Vec<Delivery>) -> F + Clone + Send + Sync + 'static,
-    F: Future<Output = Vec<Result<(), E>>> + Send + 'static,
-    E: Classify,
+    F: Future<Output = Settling<E>> + Send + 'static,
+    E: Classify + Send + 'static,
 {
     let mut messages = open(bus, spec).await?;
     // Unbounded: the server's `max_ack_pending` bounds what it holds.
@@ -102,25 +108,39 @@ async fn batches<H, F, E>(
     handler: H,
 ) where
     H: Fn(Vec<Delivery>) -> F,
-    F: Future<Output = Vec<Result<(), E>>>,
-    E: Classify,
+    F: Future<Output = Settling<E>>,
+    E: Classify + Send + 'static,
 {
+    let mut settling = JoinSet::new();
     let mut batch = Vec::with_capacity(spec.max_batch);
     while rx.recv_many(&mut batch, spec.max_batch).await > 0 {
+        while settling.try_join_next().is_some() {}
+        while settling.len() >= SETTLING_DEPTH {
+            settling.join_next().await;
+        }
         let messages = std::mem::take(&mut batch);
-        handle(&bus, &spec, messages, &handler).await;
+        settling.spawn(handle(&bus, &spec, messages, &handler).await);
     }
+    while settling.join_next().await.is_some() {}
 }
 
+/// Batches whose second stage may still be running while the next one's
+/// first stage runs: enough to overlap the waits of one with the work of
+/// the next, few enough to bound what the pipeline holds.
+const SETTLING_DEPTH: usize = 4;
+
+/// Runs the batch's first stage and returns its second stage, which ends by
+/// settling each message.
 async fn handle<H, F, E>(
     bus: &Bus,
     spec: &ConsumerSpec,
     messages: Vec<jetstream::Message>,
     handler: &H,
-) where
+) -> impl Future<Output = ()> + Send + 'static
+where
     H: Fn(Vec<Delivery>) -> F,
-    F: Future<Output = Vec<Result<(), E>>>,
-    E: Classify,
+    F: Future<Output = Settling<E>>,
+    E: Classify + Send + 'static,
 {
     let started = Instant::now();
     let span = tracing::info_span!(
@@ -135,37 +155,46 @@ async fn handle<H, F, E>(
         .map(|message| Delivery::of(bus, spec, message))
         .collect();
     let attempts: Vec<i64> = deliveries.iter().map(|d| d.attempt).collect();
-    // While the handler works, tell the server so (see the lane pipeline).
-    let keep_alive = async {
-        loop {
-            tokio::time::sleep(spec.ack_wait / 3).await;
-            for message in &messages {
-                let _ = message.ack_with(AckKind::Progress).await;
-            }
-        }
-    };
     let spans: Vec<tracing::Span> = deliveries.iter().map(|d| d.span.clone()).collect();
-    let results = tokio::select! {
-        results = handler(deliveries).instrument(span.clone()) => results,
-        () = keep_alive => unreachable!("the keep-alive loop never ends"),
+    let settling = tokio::select! {
+        settling = handler(deliveries).instrument(span.clone()) => settling,
+        () = keep_alive(spec, &messages) => unreachable!("the keep-alive loop never ends"),
     };
-    if results.len() != messages.len() {
-        // A handler bug; retrying the whole batch is the safe answer.
-        tracing::error!(
-            got = results.len(),
-            want = messages.len(),
-            "batch handler miscounted"
-        );
-        for message in &messages {
-            let _ = message
-                .ack_with(AckKind::Nak(Some(spec.backoff.first)))
-                .await;
+    let (bus, spec) = (bus.clone(), spec.clone());
+    async move {
+        let results = tokio::select! {
+            results = settling.instrument(span) => results,
+            () = keep_alive(&spec, &messages) => unreachable!("the keep-alive loop never ends"),
+        };
+        if results.len() != messages.len() {
+            // A handler bug; retrying the whole batch is the safe answer.
+            tracing::error!(
+                got = results.len(),
+                want = messages.len(),
+                "batch handler miscounted"
+            );
+            for message in &messages {
+                let _ = message
+                    .ack_with(AckKind::Nak(Some(spec.backoff.first)))
+                    .await;
+            }
+            return;
         }
-        return;
+        for (((message, result), attempt), span) in
+            messages.iter().zip(results).zip(attempts).zip(&spans)
+        {
+            conclude(&bus, &spec, message, result, attempt, started, span).await;
+        }
     }
-    for (((message, result), attempt), span) in
-        messages.iter().zip(results).zip(attempts).zip(&spans)
-    {
-        conclude(bus, spec, message, result, attempt, started, span).await;
+}
+
+/// While a batch is being handled, tells the server so now and then (see
+/// the lane pipeline); never ends.
+async fn keep_alive(spec: &ConsumerSpec, messages: &[jetstream::Message]) {
+    loop {
+        tokio::time::sleep(spec.ack_wait / 3).await;
+        for message in messages {
+            let _ = message.ack_with(AckKind::Progress).await;
+        }
     }
 }

@@ -36,6 +36,25 @@ pub trait BatchConsumer: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Vec<Result<(), Self::Error>>> + Send;
 }
 
+/// What a [`StagedBatchConsumer`]'s first stage leaves to finish: one
+/// result per delivery, in the order given, once it is done.
+pub type Settling<E> = futures::future::BoxFuture<'static, Vec<Result<(), E>>>;
+
+/// A batch consumer in two stages ([`crate::consume::run_batched`]). The
+/// first (`consume_batch` itself) runs batch after batch, in stream order:
+/// what must happen in order (a transaction, publishes that keep the
+/// stream's order) happens there. What it returns, the second stage (say,
+/// waiting for those publishes to be acknowledged), runs beside the next
+/// batches' first stage; each message is settled (ack, nak, park) once its
+/// batch's second stage gave its result.
+pub trait StagedBatchConsumer: Clone + Send + Sync + 'static {
+    type Error: Classify;
+    fn consume_batch(
+        &self,
+        batch: Vec<Delivery>,
+    ) -> impl Future<Output = Settling<Self::Error>> + Send;
+}
+
 /// A responder's handler, cloned into each request's task.
 pub trait Answer: Clone + Send + Sync + 'static {
     type Reply: prost::Message + 'static;

@@ -154,3 +154,53 @@ fn an_event_is_published_under_its_own_kind() {
     e.event = None;
     assert_eq!(event_of(&e), None);
 }
+
+#[test]
+fn a_customer_message_in_state_ai_is_a_turn_and_no_other_message_is() {
+    use crate::v1::{Author, ChatMessage, ConversationInfo, MessageAdded};
+    let t: TenantId = "0190a0b0-0000-7000-8000-000000000001".parse().unwrap();
+    let c: ConversationId = "0190a0b0-0000-7000-8000-000000000002".parse().unwrap();
+    let event_in = |state: ConversationState, role: Role| {
+        let mut info = ConversationInfo::default();
+        info.set_state(state);
+        let mut author = Author::default();
+        author.set_role(role);
+        ConversationEvent {
+            tenant: t.to_string(),
+            conversation: c.to_string(),
+            info: Some(info),
+            event: Some(conversation_event::Event::Message(MessageAdded {
+                message: Some(ChatMessage {
+                    author: Some(author),
+                    ..Default::default()
+                }),
+            })),
+            ..Default::default()
+        }
+    };
+    let kind = |state, role| EventKind::of_event(&event_in(state, role));
+    assert_eq!(
+        kind(ConversationState::Ai, Role::Customer),
+        Some(EventKind::Turn)
+    );
+    assert_eq!(
+        event_of(&event_in(ConversationState::Ai, Role::Customer)),
+        Some(event(t, c, EventKind::Turn))
+    );
+    for (state, role) in [
+        (ConversationState::Ai, Role::Ai),
+        (ConversationState::Ai, Role::System),
+        (ConversationState::Live, Role::Customer),
+        (ConversationState::Queued, Role::Customer),
+        (ConversationState::Live, Role::Agent),
+    ] {
+        assert_eq!(
+            kind(state, role),
+            Some(EventKind::Message),
+            "{state:?} {role:?}"
+        );
+    }
+    let mut no_info = event_in(ConversationState::Ai, Role::Customer);
+    no_info.info = None;
+    assert_eq!(EventKind::of_event(&no_info), Some(EventKind::Message));
+}

@@ -1,11 +1,12 @@
-//! Customer messages in state `ai`, from `SB_EVENTS`: the built-in AI agent
-//! answers them here; for an external AI agent they go out as an `AiRequest`.
+//! Customer messages in state `ai`, from `SB_EVENTS` (events of kind `turn`,
+//! the only ones the server delivers here): the built-in AI agent answers
+//! them here; for an external AI agent they go out as an `AiRequest`.
 //!
 //! Every answer is posted with `client_id = ai:{customer message id}` and a
 //! handoff asked for with `command_id = handoff:{customer message id}`, so a
 //! redelivered event (a crash before the ack, a republished event) answers
-//! and hands off once. Anything that is not a customer message in state `ai` is acked and
-//! skipped.
+//! and hands off once. Anything that is not a customer message in state `ai`
+//! (which the filter keeps away) is acked and skipped.
 
 use std::sync::Arc;
 

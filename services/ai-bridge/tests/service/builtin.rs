@@ -196,7 +196,7 @@ async fn the_ai_agent_is_typing_from_before_its_answer_until_after_it() {
 }
 
 #[tokio::test]
-async fn messages_outside_state_ai_or_not_from_the_customer_are_ignored() {
+async fn messages_outside_state_ai_or_not_from_the_customer_are_never_delivered() {
     let bridge = Bridge::start(AiKind::Builtin, SupportMode::AiAgent).await;
     let conversation = bridge.conversation();
     bridge.set_state(conversation, ConversationState::Queued);
@@ -216,12 +216,27 @@ async fn messages_outside_state_ai_or_not_from_the_customer_are_ignored() {
         .await;
     let posts = bridge.posts(conversation);
     assert_eq!(posts.len(), 1, "only the last message is answered");
+    // The server filtered the other two out: the AI bridge was delivered one
+    // message, and had none of the others to ack.
+    let mut consumer = bridge
+        .bus
+        .js
+        .get_stream(streams::EVENTS)
+        .await
+        .unwrap()
+        .get_consumer::<async_nats::jetstream::consumer::pull::Config>(
+            streams::consumers::AI_BRIDGE_TURNS,
+        )
+        .await
+        .unwrap();
+    let info = consumer.info().await.unwrap();
+    assert_eq!(info.delivered.consumer_sequence, 1, "{info:?}");
 }
 
 #[tokio::test]
 async fn an_undecodable_event_is_parked() {
     let bridge = Bridge::start(AiKind::Builtin, SupportMode::AiAgent).await;
-    let subject = subjects::event(bridge.tenant, ConversationId::new(), EventKind::Message);
+    let subject = subjects::event(bridge.tenant, ConversationId::new(), EventKind::Turn);
     bridge
         .bus
         .js
@@ -235,7 +250,7 @@ async fn an_undecodable_event_is_parked() {
         .wait_for("the event parked", |seen| {
             seen.iter().find(|s| {
                 matches!(s, Seen::Parked { subject, reason }
-                    if subject.ends_with("SB_EVENTS.ai-bridge-events") && reason.contains("undecodable"))
+                    if subject.ends_with("SB_EVENTS.ai-bridge-turns") && reason.contains("undecodable"))
             })
             .map(|_| ())
         })

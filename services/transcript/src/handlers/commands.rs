@@ -261,11 +261,7 @@ impl CommandHandler {
             parse_ids(&event.tenant, &event.conversation).map_err(Failure::StoredIds)?;
         // events.rs builds every publication around its event, so an empty
         // one cannot reach this point.
-        let kind = event
-            .event
-            .as_ref()
-            .map(EventKind::of)
-            .ok_or(Failure::Empty)?;
+        let kind = EventKind::of_event(event).ok_or(Failure::Empty)?;
         Ok(self
             .bus
             .send_durable(

@@ -9,11 +9,15 @@
 //! queue behind each other. Either way `last_seq + 1` is computed by one
 //! writer at a time: seqs are unique and gap-free.
 
-use sqlx::AnyConnection;
+use std::collections::HashSet;
+
+use sqlx::{AnyConnection, Row};
+use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::names::WireName;
 use switchboard_contracts::v1::{
     ChatMessage, ConversationInfo, ConversationStart, ConversationState,
 };
+use switchboard_db::Placeholders;
 
 use super::rows::{nullable, wire_name};
 use crate::domain::{NewMessage, inactivity};
@@ -54,51 +58,68 @@ impl Appended {
     }
 }
 
-/// Creates the conversation unless it exists. `ON CONFLICT DO NOTHING` keeps
-/// an existing row (of this tenant or, refused later, another's) untouched.
-/// A conversation that opens `queued` (support_team) is handed to the team by
-/// its first message: that message is its summary. True when it was created
-/// now.
-pub(super) async fn insert_conversation(
+/// Creates the conversations of `openings` (each with the post that opens
+/// it) that do not exist, in one statement, and returns those created now.
+/// `ON CONFLICT DO NOTHING` keeps an existing row (of this tenant or, refused
+/// later, another's) untouched. A conversation that opens `queued`
+/// (support_team) is handed to the team by its first message: that message
+/// is its summary.
+pub(super) async fn insert_conversations(
     conn: &mut AnyConnection,
-    post: &NewMessage,
-    start: &ConversationStart,
-) -> Result<bool, StoreError> {
-    let customer = start.customer.clone().unwrap_or_default();
-    let state = start.initial_state();
-    let (summary, handoff_reason) = if state == ConversationState::Queued {
-        (Some(post.text.trim()), Some(SUPPORT_TEAM_REASON))
-    } else {
-        (None, None)
-    };
-    let active_since = inactivity::watched(state).then_some(post.at_ms);
-    let created = sqlx::query(
+    openings: &[(&NewMessage, &ConversationStart)],
+) -> Result<HashSet<ConversationId>, StoreError> {
+    const COLUMNS: usize = 17;
+    let mut created = HashSet::new();
+    if openings.is_empty() {
+        return Ok(created);
+    }
+    let mut params = Placeholders::for_connection(conn);
+    let values = (0..openings.len())
+        .map(|_| format!("({}, 0, 0, 0)", params.list(COLUMNS)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
         "INSERT INTO conversations (id, tenant, experience, widget, customer_key, customer_name, \
          customer_email, customer_signed_in, state, support_mode, ai_agent, routed_space, \
-         last_seq, created_at, updated_at, summary, handoff_reason, active_since, transitions, \
-         handoff_pending) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $13, $14, $15, $16, 0, 0) \
-         ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(post.conversation.to_string())
-    .bind(post.tenant.to_string())
-    .bind(nullable(&start.experience))
-    .bind(nullable(&start.widget))
-    .bind(nullable(&customer.key))
-    .bind(nullable(&customer.name))
-    .bind(nullable(&customer.email))
-    .bind(i64::from(customer.signed_in))
-    .bind(state.wire_name())
-    .bind(wire_name(start.support_mode()))
-    .bind(nullable(&start.ai_agent))
-    .bind(nullable(&start.routed_space))
-    .bind(post.at_ms)
-    .bind(summary)
-    .bind(handoff_reason)
-    .bind(active_since)
-    .execute(&mut *conn)
-    .await?;
-    Ok(created.rows_affected() == 1)
+         created_at, updated_at, summary, handoff_reason, active_since, last_seq, transitions, \
+         handoff_pending) VALUES {values} ON CONFLICT (id) DO NOTHING RETURNING id"
+    );
+    let mut query = sqlx::query(&sql);
+    for (post, start) in openings {
+        let customer = start.customer.clone().unwrap_or_default();
+        let state = start.initial_state();
+        let (summary, handoff_reason) = if state == ConversationState::Queued {
+            (Some(post.text.trim().to_owned()), Some(SUPPORT_TEAM_REASON))
+        } else {
+            (None, None)
+        };
+        let active_since = inactivity::watched(state).then_some(post.at_ms);
+        query = query
+            .bind(post.conversation.to_string())
+            .bind(post.tenant.to_string())
+            .bind(nullable(&start.experience).map(str::to_owned))
+            .bind(nullable(&start.widget).map(str::to_owned))
+            .bind(nullable(&customer.key).map(str::to_owned))
+            .bind(nullable(&customer.name).map(str::to_owned))
+            .bind(nullable(&customer.email).map(str::to_owned))
+            .bind(i64::from(customer.signed_in))
+            .bind(state.wire_name())
+            .bind(wire_name(start.support_mode()))
+            .bind(nullable(&start.ai_agent).map(str::to_owned))
+            .bind(nullable(&start.routed_space).map(str::to_owned))
+            .bind(post.at_ms)
+            .bind(post.at_ms)
+            .bind(summary)
+            .bind(handoff_reason)
+            .bind(active_since);
+    }
+    for row in query.fetch_all(&mut *conn).await? {
+        let id: String = row.try_get("id")?;
+        if let Ok(id) = id.parse() {
+            created.insert(id);
+        }
+    }
+    Ok(created)
 }
 
 /// Inserts a stored message. `command_key` is the command that posted a

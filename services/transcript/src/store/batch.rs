@@ -1,9 +1,11 @@
 //! Storing a batch of posts in ONE transaction with a handful of statements,
-//! whatever its size: open the conversations that start, lock and read the
-//! batch's conversations (one UPDATE … RETURNING), find the keys stored
-//! before (one SELECT), let [`domain::batch::decide`] assign seqs in memory,
-//! insert the new messages (one multi-row INSERT) and move each
-//! conversation's `last_seq` (one UPDATE).
+//! whatever its size: lock and read the batch's conversations (one UPDATE …
+//! RETURNING), open those that do not exist yet from the first post carrying
+//! their start (one multi-row INSERT, then the same UPDATE for them), find
+//! the keys stored before (one SELECT), let [`domain::batch::decide`] assign
+//! seqs in memory, insert the new messages (one multi-row INSERT) and move
+//! each conversation's `last_seq` (one UPDATE). Posts to conversations that
+//! exist cost no statement of their own, start or not.
 //!
 //! The first statements write, for the reason `append.rs` gives: SQLite's
 //! write lock is taken before anything is read, and on PostgreSQL the
@@ -20,11 +22,11 @@ use std::collections::{HashMap, HashSet};
 use sqlx::{AnyConnection, Row};
 use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::names::WireName;
-use switchboard_contracts::v1::{ChatMessage, ConversationInfo, Role};
+use switchboard_contracts::v1::{ChatMessage, ConversationInfo, ConversationStart, Role};
 use switchboard_db::Placeholders;
 
 use super::Store;
-use super::append::{Appended, insert_conversation};
+use super::append::{Appended, insert_conversations};
 use super::rows::{self, nullable};
 use crate::domain::NewMessage;
 use crate::domain::batch::{self, Decision, Key, Known};
@@ -49,15 +51,21 @@ impl Store {
         let _turn = self.writes.enter().await;
         let mut tx = self.writer.begin().await?;
         let mut known = Known::default();
-        for post in posts {
-            if let Some(start) = &post.start
-                && insert_conversation(&mut tx, post, start).await?
-            {
-                known.created.insert(post.conversation);
-            }
-        }
         let mut corrupt = HashMap::new();
-        lock_conversations(&mut tx, posts, &mut known, &mut corrupt).await?;
+        lock_conversations(
+            &mut tx,
+            &distinct_conversations(posts),
+            &mut known,
+            &mut corrupt,
+        )
+        .await?;
+        let openings = openings(posts, &known, &corrupt);
+        if !openings.is_empty() {
+            known.created = insert_conversations(&mut tx, &openings).await?;
+            let opened: Vec<ConversationId> =
+                openings.iter().map(|(p, _)| p.conversation).collect();
+            lock_conversations(&mut tx, &opened, &mut known, &mut corrupt).await?;
+        }
         stored_keys(&mut tx, posts, &mut known, &mut corrupt).await?;
         for id in corrupt.keys() {
             known.conversations.remove(id);
@@ -101,6 +109,25 @@ fn command_key(post: &NewMessage) -> Option<&str> {
     }
 }
 
+/// The first post carrying a start of each conversation not stored yet:
+/// the posts whose start opens a conversation.
+fn openings<'a>(
+    posts: &'a [NewMessage],
+    known: &Known,
+    corrupt: &HashMap<ConversationId, String>,
+) -> Vec<(&'a NewMessage, &'a ConversationStart)> {
+    let mut seen = HashSet::new();
+    posts
+        .iter()
+        .filter_map(|post| Some((post, post.start.as_ref()?)))
+        .filter(|(post, _)| {
+            !known.conversations.contains_key(&post.conversation)
+                && !corrupt.contains_key(&post.conversation)
+                && seen.insert(post.conversation)
+        })
+        .collect()
+}
+
 fn distinct_conversations(posts: &[NewMessage]) -> Vec<ConversationId> {
     let mut seen = HashSet::new();
     posts
@@ -110,14 +137,13 @@ fn distinct_conversations(posts: &[NewMessage]) -> Vec<ConversationId> {
         .collect()
 }
 
-/// Locks the batch's conversations with a no-op write and reads them.
+/// Locks conversations `ids` with a no-op write and reads them.
 async fn lock_conversations(
     conn: &mut AnyConnection,
-    posts: &[NewMessage],
+    ids: &[ConversationId],
     known: &mut Known,
     corrupt: &mut HashMap<ConversationId, String>,
 ) -> Result<(), StoreError> {
-    let ids = distinct_conversations(posts);
     let mut params = Placeholders::for_connection(conn);
     let sql = format!(
         "UPDATE conversations SET last_seq = last_seq WHERE id IN ({}) RETURNING {}",
@@ -125,7 +151,7 @@ async fn lock_conversations(
         conversation_columns!()
     );
     let mut query = sqlx::query(&sql);
-    for id in &ids {
+    for id in ids {
         query = query.bind(id.to_string());
     }
     for row in query.fetch_all(&mut *conn).await? {

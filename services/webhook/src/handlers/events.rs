@@ -32,12 +32,12 @@ use crate::store::{NewDelivery, Store};
 
 /// The durable consumer this handler runs behind.
 pub fn spec(lanes: usize) -> ConsumerSpec {
-    // Messages and state changes are all that become webhook events: the
-    // server filters out the rest.
+    // Messages (the AI agent's turns too) and state changes are all that
+    // become webhook events: the server filters out the rest.
     ConsumerSpec::filtered(
         streams::EVENTS,
         consumers::WEBHOOK_EVENTS,
-        filter::events_of_kinds(&[EventKind::Message, EventKind::State]),
+        filter::events_of_kinds(&[EventKind::Message, EventKind::Turn, EventKind::State]),
     )
     .lanes(lanes)
     .max_deliver(60)

@@ -72,7 +72,7 @@ impl Trace {
         let trace = Self { spans, parents };
         let ids: HashSet<&str> = trace.spans.iter().map(|s| s.span_id.as_str()).collect();
         let complete = trace.consumed_by("transcript-commands")
-            && trace.consumed_by("ai-bridge-events")
+            && trace.consumed_by("ai-bridge-turns")
             && trace.answer_delivered()
             && trace.parents.values().all(|p| ids.contains(p.as_str()));
         complete.then_some(trace)
@@ -92,7 +92,7 @@ impl Trace {
             .filter(|s| s.name == "deliver sb.evt.* (customer socket)")
             .any(|delivery| {
                 self.ancestors(delivery)
-                    .any(|s| s.attribute("consumer") == Some("ai-bridge-events"))
+                    .any(|s| s.attribute("consumer") == Some("ai-bridge-turns"))
             })
     }
 

@@ -4,6 +4,13 @@
 //! their acks awaited together, and only then does the pipeline ack the
 //! commands. Nothing is acked before it is stored and its events are durable.
 //!
+//! Awaiting the acks of the plain posts' events is the batch's second stage
+//! ([`StagedBatchConsumer`]): the pipeline runs it beside the next batch's
+//! transaction. What must come before anything of the next batch stays in
+//! the first stage: the transaction, the sends, an opening post's inactivity
+//! timer and configuration check (after its events are durable), a refused
+//! post's answer, and every command other than a post.
+//!
 //! Every other command (end, handoff, assign …) takes the single path. A
 //! batch is handled in rounds: the posts of a round stored together while
 //! each other conversation's commands run in order, conversations side by
@@ -13,7 +20,8 @@
 
 use futures::future::join_all;
 use switchboard_bus::consume::Delivery;
-use switchboard_bus::service::BatchConsumer;
+use switchboard_bus::publish::PendingAck;
+use switchboard_bus::service::{Settling, StagedBatchConsumer};
 use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::v1::conversation_command::Command;
 use switchboard_contracts::v1::{ConversationCommand, ConversationState};
@@ -55,11 +63,22 @@ impl Stored {
     }
 }
 
-impl BatchConsumer for CommandHandler {
+/// A stored post whose events were sent and are not acknowledged yet: the
+/// second stage waits for them.
+struct Unsettled {
+    index: usize,
+    acks: Vec<PendingAck>,
+    span: tracing::Span,
+}
+
+impl StagedBatchConsumer for CommandHandler {
     type Error = Failure;
 
-    async fn consume_batch(&self, batch: Vec<Delivery>) -> Vec<Result<(), Failure>> {
+    /// The first stage stores, sends and does whatever must happen in order;
+    /// the stage it returns waits for the acks of the plain posts' events.
+    async fn consume_batch(&self, batch: Vec<Delivery>) -> Settling<Failure> {
         let mut results: Vec<Option<Result<(), Failure>>> = batch.iter().map(|_| None).collect();
+        let mut unsettled = Vec::new();
         let mut round = Round::default();
         for (index, delivery) in batch.iter().enumerate() {
             let (address, command) = match parse(delivery) {
@@ -72,7 +91,8 @@ impl BatchConsumer for CommandHandler {
             let conversation = address.conversation;
             let Some(Command::Post(post)) = &command.command else {
                 if round.has_posts_of(conversation) {
-                    self.run(std::mem::take(&mut round), &mut results).await;
+                    let round = std::mem::take(&mut round);
+                    self.run(round, &mut results, &mut unsettled).await;
                 }
                 round.chain(Single {
                     index,
@@ -83,7 +103,8 @@ impl BatchConsumer for CommandHandler {
                 continue;
             };
             if round.has_chain_of(conversation) {
-                self.run(std::mem::take(&mut round), &mut results).await;
+                let round = std::mem::take(&mut round);
+                self.run(round, &mut results, &mut unsettled).await;
             }
             let initial = post.start.as_ref().map(|s| s.initial_state());
             match domain::validate_post(
@@ -107,17 +128,35 @@ impl BatchConsumer for CommandHandler {
                 }
             }
         }
-        self.run(round, &mut results).await;
-        results
-            .into_iter()
-            .map(|result| {
-                let result = result.unwrap_or(Err(Failure::Empty));
-                if let Err(failure) = &result {
-                    self.count_failure(failure);
+        self.run(round, &mut results, &mut unsettled).await;
+        let handler = self.clone();
+        Box::pin(async move {
+            let settled = join_all(unsettled.into_iter().map(|post| {
+                async move {
+                    for ack in post.acks {
+                        if let Err(error) = ack.stored().await {
+                            return (post.index, Err(Failure::from(error)));
+                        }
+                    }
+                    (post.index, Ok(()))
                 }
-                result
-            })
-            .collect()
+                .instrument(post.span)
+            }))
+            .await;
+            for (index, result) in settled {
+                results[index] = Some(result);
+            }
+            results
+                .into_iter()
+                .map(|result| {
+                    let result = result.unwrap_or(Err(Failure::Empty));
+                    if let Err(failure) = &result {
+                        handler.count_failure(failure);
+                    }
+                    result
+                })
+                .collect()
+        })
     }
 }
 
@@ -164,7 +203,12 @@ impl CommandHandler {
     /// conversation's other commands run one after another, conversations
     /// side by side (their waits on the bus overlap; on SQLite the writes
     /// still take turns).
-    async fn run(&self, round: Round, results: &mut [Option<Result<(), Failure>>]) {
+    async fn run(
+        &self,
+        round: Round,
+        results: &mut [Option<Result<(), Failure>>],
+        unsettled: &mut Vec<Unsettled>,
+    ) {
         let chains = join_all(round.chains.into_iter().map(|(_, chain)| async move {
             let mut handled = Vec::with_capacity(chain.len());
             for single in chain {
@@ -176,15 +220,20 @@ impl CommandHandler {
             }
             handled
         }));
-        let (posts, chains) = futures::join!(self.store_posts(round.posts), chains);
+        let (posts, chains) = futures::join!(self.store_posts(round.posts, unsettled), chains);
         for (index, result) in posts.into_iter().chain(chains.into_iter().flatten()) {
             results[index] = Some(result);
         }
     }
 
     /// Stores the waiting posts in one transaction, publishes their events
-    /// and gives each post's result.
-    async fn store_posts(&self, waiting: Vec<Waiting>) -> Vec<(usize, Result<(), Failure>)> {
+    /// and gives each post's result, except for the posts whose events only
+    /// remain to be acknowledged: those are left in `unsettled`.
+    async fn store_posts(
+        &self,
+        waiting: Vec<Waiting>,
+        unsettled: &mut Vec<Unsettled>,
+    ) -> Vec<(usize, Result<(), Failure>)> {
         if waiting.is_empty() {
             return Vec::new();
         }
@@ -211,7 +260,20 @@ impl CommandHandler {
                 Err(error) => Stored::Failed(w.index, Failure::from(error)),
             });
         }
-        join_all(sent.into_iter().map(|stored| {
+        let mut now = Vec::with_capacity(sent.len());
+        for stored in sent {
+            match stored {
+                Stored::Published(w, appended, acks) if !appended.opened_conversation() => {
+                    unsettled.push(Unsettled {
+                        index: w.index,
+                        acks,
+                        span: w.span,
+                    });
+                }
+                stored => now.push(stored),
+            }
+        }
+        join_all(now.into_iter().map(|stored| {
             let span = stored.span();
             self.settle_post(stored).instrument(span)
         }))
@@ -247,9 +309,10 @@ impl CommandHandler {
         Stored::Published(w, appended, acks)
     }
 
-    /// Waits for a post's events to be durable; then an opening post starts
-    /// the inactivity clock and is checked against deleted configuration,
-    /// and a refused post is answered.
+    /// Waits for an opening post's events to be durable, then starts the
+    /// inactivity clock and checks it against deleted configuration; answers
+    /// a refused post. Both in the first stage, so that they happen before
+    /// anything of the next batch.
     async fn settle_post(&self, stored: Stored) -> (usize, Result<(), Failure>) {
         match stored {
             Stored::Failed(index, failure) => (index, Err(failure)),

@@ -3,10 +3,12 @@
 //! message carries its reason, a responder answers refusals, starting
 //! widens a stream an earlier version created with fewer subjects, and a
 //! durable publish refuses a message id no NATS header can hold. The
-//! configuration cache's change feed is in [`config`].
+//! configuration cache's change feed is in [`config`], the batch pipeline's
+//! two stages in [`staged`].
 
 mod config;
 mod kinds;
+mod staged;
 
 use std::time::Duration;
 

@@ -72,7 +72,7 @@ async function messageTrace(phoenix) {
   while (Date.now() < deadline) {
     const all = await spans(phoenix);
     const root = all.find((s) => s.name === 'customer frame' && s.attributes.conversation
-      && all.some((t) => t.context.trace_id === s.context.trace_id && t.attributes.consumer === 'ai-bridge-events'));
+      && all.some((t) => t.context.trace_id === s.context.trace_id && t.attributes.consumer === 'ai-bridge-turns'));
     const count = root ? all.filter((s) => s.context.trace_id === root.context.trace_id).length : 0;
     if (root && count === seen) return root.context.trace_id;
     seen = count;
@@ -121,8 +121,8 @@ try {
   // Show the AI agent's span: its attributes name the conversation and the consumer.
   // The first of its two: the customer's message (the second is the answer itself coming back; the
   // conversation opening is a state change, which the AI agent's consumer is not given).
-  await view.getByText('consume sb.evt.*.*.message sb.evt.*.* (ai-bridge-events)').nth(0).click();
-  await view.getByText('ai-bridge-events', { exact: true }).first().waitFor();
+  await view.getByText('consume sb.evt.*.*.turn (ai-bridge-turns)').nth(0).click();
+  await view.getByText('ai-bridge-turns', { exact: true }).first().waitFor();
   await view.getByText('customer frame').first().scrollIntoViewIfNeeded();
   await view.mouse.move(1, 1); // no hover card over the details
   await sleep(1_000); // let the panels finish laying out

@@ -1,6 +1,6 @@
 //! Fuzzing of the built-in AI agent's way from a conversation event to its
 //! answer: events (customer messages in state `ai`, and every other kind;
-//! changed on the wire; random bytes) read as the `ai-bridge-events`
+//! changed on the wire; random bytes) read as the `ai-bridge-turns`
 //! handler reads them, then decided against an AI agent record that went
 //! through the wire too (its knowledge, next steps and handoff settings).
 //!

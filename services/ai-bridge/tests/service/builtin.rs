@@ -234,6 +234,38 @@ async fn messages_outside_state_ai_or_not_from_the_customer_are_never_delivered(
 }
 
 #[tokio::test]
+async fn a_turn_stored_before_its_consumer_existed_is_answered_when_the_consumer_starts() {
+    // As in an upgrade: the transcript service publishes turns before the
+    // first ai-bridge that reads them starts, its durable new.
+    let mut bridge = Bridge::start(AiKind::Builtin, SupportMode::AiAgent).await;
+    bridge.stop().await;
+    let events = bridge.bus.js.get_stream(streams::EVENTS).await.unwrap();
+    // The stopped service may or may not have created its durable yet.
+    let _ = events
+        .delete_consumer(streams::consumers::AI_BRIDGE_TURNS)
+        .await;
+    assert!(
+        events
+            .get_consumer::<async_nats::jetstream::consumer::pull::Config>(
+                streams::consumers::AI_BRIDGE_TURNS
+            )
+            .await
+            .is_err(),
+        "no durable before the restart"
+    );
+    let conversation = bridge.conversation();
+    let message = bridge
+        .customer_says(conversation, "How can I reset my password?")
+        .await;
+
+    bridge.restart().await;
+    let (_, post) = bridge
+        .post_with(conversation, &format!("ai:{}", message.id))
+        .await;
+    assert_eq!(post.text, PASSWORD_ANSWER);
+}
+
+#[tokio::test]
 async fn an_undecodable_event_is_parked() {
     let bridge = Bridge::start(AiKind::Builtin, SupportMode::AiAgent).await;
     let subject = subjects::event(bridge.tenant, ConversationId::new(), EventKind::Turn);

@@ -143,6 +143,16 @@ impl Bridge {
         }
     }
 
+    /// Starts the service again after [`Bridge::stop`], on the same bus.
+    pub async fn restart(&mut self) {
+        let service = Service::start(AiBridgeConfig::for_tests(&self._nats.url()))
+            .await
+            .unwrap();
+        self.health = service.health_addr();
+        self.service = service.shutdown_handle();
+        self.running = Some(tokio::spawn(service.run_until(std::future::pending())));
+    }
+
     /// Opens a conversation in state `ai` in the fake transcript.
     pub fn conversation(&self) -> ConversationId {
         let id = ConversationId::new();

@@ -100,6 +100,15 @@ impl Placeholders {
             .collect::<Vec<_>>()
             .join(", ")
     }
+
+    /// The next `rows` × `columns` parameters as the rows of a `VALUES`
+    /// list: `(?, ?), (?, ?)`.
+    pub fn rows(&mut self, rows: usize, columns: usize) -> String {
+        (0..rows)
+            .map(|_| format!("({})", self.list(columns)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 const SQLITE_PRAGMAS: &[&str] = &[
@@ -258,6 +267,15 @@ mod tests {
             used: 0,
         };
         assert_eq!(sqlite.list(3), "?, ?, ?");
+    }
+
+    #[test]
+    fn rows_of_placeholders_continue_the_numbering() {
+        let mut postgres = Placeholders {
+            numbered: true,
+            used: 1,
+        };
+        assert_eq!(postgres.rows(2, 2), "($2, $3), ($4, $5)");
     }
 
     #[test]

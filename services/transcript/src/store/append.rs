@@ -1,6 +1,6 @@
 //! What appending a message produces ([`Appended`]) and the two inserts it
-//! shares with other writers: a conversation opened by its first post, and a
-//! stored message. The batch that uses them is in `batch.rs`.
+//! shares with other writers: the conversations opened by their first posts,
+//! and a stored message. The batch that uses them is in `batch.rs`.
 //!
 //! Why a writer's first statement writes: on SQLite that takes the
 //! database's write lock before anything is read, so two writers never both
@@ -68,16 +68,13 @@ pub(super) async fn insert_conversations(
     conn: &mut AnyConnection,
     openings: &[(&NewMessage, &ConversationStart)],
 ) -> Result<HashSet<ConversationId>, StoreError> {
-    const COLUMNS: usize = 17;
+    const COLUMNS: usize = 20;
     let mut created = HashSet::new();
     if openings.is_empty() {
         return Ok(created);
     }
     let mut params = Placeholders::for_connection(conn);
-    let values = (0..openings.len())
-        .map(|_| format!("({}, 0, 0, 0)", params.list(COLUMNS)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let values = params.rows(openings.len(), COLUMNS);
     let sql = format!(
         "INSERT INTO conversations (id, tenant, experience, widget, customer_key, customer_name, \
          customer_email, customer_signed_in, state, support_mode, ai_agent, routed_space, \
@@ -111,7 +108,11 @@ pub(super) async fn insert_conversations(
             .bind(post.at_ms)
             .bind(summary)
             .bind(handoff_reason)
-            .bind(active_since);
+            .bind(active_since)
+            // last_seq, transitions, handoff_pending: none yet.
+            .bind(0_i64)
+            .bind(0_i64)
+            .bind(0_i64);
     }
     for row in query.fetch_all(&mut *conn).await? {
         let id: String = row.try_get("id")?;

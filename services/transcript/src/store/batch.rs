@@ -193,10 +193,7 @@ async fn stored_keys(
             continue;
         }
         let mut params = Placeholders::for_connection(conn);
-        let values = (0..keys.len())
-            .map(|_| format!("({})", params.list(2)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = params.rows(keys.len(), 2);
         let sql = format!(
             "WITH wanted(c, k) AS (VALUES {values}) SELECT {}, command_id FROM wanted \
              JOIN messages ON messages.conversation = wanted.c AND messages.{column} = wanted.k",
@@ -240,10 +237,7 @@ async fn insert_messages(
 ) -> Result<(), StoreError> {
     const COLUMNS: usize = 12;
     let mut params = Placeholders::for_connection(conn);
-    let values = (0..rows.len())
-        .map(|_| format!("({})", params.list(COLUMNS)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let values = params.rows(rows.len(), COLUMNS);
     let sql = format!(
         "INSERT INTO messages ({}, command_id) VALUES {values}",
         message_columns!()

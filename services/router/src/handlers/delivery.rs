@@ -2,7 +2,7 @@
 //! event, customers' queue positions, and a routing timer (scheduled with
 //! the input it fires as its `Nats-Msg-Id`).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use prost::Message;
 use switchboard_bus::{BusError, propagation};
@@ -18,27 +18,26 @@ use crate::domain::State;
 
 impl Performer {
     /// Tells the customers of `listed` conversations still queued in `space`
-    /// their place in it as it stands now.
+    /// their place in it as it stands now, front of the queue first.
     pub(super) async fn positions(
         &self,
         tenant: TenantId,
         state: &State,
         space: SpaceId,
-        listed: &[(ConversationId, u32)],
+        listed: HashSet<ConversationId>,
     ) -> Result<(), BusError> {
         let Some(queue) = state.space(space) else {
             return Ok(());
         };
-        let current: HashMap<ConversationId, u32> = queue.queue().zip(1u32..).collect();
-        for (conversation, _) in listed {
-            if let Some(position) = current.get(conversation) {
+        for (conversation, position) in queue.queue().zip(1u32..) {
+            if listed.contains(&conversation) {
                 let update = QueuePosition {
                     tenant: tenant.to_string(),
                     conversation: conversation.to_string(),
-                    position: *position,
+                    position,
                 };
                 self.bus
-                    .publish_core(subjects::queue_position(tenant, *conversation), &update)
+                    .publish_core(subjects::queue_position(tenant, conversation), &update)
                     .await?;
             }
         }

@@ -36,6 +36,7 @@ pub fn spec(lanes: usize) -> ConsumerSpec {
         filter::events_of_kinds(&[EventKind::State]),
     )
     .lanes(lanes)
+    .max_batch(MAX_BATCH)
 }
 
 #[derive(Debug, Clone)]

@@ -65,6 +65,7 @@ pub fn spec(lanes: usize) -> ConsumerSpec {
         filter::ALL_ROUTING,
     )
     .lanes(lanes)
+    .max_batch(MAX_BATCH)
     .backoff(Duration::from_millis(100), Duration::from_secs(2))
 }
 

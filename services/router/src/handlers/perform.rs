@@ -21,6 +21,8 @@
 
 mod plan;
 
+use std::collections::HashMap;
+
 use futures::future::{BoxFuture, try_join_all};
 use switchboard_bus::timers::Timers;
 use switchboard_bus::{Bus, BusError};
@@ -66,6 +68,7 @@ impl Performer {
             durable: Vec::new(),
             notices: Vec::new(),
             counts: Vec::new(),
+            positions: HashMap::new(),
         };
         for (scope, effects) in inputs {
             let counted = plan.counts.len();
@@ -76,6 +79,11 @@ impl Performer {
                 // A redelivery: its effects were counted the first time.
                 plan.counts.truncate(counted);
             }
+        }
+        for (space, (scope, listed)) in std::mem::take(&mut plan.positions) {
+            let state = &scope.snapshot.state;
+            plan.notices
+                .push(Box::pin(self.positions(scope.tenant, state, space, listed)));
         }
         try_join_all(plan.durable).await?;
         for notice in plan.notices {

@@ -3,7 +3,7 @@
 
 use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::v1::agent_event::Event;
-use switchboard_contracts::v1::{Edition, SupportMode};
+use switchboard_contracts::v1::{ConversationState, Edition, SupportMode};
 
 use super::support::{Harness, WAIT, next_position};
 
@@ -33,6 +33,48 @@ async fn waiting_customers_are_told_their_place_in_the_queue_as_it_moves() {
     assert_eq!(next_position(&mut positions[1]).await, 1);
     assert_eq!(next_position(&mut positions[2]).await, 2);
     h.stop().await;
+}
+
+/// Ends decided together move everyone behind them several places in one
+/// step: each waiting customer is told the step's result once, so the
+/// positions a customer sees only ever go down, never repeat.
+#[tokio::test]
+async fn a_customer_is_told_each_new_place_once_however_many_leave_ahead_at_once() {
+    let mut h = Harness::start().await;
+    // One agent with room for one: the first is offered, every other waits.
+    let (cx, agents) = h.team(1, &["ada"], SupportMode::SupportTeam).await;
+    let mut events = h.agent_events(agents[0]).await;
+    h.available(agents[0], &mut events).await;
+    let conversations: Vec<ConversationId> = (0..6).map(|_| ConversationId::new()).collect();
+    let mut positions = Vec::new();
+    for (i, c) in conversations.iter().enumerate() {
+        let mut subscriber = h.queue_positions(*c).await;
+        h.hand_off(&cx, *c).await;
+        assert_eq!(next_position(&mut subscriber).await, i as u32 + 1);
+        positions.push(subscriber);
+    }
+    // Published back to back, so that the router may decide them together.
+    for c in &conversations[..3] {
+        h.end(*c, ConversationState::Queued).await;
+    }
+    h.end(conversations[3], ConversationState::Queued).await;
+    descends(&mut positions[4], 5, 1).await;
+    descends(&mut positions[5], 6, 2).await;
+    h.stop().await;
+}
+
+/// Reads a customer's positions from `from` until `to`, each lower than the
+/// one before.
+async fn descends(subscriber: &mut async_nats::Subscriber, from: u32, to: u32) {
+    let mut seen = vec![from];
+    while seen.last() != Some(&to) {
+        let position = next_position(subscriber).await;
+        assert!(
+            position < *seen.last().expect("one at least") && position >= to,
+            "told {position} after {seen:?}: a place repeated or went back"
+        );
+        seen.push(position);
+    }
 }
 
 #[tokio::test]

@@ -145,13 +145,7 @@ impl CommandHandler {
     ) -> Result<(), Failure> {
         let handled = match &command.command {
             Some(Command::Post(post)) => self.post(address, command, post.clone()).await,
-            Some(Command::End(end)) => self.end(address, command, end).await,
-            Some(Command::Handoff(request)) => self.handoff(address, command, request).await,
-            Some(Command::Identify(identify)) => self.identify(address, command, identify).await,
-            Some(Command::Assign(assign)) => self.assign(address, command, assign).await,
-            Some(Command::ReturnToAi(back)) => self.return_to_ai(address, command, back).await,
-            Some(Command::Notice(notice)) => self.notice(address, command, notice).await,
-            Some(Command::CheckInactivity(_)) => self.check_inactivity(address, command).await,
+            Some(_) => self.transition(address, command).await,
             None => Err(Failure::Empty),
         };
         match handled {

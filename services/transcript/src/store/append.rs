@@ -122,35 +122,3 @@ pub(super) async fn insert_conversations(
     }
     Ok(created)
 }
-
-/// Inserts a stored message. `command_key` is the command that posted a
-/// message without a client id, when that is its idempotency key.
-pub(super) async fn insert_message(
-    conn: &mut AnyConnection,
-    message: &ChatMessage,
-    command_key: Option<&str>,
-) -> Result<(), StoreError> {
-    let author = message.author.clone().unwrap_or_default();
-    let seq = i64::try_from(message.seq)
-        .map_err(|_| StoreError::Corrupt(format!("seq {} overflows", message.seq)))?;
-    sqlx::query(concat!(
-        "INSERT INTO messages (",
-        message_columns!(),
-        ", command_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-    ))
-    .bind(message.conversation.clone())
-    .bind(seq)
-    .bind(message.id.clone())
-    .bind(message.tenant.clone())
-    .bind(author.role().wire_name())
-    .bind(nullable(&author.id))
-    .bind(nullable(&author.name))
-    .bind(message.text.clone())
-    .bind(message.at_ms)
-    .bind(nullable(&message.client_id))
-    .bind(nullable(&message.notice))
-    .bind(command_key)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}

@@ -1,22 +1,29 @@
-//! Applying a state-changing command (everything but a post) in one
-//! transaction: lock the conversation, find an earlier delivery's outcome or
-//! let the domain decide a [`Plan`], store its notices, write the record it
-//! ends with and record what it published.
+//! Applying state-changing commands (everything but a post), one or a
+//! batch's worth in one transaction with a handful of statements: lock and
+//! read the commands' conversations (one UPDATE … RETURNING), find earlier
+//! deliveries' outcomes (one SELECT), let the domain decide each command's
+//! [`Plan`] in stream order on the record as the commands before it left it,
+//! then insert the notices and the outcomes (multi-row INSERTs) and write
+//! each changed conversation once.
 //!
 //! The first statement writes (a no-op UPDATE), for the reason `append.rs`
 //! gives: it takes SQLite's write lock before anything is read and row-locks
-//! the conversation on PostgreSQL, so the decision is made on a record no
+//! the conversations on PostgreSQL, so every decision is made on a record no
 //! one else can change until the commit — and concurrent posts queue behind
 //! it, keeping seqs gap-free.
 
-use sqlx::{Any, Transaction};
+use std::collections::HashMap;
+
+use sqlx::{AnyConnection, Row};
 use switchboard_contracts::ids::{ConversationId, MessageId, TenantId};
 use switchboard_contracts::names::WireName;
 use switchboard_contracts::v1::{Author, ChatMessage, Role};
+use switchboard_db::Placeholders;
 
-use super::append::insert_message;
+use super::Store;
+use super::batch::{ROWS_PER_INSERT, insert_messages};
+use super::outcomes::{self, Outcome};
 use super::rows::{self, nullable};
-use super::{Store, outcomes};
 use crate::domain::plan::state_reason;
 use crate::domain::{Effect, Plan, Record};
 use crate::error::{Refusal, StoreError};
@@ -40,6 +47,17 @@ pub struct Facts {
     pub first_customer_text: Option<String>,
 }
 
+/// How a command's plan is decided from the locked record.
+pub type Decide<'a> = Box<dyn FnOnce(&Record, &Facts) -> Result<Plan, Refusal> + Send + 'a>;
+
+/// One command for [`Store::apply_all`].
+pub struct Change<'a> {
+    pub target: Target<'a>,
+    /// Load [`Facts::first_customer_text`] for the decision.
+    pub needs_first_text: bool,
+    pub decide: Decide<'a>,
+}
+
 /// The result of [`Store::apply`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Applied {
@@ -50,6 +68,10 @@ pub struct Applied {
     /// An earlier delivery applied the command; this one only republishes.
     pub replayed: bool,
 }
+
+/// One result per command of [`Store::apply_all`], in order; `Err` of the
+/// whole is a failed transaction (nothing stored).
+pub type ApplyResult = Result<Vec<Result<Applied, StoreError>>, StoreError>;
 
 impl Store {
     /// Applies the plan `decide` makes from the locked record, once per
@@ -62,77 +84,202 @@ impl Store {
         decide: F,
     ) -> Result<Applied, StoreError>
     where
-        F: FnOnce(&Record, &Facts) -> Result<Plan, Refusal>,
+        F: FnOnce(&Record, &Facts) -> Result<Plan, Refusal> + Send,
     {
-        let _turn = self.writes.enter().await;
-        let mut tx = self.pool.begin().await?;
-        let locked = sqlx::query(concat!(
-            "UPDATE conversations SET updated_at = updated_at WHERE id = $1 AND tenant = $2",
-            " RETURNING ",
-            conversation_columns!()
-        ))
-        .bind(target.conversation.to_string())
-        .bind(target.tenant.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(locked) = locked else {
-            tx.rollback().await?;
-            return Err(Refusal::ConversationNotFound.into());
+        let change = Change {
+            target,
+            needs_first_text,
+            decide: Box::new(decide),
         };
-        let record = rows::record(&locked)?;
-        let conversation = target.conversation.to_string();
-        if let Some(publications) =
-            outcomes::find(&mut tx, &conversation, target.command_id).await?
-        {
-            tx.rollback().await?;
+        self.apply_all(vec![change])
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(StoreError::Corrupt("a command had no result".into())))
+    }
+
+    /// Applies `changes` in order in one transaction on the writer's
+    /// connection (see the module comment): a command sees the conversation
+    /// as the commands before it left it. A refused command changes nothing;
+    /// the others are stored all together or not at all.
+    pub async fn apply_all(&self, changes: Vec<Change<'_>>) -> ApplyResult {
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let _turn = self.writes.enter().await;
+        let mut tx = self.writer.begin().await?;
+        let ids = distinct(changes.iter().map(|c| c.target.conversation));
+        let wanting_text = distinct(
+            changes
+                .iter()
+                .filter(|c| c.needs_first_text)
+                .map(|c| c.target.conversation),
+        );
+        let mut batch = Batch {
+            records: lock_records(&mut tx, &ids).await?,
+            earlier: outcomes::find_all(&mut tx, &keys(&changes)).await?,
+            first_texts: first_customer_texts(&mut tx, &wanting_text).await?,
+            ..Batch::default()
+        };
+        let results: Vec<_> = changes.into_iter().map(|c| batch.apply(c)).collect();
+        batch.write(&mut tx).await?;
+        tx.commit().await?;
+        Ok(results)
+    }
+}
+
+fn distinct(ids: impl Iterator<Item = ConversationId>) -> Vec<ConversationId> {
+    let mut seen = std::collections::HashSet::new();
+    ids.filter(|id| seen.insert(*id)).collect()
+}
+
+fn keys(changes: &[Change<'_>]) -> Vec<outcomes::Key> {
+    changes
+        .iter()
+        .map(|c| {
+            (
+                c.target.conversation.to_string(),
+                c.target.command_id.to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A record as read, or why it could not be mapped.
+type Locked = Result<Record, String>;
+
+/// Locks conversations `ids` with a no-op write and reads their records.
+async fn lock_records(
+    conn: &mut AnyConnection,
+    ids: &[ConversationId],
+) -> Result<HashMap<ConversationId, Locked>, StoreError> {
+    let mut params = Placeholders::for_connection(conn);
+    let sql = format!(
+        "UPDATE conversations SET updated_at = updated_at WHERE id IN ({}) RETURNING {}",
+        params.list(ids.len()),
+        conversation_columns!()
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(id.to_string());
+    }
+    let mut records = HashMap::with_capacity(ids.len());
+    for row in query.fetch_all(&mut *conn).await? {
+        let id: String = row.try_get("id")?;
+        let Ok(id) = id.parse::<ConversationId>() else {
+            continue;
+        };
+        records.insert(id, rows::record(&row).map_err(|e| e.to_string()));
+    }
+    Ok(records)
+}
+
+/// A transaction's commands so far: the records as they left them and what
+/// remains to be written.
+#[derive(Default)]
+struct Batch {
+    records: HashMap<ConversationId, Locked>,
+    /// Outcomes stored by earlier deliveries, and by this batch's commands.
+    earlier: HashMap<outcomes::Key, Vec<Publication>>,
+    /// The customer's first message, for the conversations whose commands
+    /// need it (read before the batch: its notices are never the customer's).
+    first_texts: HashMap<ConversationId, String>,
+    notices: Vec<ChatMessage>,
+    outcomes: Vec<Outcome>,
+    /// Conversations to write, in the order they first changed.
+    changed: Vec<ConversationId>,
+    /// When each changed conversation last changed.
+    changed_at: HashMap<ConversationId, i64>,
+}
+
+impl Batch {
+    /// Decides one command on its conversation as it stands in the batch
+    /// (in memory: the batch's statements come before and after).
+    fn apply(&mut self, change: Change<'_>) -> Result<Applied, StoreError> {
+        let Change {
+            target,
+            needs_first_text,
+            decide,
+        } = change;
+        let record = match self.records.get(&target.conversation) {
+            Some(Ok(record)) if record.info.tenant == target.tenant.to_string() => record.clone(),
+            Some(Err(why)) => return Err(StoreError::Corrupt(why.clone())),
+            _ => return Err(Refusal::ConversationNotFound.into()),
+        };
+        let key = (
+            target.conversation.to_string(),
+            target.command_id.to_owned(),
+        );
+        if let Some(publications) = self.earlier.get(&key) {
             return Ok(Applied {
-                publications,
+                publications: publications.clone(),
                 record,
                 replayed: true,
             });
         }
         let facts = Facts {
             first_customer_text: if needs_first_text {
-                first_customer_text(&mut tx, &target).await?
+                self.first_texts.get(&target.conversation).cloned()
             } else {
                 None
             },
         };
-        let plan = match decide(&record, &facts) {
-            Ok(plan) => plan,
-            Err(refusal) => {
-                tx.rollback().await?;
-                return Err(refusal.into());
+        let plan = decide(&record, &facts)?;
+        let (publications, notices, after) = write(&target, record, plan);
+        if !publications.is_empty() {
+            if self
+                .changed_at
+                .insert(target.conversation, target.at_ms)
+                .is_none()
+            {
+                self.changed.push(target.conversation);
             }
-        };
-        let (publications, after) = write(&mut tx, &target, record, plan).await?;
-        outcomes::record(
-            &mut tx,
-            &conversation,
-            target.command_id,
-            &publications,
-            target.at_ms,
-        )
-        .await?;
-        tx.commit().await?;
+            self.records.insert(target.conversation, Ok(after.clone()));
+        }
+        self.notices.extend(notices);
+        self.earlier.insert(key.clone(), publications.clone());
+        self.outcomes.push(Outcome {
+            key,
+            publications: publications.clone(),
+            at_ms: target.at_ms,
+        });
         Ok(Applied {
             publications,
             record: after,
             replayed: false,
         })
     }
+
+    /// Stores the notices, the outcomes and each changed conversation.
+    async fn write(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        let notices: Vec<(&ChatMessage, Option<&str>)> =
+            self.notices.iter().map(|notice| (notice, None)).collect();
+        for rows in notices.chunks(ROWS_PER_INSERT) {
+            insert_messages(conn, rows).await?;
+        }
+        outcomes::record_all(conn, &self.outcomes).await?;
+        let changed: Vec<(&Record, i64)> = self
+            .changed
+            .iter()
+            .filter_map(|id| match (self.records.get(id), self.changed_at.get(id)) {
+                (Some(Ok(record)), Some(at_ms)) => Some((record, *at_ms)),
+                _ => None,
+            })
+            .collect();
+        update_all(conn, &changed).await
+    }
 }
 
-/// Stores the plan's notices and final record; returns its events.
-async fn write(
-    tx: &mut Transaction<'static, Any>,
+/// The plan's notices (the command's outcome row is their idempotency
+/// key), its events and the record it ends with.
+fn write(
     target: &Target<'_>,
     record: Record,
     plan: Plan,
-) -> Result<(Vec<Publication>, Record), StoreError> {
+) -> (Vec<Publication>, Vec<ChatMessage>, Record) {
     let at_ms = target.at_ms;
     let mut seq = record.info.last_seq;
     let mut publications = Vec::with_capacity(plan.steps.len());
+    let mut notices = Vec::new();
     let mut last = record;
     for step in plan.steps {
         let mut after = step.after;
@@ -154,9 +301,9 @@ async fn write(
                     client_id: String::new(),
                     notice: kind,
                 };
-                // The command's outcome row is this notice's idempotency key.
-                insert_message(tx, &message, None).await?;
-                events::message_added(&after.info, &message)
+                let publication = events::message_added(&after.info, &message);
+                notices.push(message);
+                publication
             }
             Effect::State { from, msg_id } => {
                 after.info.last_seq = seq;
@@ -174,68 +321,116 @@ async fn write(
         publications.push(publication);
         last = after;
     }
-    if !publications.is_empty() {
-        update(tx, &last, at_ms).await?;
-    }
-    Ok((publications, last))
+    (publications, notices, last)
 }
 
-/// Writes every column a command may change.
-async fn update(
-    tx: &mut Transaction<'static, Any>,
-    record: &Record,
-    at_ms: i64,
+/// The columns a command may change, after the two that pick the row.
+const UPDATED: [&str; 18] = [
+    "state",
+    "end_reason",
+    "customer_key",
+    "customer_name",
+    "customer_email",
+    "customer_signed_in",
+    "assignee",
+    "assignee_name",
+    "handoff_pending",
+    "summary",
+    "handoff_reason",
+    "last_seq",
+    "inactivity_warned_at",
+    "active_since",
+    "transitions",
+    "end_command",
+    "ended_from",
+    "updated_at",
+];
+
+/// Rows per UPDATE: 20 parameters each.
+const ROWS_PER_UPDATE: usize = 128;
+
+/// Writes every column a command may change, for each of `records` (the
+/// record and when it changed): one UPDATE … FROM a list of rows per
+/// [`ROWS_PER_UPDATE`] conversations.
+async fn update_all(
+    conn: &mut AnyConnection,
+    records: &[(&Record, i64)],
 ) -> Result<(), StoreError> {
-    let info = &record.info;
-    let customer = info.customer.clone().unwrap_or_default();
-    let to_i64 = |value: u64, what: &str| {
-        i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} {value} overflows")))
-    };
-    sqlx::query(
-        "UPDATE conversations SET state = $3, end_reason = $4, customer_key = $5, \
-         customer_name = $6, customer_email = $7, customer_signed_in = $8, assignee = $9, \
-         assignee_name = $10, handoff_pending = $11, summary = $12, handoff_reason = $13, \
-         last_seq = $14, inactivity_warned_at = $15, active_since = $16, transitions = $17, \
-         end_command = $18, ended_from = $19, updated_at = $20 \
-         WHERE id = $1 AND tenant = $2",
-    )
-    .bind(info.id.clone())
-    .bind(info.tenant.clone())
-    .bind(info.state().wire_name())
-    .bind(rows::wire_name(info.end_reason()))
-    .bind(nullable(&customer.key))
-    .bind(nullable(&customer.name))
-    .bind(nullable(&customer.email))
-    .bind(i64::from(customer.signed_in))
-    .bind(nullable(&info.assignee))
-    .bind(nullable(&info.assignee_name))
-    .bind(i64::from(info.handoff_pending))
-    .bind(nullable(&info.summary))
-    .bind(nullable(&info.handoff_reason))
-    .bind(to_i64(info.last_seq, "last_seq")?)
-    .bind(Some(record.warned_at).filter(|at| *at != 0))
-    .bind(Some(record.active_since).filter(|at| *at != 0))
-    .bind(to_i64(record.transitions, "transitions")?)
-    .bind(nullable(&record.end_command))
-    .bind(rows::wire_name(record.ended_from))
-    .bind(at_ms)
-    .execute(&mut **tx)
-    .await?;
+    for chunk in records.chunks(ROWS_PER_UPDATE) {
+        let mut params = Placeholders::for_connection(conn);
+        let sets: Vec<String> = UPDATED.iter().map(|c| format!("{c} = v.{c}")).collect();
+        let sql = format!(
+            "WITH v (id, tenant, {}) AS (VALUES {}) \
+             UPDATE conversations SET {} FROM v \
+             WHERE conversations.id = v.id AND conversations.tenant = v.tenant",
+            UPDATED.join(", "),
+            params.rows(chunk.len(), UPDATED.len() + 2),
+            sets.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (record, at_ms) in chunk {
+            let info = &record.info;
+            let customer = info.customer.clone().unwrap_or_default();
+            let to_i64 = |value: u64, what: &str| {
+                i64::try_from(value)
+                    .map_err(|_| StoreError::Corrupt(format!("{what} {value} overflows")))
+            };
+            query = query
+                .bind(info.id.clone())
+                .bind(info.tenant.clone())
+                .bind(info.state().wire_name())
+                .bind(rows::wire_name(info.end_reason()))
+                .bind(nullable(&customer.key).map(str::to_owned))
+                .bind(nullable(&customer.name).map(str::to_owned))
+                .bind(nullable(&customer.email).map(str::to_owned))
+                .bind(i64::from(customer.signed_in))
+                .bind(nullable(&info.assignee).map(str::to_owned))
+                .bind(nullable(&info.assignee_name).map(str::to_owned))
+                .bind(i64::from(info.handoff_pending))
+                .bind(nullable(&info.summary).map(str::to_owned))
+                .bind(nullable(&info.handoff_reason).map(str::to_owned))
+                .bind(to_i64(info.last_seq, "last_seq")?)
+                .bind(Some(record.warned_at).filter(|at| *at != 0))
+                .bind(Some(record.active_since).filter(|at| *at != 0))
+                .bind(to_i64(record.transitions, "transitions")?)
+                .bind(nullable(&record.end_command).map(str::to_owned))
+                .bind(rows::wire_name(record.ended_from))
+                .bind(*at_ms);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
-async fn first_customer_text(
-    tx: &mut Transaction<'static, Any>,
-    target: &Target<'_>,
-) -> Result<Option<String>, StoreError> {
-    let row: Option<(String,)> = sqlx::query_as(
-        "SELECT text FROM messages WHERE conversation = $1 AND tenant = $2 AND role = $3 \
-         ORDER BY seq ASC LIMIT 1",
-    )
-    .bind(target.conversation.to_string())
-    .bind(target.tenant.to_string())
-    .bind(Role::Customer.wire_name())
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(row.map(|(text,)| text))
+/// The text of the customer's first message in each of conversations
+/// `ids` that has one, in one SELECT.
+async fn first_customer_texts(
+    conn: &mut AnyConnection,
+    ids: &[ConversationId],
+) -> Result<HashMap<ConversationId, String>, StoreError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut params = Placeholders::for_connection(conn);
+    let sql = format!(
+        "SELECT m.conversation, m.text FROM messages m \
+         WHERE m.role = {} AND m.conversation IN ({}) AND m.seq = \
+         (SELECT MIN(f.seq) FROM messages f WHERE f.conversation = m.conversation AND f.role = {})",
+        params.param(),
+        params.list(ids.len()),
+        params.param()
+    );
+    let role = Role::Customer.wire_name();
+    let mut query = sqlx::query(&sql).bind(role);
+    for id in ids {
+        query = query.bind(id.to_string());
+    }
+    let mut texts = HashMap::with_capacity(ids.len());
+    for row in query.bind(role).fetch_all(&mut *conn).await? {
+        let id: String = row.try_get("conversation")?;
+        if let Ok(id) = id.parse::<ConversationId>() {
+            texts.insert(id, row.try_get("text")?);
+        }
+    }
+    Ok(texts)
 }

@@ -34,7 +34,7 @@ use crate::error::StoreError;
 
 /// Rows per INSERT: 12 parameters each keeps a statement far below
 /// SQLite's and PostgreSQL's parameter limits.
-const ROWS_PER_INSERT: usize = 256;
+pub(super) const ROWS_PER_INSERT: usize = 256;
 
 /// One result per post, in order; `Err` of the whole is a failed transaction
 /// (nothing stored).
@@ -231,7 +231,7 @@ async fn stored_keys(
 }
 
 /// One multi-row INSERT of new messages, each with its command key.
-async fn insert_messages(
+pub(super) async fn insert_messages(
     conn: &mut AnyConnection,
     rows: &[(&ChatMessage, Option<&str>)],
 ) -> Result<(), StoreError> {

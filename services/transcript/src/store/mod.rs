@@ -25,7 +25,7 @@ mod outcomes;
 mod tests;
 
 pub use append::{Appended, SUPPORT_TEAM_REASON};
-pub use apply::{Applied, Facts, Target};
+pub use apply::{Applied, ApplyResult, Change, Decide, Facts, Target};
 pub use batch::BatchResult;
 pub use list::{Cursor, DEFAULT_LIST, ListFilter, ListPage, Listed, MAX_LIST};
 pub use orphans::{ORPHAN_PAGE, Referencing};

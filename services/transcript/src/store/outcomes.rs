@@ -5,48 +5,93 @@
 //! `{msg_id} {hex of the ConversationEvent}` — because TEXT is the one
 //! column type SQLite and PostgreSQL spell alike.
 
+use std::collections::{HashMap, HashSet};
+
 use prost::Message;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{AnyConnection, Row};
 use switchboard_contracts::v1::ConversationEvent;
+use switchboard_db::Placeholders;
 
 use crate::error::StoreError;
 use crate::events::Publication;
 
-/// The publications an earlier delivery of `command_id` recorded, if any.
-pub(super) async fn find(
-    tx: &mut Transaction<'static, Any>,
-    conversation: &str,
-    command_id: &str,
-) -> Result<Option<Vec<Publication>>, StoreError> {
-    let row = sqlx::query(
-        "SELECT events FROM command_outcomes WHERE conversation = $1 AND command_id = $2",
-    )
-    .bind(conversation.to_owned())
-    .bind(command_id.to_owned())
-    .fetch_optional(&mut **tx)
-    .await?;
-    row.map(|row| decode(&row.try_get::<String, _>("events")?))
-        .transpose()
+/// Rows per INSERT: 4 parameters each, far below either database's limit.
+const ROWS_PER_INSERT: usize = 512;
+
+/// A command whose outcome is looked up or recorded: its conversation and
+/// its id.
+pub(super) type Key = (String, String);
+
+/// The publications earlier deliveries recorded for any of `keys`, in one
+/// SELECT (conversations and ids as two lists; pairs outside `keys` are
+/// dropped).
+pub(super) async fn find_all(
+    conn: &mut AnyConnection,
+    keys: &[Key],
+) -> Result<HashMap<Key, Vec<Publication>>, StoreError> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let wanted: HashSet<&Key> = keys.iter().collect();
+    let conversations: Vec<&String> = distinct(keys.iter().map(|(c, _)| c));
+    let ids: Vec<&String> = distinct(keys.iter().map(|(_, id)| id));
+    let mut params = Placeholders::for_connection(conn);
+    let sql = format!(
+        "SELECT conversation, command_id, events FROM command_outcomes \
+         WHERE conversation IN ({}) AND command_id IN ({})",
+        params.list(conversations.len()),
+        params.list(ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for value in conversations.into_iter().chain(ids) {
+        query = query.bind(value.clone());
+    }
+    let mut found = HashMap::new();
+    for row in query.fetch_all(&mut *conn).await? {
+        let key: Key = (row.try_get("conversation")?, row.try_get("command_id")?);
+        if wanted.contains(&key) {
+            let publications = decode(&row.try_get::<String, _>("events")?)?;
+            found.insert(key, publications);
+        }
+    }
+    Ok(found)
 }
 
-/// Records what `command_id` published (possibly nothing).
-pub(super) async fn record(
-    tx: &mut Transaction<'static, Any>,
-    conversation: &str,
-    command_id: &str,
-    publications: &[Publication],
-    at_ms: i64,
+fn distinct<'a>(values: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
+    let mut seen = HashSet::new();
+    values.filter(|value| seen.insert(*value)).collect()
+}
+
+/// One command's outcome to record.
+pub(super) struct Outcome {
+    pub key: Key,
+    pub publications: Vec<Publication>,
+    pub at_ms: i64,
+}
+
+/// Records what each command published (possibly nothing), in multi-row
+/// INSERTs.
+pub(super) async fn record_all(
+    conn: &mut AnyConnection,
+    outcomes: &[Outcome],
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO command_outcomes (conversation, command_id, events, at) \
-         VALUES ($1, $2, $3, $4)",
-    )
-    .bind(conversation.to_owned())
-    .bind(command_id.to_owned())
-    .bind(encode(publications))
-    .bind(at_ms)
-    .execute(&mut **tx)
-    .await?;
+    const COLUMNS: usize = 4;
+    for chunk in outcomes.chunks(ROWS_PER_INSERT) {
+        let mut params = Placeholders::for_connection(conn);
+        let sql = format!(
+            "INSERT INTO command_outcomes (conversation, command_id, events, at) VALUES {}",
+            params.rows(chunk.len(), COLUMNS)
+        );
+        let mut query = sqlx::query(&sql);
+        for outcome in chunk {
+            query = query
+                .bind(outcome.key.0.clone())
+                .bind(outcome.key.1.clone())
+                .bind(encode(&outcome.publications))
+                .bind(outcome.at_ms);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

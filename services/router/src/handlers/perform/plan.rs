@@ -3,6 +3,8 @@
 //! committed state that keeps a re-performance from showing a stale offer,
 //! status or position (see the parent module).
 
+use std::collections::{HashMap, HashSet};
+
 use futures::future::BoxFuture;
 use switchboard_bus::BusError;
 use switchboard_contracts::error_codes::ErrorCode;
@@ -22,12 +24,19 @@ use crate::snapshot::Mode;
 
 type Operation<'a> = BoxFuture<'a, Result<(), BusError>>;
 
-/// One input's effects as operations: durable ones, sent together; then
+/// A step's effects as operations: durable ones, sent together; then
 /// notifications, in order; and the counters to bump once all succeeded.
 pub(super) struct Plan<'a> {
     pub durable: Vec<Operation<'a>>,
     pub notices: Vec<Operation<'a>>,
     pub counts: Vec<Counter>,
+    /// Per space, the conversations whose queue position the step's inputs
+    /// moved, and the last of those inputs' scope. Each input lists the
+    /// positions behind its own change, but all are told the state the
+    /// step committed: so each conversation is told once per step, not
+    /// once per input that moved it (a burst of handoffs and accepts would
+    /// otherwise tell every waiting customer the same position many times).
+    pub positions: HashMap<SpaceId, (&'a Scope<'a>, HashSet<ConversationId>)>,
 }
 
 impl<'a> Performer {
@@ -100,13 +109,14 @@ impl<'a> Performer {
                 space,
                 ref positions,
             } => {
-                let state = &scope.snapshot.state;
-                plan.notices.push(Box::pin(self.positions(
-                    scope.tenant,
-                    state,
-                    space,
-                    positions,
-                )));
+                // Told once per step, after its other notices (see
+                // `Plan::positions`).
+                let (latest, listed) = plan
+                    .positions
+                    .entry(space)
+                    .or_insert_with(|| (scope, HashSet::new()));
+                *latest = scope;
+                listed.extend(positions.iter().map(|(conversation, _)| *conversation));
             }
             Effect::Decision {
                 conversation,

@@ -11,10 +11,13 @@
 //! timer and configuration check (after its events are durable), a refused
 //! post's answer, and every command other than a post.
 //!
-//! Every other command (end, handoff, assign …) takes the single path. A
-//! batch is handled in rounds: the posts of a round stored together while
-//! each other conversation's commands run in order, conversations side by
-//! side. A command whose conversation is in the round's other part closes
+//! Every other command (end, handoff, assign …) is a state change. A batch
+//! is handled in rounds: first the round's state changes, all in one
+//! transaction ([`Store::apply_all`](crate::store::Store::apply_all), each conversation's in stream order),
+//! their events sent; then the round's posts in one transaction while each
+//! conversation's state changes wait for their acks and follow up
+//! (inactivity timer, deleted configuration), conversations side by side.
+//! A state change of a conversation with a post earlier in the round closes
 //! the round, so a conversation's commands apply in stream order.
 //! A refused post is answered with a `CommandRejected` like a lone one.
 
@@ -29,11 +32,12 @@ use switchboard_runtime::clock::now_ms;
 use tracing::Instrument;
 
 use super::address::Address;
+use super::transitions::{Timer, Transition};
 use super::{CommandHandler, Failure, parse};
 use crate::domain::{self, NewMessage, Record};
 use crate::error::{Refusal, StoreError};
 use crate::events::{self, Publication};
-use crate::store::Appended;
+use crate::store::{Appended, Applied};
 
 /// A validated post waiting for the batch's transaction.
 struct Waiting {
@@ -102,10 +106,6 @@ impl StagedBatchConsumer for CommandHandler {
                 });
                 continue;
             };
-            if round.has_chain_of(conversation) {
-                let round = std::mem::take(&mut round);
-                self.run(round, &mut results, &mut unsettled).await;
-            }
             let initial = post.start.as_ref().map(|s| s.initial_state());
             match domain::validate_post(
                 address.tenant,
@@ -160,7 +160,15 @@ impl StagedBatchConsumer for CommandHandler {
     }
 }
 
-/// A command other than a post, handled on its own.
+/// What became of one of a round's commands other than a post, between
+/// the commit and the acks.
+enum Step {
+    /// Applied, its events sent: waits for their acks, then follows up.
+    Sent(Timer, Applied, Vec<PendingAck>),
+    Failed(Failure),
+}
+
+/// A command other than a post.
 struct Single {
     index: usize,
     address: Address,
@@ -168,10 +176,11 @@ struct Single {
     span: tracing::Span,
 }
 
-/// Commands of a batch that may be handled side by side: posts of some
-/// conversations (stored together), and per other conversation its other
-/// commands in stream order. A conversation is never in both parts: the
-/// command that would put it there closes the round.
+/// Commands of a batch handled together: per conversation its commands
+/// other than posts, in stream order (applied together first), then the
+/// posts (stored together after them). A conversation's posts may follow
+/// its other commands in a round, never precede them: such a command closes
+/// the round.
 #[derive(Default)]
 struct Round {
     posts: Vec<Waiting>,
@@ -185,10 +194,6 @@ impl Round {
             .any(|w| w.address.conversation == conversation)
     }
 
-    fn has_chain_of(&self, conversation: ConversationId) -> bool {
-        self.chains.iter().any(|(c, _)| *c == conversation)
-    }
-
     fn chain(&mut self, single: Single) {
         let conversation = single.address.conversation;
         match self.chains.iter_mut().find(|(c, _)| *c == conversation) {
@@ -199,31 +204,101 @@ impl Round {
 }
 
 impl CommandHandler {
-    /// Handles a round: its posts in one transaction while each
-    /// conversation's other commands run one after another, conversations
-    /// side by side (their waits on the bus overlap; on SQLite the writes
-    /// still take turns).
+    /// Handles a round: its state changes in one transaction, their events
+    /// sent; then its posts in another while each conversation's changes
+    /// wait for their acks and follow up (conversations side by side).
     async fn run(
         &self,
         round: Round,
         results: &mut [Option<Result<(), Failure>>],
         unsettled: &mut Vec<Unsettled>,
     ) {
-        let chains = join_all(round.chains.into_iter().map(|(_, chain)| async move {
+        let chains = self.apply_chains(&round.chains).await;
+        let follow_ups = join_all(chains.into_iter().map(|chain| async move {
             let mut handled = Vec::with_capacity(chain.len());
-            for single in chain {
-                let result = self
-                    .dispatch(&single.address, &single.command)
-                    .instrument(single.span)
-                    .await;
+            for (single, step) in chain {
+                let result = match step {
+                    Step::Sent(timer, applied, acks) => {
+                        self.follow_up(&single.address, timer, &applied, acks)
+                            .instrument(single.span.clone())
+                            .await
+                    }
+                    Step::Failed(Failure::Refused(refusal)) => {
+                        self.reject(&single.address, &single.command, refusal)
+                            .instrument(single.span.clone())
+                            .await
+                    }
+                    Step::Failed(failure) => Err(failure),
+                };
                 handled.push((single.index, result));
             }
             handled
         }));
-        let (posts, chains) = futures::join!(self.store_posts(round.posts, unsettled), chains);
+        let (posts, chains) = futures::join!(self.store_posts(round.posts, unsettled), follow_ups);
         for (index, result) in posts.into_iter().chain(chains.into_iter().flatten()) {
             results[index] = Some(result);
         }
+    }
+
+    /// Applies every chain's commands in one transaction (each chain in
+    /// stream order) and sends their events, chain after chain, without
+    /// waiting for acks. Returns each chain's steps.
+    async fn apply_chains<'a>(
+        &self,
+        chains: &'a [(ConversationId, Vec<Single>)],
+    ) -> Vec<Vec<(&'a Single, Step)>> {
+        let limits = self.inactivity.limits();
+        let at_ms = now_ms();
+        let mut timers = Vec::new();
+        let mut changes = Vec::new();
+        for single in chains.iter().flat_map(|(_, chain)| chain) {
+            let transition = Transition::of(&single.command, limits);
+            timers.push(transition.as_ref().map(Transition::timer));
+            if let Some(transition) = transition {
+                let command_id = single.command.command_id.as_str();
+                changes.push(transition.change(&single.address, command_id, at_ms));
+            }
+        }
+        let mut applied = match self.store.apply_all(changes).await {
+            Ok(applied) => applied
+                .into_iter()
+                .map(|r| r.map_err(Failure::from))
+                .collect(),
+            // Nothing was stored: every command is retried.
+            Err(error) => timers
+                .iter()
+                .flatten()
+                .map(|_| Err(Failure::Store(retryable(&error))))
+                .collect::<Vec<_>>(),
+        }
+        .into_iter();
+        let mut timers = timers.into_iter();
+        let mut steps = Vec::with_capacity(chains.len());
+        for (_, chain) in chains {
+            let mut sent = Vec::with_capacity(chain.len());
+            for single in chain {
+                let step = match timers.next().flatten() {
+                    None => Step::Failed(Failure::Empty),
+                    Some(timer) => match applied.next() {
+                        Some(Ok(applied)) => {
+                            match self
+                                .send_applied(&single.command, &applied)
+                                .instrument(single.span.clone())
+                                .await
+                            {
+                                Ok(acks) => Step::Sent(timer, applied, acks),
+                                Err(failure) => Step::Failed(failure),
+                            }
+                        }
+                        Some(Err(failure)) => Step::Failed(failure),
+                        None => Step::Failed(Failure::Empty),
+                    },
+                };
+                sent.push((single, step));
+            }
+            steps.push(sent);
+        }
+        steps
     }
 
     /// Stores the waiting posts in one transaction, publishes their events

@@ -90,6 +90,7 @@ on_both_backends!(
     a_second_handoff_after_a_return_gets_a_new_event_id,
     silence_warns_once_then_ends_with_reason_inactivity,
     commands_race_with_posts_without_breaking_the_seq,
+    a_batch_of_state_changes_applies_in_order_in_one_transaction,
     pages_of_fifty_walk_250_conversations_newest_first_without_loss_or_repeat,
     filters_on_state_space_and_experience_apply_to_every_page,
     a_date_range_keeps_conversations_created_from_since_until_before_until,

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use switchboard_contracts::v1::conversation_event::Event;
 use switchboard_contracts::v1::{ConversationState, EndConversation, EndReason, PostNotice};
 
+use super::change as change_of;
 use super::commands::{accept, give_back, open, request_handoff};
 use super::{change, new_message, notices, post, refusal, target};
 use crate::domain::lifecycle;
@@ -171,4 +172,161 @@ pub(super) async fn commands_race_with_posts_without_breaking_the_seq(store: Sto
     assert_eq!(seqs, (2..=41).collect::<BTreeSet<u64>>());
     let extra = new_message(&store, &post(tenant, conversation, "last")).await;
     assert_eq!(extra.0, 42);
+}
+
+/// A batch of state changes in one transaction, as the command consumer
+/// applies a round: each sees the record as the commands before it left it,
+/// a refusal and a replay in the middle change nothing for the others, and
+/// everything stored is what the same commands one by one would store.
+pub(super) async fn a_batch_of_state_changes_applies_in_order_in_one_transaction(store: Store) {
+    use switchboard_contracts::ids::{ConversationId, TenantId};
+    use switchboard_contracts::v1::{AssignAgent, RequestHandoff, Role};
+
+    use crate::domain::{handoff, team};
+    use crate::store::Change;
+
+    let (tenant, first, _) = open(&store, true).await;
+    let (tenant_s, second, _) = open(&store, true).await;
+    let second = (tenant_s, second);
+    let (tenant_b, other, _) = open(&store, true).await;
+    // Applied earlier: the batch's copy of it is a replay.
+    request_handoff(&store, second, "h2", "").await.unwrap();
+
+    let request = RequestHandoff {
+        reason: "customer_asked".into(),
+        summary: String::new(),
+        requested_by: Role::Customer as i32,
+    };
+    let assign = |agent: &str| AssignAgent {
+        agent: agent.into(),
+        agent_name: format!("Agent {agent}"),
+        offer_id: format!("offer-{agent}"),
+    };
+    let (one, two) = (assign("agent-1"), assign("agent-2"));
+    let at = 1_700_000_500_000;
+    fn command<'a>(
+        (tenant, at): (TenantId, i64),
+        conversation: ConversationId,
+        command_id: &'a str,
+        needs_first_text: bool,
+        decide: crate::store::Decide<'a>,
+    ) -> Change<'a> {
+        Change {
+            target: target(tenant, conversation, command_id, at),
+            needs_first_text,
+            decide,
+        }
+    }
+    let change = |(tenant, conversation), command_id, needs_first_text, decide| {
+        command(
+            (tenant, at),
+            conversation,
+            command_id,
+            needs_first_text,
+            decide,
+        )
+    };
+    let changes = vec![
+        change(
+            (tenant, first),
+            "h1",
+            true,
+            Box::new(|record, facts| {
+                handoff::handoff(record, &request, facts.first_customer_text.as_deref(), at)
+            }),
+        ),
+        change(
+            (tenant, first),
+            "a1",
+            false,
+            Box::new(|record, _| team::assign(record, &one, at)),
+        ),
+        // Someone else's accept of the same conversation: refused.
+        change(
+            (tenant, first),
+            "a2",
+            false,
+            Box::new(|record, _| team::assign(record, &two, at)),
+        ),
+        change(
+            second,
+            "h2",
+            true,
+            Box::new(|record, facts| {
+                handoff::handoff(record, &request, facts.first_customer_text.as_deref(), at)
+            }),
+        ),
+        // Another tenant's conversation under this tenant: not found.
+        change(
+            (tenant, other),
+            "x1",
+            false,
+            Box::new(|record, _| team::assign(record, &one, at)),
+        ),
+    ];
+    let results = store.apply_all(changes).await.expect("one transaction");
+    assert_eq!(results.len(), 5);
+    let mut results = results.into_iter();
+    let mut next = || results.next().unwrap();
+
+    let handed = &next().unwrap();
+    assert_eq!(
+        change_of(handed),
+        Some((ConversationState::Ai, ConversationState::Queued))
+    );
+    assert_eq!(handed.record.info.summary, "hello from c1");
+    let accepted = &next().unwrap();
+    assert_eq!(notices(accepted), ["agent_joined"]);
+    assert_eq!(accepted.record.info.assignee, "agent-1");
+    assert_eq!(
+        accepted.record.info.last_seq,
+        handed.record.info.last_seq + 1,
+        "the accept's notice follows the handoff's messages"
+    );
+    assert_eq!(refusal(next()).code(), "conflict");
+    assert!(next().unwrap().replayed);
+    assert_eq!(refusal(next()).code(), "conversation_not_found");
+
+    let info = store.conversation(tenant, first).await.unwrap().unwrap();
+    assert_eq!(
+        (info.state(), info.assignee.as_str(), info.last_seq),
+        (
+            ConversationState::Live,
+            "agent-1",
+            accepted.record.info.last_seq
+        )
+    );
+    let seqs: Vec<u64> = store
+        .messages(tenant, first, 0, 0, false)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.seq)
+        .collect();
+    let expected: Vec<u64> = (1..=info.last_seq).collect();
+    assert_eq!(seqs, expected, "gap-free seqs");
+    let untouched = store.conversation(tenant_b, other).await.unwrap().unwrap();
+    assert_eq!(untouched.state(), ConversationState::Ai);
+
+    // Redelivered together, the batch replays every applied command.
+    let again = vec![
+        change(
+            (tenant, first),
+            "h1",
+            true,
+            Box::new(|_, _| unreachable!("a replay decides nothing")),
+        ),
+        change(
+            (tenant, first),
+            "a1",
+            false,
+            Box::new(|_, _| unreachable!("a replay decides nothing")),
+        ),
+    ];
+    let replayed = store.apply_all(again).await.unwrap();
+    assert!(replayed.iter().all(|r| r.as_ref().unwrap().replayed));
+    assert_eq!(
+        replayed[1].as_ref().unwrap().publications,
+        accepted.publications
+    );
 }

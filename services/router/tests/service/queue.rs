@@ -3,9 +3,10 @@
 
 use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::v1::agent_event::Event;
-use switchboard_contracts::v1::{ConversationState, Edition, SupportMode};
+use switchboard_contracts::v1::routing_input::Input;
+use switchboard_contracts::v1::{Edition, RouteConversationClosed, SupportMode};
 
-use super::support::{Harness, WAIT, next_position};
+use super::support::{self, Harness, WAIT, next_position};
 
 #[tokio::test]
 async fn waiting_customers_are_told_their_place_in_the_queue_as_it_moves() {
@@ -35,9 +36,9 @@ async fn waiting_customers_are_told_their_place_in_the_queue_as_it_moves() {
     h.stop().await;
 }
 
-/// Ends decided together move everyone behind them several places in one
-/// step: each waiting customer is told the step's result once, so the
-/// positions a customer sees only ever go down, never repeat.
+/// Closings decided together move everyone behind them several places in
+/// one step: each waiting customer is told the step's result once, not once
+/// per closing.
 #[tokio::test]
 async fn a_customer_is_told_each_new_place_once_however_many_leave_ahead_at_once() {
     let mut h = Harness::start().await;
@@ -53,28 +54,39 @@ async fn a_customer_is_told_each_new_place_once_however_many_leave_ahead_at_once
         assert_eq!(next_position(&mut subscriber).await, i as u32 + 1);
         positions.push(subscriber);
     }
-    // Published back to back, so that the router may decide them together.
-    for c in &conversations[..3] {
-        h.end(*c, ConversationState::Queued).await;
-    }
-    h.end(conversations[3], ConversationState::Queued).await;
-    descends(&mut positions[4], 5, 1).await;
-    descends(&mut positions[5], 6, 2).await;
+    // Published while no router runs: the next one finds the four closings
+    // waiting together and decides them in one step.
+    let (bus, tenant) = (h.bus.clone(), h.tenant);
+    let leaving = conversations[..4].to_vec();
+    h.while_stopped(async move {
+        for c in leaving {
+            let id = format!("closed:{c}");
+            support::publish_input(&bus, tenant, &id, &id, closed(c)).await;
+        }
+    })
+    .await;
+    switchboard_testkit::eventually("the four closings decided", WAIT, || async {
+        let (snapshot, _) = h.snapshot().await;
+        let state = &snapshot.state;
+        conversations[..4]
+            .iter()
+            .all(|c| state.conversation(*c).is_none())
+            .then_some(())
+    })
+    .await;
+    let last = &mut positions[5];
+    assert_eq!(next_position(last).await, 2, "six places less four");
+    // The next thing the last customer hears is the next move, not the
+    // same place again.
+    h.route(closed(conversations[4])).await;
+    assert_eq!(next_position(last).await, 1);
     h.stop().await;
 }
 
-/// Reads a customer's positions from `from` until `to`, each lower than the
-/// one before.
-async fn descends(subscriber: &mut async_nats::Subscriber, from: u32, to: u32) {
-    let mut seen = vec![from];
-    while seen.last() != Some(&to) {
-        let position = next_position(subscriber).await;
-        assert!(
-            position < *seen.last().expect("one at least") && position >= to,
-            "told {position} after {seen:?}: a place repeated or went back"
-        );
-        seen.push(position);
-    }
+fn closed(conversation: ConversationId) -> Input {
+    Input::ConversationClosed(RouteConversationClosed {
+        conversation: conversation.to_string(),
+    })
 }
 
 #[tokio::test]

@@ -106,6 +106,21 @@ impl Harness {
         self.routers.push(start_router(settings).await);
     }
 
+    /// Stops every router, runs `meanwhile` (what it publishes waits in
+    /// the streams), then starts one router with the test settings: it
+    /// finds everything waiting at once.
+    pub async fn while_stopped(&mut self, meanwhile: impl std::future::Future<Output = ()>) {
+        for router in std::mem::take(&mut self.routers) {
+            router.shutdown.trigger();
+            tokio::time::timeout(Duration::from_secs(20), router.running)
+                .await
+                .expect("the router drains within 20 s")
+                .expect("the router task does not panic");
+        }
+        meanwhile.await;
+        self.add_router_with(|_| {}).await;
+    }
+
     pub async fn stop(self) {
         self.cancel.cancel();
         for router in self.routers {

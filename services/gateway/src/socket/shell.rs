@@ -207,10 +207,14 @@ impl Meters {
     }
 }
 
-/// The sending half of a socket.
+/// The sending half of a socket. Frames are queued in the socket's write
+/// buffer and written together when the socket has nothing else ready (see
+/// [`run`]): the frames of a burst of deliveries share a write.
 pub struct Outbox<S> {
     sink: S,
     frame_errors: Counter,
+    /// Frames queued and not written yet.
+    unflushed: bool,
 }
 
 impl<S: FrameSink> Outbox<S> {
@@ -220,7 +224,15 @@ impl<S: FrameSink> Outbox<S> {
             self.frame_errors.inc();
         }
         let text = Message::Text(frame.to_json().into());
-        self.sink.send(text).await.map_err(|_| Closed)
+        self.unflushed = true;
+        self.sink.feed(text).await.map_err(|_| Closed)
+    }
+
+    /// Writes out the frames queued.
+    async fn flush(&mut self) -> Result<(), Closed> {
+        self.sink.flush().await.map_err(|_| Closed)?;
+        self.unflushed = false;
+        Ok(())
     }
 
     /// Closes the socket with `reason` (1001, going away).
@@ -287,12 +299,16 @@ pub async fn run<S, R, E, T>(
     let mut out = Outbox {
         sink,
         frame_errors: meters.frame_errors,
+        unflushed: false,
     };
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
     let mut last_reload = Instant::now();
     loop {
+        // Biased: the queued frames are written only once nothing else is
+        // ready, so a burst of deliveries goes out in one write.
         let outcome = tokio::select! {
+            biased;
             () = shutdown.cancelled() => {
                 out.close("the server is shutting down").await;
                 return;
@@ -351,6 +367,7 @@ pub async fn run<S, R, E, T>(
                 }
                 out.ping().await
             }
+            flushed = out.flush(), if out.unflushed => flushed,
         };
         if outcome.is_err() {
             return;

@@ -1,6 +1,7 @@
 //! What every socket upgrade gets. The socket is configured small (P4:
 //! hundreds of thousands of idle sockets per gateway): a 1 KiB read buffer
-//! that grows only for a large frame, no write batching, and caps on message
+//! that grows only for a large frame, frames written together when the socket
+//! has nothing else ready, and caps on message
 //! size and on the write buffer. Its task is tracked, so the server's drain
 //! waits for sockets to close cleanly.
 
@@ -18,8 +19,9 @@ use super::MAX_PROTOCOL_MESSAGE_BYTES;
 use crate::error::ApiError;
 
 const READ_BUFFER_BYTES: usize = 1024;
-/// Frames are written as soon as they are sent (no batching buffer).
-const WRITE_BUFFER_BYTES: usize = 0;
+/// Frames wait in the write buffer until the socket flushes (when it has
+/// nothing else ready) or this much is queued.
+const WRITE_BUFFER_BYTES: usize = 8 * 1024;
 
 /// Completes the upgrade and runs the socket in `span`, tracked by the
 /// server's `shutdown`; a request that is not an upgrade gets the contract's

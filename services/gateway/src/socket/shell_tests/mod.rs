@@ -234,3 +234,87 @@ async fn configuration_is_reloaded_before_a_text_frame_at_most_every_five_second
     socket.next_json().await;
     assert_eq!(reloads(&socket), 1);
 }
+
+/// A socket's sending half that keeps frames until it is flushed, then hands
+/// them over as one write.
+struct Buffered {
+    queued: Vec<Message>,
+    writes: UnboundedSender<Vec<Message>>,
+}
+
+impl futures::Sink<Message> for Buffered {
+    type Error = Infallible;
+
+    fn poll_ready(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn start_send(mut self: std::pin::Pin<&mut Self>, frame: Message) -> Result<(), Infallible> {
+        self.queued.push(frame);
+        Ok(())
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        if !self.queued.is_empty() {
+            let write = std::mem::take(&mut self.queued);
+            let _ = self.writes.unbounded_send(write);
+        }
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        self.poll_flush(cx)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn deliveries_ready_together_are_written_together_and_none_waits_for_the_next() {
+    let metrics = Metrics::new();
+    let meters = Meters {
+        open: metrics.gauge("open", "open sockets"),
+        frames_in: metrics.counter("frames_in_total", "frames in"),
+        frame_errors: metrics.counter("frame_errors_total", "error frames"),
+    };
+    let (writes, mut written) = unbounded();
+    let (_client, stream) = unbounded::<Result<Message, Infallible>>();
+    let (bus, deliveries) = mpsc::unbounded_channel();
+    for n in 0..5 {
+        bus.send(BusInput::Event(n)).expect("queued");
+    }
+    let probe = Probe {
+        echo: Echo(Intake::new(1000, std::time::Instant::now())),
+        bus: deliveries,
+        reloads: Arc::new(AtomicUsize::new(0)),
+    };
+    let sink = Buffered {
+        queued: Vec::new(),
+        writes,
+    };
+    tokio::spawn(shell::run(
+        sink,
+        stream,
+        probe,
+        meters,
+        CancellationToken::new(),
+    ));
+    let first = written.next().await.expect("a write");
+    assert_eq!(first.len(), 5, "five deliveries ready at once, one write");
+    // A lone delivery is written as soon as nothing else is ready.
+    bus.send(BusInput::Event(5)).expect("queued");
+    let lone = written.next().await.expect("a write");
+    assert_eq!(lone.len(), 1);
+    let Message::Text(text) = &lone[0] else {
+        panic!("a text frame");
+    };
+    let frame: Value = serde_json::from_str(text.as_str()).expect("JSON");
+    assert_eq!(frame, json!({"type": "event", "n": 5}));
+}

@@ -105,7 +105,6 @@ impl Profile {
             p5_arrival_rate: 50.0,
             p5_agents: 40,
             p5: Duration::from_secs(20),
-            p5_burst: 500,
             idle_sockets: 15_000,
             timers: crate::timers_bench::Settings {
                 pending: 1_000_000,

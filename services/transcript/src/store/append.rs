@@ -1,6 +1,8 @@
-//! What appending a message produces ([`Appended`]) and the two inserts it
-//! shares with other writers: the conversations opened by their first posts,
-//! and a stored message. The batch that uses them is in `batch.rs`.
+//! What appending a message produces ([`Appended`]) and what it shares with
+//! the other writers: the first statement that locks and reads the
+//! conversations ([`lock`]), and the INSERT of the conversations opened by
+//! their first posts. The batch that uses them is in `batch.rs`; the state
+//! changes' batch is in `apply.rs`.
 //!
 //! Why a writer's first statement writes: on SQLite that takes the
 //! database's write lock before anything is read, so two writers never both
@@ -11,6 +13,7 @@
 
 use std::collections::HashSet;
 
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use switchboard_contracts::ids::ConversationId;
 use switchboard_contracts::names::WireName;
@@ -22,6 +25,32 @@ use switchboard_db::Placeholders;
 use super::rows::{nullable, wire_name};
 use crate::domain::{NewMessage, inactivity};
 use crate::error::StoreError;
+
+/// Locks conversations `ids` with a no-op write (see the module comment) and
+/// reads them: each row found, with its id.
+pub(super) async fn lock(
+    conn: &mut AnyConnection,
+    ids: &[ConversationId],
+) -> Result<Vec<(ConversationId, AnyRow)>, StoreError> {
+    let mut params = Placeholders::for_connection(conn);
+    let sql = format!(
+        "UPDATE conversations SET last_seq = last_seq WHERE id IN ({}) RETURNING {}",
+        params.list(ids.len()),
+        conversation_columns!()
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(id.to_string());
+    }
+    let mut locked = Vec::with_capacity(ids.len());
+    for row in query.fetch_all(&mut *conn).await? {
+        let id: String = row.try_get("id")?;
+        if let Ok(id) = id.parse::<ConversationId>() {
+            locked.push((id, row));
+        }
+    }
+    Ok(locked)
+}
 
 /// The handoff reason of a conversation that opens in the team's queue.
 pub const SUPPORT_TEAM_REASON: &str = "support_team";

@@ -20,10 +20,10 @@ use switchboard_contracts::names::WireName;
 use switchboard_contracts::v1::{Author, ChatMessage, Role};
 use switchboard_db::Placeholders;
 
-use super::Store;
 use super::batch::{ROWS_PER_INSERT, insert_messages};
 use super::outcomes::{self, Outcome};
 use super::rows::{self, nullable};
+use super::{Store, append, distinct};
 use crate::domain::plan::state_reason;
 use crate::domain::{Effect, Plan, Record};
 use crate::error::{Refusal, StoreError};
@@ -127,11 +127,6 @@ impl Store {
     }
 }
 
-fn distinct(ids: impl Iterator<Item = ConversationId>) -> Vec<ConversationId> {
-    let mut seen = std::collections::HashSet::new();
-    ids.filter(|id| seen.insert(*id)).collect()
-}
-
 fn keys(changes: &[Change<'_>]) -> Vec<outcomes::Key> {
     changes
         .iter()
@@ -147,30 +142,16 @@ fn keys(changes: &[Change<'_>]) -> Vec<outcomes::Key> {
 /// A record as read, or why it could not be mapped.
 type Locked = Result<Record, String>;
 
-/// Locks conversations `ids` with a no-op write and reads their records.
+/// Locks conversations `ids` and reads their records.
 async fn lock_records(
     conn: &mut AnyConnection,
     ids: &[ConversationId],
 ) -> Result<HashMap<ConversationId, Locked>, StoreError> {
-    let mut params = Placeholders::for_connection(conn);
-    let sql = format!(
-        "UPDATE conversations SET updated_at = updated_at WHERE id IN ({}) RETURNING {}",
-        params.list(ids.len()),
-        conversation_columns!()
-    );
-    let mut query = sqlx::query(&sql);
-    for id in ids {
-        query = query.bind(id.to_string());
-    }
-    let mut records = HashMap::with_capacity(ids.len());
-    for row in query.fetch_all(&mut *conn).await? {
-        let id: String = row.try_get("id")?;
-        let Ok(id) = id.parse::<ConversationId>() else {
-            continue;
-        };
-        records.insert(id, rows::record(&row).map_err(|e| e.to_string()));
-    }
-    Ok(records)
+    Ok(append::lock(conn, ids)
+        .await?
+        .into_iter()
+        .map(|(id, row)| (id, rows::record(&row).map_err(|e| e.to_string())))
+        .collect())
 }
 
 /// A transaction's commands so far: the records as they left them and what
@@ -356,9 +337,12 @@ async fn update_all(
     conn: &mut AnyConnection,
     records: &[(&Record, i64)],
 ) -> Result<(), StoreError> {
+    let sets: Vec<String> = UPDATED.iter().map(|c| format!("{c} = v.{c}")).collect();
+    let to_i64 = |value: u64, what: &str| {
+        i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} {value} overflows")))
+    };
     for chunk in records.chunks(ROWS_PER_UPDATE) {
         let mut params = Placeholders::for_connection(conn);
-        let sets: Vec<String> = UPDATED.iter().map(|c| format!("{c} = v.{c}")).collect();
         let sql = format!(
             "WITH v (id, tenant, {}) AS (VALUES {}) \
              UPDATE conversations SET {} FROM v \
@@ -371,10 +355,6 @@ async fn update_all(
         for (record, at_ms) in chunk {
             let info = &record.info;
             let customer = info.customer.clone().unwrap_or_default();
-            let to_i64 = |value: u64, what: &str| {
-                i64::try_from(value)
-                    .map_err(|_| StoreError::Corrupt(format!("{what} {value} overflows")))
-            };
             query = query
                 .bind(info.id.clone())
                 .bind(info.tenant.clone())

@@ -25,9 +25,9 @@ use switchboard_contracts::names::WireName;
 use switchboard_contracts::v1::{ChatMessage, ConversationInfo, ConversationStart, Role};
 use switchboard_db::Placeholders;
 
-use super::Store;
-use super::append::{Appended, insert_conversations};
+use super::append::{self, Appended, insert_conversations};
 use super::rows::{self, nullable};
+use super::{Store, distinct};
 use crate::domain::NewMessage;
 use crate::domain::batch::{self, Decision, Key, Known};
 use crate::error::StoreError;
@@ -54,7 +54,7 @@ impl Store {
         let mut corrupt = HashMap::new();
         lock_conversations(
             &mut tx,
-            &distinct_conversations(posts),
+            &distinct(posts.iter().map(|post| post.conversation)),
             &mut known,
             &mut corrupt,
         )
@@ -128,37 +128,14 @@ fn openings<'a>(
         .collect()
 }
 
-fn distinct_conversations(posts: &[NewMessage]) -> Vec<ConversationId> {
-    let mut seen = HashSet::new();
-    posts
-        .iter()
-        .map(|post| post.conversation)
-        .filter(|id| seen.insert(*id))
-        .collect()
-}
-
-/// Locks conversations `ids` with a no-op write and reads them.
+/// Locks conversations `ids` and reads them into `known` (or `corrupt`).
 async fn lock_conversations(
     conn: &mut AnyConnection,
     ids: &[ConversationId],
     known: &mut Known,
     corrupt: &mut HashMap<ConversationId, String>,
 ) -> Result<(), StoreError> {
-    let mut params = Placeholders::for_connection(conn);
-    let sql = format!(
-        "UPDATE conversations SET last_seq = last_seq WHERE id IN ({}) RETURNING {}",
-        params.list(ids.len()),
-        conversation_columns!()
-    );
-    let mut query = sqlx::query(&sql);
-    for id in ids {
-        query = query.bind(id.to_string());
-    }
-    for row in query.fetch_all(&mut *conn).await? {
-        let id: String = row.try_get("id")?;
-        let Ok(id) = id.parse::<ConversationId>() else {
-            continue;
-        };
+    for (id, row) in append::lock(conn, ids).await? {
         match rows::conversation(&row) {
             Ok(info) => {
                 known.conversations.insert(id, info);

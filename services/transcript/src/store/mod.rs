@@ -40,6 +40,15 @@ use crate::error::StoreError;
 /// long thread cannot exhaust memory; callers page on with `after_seq`.
 pub const MAX_READ: u32 = 1000;
 
+/// `values` without repeats, in the order each first appears.
+fn distinct<T: Eq + std::hash::Hash + Copy>(values: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut seen = std::collections::HashSet::new();
+    values
+        .into_iter()
+        .filter(|value| seen.insert(*value))
+        .collect()
+}
+
 /// The conversation store. Cheap to clone (a pool handle).
 #[derive(Debug, Clone)]
 pub struct Store {

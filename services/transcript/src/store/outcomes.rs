@@ -12,6 +12,7 @@ use sqlx::{AnyConnection, Row};
 use switchboard_contracts::v1::ConversationEvent;
 use switchboard_db::Placeholders;
 
+use super::distinct;
 use crate::error::StoreError;
 use crate::events::Publication;
 
@@ -55,11 +56,6 @@ pub(super) async fn find_all(
         }
     }
     Ok(found)
-}
-
-fn distinct<'a>(values: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
-    let mut seen = HashSet::new();
-    values.filter(|value| seen.insert(*value)).collect()
 }
 
 /// One command's outcome to record.

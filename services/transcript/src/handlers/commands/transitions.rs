@@ -122,8 +122,10 @@ impl CommandHandler {
         let transition = Transition::of(command, self.inactivity.limits()).ok_or(Failure::Empty)?;
         let timer = transition.timer;
         let change = transition.change(address, &command.command_id, now_ms());
-        let mut applied = self.store.apply_all(vec![change]).await?;
-        let applied = applied.pop().ok_or(Failure::Empty)??;
+        let applied = self
+            .store
+            .apply(change.target, change.needs_first_text, change.decide)
+            .await?;
         let acks = self.send_applied(command, &applied).await?;
         self.follow_up(address, timer, &applied, acks).await
     }

@@ -179,7 +179,6 @@ pub(super) async fn commands_race_with_posts_without_breaking_the_seq(store: Sto
 /// a refusal and a replay in the middle change nothing for the others, and
 /// everything stored is what the same commands one by one would store.
 pub(super) async fn a_batch_of_state_changes_applies_in_order_in_one_transaction(store: Store) {
-    use switchboard_contracts::ids::{ConversationId, TenantId};
     use switchboard_contracts::v1::{AssignAgent, RequestHandoff, Role};
 
     use crate::domain::{handoff, team};
@@ -202,67 +201,35 @@ pub(super) async fn a_batch_of_state_changes_applies_in_order_in_one_transaction
         agent_name: format!("Agent {agent}"),
         offer_id: format!("offer-{agent}"),
     };
-    let (one, two) = (assign("agent-1"), assign("agent-2"));
     let at = 1_700_000_500_000;
-    fn command<'a>(
-        (tenant, at): (TenantId, i64),
-        conversation: ConversationId,
-        command_id: &'a str,
-        needs_first_text: bool,
-        decide: crate::store::Decide<'a>,
-    ) -> Change<'a> {
+    let handing_off = |(tenant, conversation), command_id: &'static str| Change {
+        target: target(tenant, conversation, command_id, at),
+        needs_first_text: true,
+        decide: Box::new(|record, facts| {
+            handoff::handoff(record, &request, facts.first_customer_text.as_deref(), at)
+        }),
+    };
+    let accepting = |(tenant, conversation), command_id: &'static str, agent| {
+        let assign = assign(agent);
         Change {
             target: target(tenant, conversation, command_id, at),
-            needs_first_text,
-            decide,
+            needs_first_text: false,
+            decide: Box::new(move |record, _| team::assign(record, &assign, at)),
         }
-    }
-    let change = |(tenant, conversation), command_id, needs_first_text, decide| {
-        command(
-            (tenant, at),
-            conversation,
-            command_id,
-            needs_first_text,
-            decide,
-        )
+    };
+    let replaying = |(tenant, conversation), command_id: &'static str| Change {
+        target: target(tenant, conversation, command_id, at),
+        needs_first_text: false,
+        decide: Box::new(|_, _| unreachable!("a replay decides nothing")),
     };
     let changes = vec![
-        change(
-            (tenant, first),
-            "h1",
-            true,
-            Box::new(|record, facts| {
-                handoff::handoff(record, &request, facts.first_customer_text.as_deref(), at)
-            }),
-        ),
-        change(
-            (tenant, first),
-            "a1",
-            false,
-            Box::new(|record, _| team::assign(record, &one, at)),
-        ),
+        handing_off((tenant, first), "h1"),
+        accepting((tenant, first), "a1", "agent-1"),
         // Someone else's accept of the same conversation: refused.
-        change(
-            (tenant, first),
-            "a2",
-            false,
-            Box::new(|record, _| team::assign(record, &two, at)),
-        ),
-        change(
-            second,
-            "h2",
-            true,
-            Box::new(|record, facts| {
-                handoff::handoff(record, &request, facts.first_customer_text.as_deref(), at)
-            }),
-        ),
+        accepting((tenant, first), "a2", "agent-2"),
+        handing_off(second, "h2"),
         // Another tenant's conversation under this tenant: not found.
-        change(
-            (tenant, other),
-            "x1",
-            false,
-            Box::new(|record, _| team::assign(record, &one, at)),
-        ),
+        accepting((tenant, other), "x1", "agent-1"),
     ];
     let results = store.apply_all(changes).await.expect("one transaction");
     assert_eq!(results.len(), 5);
@@ -310,18 +277,8 @@ pub(super) async fn a_batch_of_state_changes_applies_in_order_in_one_transaction
 
     // Redelivered together, the batch replays every applied command.
     let again = vec![
-        change(
-            (tenant, first),
-            "h1",
-            true,
-            Box::new(|_, _| unreachable!("a replay decides nothing")),
-        ),
-        change(
-            (tenant, first),
-            "a1",
-            false,
-            Box::new(|_, _| unreachable!("a replay decides nothing")),
-        ),
+        replaying((tenant, first), "h1"),
+        replaying((tenant, first), "a1"),
     ];
     let replayed = store.apply_all(again).await.unwrap();
     assert!(replayed.iter().all(|r| r.as_ref().unwrap().replayed));

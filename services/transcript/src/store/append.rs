@@ -34,7 +34,8 @@ pub(super) async fn lock(
 ) -> Result<Vec<(ConversationId, AnyRow)>, StoreError> {
     let mut params = Placeholders::for_connection(conn);
     let sql = format!(
-        "UPDATE conversations SET last_seq = last_seq WHERE id IN ({}) RETURNING {}",
+        "UPDATE{} conversations SET last_seq = last_seq WHERE id IN ({}) RETURNING {}",
+        switchboard_db::or_fail(conn),
         params.list(ids.len()),
         conversation_columns!()
     );

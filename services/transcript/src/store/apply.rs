@@ -106,7 +106,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let _turn = self.writes.enter().await;
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer).await?;
         let ids = distinct(changes.iter().map(|c| c.target.conversation));
         let wanting_text = distinct(
             changes
@@ -345,10 +346,11 @@ async fn update_all(
         let mut params = Placeholders::for_connection(conn);
         let sql = format!(
             "WITH v (id, tenant, {}) AS (VALUES {}) \
-             UPDATE conversations SET {} FROM v \
+             UPDATE{} conversations SET {} FROM v \
              WHERE conversations.id = v.id AND conversations.tenant = v.tenant",
             UPDATED.join(", "),
             params.rows(chunk.len(), UPDATED.len() + 2),
+            switchboard_db::or_fail(conn),
             sets.join(", ")
         );
         let mut query = sqlx::query(&sql);

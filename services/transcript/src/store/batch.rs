@@ -49,7 +49,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let _turn = self.writes.enter().await;
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer).await?;
         let mut known = Known::default();
         let mut corrupt = HashMap::new();
         lock_conversations(
@@ -216,7 +217,8 @@ pub(super) async fn insert_messages(
     let mut params = Placeholders::for_connection(conn);
     let values = params.rows(rows.len(), COLUMNS);
     let sql = format!(
-        "INSERT INTO messages ({}, command_id) VALUES {values}",
+        "INSERT{} INTO messages ({}, command_id) VALUES {values}",
+        switchboard_db::or_fail(conn),
         message_columns!()
     );
     let mut query = sqlx::query(&sql);
@@ -289,8 +291,9 @@ async fn update_conversations(
             .join(" ")
     };
     let (last_seq, updated_at, activity) = (case(), case(), case());
+    let or_fail = switchboard_db::or_fail(conn);
     let sql = format!(
-        "UPDATE conversations SET last_seq = CASE id {last_seq} END, \
+        "UPDATE{or_fail} conversations SET last_seq = CASE id {last_seq} END, \
          updated_at = CASE id {updated_at} END, \
          last_activity = COALESCE(CASE id {activity} END, last_activity) WHERE id IN ({})",
         params.list(order.len())

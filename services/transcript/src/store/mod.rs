@@ -53,9 +53,9 @@ fn distinct<T: Eq + std::hash::Hash + Copy>(values: impl IntoIterator<Item = T>)
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
-    /// The writer's own connection(s) for posts (see
-    /// `switchboard_db::connect_writer`); the pool itself when built by [`Store::new`].
-    writer: AnyPool,
+    /// Where the batches' transactions run (see `switchboard_db::Writer`);
+    /// the pool itself when built by [`Store::new`].
+    writer: switchboard_db::Writer,
     /// Serialises writers on SQLite (see `switchboard_db::WriteGate`).
     writes: switchboard_db::WriteGate,
     /// Posts waiting to be stored together (see [`group`]).
@@ -83,7 +83,7 @@ impl Store {
     /// A store over an already migrated pool at `url`.
     pub fn new(pool: AnyPool, url: &str) -> Self {
         Self {
-            writer: pool.clone(),
+            writer: switchboard_db::Writer::pooled(pool.clone()),
             pool,
             writes: switchboard_db::WriteGate::for_url(url),
             group: Default::default(),

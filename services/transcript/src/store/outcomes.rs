@@ -75,7 +75,8 @@ pub(super) async fn record_all(
     for chunk in outcomes.chunks(ROWS_PER_INSERT) {
         let mut params = Placeholders::for_connection(conn);
         let sql = format!(
-            "INSERT INTO command_outcomes (conversation, command_id, events, at) VALUES {}",
+            "INSERT{} INTO command_outcomes (conversation, command_id, events, at) VALUES {}",
+            switchboard_db::or_fail(conn),
             params.rows(chunk.len(), COLUMNS)
         );
         let mut query = sqlx::query(&sql);

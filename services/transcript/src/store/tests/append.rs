@@ -26,6 +26,59 @@ pub(super) async fn seq_counts_one_two_three_within_each_conversation(store: Sto
     assert_eq!(stored[1].client_id, "a2");
 }
 
+/// A batch whose INSERT fails partway keeps none of its rows, not even those
+/// the failing statement wrote before the conflict (SQLite's `OR FAIL` keeps
+/// them until the whole transaction rolls back), and the writer stores the
+/// next batch as if nothing happened. The conflict: a row already holds the
+/// seq the batch gives its second post.
+pub(super) async fn a_batch_failing_partway_keeps_nothing_and_the_writer_goes_on(store: Store) {
+    let tenant = TenantId::new();
+    let (a, b) = (ConversationId::new(), ConversationId::new());
+    new_message(&store, &post(tenant, a, "a1")).await;
+    new_message(&store, &post(tenant, b, "b1")).await;
+    let stray = |sql: &'static str| {
+        sqlx::query(sql)
+            .bind(b.to_string())
+            .bind(tenant.to_string())
+            .execute(&store.pool)
+    };
+    stray(
+        "INSERT INTO messages (conversation, seq, id, tenant, role, text, at) \
+         VALUES ($1, 2, 'stray', $2, 'customer', 'stray', 0)",
+    )
+    .await
+    .expect("the stray row");
+    let batch = [post(tenant, a, "a2"), post(tenant, b, "b2")];
+    assert!(
+        store.append_batch(&batch).await.is_err(),
+        "b's seq 2 is taken"
+    );
+    assert_eq!(
+        seqs(&store, tenant, a).await,
+        vec![1],
+        "a's row, written first, is gone too"
+    );
+    let info = store.conversation(tenant, a).await.unwrap().unwrap();
+    assert_eq!(info.last_seq, 1);
+
+    stray("DELETE FROM messages WHERE conversation = $1 AND tenant = $2 AND id = 'stray'")
+        .await
+        .expect("the stray row removed");
+    for result in store.append_batch(&batch).await.expect("the next batch") {
+        match result.expect("stored") {
+            Appended::New(message, _) => assert_eq!(message.seq, 2),
+            other => panic!("expected a new message, got {other:?}"),
+        }
+    }
+    assert_eq!(seqs(&store, tenant, a).await, vec![1, 2]);
+    assert_eq!(seqs(&store, tenant, b).await, vec![1, 2]);
+}
+
+async fn seqs(store: &Store, tenant: TenantId, conversation: ConversationId) -> Vec<u64> {
+    let stored = store.messages(tenant, conversation, 0, 0, false).await;
+    stored.unwrap().iter().map(|m| m.seq).collect()
+}
+
 pub(super) async fn a_duplicate_client_id_returns_the_stored_message_and_takes_no_seq(
     store: Store,
 ) {

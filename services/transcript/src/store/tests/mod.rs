@@ -69,6 +69,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     seq_counts_one_two_three_within_each_conversation,
     a_duplicate_client_id_returns_the_stored_message_and_takes_no_seq,
+    a_batch_failing_partway_keeps_nothing_and_the_writer_goes_on,
     concurrent_appends_to_one_conversation_get_gap_free_unique_seqs,
     posting_into_an_ended_conversation_is_refused_and_changes_nothing,
     a_message_stored_before_the_end_is_still_a_duplicate_after_it,

@@ -154,12 +154,14 @@ pub async fn connect(url: &str, migrator: &Migrator) -> Result<AnyPool, DbError>
         Backend::Sqlite => 8,
         Backend::Postgres => 16,
     };
-    let pool = open(
-        url,
-        backend,
-        AnyPoolOptions::new().max_connections(max_connections),
-    )
-    .await?;
+    // A SQLite connection is a file handle inside this process that nothing
+    // on the way can break, so the pool need not ping it before each use (a
+    // round trip to its worker thread ahead of every read). PostgreSQL's are
+    // checked: a server restart leaves them dead.
+    let options = AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .test_before_acquire(backend == Backend::Postgres);
+    let pool = open(url, backend, options).await?;
     migrator.run(&pool).await?;
     Ok(pool)
 }

@@ -8,6 +8,7 @@ use std::future::poll_fn;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use switchboard_bus::publish::PendingAck;
 use switchboard_bus::{Bus, BusError};
 use switchboard_contracts::ids::{ConversationId, TenantId};
 use switchboard_contracts::subjects;
@@ -110,13 +111,26 @@ pub async fn publish_command(
     tenant: TenantId,
     command: &ConversationCommand,
 ) -> Result<(), BusError> {
+    match send_command(bus, tenant, command).await? {
+        Some(ack) => ack.stored().await.map(drop),
+        None => Ok(()),
+    }
+}
+
+/// [`publish_command`] without waiting for the stream's ack: the ack to
+/// wait for, `None` when skipped.
+pub async fn send_command(
+    bus: &Bus,
+    tenant: TenantId,
+    command: &ConversationCommand,
+) -> Result<Option<PendingAck>, BusError> {
     telemetry::record_conversation(&command.conversation);
     let Some(subject) = subject_of(tenant, &command.conversation, subjects::command) else {
-        return Ok(());
+        return Ok(None);
     };
-    bus.publish_durable(subject, &command.command_id, command)
+    bus.send_durable(subject, &command.command_id, command)
         .await
-        .map(drop)
+        .map(Some)
 }
 
 /// Publishes a typing indicator on core NATS. Best effort: a lost

@@ -18,6 +18,7 @@
 //! | [`rate`] | the per-connection token bucket |
 //! | [`conversation`] | a conversation's feed, typing and transcript reads |
 //! | [`fanout`] | the gateway's one set of subscriptions, fanned out to the sockets |
+//! | [`unacked`] | commands a socket sent whose acks it awaits beside its other inputs |
 
 pub mod client_frame;
 pub mod conversation;
@@ -27,6 +28,7 @@ pub mod intake;
 pub mod rate;
 pub mod server_frame;
 pub mod shell;
+pub mod unacked;
 pub mod upgrade;
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use super::session::{CustomerSession, Effect};
 use crate::socket::conversation::{ConversationFeed, FeedItem, receive};
 use crate::socket::fanout::{Fanned, Subscription};
 use crate::socket::shell::{self, Closed, FollowUp, FrameSink, Meters, Outbox, Traced};
+use crate::socket::unacked::Unacked;
 use crate::state::AppState;
 
 /// The attached conversation's core subscriptions: its events and typing,
@@ -31,6 +32,8 @@ pub enum Delivery {
     Queue(QueuePosition),
     /// A message that could not be decoded (logged).
     Skipped,
+    /// The stream did not take this socket's command (by id).
+    NotStored(String),
     /// The subscriptions ended: the bus connection was lost for good.
     Ended,
 }
@@ -40,6 +43,8 @@ pub struct CustomerSocket {
     pub(super) state: AppState,
     pub(super) session: CustomerSession,
     pub(super) attached: Option<Subscriptions>,
+    /// Commands sent whose acks are awaited beside the other inputs.
+    pub(super) unacked: Unacked,
 }
 
 /// Runs one customer socket until the client leaves, stops answering, or
@@ -61,6 +66,7 @@ where
         state,
         session,
         attached: None,
+        unacked: Unacked::default(),
     };
     shell::run(sink, stream, socket, meters, shutdown).await;
 }
@@ -86,10 +92,12 @@ impl shell::SocketSession for CustomerSocket {
         }
     }
 
-    /// The next message of the attached conversation; pending while unattached.
+    /// The next message of the attached conversation, or the next command
+    /// the stream did not take.
     async fn next_delivery(&mut self) -> Traced<Delivery> {
+        let not_stored = self.unacked.next_failure();
         let Some(Subscriptions { feed, queue }) = &mut self.attached else {
-            return std::future::pending().await;
+            return Traced::untraced(Delivery::NotStored(not_stored.await));
         };
         let next_position = async {
             let Some(queue) = queue else {
@@ -114,6 +122,7 @@ impl shell::SocketSession for CustomerSocket {
             // conversation itself goes on.
             Some(message) = next_position => receive(&message, "queue position")
                 .map(|position| position.map_or(Delivery::Skipped, Delivery::Queue)),
+            command_id = not_stored => Traced::untraced(Delivery::NotStored(command_id)),
         }
     }
 
@@ -127,6 +136,7 @@ impl shell::SocketSession for CustomerSocket {
             Delivery::Feed(FeedItem::Event(event)) => self.session.on_event(event),
             Delivery::Feed(FeedItem::Typing(event)) => self.session.on_typing_event(event),
             Delivery::Feed(FeedItem::Resync) => self.session.on_resync(),
+            Delivery::NotStored(command_id) => self.session.on_publish_failed(&command_id),
             Delivery::Skipped => Vec::new(),
         })
     }
@@ -156,7 +166,10 @@ impl shell::SocketSession for CustomerSocket {
                 "deliver sb.queue.* (customer socket)",
                 &position.conversation,
             ),
-            Delivery::Feed(FeedItem::Resync) | Delivery::Skipped | Delivery::Ended => {
+            Delivery::Feed(FeedItem::Resync)
+            | Delivery::Skipped
+            | Delivery::NotStored(_)
+            | Delivery::Ended => {
                 return Span::none();
             }
         };

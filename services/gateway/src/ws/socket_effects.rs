@@ -9,7 +9,7 @@ use switchboard_contracts::ids::ConversationId;
 use super::session::Effect;
 use super::socket::{CustomerSocket, Subscriptions};
 use crate::socket::conversation::{
-    ConversationFeed, publish_command, publish_typing, read_transcript,
+    ConversationFeed, publish_typing, read_transcript, send_command,
 };
 use crate::socket::fanout::Family;
 use crate::socket::shell::{Closed, FollowUp, FrameSink, Outbox};
@@ -44,14 +44,22 @@ impl CustomerSocket {
             // dropping it on leaving the queue would reopen the race for
             // the next handoff of the same conversation.
             Effect::UnwatchQueue => FollowUp::done(),
+            // Sent without waiting for the ack: the socket reads its next
+            // frame meanwhile, and a command the stream did not take comes
+            // back as a delivery (`Delivery::NotStored`).
             Effect::Publish(command) => {
-                match publish_command(&self.state.bus, tenant, &command).await {
-                    Ok(()) => FollowUp::done(),
+                let mut answers: Vec<Effect> = (self.unacked.make_room().await.iter())
+                    .flat_map(|command_id| self.session.on_publish_failed(command_id))
+                    .collect();
+                match send_command(&self.state.bus, tenant, &command).await {
+                    Ok(Some(ack)) => self.unacked.push(command.command_id, ack),
+                    Ok(None) => {}
                     Err(error) => {
                         tracing::warn!(%error, "publishing a customer command failed");
-                        FollowUp::then(self.session.on_publish_failed(&command.command_id))
+                        answers.extend(self.session.on_publish_failed(&command.command_id));
                     }
                 }
+                FollowUp::then(answers)
             }
             Effect::Typing(event) => {
                 publish_typing(&self.state.bus, tenant, &event).await;

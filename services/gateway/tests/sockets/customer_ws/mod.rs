@@ -77,6 +77,37 @@ async fn a_retried_message_with_the_same_client_id_is_echoed_once() {
     assert_eq!(app.commands_stored().await, 2, "the retry was deduplicated");
 }
 
+/// A socket sends its messages without waiting for each one's ack; a
+/// message the command stream does not take is still answered, each with
+/// its own error naming the retry.
+#[tokio::test]
+async fn each_message_the_stream_does_not_take_is_answered_with_unavailable() {
+    let app = spawn_app().await;
+    let site = app.seed_ai_site().await;
+    let mut socket = connect(&app.socket_url(site.widget)).await;
+    socket.hello(json!({})).await;
+    socket.say("c1", "hello").await;
+    app.state
+        .bus
+        .js
+        .delete_stream(switchboard_contracts::streams::COMMANDS)
+        .await
+        .expect("the command stream deleted");
+    for client_id in ["c2", "c3"] {
+        socket
+            .send(json!({"type": "message", "client_id": client_id, "text": "anyone?"}))
+            .await;
+    }
+    for _ in ["c2", "c3"] {
+        let error = socket.expect_error("unavailable").await;
+        let message = error["message"].as_str().unwrap_or_default();
+        assert_eq!(
+            message, "the message could not be sent; retry shortly with the same frame",
+            "{error}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn signed_in_access_asks_an_anonymous_customer_to_sign_in() {
     let app = spawn_app().await;

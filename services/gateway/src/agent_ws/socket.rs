@@ -15,7 +15,7 @@ use async_nats::Subscriber;
 use axum::extract::ws::Message;
 use futures::{Stream, StreamExt};
 use switchboard_contracts::ids::ConversationId;
-use switchboard_contracts::v1::{AgentEvent, agent_event};
+use switchboard_contracts::v1::{AgentEvent, ConversationCommand, RoutingInput, agent_event};
 use tracing::Span;
 
 use super::revocation::{Revoked, Watch};
@@ -23,6 +23,7 @@ use super::session::{AgentSession, Effect};
 use crate::presence::Lease;
 use crate::socket::conversation::{ConversationFeed, FeedItem, receive};
 use crate::socket::shell::{self, Closed, FollowUp, FrameSink, Meters, Outbox, Traced};
+use crate::socket::unacked::Unacked;
 use crate::state::AppState;
 
 /// One held conversation's subscriptions.
@@ -49,6 +50,16 @@ pub struct AgentSocket {
     /// The socket's own span (`agent_socket`), which learns the tenant and
     /// agent at `hello`; each input runs in a span of its own inside it.
     pub(super) span: Span,
+    /// Commands and routing inputs sent whose acks are awaited beside the
+    /// other inputs.
+    pub(super) unacked: Unacked<Sent>,
+}
+
+/// What the agent socket sends without waiting for the ack, handed back
+/// when the stream did not take it.
+pub enum Sent {
+    Command(ConversationCommand),
+    Route(RoutingInput),
 }
 
 /// What arrived from the bus.
@@ -65,6 +76,8 @@ pub enum Delivery {
     ConversationEnded(ConversationId),
     /// A conversation's events may have been missed.
     Resync(ConversationId),
+    /// The stream did not take what this socket sent.
+    NotStored(Sent),
 }
 
 /// Runs one agent socket until the client leaves, stops answering, or the
@@ -87,6 +100,7 @@ where
         presence: None,
         revocation: None,
         span: Span::current(),
+        unacked: Unacked::default(),
     };
     shell::run(sink, stream, socket, meters, shutdown).await;
 }
@@ -121,6 +135,9 @@ impl shell::SocketSession for AgentSocket {
                 && let Poll::Ready(revoked) = watch.poll_revoked(cx)
             {
                 return Poll::Ready(Traced::untraced(Delivery::Revoked(revoked)));
+            }
+            if let Poll::Ready(sent) = self.unacked.poll_failure(cx) {
+                return Poll::Ready(Traced::untraced(Delivery::NotStored(sent)));
             }
             if let Some(events) = &mut self.agent_events
                 && let Poll::Ready(message) = events.poll_next_unpin(cx)
@@ -173,6 +190,7 @@ impl shell::SocketSession for AgentSocket {
             Delivery::Resync(id) => self.session.on_resync(id),
             // `next_delivery` names the conversation: `Resync(id)` above.
             Delivery::Conversation(FeedItem::Resync) => Vec::new(),
+            Delivery::NotStored(sent) => self.answer_not_stored(&sent),
             Delivery::Skipped => Vec::new(),
         })
     }
@@ -209,6 +227,7 @@ impl shell::SocketSession for AgentSocket {
             | Delivery::Skipped
             | Delivery::AgentEnded
             | Delivery::ConversationEnded(_)
+            | Delivery::NotStored(_)
             | Delivery::Revoked(_) => {
                 return Span::none();
             }

@@ -17,9 +17,9 @@ use super::identity::AgentIdentity;
 use super::revocation::SignIn;
 use super::server_frame::ServerFrame;
 use super::session::Effect;
-use super::socket::{AgentSocket, Watched};
+use super::socket::{AgentSocket, Sent, Watched};
 use crate::socket::conversation::{
-    ConversationFeed, RPC_TIMEOUT, publish_command, publish_typing, read_transcript,
+    ConversationFeed, RPC_TIMEOUT, publish_typing, read_transcript, send_command,
 };
 use crate::socket::epoch_ms;
 use crate::socket::shell::{Closed, FollowUp, FrameSink, Outbox};
@@ -84,34 +84,43 @@ impl AgentSocket {
                 };
                 self.session.on_page(fetch, page, epoch_ms())
             }
+            // Routing inputs (accept, decline, status) and commands are sent
+            // without waiting for the ack: the socket takes its next input
+            // meanwhile, and what the stream did not take comes back as a
+            // delivery (`Delivery::NotStored`).
             Effect::Route(input) => {
                 let Some(tenant) = self.tenant() else {
                     return Ok(FollowUp::done());
                 };
-                let published = self
+                let mut answers = self.make_room().await;
+                let sent = self
                     .state
                     .bus
-                    .publish_durable(subjects::route(tenant), &input.input_id, &input)
+                    .send_durable(subjects::route(tenant), &input.input_id, &input)
                     .await;
-                match published {
-                    Ok(_) => Vec::new(),
+                match sent {
+                    Ok(ack) => self.unacked.push(Sent::Route(input), ack),
                     Err(error) => {
                         tracing::warn!(%error, "publishing a routing input failed");
-                        self.session.on_route_failed(&input)
+                        answers.extend(self.session.on_route_failed(&input));
                     }
                 }
+                answers
             }
             Effect::Publish(command) => {
                 let Some(tenant) = self.tenant() else {
                     return Ok(FollowUp::done());
                 };
-                match publish_command(&self.state.bus, tenant, &command).await {
-                    Ok(()) => Vec::new(),
+                let mut answers = self.make_room().await;
+                match send_command(&self.state.bus, tenant, &command).await {
+                    Ok(Some(ack)) => self.unacked.push(Sent::Command(command), ack),
+                    Ok(None) => {}
                     Err(error) => {
                         tracing::warn!(%error, "publishing an agent command failed");
-                        self.session.on_publish_failed(&command)
+                        answers.extend(self.session.on_publish_failed(&command));
                     }
                 }
+                answers
             }
             Effect::Typing(event) => {
                 if let Some(tenant) = self.tenant() {
@@ -129,6 +138,24 @@ impl AgentSocket {
             }
         };
         Ok(FollowUp::then(follow_up))
+    }
+
+    /// Waits while the socket has as many sends unacked as it may; the
+    /// answers to those of them the stream did not take.
+    async fn make_room(&mut self) -> Vec<Effect> {
+        let failed = self.unacked.make_room().await;
+        failed
+            .iter()
+            .flat_map(|sent| self.answer_not_stored(sent))
+            .collect()
+    }
+
+    /// What the session answers to a send the stream did not take.
+    pub(super) fn answer_not_stored(&self, sent: &Sent) -> Vec<Effect> {
+        match sent {
+            Sent::Command(command) => self.session.on_publish_failed(command),
+            Sent::Route(input) => self.session.on_route_failed(input),
+        }
     }
 
     /// Counts this console toward its agent's presence, then tells the

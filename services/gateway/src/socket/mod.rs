@@ -18,7 +18,7 @@
 //! | [`rate`] | the per-connection token bucket |
 //! | [`conversation`] | a conversation's feed, typing and transcript reads |
 //! | [`fanout`] | the gateway's one set of subscriptions, fanned out to the sockets |
-//! | [`unacked`] | commands a socket sent whose acks it awaits beside its other inputs |
+//! | [`unacked`] | what a socket published and awaits the acks of beside its other inputs |
 
 pub mod client_frame;
 pub mod conversation;

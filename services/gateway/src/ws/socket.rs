@@ -44,7 +44,7 @@ pub struct CustomerSocket {
     pub(super) session: CustomerSession,
     pub(super) attached: Option<Subscriptions>,
     /// Commands sent whose acks are awaited beside the other inputs.
-    pub(super) unacked: Unacked,
+    pub(super) unacked: Unacked<String>,
 }
 
 /// Runs one customer socket until the client leaves, stops answering, or

@@ -234,6 +234,45 @@ async fn an_assigned_conversation_arrives_with_its_whole_transcript_and_messages
     assert_eq!(echo["author"]["role"], "agent");
 }
 
+/// The console's accepts are sent without waiting for each one's ack; an
+/// accept the routing stream does not take is still answered, each with
+/// an `unavailable` error naming its own offer.
+#[tokio::test]
+async fn each_accept_the_stream_does_not_take_is_answered_naming_its_offer() {
+    let app = spawn_app().await;
+    let seeded = app.seed().await;
+    let mut console = connect(&app.socket_url()).await;
+    console.hello(json!({"token": seeded.token})).await;
+    let mut offers = Vec::new();
+    for _ in 0..2 {
+        let conversation = app.live_conversation(&seeded);
+        let offer = Offer {
+            offer_id: format!("{conversation}:1"),
+            conversation: conversation.to_string(),
+            space: seeded.spaces[0].to_string(),
+            expires_at_ms: 1_700_000_120_000,
+            ..Default::default()
+        };
+        app.agent_event(&seeded, Event::Offer(offer)).await;
+        offers.push(console.expect("offer").await["offer_id"].clone());
+    }
+    app.state
+        .bus
+        .js
+        .delete_stream(switchboard_contracts::streams::ROUTING)
+        .await
+        .expect("the routing stream deleted");
+    for offer_id in &offers {
+        console
+            .send(json!({"type": "accept", "offer_id": offer_id}))
+            .await;
+    }
+    for offer_id in &offers {
+        let error = console.expect_error("unavailable").await;
+        assert_eq!(&error["offer_id"], offer_id, "{error}");
+    }
+}
+
 #[tokio::test]
 async fn a_refused_accept_is_a_conflict_naming_the_offer() {
     let app = spawn_app().await;

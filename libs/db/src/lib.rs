@@ -4,7 +4,8 @@
 //! production database) through `sqlx::Any`: queries use `$1` placeholders
 //! (statements built with many parameters take them from [`Placeholders`]),
 //! columns are plain scalars (integers, text), booleans are 0/1 integers and
-//! times are epoch milliseconds, so the same SQL and migrations run on both.
+//! times are epoch milliseconds, so the same SQL and migrations run on both
+//! (a batch's multi-row writes add SQLite's conflict clause, [`or_fail`]).
 
 use std::path::Path;
 use std::str::FromStr;

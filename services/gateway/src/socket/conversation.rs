@@ -103,22 +103,10 @@ pub fn subject_of(
     Some(build(tenant, conversation))
 }
 
-/// Publishes a command durably on its conversation's subject, with the
-/// command id as `Nats-Msg-Id`. Skipped if the conversation is not an id
-/// (sessions only build commands for ids they made).
-pub async fn publish_command(
-    bus: &Bus,
-    tenant: TenantId,
-    command: &ConversationCommand,
-) -> Result<(), BusError> {
-    match send_command(bus, tenant, command).await? {
-        Some(ack) => ack.stored().await.map(drop),
-        None => Ok(()),
-    }
-}
-
-/// [`publish_command`] without waiting for the stream's ack: the ack to
-/// wait for, `None` when skipped.
+/// Sends a command durably on its conversation's subject, with the command
+/// id as `Nats-Msg-Id`, without waiting for the stream's ack: the ack to
+/// wait for (see [`super::unacked`]). `None` when skipped: the conversation
+/// is not an id (sessions only build commands for ids they made).
 pub async fn send_command(
     bus: &Bus,
     tenant: TenantId,

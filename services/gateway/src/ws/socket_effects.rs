@@ -48,7 +48,9 @@ impl CustomerSocket {
             // frame meanwhile, and a command the stream did not take comes
             // back as a delivery (`Delivery::NotStored`).
             Effect::Publish(command) => {
-                let mut answers: Vec<Effect> = (self.unacked.make_room().await.iter())
+                let failed = self.unacked.make_room().await;
+                let mut answers: Vec<Effect> = failed
+                    .iter()
                     .flat_map(|command_id| self.session.on_publish_failed(command_id))
                     .collect();
                 match send_command(&self.state.bus, tenant, &command).await {

@@ -55,8 +55,8 @@ async fn a_customer_is_told_each_new_place_once_however_many_leave_ahead_at_once
         assert_eq!(next_position(&mut subscriber).await, i as u32 + 1);
         positions.push(subscriber);
     }
-    // Published while no router runs: the next one finds the four closings
-    // waiting together and decides them in one step.
+    // Published while no router runs, so that the next one finds the four
+    // closings waiting together.
     let (bus, tenant) = (h.bus.clone(), h.tenant);
     let leaving = conversations[..4].to_vec();
     h.while_stopped(async move {
